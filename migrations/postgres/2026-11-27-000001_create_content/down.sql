@@ -1,0 +1,9 @@
+DROP TABLE redirects;
+DROP TABLE site_settings;
+DROP TABLE article_tags;
+DROP TABLE tags;
+DROP TABLE sections;
+DROP TABLE articles;
+DROP TABLE media;
+DROP TABLE categories;
+DROP TABLE users;

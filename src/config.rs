@@ -1,0 +1,49 @@
+//! Settings from flags and environment variables (flags win).
+
+use clap::{Args, Parser, Subcommand};
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/iconocast.db";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "iconocast",
+    version,
+    about = "Iconocast: a news portal in one binary, on SQLite or PostgreSQL.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// Database URL: sqlite://PATH (created if missing) or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// With no subcommand, `iconocast` serves.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run migrations, seed the demo content into an empty database, serve.
+    Serve(ServeArgs),
+    /// Run pending migrations and exit.
+    Migrate,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ICONOCAST_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// Public base URL for absolute links (canonical URLs, feeds, sitemaps).
+    /// Defaults to http://BIND.
+    #[arg(long, env = "ICONOCAST_BASE_URL")]
+    pub base_url: Option<String>,
+
+    /// Do not load the demo content into an empty database.
+    #[arg(long)]
+    pub no_demo: bool,
+}

@@ -1,0 +1,421 @@
+//! Article queries: the visibility rule, listings of cards, one article with
+//! its sections, related articles, and creating an article with its sections
+//! and hashtags in one transaction.
+
+use chrono::NaiveDateTime;
+use diesel::dsl;
+use diesel::prelude::*;
+
+use super::models::{
+    Article, Author, Category, Media, NewArticle, NewArticleTag, NewSection, Section,
+};
+use super::schema::{article_tags, articles, categories, media, sections, users};
+use super::{tags, DbConn};
+use crate::domain::{anchors_for, reading_minutes, ArticleKind, ArticleStatus};
+use crate::markdown;
+
+/// The one visibility rule: an article is public iff it is published or
+/// scheduled and its publish time has passed. Every public query uses it.
+#[dsl::auto_type(no_type_alias)]
+pub fn visible(now: NaiveDateTime) -> _ {
+    let statuses: [&'static str; 2] = ArticleStatus::PUBLIC;
+    articles::status
+        .eq_any(statuses)
+        .and(articles::published_at.le(now))
+}
+
+/// What a listing shows of an article: the article, its category (none for
+/// blog posts) and its author, read with one joined query.
+#[derive(Debug, Clone)]
+pub struct Card {
+    pub article: Article,
+    pub category: Option<Category>,
+    pub author: Author,
+}
+
+impl Card {
+    /// The article's public path, e.g. `/sport/slug` or `/blog/slug`.
+    pub fn path(&self) -> String {
+        article_path(&self.article, self.category.as_ref())
+    }
+}
+
+pub fn article_path(article: &Article, category: Option<&Category>) -> String {
+    match category {
+        Some(c) if article.kind == ArticleKind::News.as_str() => {
+            format!("/{}/{}", c.slug, article.slug)
+        }
+        _ => format!("/blog/{}", article.slug),
+    }
+}
+
+/// Which articles a listing shows.
+#[derive(Debug, Clone, Copy)]
+pub enum Listing {
+    /// News and blog together, newest first.
+    Everything,
+    News,
+    Blog,
+    Category(i32),
+    Tag(i32),
+    Author(i32),
+}
+
+type CardRow = (Article, Option<Category>, Author);
+
+macro_rules! card_query {
+    ($now:expr) => {
+        articles::table
+            .left_join(categories::table)
+            .inner_join(users::table)
+            .filter(visible($now))
+            .select((
+                Article::as_select(),
+                Option::<Category>::as_select(),
+                Author::as_select(),
+            ))
+            .into_boxed()
+    };
+}
+
+fn into_cards(rows: Vec<CardRow>) -> Vec<Card> {
+    rows.into_iter()
+        .map(|(article, category, author)| Card {
+            article,
+            category,
+            author,
+        })
+        .collect()
+}
+
+/// One page of a listing, newest first: a single query whatever its length.
+pub fn list(
+    conn: &mut DbConn,
+    listing: Listing,
+    now: NaiveDateTime,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<Card>> {
+    let mut query = card_query!(now);
+    query = match listing {
+        Listing::Everything => query,
+        Listing::News => query.filter(articles::kind.eq(ArticleKind::News.as_str())),
+        Listing::Blog => query.filter(articles::kind.eq(ArticleKind::Blog.as_str())),
+        Listing::Category(id) => query.filter(articles::category_id.eq(id)),
+        Listing::Author(id) => query.filter(articles::author_id.eq(id)),
+        Listing::Tag(id) => query.filter(
+            articles::id.eq_any(
+                article_tags::table
+                    .filter(article_tags::tag_id.eq(id))
+                    .select(article_tags::article_id),
+            ),
+        ),
+    };
+    let rows = query
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .load::<CardRow>(conn)?;
+    Ok(into_cards(rows))
+}
+
+/// How many articles a listing has in all, for its pagination.
+pub fn count(conn: &mut DbConn, listing: Listing, now: NaiveDateTime) -> QueryResult<i64> {
+    let mut query = articles::table.filter(visible(now)).into_boxed();
+    query = match listing {
+        Listing::Everything => query,
+        Listing::News => query.filter(articles::kind.eq(ArticleKind::News.as_str())),
+        Listing::Blog => query.filter(articles::kind.eq(ArticleKind::Blog.as_str())),
+        Listing::Category(id) => query.filter(articles::category_id.eq(id)),
+        Listing::Author(id) => query.filter(articles::author_id.eq(id)),
+        Listing::Tag(id) => query.filter(
+            articles::id.eq_any(
+                article_tags::table
+                    .filter(article_tags::tag_id.eq(id))
+                    .select(article_tags::article_id),
+            ),
+        ),
+    };
+    query.count().get_result(conn)
+}
+
+/// Cards for the given ids (visible ones only), in no particular order.
+pub fn cards_by_ids(conn: &mut DbConn, ids: &[i32], now: NaiveDateTime) -> QueryResult<Vec<Card>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = card_query!(now)
+        .filter(articles::id.eq_any(ids.to_vec()))
+        .load::<CardRow>(conn)?;
+    Ok(into_cards(rows))
+}
+
+/// A visible article by its slug, with its category, author and hero image.
+pub fn find_visible(
+    conn: &mut DbConn,
+    slug: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(Card, Option<Media>)>> {
+    let row = articles::table
+        .left_join(categories::table)
+        .inner_join(users::table)
+        .left_join(media::table)
+        .filter(visible(now))
+        .filter(articles::slug.eq(slug))
+        .select((
+            Article::as_select(),
+            Option::<Category>::as_select(),
+            Author::as_select(),
+            Option::<Media>::as_select(),
+        ))
+        .first::<(Article, Option<Category>, Author, Option<Media>)>(conn)
+        .optional()?;
+    Ok(row.map(|(article, category, author, hero)| {
+        (
+            Card {
+                article,
+                category,
+                author,
+            },
+            hero,
+        )
+    }))
+}
+
+/// The sections of an article, in reading order.
+pub fn sections_of(conn: &mut DbConn, article_id: i32) -> QueryResult<Vec<Section>> {
+    sections::table
+        .filter(sections::article_id.eq(article_id))
+        .order(sections::position.asc())
+        .select(Section::as_select())
+        .load(conn)
+}
+
+/// Up to `limit` visible articles related to `card`: those sharing the most
+/// hashtags first, then the newest of the same category (or the blog).
+/// Three queries whatever the number of matches.
+pub fn related(
+    conn: &mut DbConn,
+    card: &Card,
+    tag_ids: &[i32],
+    now: NaiveDateTime,
+    limit: usize,
+) -> QueryResult<Vec<Card>> {
+    let this = card.article.id;
+    let mut picked: Vec<Card> = Vec::with_capacity(limit);
+    if !tag_ids.is_empty() {
+        let shared: Vec<(i32, i64)> = article_tags::table
+            .filter(article_tags::tag_id.eq_any(tag_ids.to_vec()))
+            .filter(article_tags::article_id.ne(this))
+            .group_by(article_tags::article_id)
+            .select((article_tags::article_id, dsl::count_star()))
+            .order((dsl::count_star().desc(), article_tags::article_id.desc()))
+            .limit(50)
+            .load(conn)?;
+        let ids: Vec<i32> = shared.iter().map(|(id, _)| *id).collect();
+        let mut cards = cards_by_ids(conn, &ids, now)?;
+        let weight = |id: i32| shared.iter().find(|(a, _)| *a == id).map_or(0, |(_, n)| *n);
+        cards.sort_by(|a, b| {
+            weight(b.article.id)
+                .cmp(&weight(a.article.id))
+                .then(b.article.published_at.cmp(&a.article.published_at))
+        });
+        picked.extend(cards.into_iter().take(limit));
+    }
+    if picked.len() < limit {
+        let listing = match card.article.category_id {
+            Some(id) => Listing::Category(id),
+            None => Listing::Blog,
+        };
+        let fill = list(conn, listing, now, (limit + picked.len() + 1) as i64, 0)?;
+        for candidate in fill {
+            if picked.len() >= limit {
+                break;
+            }
+            let id = candidate.article.id;
+            if id != this && picked.iter().all(|c| c.article.id != id) {
+                picked.push(candidate);
+            }
+        }
+    }
+    Ok(picked)
+}
+
+/// Everything needed to create an article; used by the demo seed, the
+/// import and the tests.
+#[derive(Debug, Clone)]
+pub struct ArticleInput {
+    pub kind: ArticleKind,
+    pub category_id: Option<i32>,
+    pub slug: String,
+    pub title: String,
+    pub standfirst: String,
+    pub intro: String,
+    pub author_id: i32,
+    pub status: ArticleStatus,
+    pub published_at: Option<NaiveDateTime>,
+    pub noindex: bool,
+    /// (heading, Markdown body) in reading order.
+    pub sections: Vec<(String, String)>,
+    /// Hashtags as written, without `#`.
+    pub tags: Vec<String>,
+}
+
+/// Creates an article with its sections and hashtags in one transaction and
+/// returns its id.
+pub fn create(conn: &mut DbConn, input: &ArticleInput, now: NaiveDateTime) -> QueryResult<i32> {
+    conn.transaction(|conn| {
+        let words = std::iter::once(input.standfirst.as_str())
+            .chain(std::iter::once(input.intro.as_str()))
+            .chain(input.sections.iter().map(|(_, body)| body.as_str()));
+        let new = NewArticle {
+            kind: input.kind.as_str(),
+            category_id: input.category_id,
+            slug: &input.slug,
+            title: &input.title,
+            standfirst: &input.standfirst,
+            intro: &input.intro,
+            author_id: input.author_id,
+            hero_media_id: None,
+            hero_alt: "",
+            status: input.status.as_str(),
+            published_at: input.published_at,
+            created_at: now,
+            updated_at: input.published_at.map_or(now, |p| p.min(now)),
+            reading_minutes: reading_minutes(words),
+            noindex: input.noindex,
+            version: 1,
+        };
+        let id: i32 = diesel::insert_into(articles::table)
+            .values(&new)
+            .returning(articles::id)
+            .get_result(conn)?;
+        let headings: Vec<&str> = input.sections.iter().map(|(h, _)| h.as_str()).collect();
+        let anchors = anchors_for(&headings);
+        let rendered: Vec<String> = input
+            .sections
+            .iter()
+            .map(|(_, body)| markdown::to_html(body))
+            .collect();
+        let rows: Vec<NewSection> = input
+            .sections
+            .iter()
+            .enumerate()
+            .map(|(i, (heading, body))| NewSection {
+                article_id: id,
+                position: i as i32,
+                anchor: &anchors[i],
+                heading,
+                body,
+                body_html: &rendered[i],
+            })
+            .collect();
+        // One statement per row: diesel's multi-backend connection has no
+        // batch insert, and an article has a handful of sections.
+        for row in &rows {
+            diesel::insert_into(sections::table)
+                .values(row)
+                .execute(conn)?;
+        }
+        let tag_ids = tags::ensure(conn, &input.tags)?;
+        let links: Vec<NewArticleTag> = tag_ids
+            .iter()
+            .enumerate()
+            .map(|(i, tag_id)| NewArticleTag {
+                article_id: id,
+                tag_id: *tag_id,
+                position: i as i32,
+            })
+            .collect();
+        for link in &links {
+            diesel::insert_into(article_tags::table)
+                .values(link)
+                .execute(conn)?;
+        }
+        Ok(id)
+    })
+}
+
+/// Sets an article's status (and publish time); used by tests and, later,
+/// the editor's workflow.
+pub fn set_status(
+    conn: &mut DbConn,
+    id: i32,
+    status: ArticleStatus,
+    published_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(articles::table.find(id))
+        .set((
+            articles::status.eq(status.as_str()),
+            articles::published_at.eq(published_at),
+            articles::updated_at.eq(now),
+            articles::version.eq(articles::version + 1),
+        ))
+        .execute(conn)
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// Escapes `%`, `_` and `\` so user words match literally in LIKE.
+fn like_pattern(word: &str) -> String {
+    let mut p = String::with_capacity(word.len() + 2);
+    p.push('%');
+    for c in word.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// Visible, indexable articles containing every word in the title,
+/// standfirst, intro, a section or a hashtag; newest first. Returns one
+/// page of cards and the total.
+pub fn search(
+    conn: &mut DbConn,
+    words: &[String],
+    now: NaiveDateTime,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<Card>, i64)> {
+    use super::schema::tags as t;
+    let matching = |word: &str| {
+        let p = like_pattern(word);
+        lower(articles::title)
+            .like(p.clone())
+            .escape('\\')
+            .or(lower(articles::standfirst).like(p.clone()).escape('\\'))
+            .or(lower(articles::intro).like(p.clone()).escape('\\'))
+            .or(articles::id.eq_any(
+                sections::table
+                    .filter(lower(sections::body).like(p.clone()).escape('\\'))
+                    .or_filter(lower(sections::heading).like(p.clone()).escape('\\'))
+                    .select(sections::article_id),
+            ))
+            .or(articles::id.eq_any(
+                article_tags::table
+                    .inner_join(t::table)
+                    .filter(lower(t::name).like(p).escape('\\'))
+                    .select(article_tags::article_id),
+            ))
+    };
+    let mut cards_q = card_query!(now).filter(articles::noindex.eq(false));
+    let mut count_q = articles::table
+        .filter(visible(now))
+        .filter(articles::noindex.eq(false))
+        .into_boxed();
+    for word in words {
+        cards_q = cards_q.filter(matching(word));
+        count_q = count_q.filter(matching(word));
+    }
+    let total = count_q.count().get_result(conn)?;
+    let rows = cards_q
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .load::<CardRow>(conn)?;
+    Ok((into_cards(rows), total))
+}

@@ -1,0 +1,193 @@
+//! Rows as they are read from and written to the database: a read struct per
+//! table, and insert structs beside them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{
+    article_tags, articles, categories, media, redirects, sections, site_settings, tags, users,
+};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = categories)]
+pub struct Category {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+    pub tagline: String,
+    pub description: String,
+    pub position: i32,
+    pub noindex: bool,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = categories)]
+pub struct NewCategory<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub tagline: &'a str,
+    pub description: &'a str,
+    pub position: i32,
+    pub noindex: bool,
+}
+
+/// A staff member as the public sees them: no email, no password hash.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct Author {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+    pub bio: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub slug: &'a str,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub bio: &'a str,
+    pub role: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = articles)]
+pub struct Article {
+    pub id: i32,
+    pub kind: String,
+    pub category_id: Option<i32>,
+    pub slug: String,
+    pub title: String,
+    pub standfirst: String,
+    pub intro: String,
+    pub author_id: i32,
+    pub hero_media_id: Option<i32>,
+    pub hero_alt: String,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub reading_minutes: i32,
+    pub noindex: bool,
+    pub version: i32,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = articles)]
+pub struct NewArticle<'a> {
+    pub kind: &'a str,
+    pub category_id: Option<i32>,
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub standfirst: &'a str,
+    pub intro: &'a str,
+    pub author_id: i32,
+    pub hero_media_id: Option<i32>,
+    pub hero_alt: &'a str,
+    pub status: &'a str,
+    pub published_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub reading_minutes: i32,
+    pub noindex: bool,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Associations)]
+#[diesel(table_name = sections, belongs_to(Article))]
+pub struct Section {
+    pub id: i32,
+    pub article_id: i32,
+    pub position: i32,
+    pub anchor: String,
+    pub heading: String,
+    pub body: String,
+    pub body_html: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = sections)]
+pub struct NewSection<'a> {
+    pub article_id: i32,
+    pub position: i32,
+    pub anchor: &'a str,
+    pub heading: &'a str,
+    pub body: &'a str,
+    pub body_html: &'a str,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = tags)]
+pub struct Tag {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = tags)]
+pub struct NewTag<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = article_tags)]
+pub struct NewArticleTag {
+    pub article_id: i32,
+    pub tag_id: i32,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = media)]
+pub struct Media {
+    pub id: i32,
+    pub file_name: String,
+    pub content_type: String,
+    pub byte_size: i64,
+    pub width: i32,
+    pub height: i32,
+    pub uploaded_by: Option<i32>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = site_settings)]
+pub struct SiteSettings {
+    pub name: String,
+    pub tagline: String,
+    pub pitch: String,
+    pub about: String,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = site_settings)]
+pub struct NewSiteSettings<'a> {
+    pub id: i32,
+    pub name: &'a str,
+    pub tagline: &'a str,
+    pub pitch: &'a str,
+    pub about: &'a str,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = redirects)]
+pub struct Redirect {
+    pub from_path: String,
+    pub to_path: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = redirects)]
+pub struct NewRedirect<'a> {
+    pub from_path: &'a str,
+    pub to_path: &'a str,
+    pub created_at: NaiveDateTime,
+}

@@ -1,0 +1,131 @@
+//! The diesel table definitions, written with types that both backends share.
+//! Keep in step with `migrations/sqlite` and `migrations/postgres`.
+
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        slug -> Text,
+        email -> Text,
+        name -> Text,
+        bio -> Text,
+        role -> Text,
+        password_hash -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> Integer,
+        slug -> Text,
+        name -> Text,
+        tagline -> Text,
+        description -> Text,
+        position -> Integer,
+        noindex -> Bool,
+    }
+}
+
+diesel::table! {
+    media (id) {
+        id -> Integer,
+        file_name -> Text,
+        content_type -> Text,
+        byte_size -> BigInt,
+        width -> Integer,
+        height -> Integer,
+        uploaded_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    articles (id) {
+        id -> Integer,
+        kind -> Text,
+        category_id -> Nullable<Integer>,
+        slug -> Text,
+        title -> Text,
+        standfirst -> Text,
+        intro -> Text,
+        author_id -> Integer,
+        hero_media_id -> Nullable<Integer>,
+        hero_alt -> Text,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        reading_minutes -> Integer,
+        noindex -> Bool,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    sections (id) {
+        id -> Integer,
+        article_id -> Integer,
+        position -> Integer,
+        anchor -> Text,
+        heading -> Text,
+        body -> Text,
+        body_html -> Text,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> Integer,
+        slug -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    article_tags (article_id, tag_id) {
+        article_id -> Integer,
+        tag_id -> Integer,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    site_settings (id) {
+        id -> Integer,
+        name -> Text,
+        tagline -> Text,
+        pitch -> Text,
+        about -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    redirects (id) {
+        id -> Integer,
+        from_path -> Text,
+        to_path -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(articles -> categories (category_id));
+diesel::joinable!(articles -> users (author_id));
+diesel::joinable!(articles -> media (hero_media_id));
+diesel::joinable!(sections -> articles (article_id));
+diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(media -> users (uploaded_by));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    categories,
+    media,
+    articles,
+    sections,
+    tags,
+    article_tags,
+    site_settings,
+    redirects,
+);

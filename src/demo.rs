@@ -1,0 +1,414 @@
+//! The demo content loaded into an empty database: the agency's six areas,
+//! four staff writers, the site settings and the articles in `demo/*.txt`
+//! (their format is described in `demo/FORMAT.md`). Publish times are
+//! relative to the moment of seeding, so the demo always looks current.
+
+use chrono::{Duration, NaiveDateTime, NaiveTime};
+use diesel::prelude::*;
+
+use crate::db::models::{NewCategory, NewSiteSettings, NewUser};
+use crate::db::{articles, categories, settings, users, DbConn};
+use crate::domain::{ArticleKind, ArticleStatus, Role};
+
+/// (slug, name, tagline, description)
+pub const CATEGORIES: [(&str, &str, &str, &str); 5] = [
+    (
+        "health-technology-science",
+        "Health, Technology & Science",
+        "What the research says, and what it means for you.",
+        "Explainers and reporting on medicine, wellbeing, the technology in your pocket and the science behind the headlines.",
+    ),
+    (
+        "books-arts",
+        "Books & Arts",
+        "New writing, old masters and the people who make them.",
+        "Reviews, essays and features on literature, theatre, music and the visual arts.",
+    ),
+    (
+        "entertainment-tv",
+        "Entertainment, TV & Shows",
+        "What to watch, and why it works.",
+        "The business and craft of television, film, streaming and live shows.",
+    ),
+    (
+        "sport",
+        "Sport",
+        "Results fade; the stories behind them last.",
+        "Analysis, training science and the grassroots game, from the pitch to the finish line.",
+    ),
+    (
+        "travel",
+        "Travel",
+        "Go further, tread lighter, spend wiser.",
+        "Practical guides and slow-travel features for trips near and far.",
+    ),
+];
+
+/// (slug, name, role, bio)
+const AUTHORS: [(&str, &str, Role, &str); 4] = [
+    (
+        "amara-okafor",
+        "Amara Okafor",
+        Role::Editor,
+        "Health and science correspondent. Amara spent a decade in clinical research before turning to journalism and still reads the methods section first.",
+    ),
+    (
+        "jonas-brandt",
+        "Jonas Brandt",
+        Role::Editor,
+        "Culture editor. Jonas covers books, the stage and the screen, and runs the desk's weekly reading list.",
+    ),
+    (
+        "lucia-ferreira",
+        "Lucía Ferreira",
+        Role::Author,
+        "Sport and travel writer. Lucía has reported from touchlines and train platforms on four continents.",
+    ),
+    (
+        "sam-whitaker",
+        "Sam Whitaker",
+        Role::Author,
+        "Technology reporter and editor of the Blog. Sam writes about the tools we live with and how the newsroom works.",
+    ),
+];
+
+const SITE_TAGLINE: &str = "News that matters, explained clearly.";
+const SITE_PITCH: &str = "An independent agency with one promise: accurate, timely reporting you can act on. We check before we publish, correct in the open and write for readers, not for clicks.";
+const SITE_ABOUT: &str = "\
+Iconocast News Agency reports on health, technology and science, books and the arts, entertainment, sport and travel, and writes about its own work on the Blog.
+
+## Why readers choose us
+
+- **Checked before it is published.** Every article is read by a second editor, and every claim we cannot source does not run.
+- **Corrected in the open.** When we get something wrong, the article says so, and says when.
+- **Written to be useful.** Each piece starts with a standfirst that tells you what you will learn, and is organised into sections you can jump between.
+- **Fast and respectful.** No trackers, no pop-ups, no autoplay: pages load quickly on any connection.
+
+## Our areas
+
+Health, Technology & Science; Books & Arts; Entertainment, TV & Shows; Sport; and Travel. Our Blog is where the newsroom explains how and why we cover what we do.
+";
+
+/// The demo articles, one file per area.
+const AREAS: [(&str, &str); 6] = [
+    (
+        "health-technology-science",
+        include_str!("../demo/health-technology-science.txt"),
+    ),
+    ("books-arts", include_str!("../demo/books-arts.txt")),
+    (
+        "entertainment-tv",
+        include_str!("../demo/entertainment-tv.txt"),
+    ),
+    ("sport", include_str!("../demo/sport.txt")),
+    ("travel", include_str!("../demo/travel.txt")),
+    ("blog", include_str!("../demo/blog.txt")),
+];
+
+/// An article of a demo file, before it is stored.
+#[derive(Debug, Clone, Default)]
+pub struct DemoArticle {
+    pub slug: String,
+    pub title: String,
+    pub author: String,
+    /// Minutes relative to now (negative: in the past).
+    pub published_offset_minutes: i64,
+    pub standfirst: String,
+    pub tags: Vec<String>,
+    pub draft: bool,
+    pub intro: String,
+    pub sections: Vec<(String, String)>,
+}
+
+/// Parses one demo file; the error names the line.
+pub fn parse(text: &str) -> Result<Vec<DemoArticle>, String> {
+    let mut out = Vec::new();
+    let mut current: Option<(usize, Vec<&str>)> = None;
+    for (i, line) in text.lines().enumerate() {
+        if line.trim_end() == "+++" {
+            if let Some((start, lines)) = current.take() {
+                out.push(parse_article(start, &lines)?);
+            }
+            current = Some((i + 2, Vec::new()));
+        } else if let Some((_, lines)) = current.as_mut() {
+            lines.push(line);
+        } else if !line.trim().is_empty() {
+            return Err(format!("line {}: text before the first +++", i + 1));
+        }
+    }
+    if let Some((start, lines)) = current {
+        out.push(parse_article(start, &lines)?);
+    }
+    Ok(out)
+}
+
+fn parse_article(start: usize, lines: &[&str]) -> Result<DemoArticle, String> {
+    let mut article = DemoArticle::default();
+    let mut published = None;
+    let mut i = 0;
+    while i < lines.len() && !lines[i].trim().is_empty() {
+        let (key, value) = lines[i]
+            .split_once(':')
+            .ok_or_else(|| format!("line {}: expected `key: value`", start + i))?;
+        let value = value.trim().to_owned();
+        match key.trim() {
+            "slug" => article.slug = value,
+            "title" => article.title = value,
+            "author" => article.author = value,
+            "standfirst" => article.standfirst = value,
+            "status" => article.draft = value == "draft",
+            "tags" => {
+                article.tags = value
+                    .split(',')
+                    .map(|t| t.trim().to_owned())
+                    .filter(|t| !t.is_empty())
+                    .collect()
+            }
+            "published" => {
+                published = Some(parse_offset(&value).ok_or_else(|| {
+                    format!(
+                        "line {}: published must look like `3d 08:15` or `+2d 10:00`",
+                        start + i
+                    )
+                })?)
+            }
+            other => return Err(format!("line {}: unknown key `{other}`", start + i)),
+        }
+        i += 1;
+    }
+    let mut intro = Vec::new();
+    let mut section: Option<(String, Vec<&str>)> = None;
+    for line in &lines[i..] {
+        if let Some(heading) = line.strip_prefix("## ") {
+            if let Some((h, body)) = section.take() {
+                article
+                    .sections
+                    .push((h, body.join("\n").trim().to_owned()));
+            }
+            section = Some((heading.trim().to_owned(), Vec::new()));
+        } else if let Some((_, body)) = section.as_mut() {
+            body.push(line);
+        } else {
+            intro.push(*line);
+        }
+    }
+    if let Some((h, body)) = section {
+        article
+            .sections
+            .push((h, body.join("\n").trim().to_owned()));
+    }
+    article.intro = intro.join("\n").trim().to_owned();
+    article.published_offset_minutes =
+        published.ok_or_else(|| format!("line {start}: missing `published`"))?;
+    for (name, value) in [
+        ("slug", &article.slug),
+        ("title", &article.title),
+        ("author", &article.author),
+        ("standfirst", &article.standfirst),
+    ] {
+        if value.is_empty() {
+            return Err(format!("line {start}: missing `{name}`"));
+        }
+    }
+    if article.sections.is_empty() {
+        return Err(format!(
+            "line {start}: an article needs at least one `## ` section"
+        ));
+    }
+    Ok(article)
+}
+
+/// `3d 08:15` is three days ago at 08:15 UTC; `+2d 10:00` two days ahead.
+/// Returned as minutes from now, measured from today's midnight.
+fn parse_offset(value: &str) -> Option<i64> {
+    let (days, time) = value.split_once(' ')?;
+    let future = days.starts_with('+');
+    let days: i64 = days
+        .trim_start_matches('+')
+        .strip_suffix('d')?
+        .parse()
+        .ok()?;
+    let time = NaiveTime::parse_from_str(time.trim(), "%H:%M").ok()?;
+    let minutes_into_day = i64::from(time.hour_minute());
+    Some(if future {
+        days * 1440 + minutes_into_day
+    } else {
+        -days * 1440 + minutes_into_day
+    })
+}
+
+trait HourMinute {
+    fn hour_minute(&self) -> u32;
+}
+
+impl HourMinute for NaiveTime {
+    fn hour_minute(&self) -> u32 {
+        use chrono::Timelike;
+        self.hour() * 60 + self.minute()
+    }
+}
+
+/// Every demo article of every area, parsed. The files are part of the
+/// binary, so a parse error is a bug caught by the unit tests.
+pub fn all_articles() -> Result<Vec<(&'static str, DemoArticle)>, String> {
+    let mut out = Vec::new();
+    for (area, text) in AREAS {
+        for article in parse(text).map_err(|e| format!("demo/{area}.txt: {e}"))? {
+            out.push((area, article));
+        }
+    }
+    Ok(out)
+}
+
+/// Loads the demo content if the database has no categories and no staff
+/// yet. Returns whether it did.
+pub fn seed_if_empty(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<bool> {
+    if users::count(conn)? > 0 || !categories::all(conn)?.is_empty() {
+        return Ok(false);
+    }
+    let demo = all_articles().map_err(anyhow::Error::msg)?;
+    conn.transaction::<_, anyhow::Error, _>(|conn| {
+        seed_site(conn, now)?;
+        let cats = categories::all(conn)?;
+        let midnight = now.date().and_time(NaiveTime::MIN);
+        for (area, article) in &demo {
+            let author_id = crate::db::schema::users::table
+                .filter(crate::db::schema::users::slug.eq(&article.author))
+                .select(crate::db::schema::users::id)
+                .first::<i32>(conn)
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "demo article {}: unknown author {}",
+                        article.slug,
+                        article.author
+                    )
+                })?;
+            let published_at = midnight + Duration::minutes(article.published_offset_minutes);
+            let (kind, category_id) = if *area == "blog" {
+                (ArticleKind::Blog, None)
+            } else {
+                let cat = cats
+                    .iter()
+                    .find(|c| c.slug == *area)
+                    .ok_or_else(|| anyhow::anyhow!("no category {area}"))?;
+                (ArticleKind::News, Some(cat.id))
+            };
+            let status = if article.draft {
+                ArticleStatus::Draft
+            } else if published_at > now {
+                ArticleStatus::Scheduled
+            } else {
+                ArticleStatus::Published
+            };
+            let input = articles::ArticleInput {
+                kind,
+                category_id,
+                slug: article.slug.clone(),
+                title: article.title.clone(),
+                standfirst: article.standfirst.clone(),
+                intro: article.intro.clone(),
+                author_id,
+                status,
+                published_at: Some(published_at),
+                noindex: false,
+                sections: article.sections.clone(),
+                tags: article.tags.clone(),
+            };
+            articles::create(conn, &input, now)?;
+        }
+        Ok(())
+    })?;
+    Ok(true)
+}
+
+/// The categories, the staff writers and the settings, without articles.
+pub fn seed_site(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<()> {
+    for (position, (slug, name, tagline, description)) in CATEGORIES.iter().enumerate() {
+        categories::create(
+            conn,
+            &NewCategory {
+                slug,
+                name,
+                tagline,
+                description,
+                position: position as i32,
+                noindex: false,
+            },
+        )?;
+    }
+    for (slug, name, role, bio) in AUTHORS {
+        let email = format!("{}@iconocast.example", slug.replace('-', "."));
+        users::create(
+            conn,
+            &NewUser {
+                slug,
+                email: &email,
+                name,
+                bio,
+                role: role.as_str(),
+                password_hash: None,
+                active: true,
+                created_at: now,
+            },
+        )?;
+    }
+    settings::save(
+        conn,
+        &NewSiteSettings {
+            id: 1,
+            name: "Iconocast News Agency",
+            tagline: SITE_TAGLINE,
+            pitch: SITE_PITCH,
+            about: SITE_ABOUT,
+            updated_at: now,
+        },
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_demo_file_parses_into_sectioned_articles() {
+        let all = all_articles().expect("demo files parse");
+        for (area, _) in AREAS {
+            let n = all.iter().filter(|(a, _)| *a == area).count();
+            assert!(n >= 6, "{area} has {n} articles");
+        }
+        for (_, a) in &all {
+            assert!(
+                (3..=7).contains(&a.sections.len()),
+                "{} has {} sections",
+                a.slug,
+                a.sections.len()
+            );
+            assert!(!a.tags.is_empty(), "{} has no hashtags", a.slug);
+            assert!(
+                AUTHORS.iter().any(|(s, ..)| *s == a.author),
+                "{}: author {}",
+                a.slug,
+                a.author
+            );
+        }
+        assert!(
+            all.iter().any(|(_, a)| a.published_offset_minutes > 0),
+            "one is scheduled"
+        );
+    }
+
+    #[test]
+    fn parse_names_the_line_of_a_bad_header() {
+        let err = parse("+++\nslug: a\nnonsense\n").unwrap_err();
+        assert!(err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn offsets_count_from_midnight() {
+        assert_eq!(parse_offset("0d 00:30"), Some(30));
+        assert_eq!(parse_offset("1d 12:00"), Some(-1440 + 720));
+        assert_eq!(parse_offset("+2d 10:00"), Some(2 * 1440 + 600));
+        assert_eq!(parse_offset("yesterday"), None);
+    }
+}

@@ -1,0 +1,16 @@
+//! Iconocast: a server-rendered news portal. `startup` builds the app,
+//! `routes` holds one module per public area, `db` the queries, `views`
+//! and `templates/` the pages.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod markdown;
+pub mod routes;
+pub mod startup;
+pub mod static_files;
+pub mod telemetry;
+pub mod views;

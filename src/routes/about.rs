@@ -1,0 +1,43 @@
+//! `/about`: the agency page, from the site settings.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::state::{html, AppState};
+use crate::error::AppError;
+use crate::markdown;
+use crate::views::{Crumb, Head, Layout};
+
+#[derive(Template)]
+#[template(path = "about.html")]
+pub struct AboutPage {
+    pub layout: Layout,
+    pub crumbs: Vec<Crumb>,
+    pub about_html: String,
+}
+
+pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let st = state.clone();
+    let page = state
+        .run(move |conn| {
+            let layout = st.layout(
+                conn,
+                Head {
+                    title: "About the agency".to_owned(),
+                    description: String::new(),
+                    path: "/about".to_owned(),
+                    current: "about".to_owned(),
+                    og_type: "website",
+                    noindex: false,
+                },
+            )?;
+            let about_html = markdown::to_html(&layout.site.about);
+            Ok(AboutPage {
+                crumbs: vec![Crumb::link("Home", "/"), Crumb::here("About")],
+                about_html,
+                layout,
+            })
+        })
+        .await?;
+    html(&page)
+}

@@ -1,0 +1,118 @@
+//! `/{category}/{slug}` and `/blog/{slug}`: one article or blog post with
+//! its table of contents, sections, hashtags and related articles.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::state::{now, redirect_or_404, AppState, Found};
+use crate::db::articles::{self, Card};
+use crate::db::models::{Media, Section, Tag};
+use crate::db::tags;
+use crate::domain::Slug;
+use crate::error::AppError;
+use crate::markdown;
+use crate::views::{filters, Crumb, Head, Layout};
+
+/// Related articles shown under an article.
+const RELATED: usize = 4;
+
+#[derive(Template)]
+#[template(path = "article.html")]
+pub struct ArticlePage {
+    pub layout: Layout,
+    pub crumbs: Vec<Crumb>,
+    pub card: Card,
+    pub hero: Option<Media>,
+    pub intro_html: String,
+    pub sections: Vec<Section>,
+    pub tags: Vec<Tag>,
+    pub related: Vec<Card>,
+    /// Whether the article was changed after it was published.
+    pub updated: bool,
+}
+
+pub async fn show_news(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let (category, slug) = path.into_inner();
+    Slug::parse(&category).ok_or(AppError::NotFound)?;
+    show(state, &slug, req.path()).await
+}
+
+pub async fn show_blog_post(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    show(state, &path, req.path()).await
+}
+
+async fn show(
+    state: web::Data<AppState>,
+    slug: &str,
+    path: &str,
+) -> Result<HttpResponse, AppError> {
+    let slug = Slug::parse(slug).ok_or(AppError::NotFound)?;
+    let path = path.to_owned();
+    let st = state.clone();
+    let found = state
+        .run(move |conn| {
+            let now = now();
+            let Some((card, hero)) = articles::find_visible(conn, slug.as_str(), now)? else {
+                return redirect_or_404(conn, &path);
+            };
+            // The same slug under another category (or /blog) is the same
+            // article: send readers and crawlers to its one canonical URL.
+            let canonical = card.path();
+            if canonical != path {
+                return Ok(Found::MovedTo(canonical));
+            }
+            let sections = articles::sections_of(conn, card.article.id)?;
+            let tags = tags::of_article(conn, card.article.id)?;
+            let tag_ids: Vec<i32> = tags.iter().map(|t| t.id).collect();
+            let related = articles::related(conn, &card, &tag_ids, now, RELATED)?;
+            let mut crumbs = vec![Crumb::link("Home", "/")];
+            let current = match &card.category {
+                Some(c) => {
+                    crumbs.push(Crumb::link(&c.name, &format!("/{}", c.slug)));
+                    c.slug.clone()
+                }
+                None => {
+                    crumbs.push(Crumb::link("Blog", "/blog"));
+                    "blog".to_owned()
+                }
+            };
+            crumbs.push(Crumb::here(&card.article.title));
+            let noindex = card.article.noindex || card.category.as_ref().is_some_and(|c| c.noindex);
+            let layout = st.layout(
+                conn,
+                Head {
+                    title: card.article.title.clone(),
+                    description: card.article.standfirst.clone(),
+                    path: canonical,
+                    current,
+                    og_type: "article",
+                    noindex,
+                },
+            )?;
+            let updated = card
+                .article
+                .published_at
+                .is_some_and(|p| card.article.updated_at > p + chrono::Duration::minutes(1));
+            Ok(Found::Page(ArticlePage {
+                layout,
+                crumbs,
+                intro_html: markdown::to_html(&card.article.intro),
+                card,
+                hero,
+                sections,
+                tags,
+                related,
+                updated,
+            }))
+        })
+        .await?;
+    found.respond()
+}

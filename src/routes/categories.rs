@@ -1,0 +1,76 @@
+//! `/{category}`: a category's articles, newest first, paginated.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::blog::ListingPage;
+use super::state::{now, redirect_or_404, AppState, Found, PageQuery, PER_PAGE};
+use crate::db::articles::{self, Listing};
+use crate::db::categories;
+use crate::domain::Slug;
+use crate::error::AppError;
+use crate::views::{Crumb, Head, Pager};
+
+pub async fn show(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let slug = Slug::parse(&path).ok_or(AppError::NotFound)?;
+    let page = query.number()?;
+    let old_path = req.path().to_owned();
+    let st = state.clone();
+    let outcome = state
+        .run(move |conn| {
+            let Some(category) = categories::find_by_slug(conn, slug.as_str())? else {
+                return redirect_or_404(conn, &old_path);
+            };
+            let now = now();
+            let total = articles::count(conn, Listing::Category(category.id), now)?;
+            let base = format!("/{}", category.slug);
+            let pager = Pager::new(&base, page.get(), total, PER_PAGE);
+            if pager.is_past_end() {
+                return Err(AppError::NotFound);
+            }
+            let cards = articles::list(
+                conn,
+                Listing::Category(category.id),
+                now,
+                PER_PAGE,
+                page.offset(PER_PAGE),
+            )?;
+            let path = if page.get() > 1 {
+                format!("{base}?page={}", page.get())
+            } else {
+                base.clone()
+            };
+            let title = if page.get() > 1 {
+                format!("{} — page {}", category.name, page.get())
+            } else {
+                category.name.clone()
+            };
+            let layout = st.layout(
+                conn,
+                Head {
+                    title,
+                    description: category.description.clone(),
+                    path,
+                    current: category.slug.clone(),
+                    og_type: "website",
+                    noindex: category.noindex,
+                },
+            )?;
+            Ok(Found::Page(ListingPage {
+                layout,
+                crumbs: vec![Crumb::link("Home", "/"), Crumb::here(&category.name)],
+                heading: category.name.clone(),
+                kicker: category.tagline.clone(),
+                intro: category.description.clone(),
+                cards,
+                pager,
+                empty: "No articles have been published here yet.".to_owned(),
+            }))
+        })
+        .await?;
+    outcome.respond()
+}

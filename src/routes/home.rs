@@ -1,0 +1,66 @@
+//! `/`: the lead story, the latest of each category, the latest blog posts
+//! and the agency's pitch.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::state::{html, now, AppState};
+use crate::db::articles::{self, Card, Listing};
+use crate::db::models::Category;
+use crate::error::AppError;
+use crate::views::{filters, Head, Layout};
+
+/// Cards shown per category on the home page.
+const PER_CATEGORY: i64 = 3;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub layout: Layout,
+    pub lead: Option<Card>,
+    pub top: Vec<Card>,
+    pub areas: Vec<(Category, Vec<Card>)>,
+    pub blog: Vec<Card>,
+}
+
+pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let st = state.clone();
+    let page = state
+        .run(move |conn| {
+            let layout = st.layout(
+                conn,
+                Head {
+                    title: String::new(),
+                    description: String::new(),
+                    path: "/".to_owned(),
+                    current: "home".to_owned(),
+                    og_type: "website",
+                    noindex: false,
+                },
+            )?;
+            let now = now();
+            let mut latest = articles::list(conn, Listing::News, now, 4, 0)?.into_iter();
+            let lead = latest.next();
+            let top: Vec<Card> = latest.collect();
+            // One query per category: bounded by the handful of categories,
+            // never by the number of articles.
+            let mut areas = Vec::with_capacity(layout.categories.len());
+            for category in &layout.categories {
+                let cards =
+                    articles::list(conn, Listing::Category(category.id), now, PER_CATEGORY, 0)?;
+                if !cards.is_empty() {
+                    areas.push((category.clone(), cards));
+                }
+            }
+            let blog = articles::list(conn, Listing::Blog, now, 3, 0)?;
+            Ok(HomePage {
+                layout,
+                lead,
+                top,
+                areas,
+                blog,
+            })
+        })
+        .await?;
+    html(&page)
+}

@@ -1,0 +1,105 @@
+//! What every handler shares: the database and the site's base URL, and the
+//! helpers that run queries off the async workers and answer with HTML.
+
+use actix_web::http::header::ContentType;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{Datelike, NaiveDateTime, Utc};
+use serde::Deserialize;
+
+use crate::db::models::{Category, SiteSettings};
+use crate::db::{categories, settings, Database, DbConn};
+use crate::domain::PageNumber;
+use crate::error::AppError;
+use crate::views::{Head, Layout};
+
+pub struct AppState {
+    pub db: Database,
+    /// Absolute base URL without a trailing slash, e.g. `https://news.example`.
+    pub base_url: String,
+}
+
+/// Cards per listing page.
+pub const PER_PAGE: i64 = 12;
+
+impl AppState {
+    /// Runs `f` with a pooled connection on the blocking thread pool, so
+    /// no diesel call ever runs on an async worker.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.db.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// The site settings and navigation: the two queries every page makes.
+    pub fn layout(&self, conn: &mut DbConn, head: Head) -> Result<Layout, AppError> {
+        let (site, cats) = site_and_categories(conn)?;
+        Ok(Layout::new(site, cats, &self.base_url, head, now().year()))
+    }
+}
+
+pub fn site_and_categories(conn: &mut DbConn) -> Result<(SiteSettings, Vec<Category>), AppError> {
+    Ok((settings::load(conn)?, categories::all(conn)?))
+}
+
+/// The current time as stored in the database: naive UTC.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+/// Renders a page template into a 200 HTML response.
+pub fn html<T: Template>(page: &T) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::html())
+        .body(page.render()?))
+}
+
+/// A permanent redirect.
+pub fn moved_to(location: &str) -> HttpResponse {
+    HttpResponse::MovedPermanently()
+        .insert_header((actix_web::http::header::LOCATION, location.to_owned()))
+        .finish()
+}
+
+/// `?page=N`; kept as text so a bad value becomes our own 400 page.
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    pub page: Option<String>,
+}
+
+impl PageQuery {
+    pub fn number(&self) -> Result<PageNumber, AppError> {
+        PageNumber::parse(self.page.as_deref()).map_err(|e| AppError::BadRequest(e.to_string()))
+    }
+}
+
+/// A page, or the 301 that an old path answers with.
+pub enum Found<T> {
+    Page(T),
+    MovedTo(String),
+}
+
+impl<T: Template> Found<T> {
+    pub fn respond(self) -> Result<HttpResponse, AppError> {
+        match self {
+            Found::Page(page) => html(&page),
+            Found::MovedTo(location) => Ok(moved_to(&location)),
+        }
+    }
+}
+
+/// For a path that names nothing: its redirect if it once named something,
+/// else 404.
+pub fn redirect_or_404<T>(conn: &mut DbConn, path: &str) -> Result<Found<T>, AppError> {
+    match crate::db::redirects::find(conn, path)? {
+        Some(r) => Ok(Found::MovedTo(r.to_path)),
+        None => Err(AppError::NotFound),
+    }
+}

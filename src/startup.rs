@@ -1,0 +1,119 @@
+//! Building the application: database, migrations, demo seed, and the
+//! HTTP server with its routes and middleware.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::error::InternalError;
+use actix_web::http::StatusCode;
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+
+use crate::db::{Database, DatabaseUrl};
+use crate::error::ErrorPage;
+use crate::routes::{self, state::AppState};
+
+/// What `serve` needs to know.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub bind: String,
+    pub base_url: Option<String>,
+    pub demo: bool,
+}
+
+pub struct Application {
+    port: u16,
+    base_url: String,
+    db: Database,
+    server: Server,
+}
+
+/// Connects, migrates and (if asked and the database is empty) seeds.
+/// Runs on a blocking thread: diesel is synchronous.
+pub async fn prepare_database(url: DatabaseUrl, demo: bool) -> anyhow::Result<Database> {
+    actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<Database> {
+        let db = Database::connect(url)?;
+        let ran = db.migrate()?;
+        if ran > 0 {
+            tracing::info!(migrations = ran, "database migrated");
+        }
+        if demo {
+            let mut conn = db.get().context("no database connection")?;
+            if crate::demo::seed_if_empty(&mut conn, routes::state::now())? {
+                tracing::info!("demo content loaded into the empty database");
+            }
+        }
+        Ok(db)
+    })
+    .await
+    .context("database set-up was interrupted")?
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let db = prepare_database(settings.database_url.clone(), settings.demo).await?;
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let addr = listener.local_addr()?;
+        let base_url = settings
+            .base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            base_url: base_url.clone(),
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::QueryConfig::default().error_handler(|err, req| {
+                    tracing::info!(path = %req.path(), error = %err, "malformed query string");
+                    InternalError::from_response(
+                        err,
+                        ErrorPage::response(
+                            StatusCode::BAD_REQUEST,
+                            "Bad request",
+                            "The address has a malformed query string.",
+                        ),
+                    )
+                    .into()
+                }))
+                .app_data(web::PathConfig::default().error_handler(|err, _req| {
+                    InternalError::from_response(err, ErrorPage::not_found()).into()
+                }))
+                .wrap(Compress::default())
+                .wrap(from_fn(crate::telemetry::log_requests))
+                .configure(routes::config)
+                .default_service(web::to(|| async { ErrorPage::not_found() }))
+        })
+        .listen(listener)?
+        .run();
+        tracing::info!(%addr, %base_url, database = %db.url.display(), "serving");
+        Ok(Application {
+            port: addr.port(),
+            base_url,
+            db,
+            server,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn database(&self) -> Database {
+        self.db.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

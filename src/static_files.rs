@@ -1,0 +1,103 @@
+//! The files under `static/`, built into the binary and served under
+//! content-derived names (`/static/site.3f9a0c21d4.css`), so a browser may
+//! cache them for a year and a new release is fetched at once.
+
+use std::sync::LazyLock;
+
+pub struct Asset {
+    /// The name templates ask for, e.g. `site.css`.
+    pub name: &'static str,
+    /// The fingerprinted file name, e.g. `site.3f9a0c21d4.css`.
+    pub file_name: String,
+    /// `/static/` + `file_name`.
+    pub url: String,
+    pub bytes: &'static [u8],
+    pub content_type: &'static str,
+    /// A strong ETag, quoted.
+    pub etag: String,
+}
+
+const FILES: [(&str, &[u8], &str); 3] = [
+    (
+        "site.css",
+        include_bytes!("../static/css/site.css"),
+        "text/css; charset=utf-8",
+    ),
+    (
+        "logo.svg",
+        include_bytes!("../static/img/logo.svg"),
+        "image/svg+xml",
+    ),
+    (
+        "favicon.svg",
+        include_bytes!("../static/img/favicon.svg"),
+        "image/svg+xml",
+    ),
+];
+
+/// 64-bit FNV-1a: small, stable across builds, and plenty for cache busting.
+fn fingerprint(bytes: &[u8]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")[..10].to_owned()
+}
+
+static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
+    FILES
+        .iter()
+        .map(|(name, bytes, content_type)| {
+            let hash = fingerprint(bytes);
+            let file_name = match name.rsplit_once('.') {
+                Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
+                None => format!("{name}.{hash}"),
+            };
+            Asset {
+                name,
+                url: format!("/static/{file_name}"),
+                file_name,
+                bytes,
+                content_type,
+                etag: format!("\"{hash}\""),
+            }
+        })
+        .collect()
+});
+
+/// The public URL of a static file by its plain name. Only names listed in
+/// `FILES` exist; asking for another is a programming error caught by tests.
+pub fn url(name: &str) -> &'static str {
+    ASSETS
+        .iter()
+        .find(|a| a.name == name)
+        .map_or("/static/missing", |a| a.url.as_str())
+}
+
+/// The asset served under a fingerprinted file name, if any.
+pub fn find(file_name: &str) -> Option<&'static Asset> {
+    ASSETS.iter().find(|a| a.file_name == file_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_has_a_fingerprinted_url() {
+        for (name, ..) in FILES {
+            let u = url(name);
+            assert!(
+                u.starts_with("/static/") && u != "/static/missing",
+                "{name}: {u}"
+            );
+            let file = u.trim_start_matches("/static/");
+            assert_eq!(find(file).map(|a| a.name), Some(name));
+        }
+        assert!(
+            find("site.css").is_none(),
+            "only fingerprinted names are served"
+        );
+    }
+}

@@ -1,0 +1,151 @@
+//! What every page template shares: the layout data (site, navigation,
+//! head tags), the pager and breadcrumb, and the template filters.
+
+pub mod filters;
+
+use crate::db::models::{Category, SiteSettings};
+use crate::static_files;
+
+/// The data `base.html` needs on every page.
+pub struct Layout {
+    pub site: SiteSettings,
+    pub categories: Vec<Category>,
+    /// The full `<title>`.
+    pub title: String,
+    /// The meta description.
+    pub description: String,
+    /// The absolute canonical URL.
+    pub canonical: String,
+    pub base_url: String,
+    /// The navigation entry to mark as current (`blog`, a category slug, ...).
+    pub current: String,
+    pub og_type: &'static str,
+    pub noindex: bool,
+    pub css: &'static str,
+    pub logo: &'static str,
+    pub favicon: &'static str,
+    pub year: i32,
+}
+
+/// Pieces of the layout a handler decides.
+pub struct Head {
+    /// The page's own title; the site name is appended.
+    pub title: String,
+    pub description: String,
+    /// The path of the page, e.g. `/sport?page=2`.
+    pub path: String,
+    pub current: String,
+    pub og_type: &'static str,
+    pub noindex: bool,
+}
+
+impl Layout {
+    pub fn new(
+        site: SiteSettings,
+        categories: Vec<Category>,
+        base_url: &str,
+        head: Head,
+        year: i32,
+    ) -> Layout {
+        let title = if head.title.is_empty() {
+            format!("{} — {}", site.name, site.tagline)
+        } else {
+            format!("{} | {}", head.title, site.name)
+        };
+        let description = if head.description.is_empty() {
+            site.tagline.clone()
+        } else {
+            head.description
+        };
+        Layout {
+            title,
+            description,
+            canonical: format!("{base_url}{}", head.path),
+            base_url: base_url.to_owned(),
+            current: head.current,
+            og_type: head.og_type,
+            noindex: head.noindex,
+            site,
+            categories,
+            css: static_files::url("site.css"),
+            logo: static_files::url("logo.svg"),
+            favicon: static_files::url("favicon.svg"),
+            year,
+        }
+    }
+}
+
+/// Previous/next links of a paginated listing.
+pub struct Pager {
+    pub page: u32,
+    pub pages: u32,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// `base` is the listing's path (and query) without `page`.
+    pub fn new(base: &str, page: u32, total: i64, per_page: i64) -> Pager {
+        let pages = u32::try_from(((total + per_page - 1) / per_page).max(1)).unwrap_or(u32::MAX);
+        let join = if base.contains('?') { '&' } else { '?' };
+        let link = |n: u32| {
+            if n == 1 {
+                base.to_owned()
+            } else {
+                format!("{base}{join}page={n}")
+            }
+        };
+        Pager {
+            page,
+            pages,
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page < pages).then(|| link(page + 1)),
+        }
+    }
+
+    /// A page past the last one does not exist (the first always does).
+    pub fn is_past_end(&self) -> bool {
+        self.page > self.pages
+    }
+}
+
+/// One step of a breadcrumb trail; the last has no link.
+pub struct Crumb {
+    pub name: String,
+    pub path: Option<String>,
+}
+
+impl Crumb {
+    pub fn link(name: &str, path: &str) -> Crumb {
+        Crumb {
+            name: name.to_owned(),
+            path: Some(path.to_owned()),
+        }
+    }
+
+    pub fn here(name: &str) -> Crumb {
+        Crumb {
+            name: name.to_owned(),
+            path: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pager;
+
+    #[test]
+    fn pager_links_neighbours_and_knows_its_end() {
+        let p = Pager::new("/sport", 2, 30, 12);
+        assert_eq!(p.pages, 3);
+        assert_eq!(p.prev.as_deref(), Some("/sport"));
+        assert_eq!(p.next.as_deref(), Some("/sport?page=3"));
+        assert!(!p.is_past_end());
+        assert!(Pager::new("/sport", 4, 30, 12).is_past_end());
+        let search = Pager::new("/search?q=tea", 1, 13, 12);
+        assert_eq!(search.next.as_deref(), Some("/search?q=tea&page=2"));
+        let empty = Pager::new("/sport", 1, 0, 12);
+        assert_eq!((empty.pages, empty.prev, empty.next), (1, None, None));
+    }
+}
