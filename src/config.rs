@@ -8,8 +8,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/iconocast.db";
 #[command(
     name = "iconocast",
     version,
-    about = "Iconocast: a news portal in one binary, on SQLite or PostgreSQL.",
-    args_conflicts_with_subcommands = true
+    about = "Iconocast: a news portal in one binary, on SQLite or PostgreSQL."
 )]
 pub struct Cli {
     /// Database URL: sqlite://PATH (created if missing) or postgres://USER@HOST/DB.

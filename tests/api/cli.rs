@@ -1,0 +1,65 @@
+//! The binary's command line: clear one-line errors and exit codes.
+
+use std::process::Command;
+
+use crate::helpers::{backends, TestDatabase};
+
+fn iconocast(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_iconocast"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run the binary");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn an_unreachable_database_is_one_line_naming_the_url_without_its_password() {
+    let (code, _, stderr) = iconocast(&[
+        "--database-url",
+        "postgres://editor:hunter2@127.0.0.1:1/news",
+        "migrate",
+    ]);
+    assert_ne!(code, 0);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("postgres://editor:***@127.0.0.1:1/news"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"));
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn a_malformed_database_url_is_refused_clearly() {
+    for url in ["mysql://root:pw@localhost/db", "not a url", "sqlite://"] {
+        let (code, _, stderr) = iconocast(&["--database-url", url, "migrate"]);
+        assert_ne!(code, 0, "{url}");
+        assert!(
+            stderr.starts_with("iconocast: unsupported database URL"),
+            "{url}: {stderr}"
+        );
+        assert!(!stderr.contains("pw@"), "{stderr}");
+    }
+}
+
+#[test]
+fn migrate_applies_the_migrations_and_exits() {
+    for backend in backends() {
+        let database = TestDatabase::create(&backend);
+        let url = match &database.url {
+            iconocast::db::DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+            iconocast::db::DatabaseUrl::Postgres(u) => u.clone(),
+        };
+        let (code, stdout, stderr) = iconocast(&["--database-url", &url, "migrate"]);
+        assert_eq!(code, 0, "{backend:?}: {stderr}");
+        assert!(stdout.starts_with("1 migration(s) applied"), "{stdout}");
+        let (code, stdout, _) = iconocast(&["--database-url", &url, "migrate"]);
+        assert_eq!((code, stdout.trim()), (0, "0 migration(s) applied"));
+    }
+}

@@ -1,0 +1,92 @@
+//! Bad input gets a clear 4xx page, never a 500.
+
+use crate::helpers::{backends, spawn_app};
+
+#[tokio::test]
+async fn bad_page_numbers_get_a_clear_400_page() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        for query in ["abc", "-1", "0", "99999999999999999999", "1.5", "%00"] {
+            for base in [
+                "/sport",
+                "/blog",
+                "/tag/explainer",
+                "/author/amara-okafor",
+                "/search?q=tea&x=1",
+            ] {
+                let sep = if base.contains('?') { '&' } else { '?' };
+                let page = app.get(&format!("{base}{sep}page={query}")).await;
+                assert_eq!(page.status, 400, "{backend:?} {base} page={query}");
+                assert_eq!(page.texts("h1"), ["Bad request"]);
+                assert!(
+                    page.texts(".page-intro")[0].contains("page number"),
+                    "{}",
+                    page.body
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn pages_past_the_end_and_unknown_slugs_are_404() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        for path in [
+            "/sport?page=2",
+            "/sport?page=4000000000",
+            "/no-such-category",
+            "/sport/no-such-article",
+            "/blog/no-such-post",
+            "/Sport",
+            "/sport/Bad--Slug",
+            "/a/b/c",
+            "/tag/",
+        ] {
+            let page = app.get(path).await;
+            assert_eq!(page.status, 404, "{backend:?} {path}");
+            assert_eq!(page.texts("h1"), ["Page not found"], "{path}");
+            // A styled page: it uses the site's stylesheet.
+            assert!(page.attrs("link[rel=stylesheet]", "href")[0].starts_with("/static/site."));
+        }
+    }
+}
+
+#[tokio::test]
+async fn hostile_paths_and_queries_never_cause_a_500() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let long = "a".repeat(5000);
+        let cases: Vec<(String, &[u16])> = vec![
+            ("/static/..%2f..%2fetc%2fpasswd".into(), &[404]),
+            ("/static/../../etc/passwd".into(), &[404]),
+            ("/static/%2e%2e/Cargo.toml".into(), &[404]),
+            (format!("/{long}"), &[404, 414]),
+            (format!("/sport/{long}"), &[404, 414]),
+            (format!("/sport?page={long}"), &[400, 414]),
+            ("/sport?page=%zz".into(), &[400]),
+            ("/search?q=%zz".into(), &[200, 400]),
+            ("/search?q=%27%20OR%201%3D1%20--".into(), &[200]),
+            (
+                "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E".into(),
+                &[200],
+            ),
+            ("/tag/%3Cscript%3E".into(), &[404]),
+            ("/author/..%2F..".into(), &[404]),
+        ];
+        for (path, allowed) in cases {
+            let page = app.get(&path).await;
+            assert!(
+                allowed.contains(&page.status),
+                "{backend:?} {}: got {}",
+                &path[..path.len().min(60)],
+                page.status
+            );
+            assert!(!page.body.contains("<script>alert"), "user text is escaped");
+            assert!(
+                page.header("x-request-id").is_some(),
+                "every response carries a request id"
+            );
+        }
+    }
+}

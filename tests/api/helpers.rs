@@ -1,0 +1,309 @@
+//! Starting the real server on a random port with a fresh database, on
+//! SQLite always and on PostgreSQL too when `TEST_DATABASE_URL` names one.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use chrono::{Duration, NaiveDateTime, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use iconocast::db::articles::{self, ArticleInput};
+use iconocast::db::models::NewCategory;
+use iconocast::db::{categories, Database, DatabaseUrl, DbConn};
+use iconocast::domain::{ArticleKind, ArticleStatus};
+use iconocast::startup::{Application, Settings};
+use scraper::{Html, Selector};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A name no other test (in this run or a parallel one) uses.
+pub fn unique_name(prefix: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = Utc::now().timestamp_subsec_nanos();
+    format!("{prefix}_{}_{n}_{nanos}", std::process::id())
+}
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    /// The server URL from `TEST_DATABASE_URL`; each test makes its own
+    /// database on it.
+    Postgres(String),
+}
+
+/// SQLite, plus PostgreSQL when `TEST_DATABASE_URL` is set. A set but
+/// unusable URL fails the test; it is never skipped.
+pub fn backends() -> Vec<Backend> {
+    let mut all = vec![Backend::Sqlite];
+    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+        if !url.trim().is_empty() {
+            assert!(
+                url.starts_with("postgres://") || url.starts_with("postgresql://"),
+                "TEST_DATABASE_URL must be a postgres:// URL, got {url}"
+            );
+            all.push(Backend::Postgres(url));
+        }
+    }
+    all
+}
+
+/// A fresh, empty database; dropped (PostgreSQL) or deleted (SQLite) when
+/// this value is dropped.
+pub struct TestDatabase {
+    pub url: DatabaseUrl,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    PgDatabase { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    pub fn create(backend: &Backend) -> TestDatabase {
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join("iconocast-tests");
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                let path = dir.join(format!("{}.db", unique_name("t")));
+                TestDatabase {
+                    url: DatabaseUrl::Sqlite(path.clone()),
+                    cleanup: Cleanup::File(path),
+                }
+            }
+            Backend::Postgres(admin_url) => {
+                let name = unique_name("iconocast_test");
+                let mut admin = PgConnection::establish(admin_url).unwrap_or_else(|e| {
+                    panic!("TEST_DATABASE_URL {admin_url} is not reachable: {e}")
+                });
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create the test database");
+                let mut url = url::Url::parse(admin_url).expect("TEST_DATABASE_URL parses");
+                url.set_path(&name);
+                TestDatabase {
+                    url: DatabaseUrl::Postgres(url.to_string()),
+                    cleanup: Cleanup::PgDatabase {
+                        admin_url: admin_url.clone(),
+                        name,
+                    },
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            Cleanup::PgDatabase { admin_url, name } => {
+                if let Ok(mut admin) = PgConnection::establish(admin_url) {
+                    let _ = admin
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Database,
+    // Last, so the server's database outlives everything that uses it.
+    _database: TestDatabase,
+}
+
+/// The app with the demo content, on one backend.
+pub async fn spawn_app(backend: &Backend) -> TestApp {
+    spawn(backend, true).await
+}
+
+async fn spawn(backend: &Backend, demo: bool) -> TestApp {
+    let database = TestDatabase::create(backend);
+    let app = Application::build(Settings {
+        database_url: database.url.clone(),
+        bind: "127.0.0.1:0".to_owned(),
+        base_url: None,
+        demo,
+    })
+    .await
+    .expect("the application starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.database();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client");
+    TestApp {
+        address,
+        client,
+        db,
+        _database: database,
+    }
+}
+
+/// A fetched page: status, headers and body.
+pub struct Page {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn html(&self) -> Html {
+        Html::parse_document(&self.body)
+    }
+
+    /// The trimmed texts of every element matching `selector`.
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        let sel = Selector::parse(selector).expect("valid selector");
+        self.html()
+            .select(&sel)
+            .map(|e| {
+                e.text()
+                    .collect::<String>()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    /// The values of `attr` on every element matching `selector`.
+    pub fn attrs(&self, selector: &str, attr: &str) -> Vec<String> {
+        let sel = Selector::parse(selector).expect("valid selector");
+        self.html()
+            .select(&sel)
+            .filter_map(|e| e.value().attr(attr).map(str::to_owned))
+            .collect()
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> Page {
+        self.get_with(path, &[]).await
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut req = self.client.get(format!("{}{path}", self.address));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let body = res.text().await.expect("body");
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Runs `f` with a connection of the server's own pool.
+    pub fn with_conn<T>(&self, f: impl FnOnce(&mut DbConn) -> T) -> T {
+        let mut conn = self.db.get().expect("a pooled connection");
+        f(&mut conn)
+    }
+
+    pub fn category_id(&self, slug: &str) -> i32 {
+        self.with_conn(|c| categories::find_by_slug(c, slug))
+            .expect("query")
+            .unwrap_or_else(|| panic!("no category {slug}"))
+            .id
+    }
+
+    pub fn new_category(&self, slug: &str, name: &str) -> i32 {
+        self.with_conn(|c| {
+            categories::create(
+                c,
+                &NewCategory {
+                    slug,
+                    name,
+                    tagline: "A category made by a test.",
+                    description: "Made by a test.",
+                    position: 99,
+                    noindex: false,
+                },
+            )
+        })
+        .expect("create category")
+    }
+
+    pub fn author_id(&self, slug: &str) -> i32 {
+        use diesel::prelude::*;
+        use iconocast::db::schema::users;
+        self.with_conn(|c| {
+            users::table
+                .filter(users::slug.eq(slug))
+                .select(users::id)
+                .first::<i32>(c)
+        })
+        .expect("author exists")
+    }
+
+    pub fn create_article(&self, input: ArticleInput) -> i32 {
+        self.with_conn(|c| articles::create(c, &input, now()))
+            .expect("create article")
+    }
+}
+
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+pub fn hours_ago(h: i64) -> NaiveDateTime {
+    now() - Duration::hours(h)
+}
+
+/// A published news article in `category_id` by Amara Okafor, with two
+/// sections and the given hashtags; adjust the fields as a test needs.
+pub fn news(
+    app: &TestApp,
+    category_id: i32,
+    slug: &str,
+    title: &str,
+    tags: &[&str],
+) -> ArticleInput {
+    ArticleInput {
+        kind: ArticleKind::News,
+        category_id: Some(category_id),
+        slug: slug.to_owned(),
+        title: title.to_owned(),
+        standfirst: format!("The standfirst of {title}."),
+        intro: "An opening paragraph.".to_owned(),
+        author_id: app.author_id("amara-okafor"),
+        status: ArticleStatus::Published,
+        published_at: Some(hours_ago(1)),
+        noindex: false,
+        sections: vec![
+            (
+                "First things".to_owned(),
+                "The **first** section's words.".to_owned(),
+            ),
+            (
+                "Second thoughts".to_owned(),
+                "The second section's words.".to_owned(),
+            ),
+        ],
+        tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+    }
+}

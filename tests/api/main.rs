@@ -1,0 +1,12 @@
+//! The integration suite: the real server, a real HTTP client, a fresh
+//! database per test, on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
+
+mod cli;
+mod errors;
+mod helpers;
+mod migrations;
+mod pages;
+mod pagination;
+mod queries;
+mod static_assets;
+mod visibility;

@@ -1,0 +1,387 @@
+//! What a reader sees on each page type.
+
+use crate::helpers::{backends, hours_ago, news, spawn_app};
+use iconocast::domain::ArticleKind;
+
+#[tokio::test]
+async fn home_shows_lead_story_every_area_the_blog_and_the_pitch() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let page = app.get("/").await;
+        assert_eq!(page.status, 200, "{backend:?}");
+        let areas = page.texts(".area .section-title");
+        for name in [
+            "Health, Technology & Science",
+            "Books & Arts",
+            "Entertainment, TV & Shows",
+            "Sport",
+            "Travel",
+            "From the Blog",
+        ] {
+            assert!(
+                areas.iter().any(|a| a == name),
+                "{backend:?}: no area {name} in {areas:?}"
+            );
+        }
+        assert_eq!(page.texts(".lead-title").len(), 1, "one lead story");
+        assert!(page.texts("#pitch-title")[0].starts_with("Why choose"));
+        assert_eq!(
+            page.texts("title"),
+            ["Iconocast News Agency — News that matters, explained clearly."]
+        );
+        // The newest visible news article leads.
+        let id = app.category_id("sport");
+        app.create_article(news(
+            &app,
+            id,
+            "lead-test",
+            "A brand new lead story",
+            &["Lead"],
+        ));
+        let page = app.get("/").await;
+        assert_eq!(
+            page.texts(".lead-title"),
+            ["A brand new lead story"],
+            "{backend:?}"
+        );
+        assert_eq!(page.attrs(".lead-title a", "href"), ["/sport/lead-test"]);
+    }
+}
+
+#[tokio::test]
+async fn category_page_lists_its_articles_newest_first() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let id = app.category_id("travel");
+        let mut older = news(&app, id, "older-trip", "An older trip", &[]);
+        older.published_at = Some(hours_ago(3));
+        app.create_article(older);
+        app.create_article(news(&app, id, "newer-trip", "A newer trip", &[]));
+        let page = app.get("/travel").await;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.texts("h1"), ["Travel"]);
+        let titles = page.texts(".card-title");
+        assert_eq!(
+            &titles[..2],
+            ["A newer trip", "An older trip"],
+            "{backend:?}"
+        );
+        // Only Travel's articles: every card's kicker names Travel.
+        assert!(page.texts(".card .kicker").iter().all(|k| k == "Travel"));
+        assert_eq!(
+            page.attrs("link[rel=canonical]", "href"),
+            [format!("{}/travel", app.address)]
+        );
+        assert_eq!(
+            page.attrs("nav.site-nav a[aria-current=page]", "href"),
+            ["/travel"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn article_page_has_breadcrumb_byline_dates_contents_sections_hashtags_and_related() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let sport = app.category_id("sport");
+        let travel = app.category_id("travel");
+        app.create_article(news(
+            &app,
+            sport,
+            "main-story",
+            "The main story",
+            &["Rowing", "Explainer"],
+        ));
+        // Shares two hashtags: first among related, though in another category.
+        app.create_article(news(
+            &app,
+            travel,
+            "two-shared",
+            "Shares two hashtags",
+            &["Rowing", "Explainer"],
+        ));
+        let page = app.get("/sport/main-story").await;
+        assert_eq!(page.status, 200, "{backend:?}");
+        assert_eq!(
+            page.texts(".breadcrumb li"),
+            ["Home", "Sport", "The main story"]
+        );
+        assert_eq!(page.attrs(".breadcrumb a", "href"), ["/", "/sport"]);
+        assert_eq!(page.texts("h1"), ["The main story"]);
+        assert_eq!(
+            page.texts(".article .standfirst"),
+            ["The standfirst of The main story."]
+        );
+        assert_eq!(
+            page.attrs(".byline a.author", "href"),
+            ["/author/amara-okafor"]
+        );
+        assert_eq!(page.texts(".byline a.author"), ["Amara Okafor"]);
+        let datetime = page.attrs(".byline time", "datetime");
+        assert_eq!(datetime.len(), 1);
+        assert!(
+            datetime[0].ends_with('Z') && datetime[0].contains('T'),
+            "{datetime:?}"
+        );
+        assert!(page.texts(".byline")[0].contains("1 min read"));
+        // The table of contents links each section's anchor.
+        assert_eq!(
+            page.attrs(".toc a", "href"),
+            ["#first-things", "#second-thoughts"]
+        );
+        assert_eq!(
+            page.attrs(".article-section", "id"),
+            ["first-things", "second-thoughts"]
+        );
+        assert_eq!(
+            page.texts(".article-section h2"),
+            ["First things", "Second thoughts"]
+        );
+        assert!(
+            page.body.contains("<strong>first</strong>"),
+            "Markdown is rendered"
+        );
+        assert_eq!(page.texts(".hashtags a"), ["#Rowing", "#Explainer"]);
+        assert_eq!(
+            page.attrs(".hashtags a", "href"),
+            ["/tag/rowing", "/tag/explainer"]
+        );
+        let related = page.attrs(".related .card-title a", "href");
+        assert_eq!(
+            related.first().map(String::as_str),
+            Some("/travel/two-shared"),
+            "{related:?}"
+        );
+        assert!(
+            !related.contains(&"/sport/main-story".to_owned()),
+            "never related to itself"
+        );
+        assert!(related.len() <= 4);
+        assert_eq!(
+            page.texts("title"),
+            ["The main story | Iconocast News Agency"]
+        );
+        assert_eq!(
+            page.attrs("meta[name=description]", "content"),
+            ["The standfirst of The main story."]
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_article_under_the_wrong_category_moves_to_its_own_url() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let page = app.get("/travel/the-quiet-science-of-the-warm-up").await;
+        assert_eq!(page.status, 301, "{backend:?}");
+        assert_eq!(
+            page.header("location").as_deref(),
+            Some("/sport/the-quiet-science-of-the-warm-up")
+        );
+        let page = app.get("/sport/how-we-verify-a-story").await;
+        assert_eq!(page.status, 301);
+        assert_eq!(
+            page.header("location").as_deref(),
+            Some("/blog/how-we-verify-a-story")
+        );
+    }
+}
+
+#[tokio::test]
+async fn old_slugs_answer_301_to_the_new_url() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        app.with_conn(|c| {
+            iconocast::db::redirects::create(
+                c,
+                &iconocast::db::models::NewRedirect {
+                    from_path: "/sport/an-old-name",
+                    to_path: "/sport/the-quiet-science-of-the-warm-up",
+                    created_at: hours_ago(0),
+                },
+            )
+        })
+        .expect("redirect saved");
+        let page = app.get("/sport/an-old-name").await;
+        assert_eq!(page.status, 301, "{backend:?}");
+        assert_eq!(
+            page.header("location").as_deref(),
+            Some("/sport/the-quiet-science-of-the-warm-up")
+        );
+    }
+}
+
+#[tokio::test]
+async fn blog_index_and_post_are_author_forward() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let mut post = news(
+            &app,
+            0,
+            "a-note-from-the-desk",
+            "A note from the desk",
+            &["Newsroom"],
+        );
+        post.kind = ArticleKind::Blog;
+        post.category_id = None;
+        post.author_id = app.author_id("sam-whitaker");
+        app.create_article(post);
+        let index = app.get("/blog").await;
+        assert_eq!(index.status, 200);
+        assert_eq!(index.texts("h1"), ["Blog"]);
+        assert_eq!(
+            index.texts(".card-title").first().map(String::as_str),
+            Some("A note from the desk")
+        );
+        assert_eq!(
+            index.texts(".card .author").first().map(String::as_str),
+            Some("Sam Whitaker")
+        );
+        let page = app.get("/blog/a-note-from-the-desk").await;
+        assert_eq!(page.status, 200, "{backend:?}");
+        assert_eq!(
+            page.texts(".breadcrumb li"),
+            ["Home", "Blog", "A note from the desk"]
+        );
+        assert_eq!(page.texts(".author-box a"), ["Sam Whitaker"]);
+        // A news slug under /blog is not a blog post.
+        let wrong = app.get("/blog/the-quiet-science-of-the-warm-up").await;
+        assert_eq!(wrong.status, 301);
+    }
+}
+
+#[tokio::test]
+async fn tag_and_author_pages_list_their_articles() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let id = app.category_id("books-arts");
+        app.create_article(news(&app, id, "tagged-one", "Tagged one", &["Zymurgy"]));
+        let tag = app.get("/tag/zymurgy").await;
+        assert_eq!(tag.status, 200, "{backend:?}");
+        assert_eq!(tag.texts("h1"), ["#Zymurgy"]);
+        assert_eq!(tag.texts(".card-title"), ["Tagged one"]);
+        assert_eq!(app.get("/tag/no-such-tag").await.status, 404);
+
+        let author = app.get("/author/amara-okafor").await;
+        assert_eq!(author.status, 200);
+        assert_eq!(author.texts("h1"), ["Amara Okafor"]);
+        assert!(
+            author.texts(".page-intro")[0].contains("correspondent"),
+            "the bio shows"
+        );
+        assert_eq!(
+            author.texts(".card-title").first().map(String::as_str),
+            Some("Tagged one")
+        );
+        assert!(author
+            .texts(".card .author")
+            .iter()
+            .all(|a| a == "Amara Okafor"));
+        assert_eq!(app.get("/author/nobody").await.status, 404);
+    }
+}
+
+#[tokio::test]
+async fn about_page_and_footer_carry_the_agency_block() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let about = app.get("/about").await;
+        assert_eq!(about.status, 200, "{backend:?}");
+        assert_eq!(about.texts("h1"), ["About Iconocast News Agency"]);
+        assert!(about
+            .texts(".article-body h2")
+            .contains(&"Why readers choose us".to_owned()));
+        // Every page's footer names the areas with their taglines.
+        for path in ["/", "/sport", "/blog", "/about"] {
+            let page = app.get(path).await;
+            let areas = page.texts(".site-footer .area-list li");
+            assert_eq!(areas.len(), 6, "{path}: {areas:?}");
+            assert!(
+                areas[3].starts_with("Sport") && areas[3].len() > "Sport".len(),
+                "{areas:?}"
+            );
+            assert!(!page.texts(".site-footer #footer-agency + p")[0].is_empty());
+        }
+    }
+}
+
+#[tokio::test]
+async fn search_finds_words_of_a_section() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let id = app.category_id("sport");
+        let mut input = news(&app, id, "search-me", "Findable", &[]);
+        input.sections[1].1 = "Nobody expects the xylophonist.".to_owned();
+        app.create_article(input);
+        let page = app.get("/search?q=Xylophonist").await;
+        assert_eq!(page.status, 200, "{backend:?}");
+        assert_eq!(page.texts(".card-title"), ["Findable"]);
+        let none = app.get("/search?q=%25%25%25_").await;
+        assert_eq!(none.status, 200);
+        assert!(
+            none.texts(".card-title").is_empty(),
+            "LIKE wildcards match literally"
+        );
+        let huge = app.get(&format!("/search?q={}", "a".repeat(1500))).await;
+        assert_eq!(huge.status, 200);
+        assert!(huge.texts(".notice")[0].contains("first 200 characters"));
+    }
+}
+
+#[tokio::test]
+async fn healthz_answers_ok_in_text_and_json() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let text = app.get("/healthz").await;
+        assert_eq!(
+            (text.status, text.body.as_str()),
+            (200, "ok\n"),
+            "{backend:?}"
+        );
+        let json = app
+            .get_with("/healthz", &[("accept", "application/json")])
+            .await;
+        let value: serde_json::Value = serde_json::from_str(&json.body).expect("json");
+        assert_eq!(value["status"], "ok");
+        assert_eq!(value["database"], "ok");
+    }
+}
+
+#[tokio::test]
+async fn healthz_answers_503_when_the_database_is_gone() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        assert_eq!(app.get("/healthz").await.status, 200);
+        match &app.db.url {
+            // Open SQLite connections survive even a deleted file, so break
+            // the schema the check reads instead.
+            iconocast::db::DatabaseUrl::Sqlite(_) => {
+                use diesel::connection::SimpleConnection;
+                app.with_conn(|c| c.batch_execute("DROP TABLE site_settings"))
+                    .expect("drop a table");
+            }
+            // Drop the database under the running server.
+            iconocast::db::DatabaseUrl::Postgres(url) => {
+                use diesel::connection::SimpleConnection;
+                use diesel::Connection;
+                let name = url.rsplit('/').next().expect("a database name").to_owned();
+                let crate::helpers::Backend::Postgres(admin) = &backend else {
+                    unreachable!()
+                };
+                let mut admin = diesel::PgConnection::establish(admin).expect("admin connection");
+                admin
+                    .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                    .expect("drop the database");
+            }
+        }
+        let text = app.get("/healthz").await;
+        assert_eq!(text.status, 503, "{backend:?}: {}", text.body);
+        assert!(text.body.starts_with("error"), "{}", text.body);
+        let json = app.get("/healthz?format=json").await;
+        let value: serde_json::Value = serde_json::from_str(&json.body).expect("json");
+        assert_eq!(
+            (json.status, value["status"].as_str()),
+            (503, Some("error"))
+        );
+    }
+}

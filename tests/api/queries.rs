@@ -1,0 +1,47 @@
+//! A listing costs the same number of queries whatever its length: no
+//! query per card. Counted by the pool's own instrumentation.
+
+use crate::helpers::{backends, news, spawn_app, TestApp};
+
+async fn queries_for(app: &TestApp, path: &str) -> u64 {
+    let before = app.db.queries.get();
+    let page = app.get(path).await;
+    assert_eq!(page.status, 200, "{path}");
+    app.db.queries.get() - before
+}
+
+#[tokio::test]
+async fn listings_and_articles_make_a_constant_number_of_queries() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let id = app.new_category("counted", "Counted");
+        app.create_article(news(&app, id, "counted-0", "Counted 0", &["Counted"]));
+        let one = [
+            queries_for(&app, "/counted").await,
+            queries_for(&app, "/tag/counted").await,
+            queries_for(&app, "/").await,
+            queries_for(&app, "/counted/counted-0").await,
+        ];
+        for i in 1..12 {
+            app.create_article(news(
+                &app,
+                id,
+                &format!("counted-{i}"),
+                &format!("Counted {i}"),
+                &["Counted"],
+            ));
+        }
+        let twelve = [
+            queries_for(&app, "/counted").await,
+            queries_for(&app, "/tag/counted").await,
+            queries_for(&app, "/").await,
+            queries_for(&app, "/counted/counted-0").await,
+        ];
+        assert_eq!(one, twelve, "{backend:?}: queries with 1 card vs 12 cards");
+        assert!(
+            twelve[0] <= 6,
+            "a category page makes {} queries",
+            twelve[0]
+        );
+    }
+}
