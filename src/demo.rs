@@ -83,10 +83,6 @@ Iconocast News Agency reports on health, technology and science, books and the a
 - **Corrected in the open.** When we get something wrong, the article says so, and says when.
 - **Written to be useful.** Each piece starts with a standfirst that tells you what you will learn, and is organised into sections you can jump between.
 - **Fast and respectful.** No trackers, no pop-ups, no autoplay: pages load quickly on any connection.
-
-## Our areas
-
-Health, Technology & Science; Books & Arts; Entertainment, TV & Shows; Sport; and Travel. Our Blog is where the newsroom explains how and why we cover what we do.
 ";
 
 /// The demo articles, one file per area.

@@ -14,7 +14,7 @@ pub mod state;
 pub mod static_files;
 pub mod tags;
 
-use actix_web::web;
+use actix_web::{guard, web, Route};
 
 /// First path segments that can never be a category slug.
 pub const RESERVED: [&str; 16] = [
@@ -36,16 +36,21 @@ pub const RESERVED: [&str; 16] = [
     "favicon.ico",
 ];
 
+/// A public page answers GET and HEAD (actix sends no body for HEAD).
+fn page() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home::show))
-        .route("/healthz", web::get().to(health::check))
-        .route("/static/{file}", web::get().to(static_files::serve))
-        .route("/about", web::get().to(about::show))
-        .route("/search", web::get().to(search::show))
-        .route("/blog", web::get().to(blog::index))
-        .route("/blog/{slug}", web::get().to(articles::show_blog_post))
-        .route("/tag/{tag}", web::get().to(tags::show))
-        .route("/author/{slug}", web::get().to(authors::show))
-        .route("/{category}", web::get().to(categories::show))
-        .route("/{category}/{slug}", web::get().to(articles::show_news));
+    cfg.route("/", page().to(home::show))
+        .route("/healthz", page().to(health::check))
+        .route("/static/{file}", page().to(static_files::serve))
+        .route("/about", page().to(about::show))
+        .route("/search", page().to(search::show))
+        .route("/blog", page().to(blog::index))
+        .route("/blog/{slug}", page().to(articles::show_blog_post))
+        .route("/tag/{tag}", page().to(tags::show))
+        .route("/author/{slug}", page().to(authors::show))
+        .route("/{category}", page().to(categories::show))
+        .route("/{category}/{slug}", page().to(articles::show_news));
 }

@@ -90,3 +90,41 @@ async fn hostile_paths_and_queries_never_cause_a_500() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_failure_on_our_side_is_a_styled_500_that_leaks_nothing() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        use diesel::connection::SimpleConnection;
+        app.with_conn(|c| c.batch_execute("DROP TABLE article_tags"))
+            .expect("break the schema");
+        let page = app.get("/sport/the-quiet-science-of-the-warm-up").await;
+        assert_eq!(page.status, 500, "{backend:?}");
+        assert_eq!(page.texts("h1"), ["Something went wrong"]);
+        assert!(
+            !page.body.to_lowercase().contains("article_tags"),
+            "no internals in the page"
+        );
+        // Pages that do not need the broken table still work.
+        assert_eq!(app.get("/sport").await.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn responses_carry_security_headers() {
+    let app = spawn_app(&crate::helpers::Backend::Sqlite).await;
+    for path in ["/", "/no-such-page"] {
+        let page = app.get(path).await;
+        assert_eq!(
+            page.header("x-content-type-options").as_deref(),
+            Some("nosniff"),
+            "{path}"
+        );
+        let csp = page.header("content-security-policy").expect("a CSP");
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
+        assert!(page.header("referrer-policy").is_some());
+    }
+}

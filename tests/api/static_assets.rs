@@ -52,3 +52,33 @@ async fn responses_are_compressed_when_the_client_asks() {
         Some("gzip")
     );
 }
+
+#[tokio::test]
+async fn head_answers_like_get_without_a_body() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    for path in [
+        "/",
+        "/sport",
+        "/sport/the-quiet-science-of-the-warm-up",
+        "/healthz",
+        "/no-such-page",
+    ] {
+        let get = app.get(path).await;
+        let head = app
+            .client
+            .head(format!("{}{path}", app.address))
+            .send()
+            .await
+            .expect("HEAD response");
+        assert_eq!(head.status().as_u16(), get.status, "{path}");
+        assert_eq!(
+            head.headers().get("content-type"),
+            get.headers.get("content-type"),
+            "{path}"
+        );
+        assert!(
+            head.bytes().await.expect("body").is_empty(),
+            "{path}: HEAD has no body"
+        );
+    }
+}
