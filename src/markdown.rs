@@ -1,17 +1,23 @@
 //! Markdown to sanitized HTML: what staff write is rendered with
 //! pulldown-cmark and cleaned by ammonia before it reaches a page.
 
+use std::sync::LazyLock;
+
 use pulldown_cmark::{html, Options, Parser};
+
+/// Built once: a default ammonia builder allocates its whole allow-list.
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder.link_rel(Some("noopener nofollow"));
+    builder
+});
 
 pub fn to_html(source: &str) -> String {
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION;
     let mut raw = String::with_capacity(source.len() * 3 / 2);
     html::push_html(&mut raw, Parser::new_ext(source, options));
-    ammonia::Builder::default()
-        .link_rel(Some("noopener nofollow"))
-        .clean(&raw)
-        .to_string()
+    SANITIZER.clean(&raw).to_string()
 }
 
 #[cfg(test)]

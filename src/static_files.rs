@@ -17,7 +17,7 @@ pub struct Asset {
     pub etag: String,
 }
 
-const FILES: [(&str, &[u8], &str); 3] = [
+const FILES: [(&str, &[u8], &str); 4] = [
     (
         "site.css",
         include_bytes!("../static/css/site.css"),
@@ -32,6 +32,11 @@ const FILES: [(&str, &[u8], &str); 3] = [
         "favicon.svg",
         include_bytes!("../static/img/favicon.svg"),
         "image/svg+xml",
+    ),
+    (
+        "share.png",
+        include_bytes!("../static/img/share.png"),
+        "image/png",
     ),
 ];
 

@@ -16,12 +16,25 @@ use crate::markdown;
 
 /// The one visibility rule: an article is public iff it is published or
 /// scheduled and its publish time has passed. Every public query uses it.
-#[dsl::auto_type(no_type_alias)]
+#[dsl::auto_type]
 pub fn visible(now: NaiveDateTime) -> _ {
-    let statuses: [&'static str; 2] = ArticleStatus::PUBLIC;
+    let published: &'static str = ArticleStatus::Published.as_str();
+    let scheduled: &'static str = ArticleStatus::Scheduled.as_str();
     articles::status
-        .eq_any(statuses)
+        .eq(published)
+        .or(articles::status.eq(scheduled))
         .and(articles::published_at.le(now))
+}
+
+/// What may be indexed, on top of [`visible`]: not an article flagged
+/// noindex, nor one in a noindex category. Sitemaps, feeds and search add
+/// this filter, so one flag is obeyed everywhere. Written as SQL because the
+/// subquery reads `categories`, which listing queries already join.
+pub fn indexed() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    dsl::sql(
+        "(NOT articles.noindex AND (articles.category_id IS NULL OR articles.category_id \
+         NOT IN (SELECT nc.id FROM categories nc WHERE nc.noindex)))",
+    )
 }
 
 /// What a listing shows of an article: the article, its category (none for
@@ -88,6 +101,52 @@ fn into_cards(rows: Vec<CardRow>) -> Vec<Card> {
         .collect()
 }
 
+/// The cards of a listing page. Each arm is a fully typed (not boxed)
+/// query, so the connection keeps it as a prepared statement.
+macro_rules! list_cards {
+    ($conn:expr, $now:expr, $limit:expr, $offset:expr $(, $filter:expr)?) => {
+        articles::table
+            .left_join(categories::table)
+            .inner_join(users::table)
+            .filter(visible($now))
+            $(.filter($filter))?
+            .select((
+                Article::as_select(),
+                Option::<Category>::as_select(),
+                Author::as_select(),
+            ))
+            .order((articles::published_at.desc(), articles::id.desc()))
+            .limit($limit)
+            .offset($offset)
+            .load::<CardRow>($conn)
+    };
+}
+
+macro_rules! count_cards {
+    ($conn:expr, $now:expr $(, $filter:expr)?) => {
+        articles::table
+            .filter(visible($now))
+            $(.filter($filter))?
+            .count()
+            .get_result::<i64>($conn)
+    };
+}
+
+/// The ids of the articles carrying a hashtag, as a subquery.
+type TaggedIds = dsl::Select<
+    dsl::Filter<article_tags::table, dsl::Eq<article_tags::tag_id, i32>>,
+    article_tags::article_id,
+>;
+
+/// Articles carrying the hashtag `tag_id`.
+fn tagged(tag_id: i32) -> dsl::EqAny<articles::id, TaggedIds> {
+    articles::id.eq_any(
+        article_tags::table
+            .filter(article_tags::tag_id.eq(tag_id))
+            .select(article_tags::article_id),
+    )
+}
+
 /// One page of a listing, newest first: a single query whatever its length.
 pub fn list(
     conn: &mut DbConn,
@@ -96,47 +155,33 @@ pub fn list(
     limit: i64,
     offset: i64,
 ) -> QueryResult<Vec<Card>> {
-    let mut query = card_query!(now);
-    query = match listing {
-        Listing::Everything => query,
-        Listing::News => query.filter(articles::kind.eq(ArticleKind::News.as_str())),
-        Listing::Blog => query.filter(articles::kind.eq(ArticleKind::Blog.as_str())),
-        Listing::Category(id) => query.filter(articles::category_id.eq(id)),
-        Listing::Author(id) => query.filter(articles::author_id.eq(id)),
-        Listing::Tag(id) => query.filter(
-            articles::id.eq_any(
-                article_tags::table
-                    .filter(article_tags::tag_id.eq(id))
-                    .select(article_tags::article_id),
-            ),
-        ),
+    let news = ArticleKind::News.as_str();
+    let blog = ArticleKind::Blog.as_str();
+    let rows = match listing {
+        Listing::Everything => list_cards!(conn, now, limit, offset)?,
+        Listing::News => list_cards!(conn, now, limit, offset, articles::kind.eq(news))?,
+        Listing::Blog => list_cards!(conn, now, limit, offset, articles::kind.eq(blog))?,
+        Listing::Category(id) => {
+            list_cards!(conn, now, limit, offset, articles::category_id.eq(id))?
+        }
+        Listing::Author(id) => list_cards!(conn, now, limit, offset, articles::author_id.eq(id))?,
+        Listing::Tag(id) => list_cards!(conn, now, limit, offset, tagged(id))?,
     };
-    let rows = query
-        .order((articles::published_at.desc(), articles::id.desc()))
-        .limit(limit)
-        .offset(offset)
-        .load::<CardRow>(conn)?;
     Ok(into_cards(rows))
 }
 
 /// How many articles a listing has in all, for its pagination.
 pub fn count(conn: &mut DbConn, listing: Listing, now: NaiveDateTime) -> QueryResult<i64> {
-    let mut query = articles::table.filter(visible(now)).into_boxed();
-    query = match listing {
-        Listing::Everything => query,
-        Listing::News => query.filter(articles::kind.eq(ArticleKind::News.as_str())),
-        Listing::Blog => query.filter(articles::kind.eq(ArticleKind::Blog.as_str())),
-        Listing::Category(id) => query.filter(articles::category_id.eq(id)),
-        Listing::Author(id) => query.filter(articles::author_id.eq(id)),
-        Listing::Tag(id) => query.filter(
-            articles::id.eq_any(
-                article_tags::table
-                    .filter(article_tags::tag_id.eq(id))
-                    .select(article_tags::article_id),
-            ),
-        ),
-    };
-    query.count().get_result(conn)
+    let news = ArticleKind::News.as_str();
+    let blog = ArticleKind::Blog.as_str();
+    match listing {
+        Listing::Everything => count_cards!(conn, now),
+        Listing::News => count_cards!(conn, now, articles::kind.eq(news)),
+        Listing::Blog => count_cards!(conn, now, articles::kind.eq(blog)),
+        Listing::Category(id) => count_cards!(conn, now, articles::category_id.eq(id)),
+        Listing::Author(id) => count_cards!(conn, now, articles::author_id.eq(id)),
+        Listing::Tag(id) => count_cards!(conn, now, tagged(id)),
+    }
 }
 
 /// Cards for the given ids (visible ones only), in no particular order.
@@ -144,9 +189,7 @@ pub fn cards_by_ids(conn: &mut DbConn, ids: &[i32], now: NaiveDateTime) -> Query
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = card_query!(now)
-        .filter(articles::id.eq_any(ids.to_vec()))
-        .load::<CardRow>(conn)?;
+    let rows = list_cards!(conn, now, ids.len() as i64, 0, articles::id.eq_any(ids))?;
     Ok(into_cards(rows))
 }
 
@@ -402,10 +445,10 @@ pub fn search(
                     .select(article_tags::article_id),
             ))
     };
-    let mut cards_q = card_query!(now).filter(articles::noindex.eq(false));
+    let mut cards_q = card_query!(now).filter(indexed());
     let mut count_q = articles::table
         .filter(visible(now))
-        .filter(articles::noindex.eq(false))
+        .filter(indexed())
         .into_boxed();
     for word in words {
         cards_q = cards_q.filter(matching(word));

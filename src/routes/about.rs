@@ -20,7 +20,7 @@ pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
     let st = state.clone();
     let page = state
         .run(move |conn| {
-            let layout = st.layout(
+            let mut layout = st.layout(
                 conn,
                 Head {
                     title: "About the agency".to_owned(),
@@ -32,8 +32,10 @@ pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
                 },
             )?;
             let about_html = markdown::to_html(&layout.site.about);
+            let crumbs = vec![Crumb::link("Home", "/"), Crumb::here("About")];
+            layout.add_breadcrumbs(&crumbs);
             Ok(AboutPage {
-                crumbs: vec![Crumb::link("Home", "/"), Crumb::here("About")],
+                crumbs,
                 about_html,
                 layout,
             })

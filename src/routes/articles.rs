@@ -11,7 +11,7 @@ use crate::db::tags;
 use crate::domain::Slug;
 use crate::error::AppError;
 use crate::markdown;
-use crate::views::{filters, Crumb, Head, Layout};
+use crate::views::{filters, structured, Crumb, Head, Layout};
 
 /// Related articles shown under an article.
 const RELATED: usize = 4;
@@ -86,17 +86,40 @@ async fn show(
             };
             crumbs.push(Crumb::here(&card.article.title));
             let noindex = card.article.noindex || card.category.as_ref().is_some_and(|c| c.noindex);
-            let layout = st.layout(
+            let mut layout = st.layout(
                 conn,
                 Head {
                     title: card.article.title.clone(),
                     description: card.article.standfirst.clone(),
-                    path: canonical,
+                    path: canonical.clone(),
                     current,
                     og_type: "article",
                     noindex,
                 },
             )?;
+            layout.add_breadcrumbs(&crumbs);
+            let canonical_url = layout.canonical.clone();
+            if let Some(h) = &hero {
+                layout.image = (
+                    format!("{}/media/{}", layout.base_url, h.file_name),
+                    h.width,
+                    h.height,
+                );
+            }
+            let article_ld = structured::article(
+                &card,
+                &tags,
+                &layout.image,
+                &layout.site,
+                &layout.base_url,
+                &canonical_url,
+                layout.logo,
+            );
+            layout.add_json_ld(&article_ld);
+            match &card.category {
+                Some(c) => layout.add_feed(&c.name, &format!("/{}/feed.xml", c.slug)),
+                None => layout.add_feed("Blog", "/blog/feed.xml"),
+            }
             let updated = card
                 .article
                 .published_at

@@ -48,7 +48,7 @@ pub async fn show(
             } else {
                 author.bio.clone()
             };
-            let layout = st.layout(
+            let mut layout = st.layout(
                 conn,
                 Head {
                     title,
@@ -59,9 +59,11 @@ pub async fn show(
                     noindex: false,
                 },
             )?;
+            let crumbs = vec![Crumb::link("Home", "/"), Crumb::here(&author.name)];
+            layout.add_breadcrumbs(&crumbs);
             Ok(ListingPage {
                 layout,
-                crumbs: vec![Crumb::link("Home", "/"), Crumb::here(&author.name)],
+                crumbs,
                 heading: author.name.clone(),
                 kicker: "Author".to_owned(),
                 intro: author.bio.clone(),

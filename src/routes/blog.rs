@@ -46,7 +46,7 @@ pub async fn index(
             } else {
                 ("Blog".to_owned(), "/blog".to_owned())
             };
-            let layout = st.layout(
+            let mut layout = st.layout(
                 conn,
                 Head {
                     title,
@@ -57,9 +57,12 @@ pub async fn index(
                     noindex: false,
                 },
             )?;
+            let crumbs = vec![Crumb::link("Home", "/"), Crumb::here("Blog")];
+            layout.add_breadcrumbs(&crumbs);
+            layout.add_feed("Blog", "/blog/feed.xml");
             Ok(ListingPage {
                 layout,
-                crumbs: vec![Crumb::link("Home", "/"), Crumb::here("Blog")],
+                crumbs,
                 heading: "Blog".to_owned(),
                 kicker: "From the newsroom".to_owned(),
                 intro: "Our writers and editors on how the agency works: how we verify, what we choose to cover, and what we are reading.".to_owned(),

@@ -49,7 +49,7 @@ pub async fn show(
             } else {
                 category.name.clone()
             };
-            let layout = st.layout(
+            let mut layout = st.layout(
                 conn,
                 Head {
                     title,
@@ -60,9 +60,12 @@ pub async fn show(
                     noindex: category.noindex,
                 },
             )?;
+            let crumbs = vec![Crumb::link("Home", "/"), Crumb::here(&category.name)];
+            layout.add_breadcrumbs(&crumbs);
+            layout.add_feed(&category.name, &format!("/{}/feed.xml", category.slug));
             Ok(Found::Page(ListingPage {
                 layout,
-                crumbs: vec![Crumb::link("Home", "/"), Crumb::here(&category.name)],
+                crumbs,
                 heading: category.name.clone(),
                 kicker: category.tagline.clone(),
                 intro: category.description.clone(),

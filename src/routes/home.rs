@@ -8,7 +8,7 @@ use super::state::{html, now, AppState};
 use crate::db::articles::{self, Card, Listing};
 use crate::db::models::Category;
 use crate::error::AppError;
-use crate::views::{filters, Head, Layout};
+use crate::views::{filters, structured, Head, Layout};
 
 /// Cards shown per category on the home page.
 const PER_CATEGORY: i64 = 3;
@@ -27,7 +27,7 @@ pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
     let st = state.clone();
     let page = state
         .run(move |conn| {
-            let layout = st.layout(
+            let mut layout = st.layout(
                 conn,
                 Head {
                     title: String::new(),
@@ -38,6 +38,8 @@ pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
                     noindex: false,
                 },
             )?;
+            let website = structured::website(&layout.site, &layout.base_url);
+            layout.add_json_ld(&website);
             let now = now();
             let mut latest = articles::list(conn, Listing::News, now, 4, 0)?.into_iter();
             let lead = latest.next();

@@ -82,7 +82,7 @@ pub async fn show(
             } else {
                 format!("Search: {text}")
             };
-            let layout = st.layout(
+            let mut layout = st.layout(
                 conn,
                 Head {
                     title,
@@ -93,9 +93,11 @@ pub async fn show(
                     noindex: true,
                 },
             )?;
+            let crumbs = vec![Crumb::link("Home", "/"), Crumb::here("Search")];
+            layout.add_breadcrumbs(&crumbs);
             Ok(SearchPage {
                 layout,
-                crumbs: vec![Crumb::link("Home", "/"), Crumb::here("Search")],
+                crumbs,
                 query: text,
                 total,
                 cards,

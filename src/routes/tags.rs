@@ -44,7 +44,7 @@ pub async fn show(
             } else {
                 (format!("#{}", tag.name), base.clone())
             };
-            let layout = st.layout(
+            let mut layout = st.layout(
                 conn,
                 Head {
                     title,
@@ -55,12 +55,18 @@ pub async fn show(
                     noindex: false,
                 },
             )?;
+            let crumbs = vec![
+                Crumb::link("Home", "/"),
+                Crumb::here(&format!("#{}", tag.name)),
+            ];
+            layout.add_breadcrumbs(&crumbs);
+            layout.add_feed(
+                &format!("#{}", tag.name),
+                &format!("/tag/{}/feed.xml", tag.slug),
+            );
             Ok(ListingPage {
                 layout,
-                crumbs: vec![
-                    Crumb::link("Home", "/"),
-                    Crumb::here(&format!("#{}", tag.name)),
-                ],
+                crumbs,
                 heading: format!("#{}", tag.name),
                 kicker: "Hashtag".to_owned(),
                 intro: format!(

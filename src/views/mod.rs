@@ -2,6 +2,7 @@
 //! head tags), the pager and breadcrumb, and the template filters.
 
 pub mod filters;
+pub mod structured;
 
 use crate::db::models::{Category, SiteSettings};
 use crate::static_files;
@@ -25,6 +26,12 @@ pub struct Layout {
     pub logo: &'static str,
     pub favicon: &'static str,
     pub year: i32,
+    /// Feeds named in the head: (title, absolute URL, MIME type).
+    pub feeds: Vec<(String, String, &'static str)>,
+    /// JSON-LD blocks, already serialized for a script element.
+    pub json_ld: Vec<String>,
+    /// The image for link previews: (absolute URL, width, height).
+    pub image: (String, i32, i32),
 }
 
 /// Pieces of the layout a handler decides.
@@ -57,7 +64,32 @@ impl Layout {
         } else {
             head.description
         };
+        let feeds = vec![
+            (
+                format!("{} (RSS)", site.name),
+                format!("{base_url}/feed.xml"),
+                "application/rss+xml",
+            ),
+            (
+                format!("{} (Atom)", site.name),
+                format!("{base_url}/atom.xml"),
+                "application/atom+xml",
+            ),
+            (
+                format!("{} (JSON Feed)", site.name),
+                format!("{base_url}/feed.json"),
+                "application/feed+json",
+            ),
+        ];
+        let organization = structured::organization(&site, base_url, static_files::url("logo.svg"));
         Layout {
+            feeds,
+            json_ld: vec![structured::script_json(&organization)],
+            image: (
+                format!("{base_url}{}", static_files::url("share.png")),
+                1200,
+                630,
+            ),
             title,
             description,
             canonical: format!("{base_url}{}", head.path),
@@ -128,6 +160,27 @@ impl Crumb {
             name: name.to_owned(),
             path: None,
         }
+    }
+}
+
+impl Layout {
+    /// Names an area's own RSS feed in the head, e.g. `/sport/feed.xml`.
+    pub fn add_feed(&mut self, title: &str, path: &str) {
+        self.feeds.push((
+            format!("{title} (RSS)"),
+            format!("{}{path}", self.base_url),
+            "application/rss+xml",
+        ));
+    }
+
+    pub fn add_json_ld(&mut self, value: &serde_json::Value) {
+        self.json_ld.push(structured::script_json(value));
+    }
+
+    /// Adds the `BreadcrumbList` for a page's trail.
+    pub fn add_breadcrumbs(&mut self, crumbs: &[Crumb]) {
+        let value = structured::breadcrumbs(crumbs, &self.base_url, &self.canonical);
+        self.add_json_ld(&value);
     }
 }
 

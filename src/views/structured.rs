@@ -1,0 +1,123 @@
+//! Structured data (schema.org JSON-LD) for crawlers: the publisher on every
+//! page, the site search on the home page, breadcrumbs, and articles.
+
+use serde_json::{json, Value};
+
+use super::Crumb;
+use crate::db::articles::Card;
+use crate::db::models::{SiteSettings, Tag};
+
+/// Serializes for a `<script type="application/ld+json">` block: `<`, `>`
+/// and `&` only occur inside JSON strings, where their `\u` escapes mean
+/// the same, so the block can never close the script element early.
+pub fn script_json(value: &Value) -> String {
+    value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+pub fn organization(site: &SiteSettings, base_url: &str, logo: &str) -> Value {
+    json!({
+        "@context": "https://schema.org",
+        "@type": "NewsMediaOrganization",
+        "@id": format!("{base_url}/#organization"),
+        "name": site.name,
+        "url": format!("{base_url}/"),
+        "logo": { "@type": "ImageObject", "url": format!("{base_url}{logo}"), "width": 64, "height": 64 },
+    })
+}
+
+pub fn website(site: &SiteSettings, base_url: &str) -> Value {
+    json!({
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "name": site.name,
+        "url": format!("{base_url}/"),
+        "publisher": { "@id": format!("{base_url}/#organization") },
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": { "@type": "EntryPoint", "urlTemplate": format!("{base_url}/search?q={{search_term_string}}") },
+            "query-input": "required name=search_term_string",
+        },
+    })
+}
+
+/// The trail; the last crumb (the page itself) takes the canonical URL.
+pub fn breadcrumbs(crumbs: &[Crumb], base_url: &str, canonical: &str) -> Value {
+    let items: Vec<Value> = crumbs
+        .iter()
+        .enumerate()
+        .map(|(i, crumb)| {
+            let url = crumb
+                .path
+                .as_ref()
+                .map_or_else(|| canonical.to_owned(), |p| format!("{base_url}{p}"));
+            json!({ "@type": "ListItem", "position": i + 1, "name": crumb.name, "item": url })
+        })
+        .collect();
+    json!({ "@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items })
+}
+
+/// `NewsArticle`, or `BlogPosting` for a blog post. `image` is the hero
+/// image, or the site's share image when the article has none.
+pub fn article(
+    card: &Card,
+    tags: &[Tag],
+    image: &(String, i32, i32),
+    site: &SiteSettings,
+    base_url: &str,
+    canonical: &str,
+    logo: &str,
+) -> Value {
+    let a = &card.article;
+    let kind = if card.category.is_some() {
+        "NewsArticle"
+    } else {
+        "BlogPosting"
+    };
+    let iso = |t: chrono::NaiveDateTime| t.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let published = a.published_at.map(iso);
+    let image =
+        json!({ "@type": "ImageObject", "url": image.0, "width": image.1, "height": image.2 });
+    json!({
+        "@context": "https://schema.org",
+        "@type": kind,
+        "headline": a.title,
+        "description": a.standfirst,
+        "datePublished": published,
+        "dateModified": iso(a.updated_at.max(a.published_at.unwrap_or(a.updated_at))),
+        "author": [{
+            "@type": "Person",
+            "name": card.author.name,
+            "url": format!("{base_url}/author/{}", card.author.slug),
+        }],
+        "publisher": {
+            "@type": "NewsMediaOrganization",
+            "@id": format!("{base_url}/#organization"),
+            "name": site.name,
+            "logo": { "@type": "ImageObject", "url": format!("{base_url}{logo}"), "width": 64, "height": 64 },
+        },
+        "image": image,
+        "articleSection": card.category.as_ref().map_or("Blog", |c| c.name.as_str()),
+        "keywords": tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        "mainEntityOfPage": { "@type": "WebPage", "@id": canonical },
+        "url": canonical,
+        "isAccessibleForFree": true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_json_cannot_close_the_script_element() {
+        let v = json!({ "headline": "</script><script>alert(1)</script> & more" });
+        let out = script_json(&v);
+        assert!(!out.contains("</script"));
+        let back: Value = serde_json::from_str(&out).expect("still JSON");
+        assert_eq!(back, v);
+    }
+}
