@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod http_cache;
 pub mod markdown;
 pub mod routes;
 pub mod startup;

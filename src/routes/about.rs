@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::state::{html, AppState};
+use super::state::{html, AppState, Page};
 use crate::error::AppError;
 use crate::markdown;
 use crate::views::{Crumb, Head, Layout};
@@ -14,6 +14,12 @@ pub struct AboutPage {
     pub layout: Layout,
     pub crumbs: Vec<Crumb>,
     pub about_html: String,
+}
+
+impl Page for AboutPage {
+    fn last_modified(&self) -> Option<chrono::NaiveDateTime> {
+        self.layout.newest([])
+    }
 }
 
 pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {

@@ -4,7 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::state::{now, redirect_or_404, AppState, Found};
+use super::state::{now, redirect_or_404, AppState, Found, Page};
 use crate::db::articles::{self, Card};
 use crate::db::models::{Media, Section, Tag};
 use crate::db::tags;
@@ -29,6 +29,13 @@ pub struct ArticlePage {
     pub related: Vec<Card>,
     /// Whether the article was changed after it was published.
     pub updated: bool,
+}
+
+impl Page for ArticlePage {
+    fn last_modified(&self) -> Option<chrono::NaiveDateTime> {
+        self.layout
+            .newest(std::iter::once(&self.card).chain(&self.related))
+    }
 }
 
 pub async fn show_news(

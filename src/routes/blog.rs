@@ -4,7 +4,7 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::state::{html, now, AppState, PageQuery, PER_PAGE};
+use super::state::{html, now, AppState, Page, PageQuery, PER_PAGE};
 use crate::db::articles::{self, Card, Listing};
 use crate::error::AppError;
 use crate::views::{filters, Crumb, Head, Layout, Pager};
@@ -24,6 +24,12 @@ pub struct ListingPage {
     pub pager: Pager,
     /// What to say when there are no cards.
     pub empty: String,
+}
+
+impl Page for ListingPage {
+    fn last_modified(&self) -> Option<chrono::NaiveDateTime> {
+        self.layout.newest(&self.cards)
+    }
 }
 
 pub async fn index(

@@ -4,7 +4,7 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::state::{html, now, AppState};
+use super::state::{html, now, AppState, Page};
 use crate::db::articles::{self, Card, Listing};
 use crate::db::models::Category;
 use crate::error::AppError;
@@ -21,6 +21,19 @@ pub struct HomePage {
     pub top: Vec<Card>,
     pub areas: Vec<(Category, Vec<Card>)>,
     pub blog: Vec<Card>,
+}
+
+impl Page for HomePage {
+    fn last_modified(&self) -> Option<chrono::NaiveDateTime> {
+        let areas = self.areas.iter().flat_map(|(_, cards)| cards);
+        self.layout.newest(
+            self.lead
+                .iter()
+                .chain(&self.top)
+                .chain(areas)
+                .chain(&self.blog),
+        )
+    }
 }
 
 pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {

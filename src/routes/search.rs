@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::state::{html, now, AppState, PER_PAGE};
+use super::state::{html, now, AppState, Page, PER_PAGE};
 use crate::db::articles::{self, Card};
 use crate::domain::PageNumber;
 use crate::error::AppError;
@@ -32,6 +32,12 @@ pub struct SearchPage {
     pub pager: Pager,
     /// A note for the reader about their query (cut, or empty).
     pub notice: String,
+}
+
+impl Page for SearchPage {
+    fn last_modified(&self) -> Option<chrono::NaiveDateTime> {
+        self.layout.newest(&self.cards)
+    }
 }
 
 pub async fn show(

@@ -1,7 +1,7 @@
 //! What every handler shares: the database and the site's base URL, and the
 //! helpers that run queries off the async workers and answer with HTML.
 
-use actix_web::http::header::ContentType;
+use actix_web::http::header::{self, ContentType};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{Datelike, NaiveDateTime, Utc};
@@ -11,6 +11,7 @@ use crate::db::models::{Category, SiteSettings};
 use crate::db::{categories, settings, Database, DbConn};
 use crate::domain::PageNumber;
 use crate::error::AppError;
+use crate::http_cache::http_date;
 use crate::views::{Head, Layout};
 
 pub struct AppState {
@@ -54,11 +55,21 @@ pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
 }
 
-/// Renders a page template into a 200 HTML response.
-pub fn html<T: Template>(page: &T) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok()
-        .content_type(ContentType::html())
-        .body(page.render()?))
+/// Renders a page template into a 200 HTML response. The caching
+/// middleware adds its ETag; `Last-Modified` comes from the page's content.
+pub fn html<T: Template + Page>(page: &T) -> Result<HttpResponse, AppError> {
+    let mut response = HttpResponse::Ok();
+    response.content_type(ContentType::html());
+    if let Some(at) = page.last_modified() {
+        response.insert_header((header::LAST_MODIFIED, http_date(at)));
+    }
+    Ok(response.body(page.render()?))
+}
+
+/// What a page says about its own freshness.
+pub trait Page {
+    /// When the newest content shown on the page last changed.
+    fn last_modified(&self) -> Option<NaiveDateTime>;
 }
 
 /// A permanent redirect.
@@ -86,7 +97,7 @@ pub enum Found<T> {
     MovedTo(String),
 }
 
-impl<T: Template> Found<T> {
+impl<T: Template + Page> Found<T> {
     pub fn respond(self) -> Result<HttpResponse, AppError> {
         match self {
             Found::Page(page) => html(&page),

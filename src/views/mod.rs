@@ -4,6 +4,9 @@
 pub mod filters;
 pub mod structured;
 
+use chrono::NaiveDateTime;
+
+use crate::db::articles::Card;
 use crate::db::models::{Category, SiteSettings};
 use crate::static_files;
 
@@ -164,6 +167,21 @@ impl Crumb {
 }
 
 impl Layout {
+    /// The newest change among the site settings and the given cards: a
+    /// page's `Last-Modified`. A card counts from its publish time too, so a
+    /// scheduled article coming due makes its listings newer.
+    pub fn newest<'a>(&self, cards: impl IntoIterator<Item = &'a Card>) -> Option<NaiveDateTime> {
+        cards
+            .into_iter()
+            .map(|c| {
+                c.article
+                    .updated_at
+                    .max(c.article.published_at.unwrap_or_default())
+            })
+            .chain(std::iter::once(self.site.updated_at))
+            .max()
+    }
+
     /// Names an area's own RSS feed in the head, e.g. `/sport/feed.xml`.
     pub fn add_feed(&mut self, title: &str, path: &str) {
         self.feeds.push((

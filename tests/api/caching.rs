@@ -1,0 +1,66 @@
+//! HTTP caching: ETag and Last-Modified on pages, 304 answers to
+//! conditional requests, and Cache-Control fitting each kind of response.
+
+use crate::helpers::{backends, news, spawn_app};
+
+#[tokio::test]
+async fn pages_answer_304_to_a_matching_etag_or_date_and_200_after_a_change() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        for path in [
+            "/",
+            "/sport",
+            "/sport/the-quiet-science-of-the-warm-up",
+            "/blog",
+            "/about",
+            "/tag/explainer",
+            "/author/amara-okafor",
+        ] {
+            let page = app.get(path).await;
+            assert_eq!(page.status, 200, "{path}");
+            let etag = page
+                .header("etag")
+                .unwrap_or_else(|| panic!("{path} has an ETag"));
+            let modified = page
+                .header("last-modified")
+                .unwrap_or_else(|| panic!("{path} has Last-Modified"));
+            assert!(modified.ends_with(" GMT"), "{modified}");
+            let cache = page.header("cache-control").expect("cache-control");
+            assert!(
+                cache.contains("max-age=60") && cache.contains("stale-while-revalidate"),
+                "{cache}"
+            );
+
+            let again = app.get_with(path, &[("if-none-match", &etag)]).await;
+            assert_eq!(again.status, 304, "{backend:?} {path}");
+            assert!(again.body.is_empty());
+            assert_eq!(again.header("etag").as_deref(), Some(etag.as_str()));
+            let by_date = app
+                .get_with(path, &[("if-modified-since", &modified)])
+                .await;
+            assert_eq!(by_date.status, 304, "{path}");
+            let stale = app.get_with(path, &[("if-none-match", "W/\"0000\"")]).await;
+            assert_eq!(stale.status, 200, "{path}");
+        }
+        // A new article changes the category page: the old ETag no longer matches.
+        let before = app.get("/sport").await.header("etag").expect("etag");
+        let id = app.category_id("sport");
+        app.create_article(news(&app, id, "fresh-news", "Fresh news", &[]));
+        let after = app.get_with("/sport", &[("if-none-match", &before)]).await;
+        assert_eq!(after.status, 200, "{backend:?}");
+        assert!(after.body.contains("Fresh news"));
+    }
+}
+
+#[tokio::test]
+async fn errors_and_health_are_not_cached_as_pages() {
+    let app = spawn_app(&crate::helpers::Backend::Sqlite).await;
+    let missing = app.get("/no-such-page").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.header("etag").is_none());
+    assert_eq!(missing.header("cache-control").as_deref(), Some("no-store"));
+    assert_eq!(
+        app.get("/healthz").await.header("cache-control").as_deref(),
+        Some("no-store")
+    );
+}
