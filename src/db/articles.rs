@@ -76,21 +76,6 @@ pub enum Listing {
 
 type CardRow = (Article, Option<Category>, Author);
 
-macro_rules! card_query {
-    ($now:expr) => {
-        articles::table
-            .left_join(categories::table)
-            .inner_join(users::table)
-            .filter(visible($now))
-            .select((
-                Article::as_select(),
-                Option::<Category>::as_select(),
-                Author::as_select(),
-            ))
-            .into_boxed()
-    };
-}
-
 fn into_cards(rows: Vec<CardRow>) -> Vec<Card> {
     rows.into_iter()
         .map(|(article, category, author)| Card {
@@ -375,6 +360,7 @@ pub fn create(conn: &mut DbConn, input: &ArticleInput, now: NaiveDateTime) -> Qu
                 .values(link)
                 .execute(conn)?;
         }
+        super::search::reindex(conn, id)?;
         Ok(id)
     })
 }
@@ -396,69 +382,4 @@ pub fn set_status(
             articles::version.eq(articles::version + 1),
         ))
         .execute(conn)
-}
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
-
-/// Escapes `%`, `_` and `\` so user words match literally in LIKE.
-fn like_pattern(word: &str) -> String {
-    let mut p = String::with_capacity(word.len() + 2);
-    p.push('%');
-    for c in word.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
-}
-
-/// Visible, indexable articles containing every word in the title,
-/// standfirst, intro, a section or a hashtag; newest first. Returns one
-/// page of cards and the total.
-pub fn search(
-    conn: &mut DbConn,
-    words: &[String],
-    now: NaiveDateTime,
-    limit: i64,
-    offset: i64,
-) -> QueryResult<(Vec<Card>, i64)> {
-    use super::schema::tags as t;
-    let matching = |word: &str| {
-        let p = like_pattern(word);
-        lower(articles::title)
-            .like(p.clone())
-            .escape('\\')
-            .or(lower(articles::standfirst).like(p.clone()).escape('\\'))
-            .or(lower(articles::intro).like(p.clone()).escape('\\'))
-            .or(articles::id.eq_any(
-                sections::table
-                    .filter(lower(sections::body).like(p.clone()).escape('\\'))
-                    .or_filter(lower(sections::heading).like(p.clone()).escape('\\'))
-                    .select(sections::article_id),
-            ))
-            .or(articles::id.eq_any(
-                article_tags::table
-                    .inner_join(t::table)
-                    .filter(lower(t::name).like(p).escape('\\'))
-                    .select(article_tags::article_id),
-            ))
-    };
-    let mut cards_q = card_query!(now).filter(indexed());
-    let mut count_q = articles::table
-        .filter(visible(now))
-        .filter(indexed())
-        .into_boxed();
-    for word in words {
-        cards_q = cards_q.filter(matching(word));
-        count_q = count_q.filter(matching(word));
-    }
-    let total = count_q.count().get_result(conn)?;
-    let rows = cards_q
-        .order((articles::published_at.desc(), articles::id.desc()))
-        .limit(limit)
-        .offset(offset)
-        .load::<CardRow>(conn)?;
-    Ok((into_cards(rows), total))
 }

@@ -8,6 +8,7 @@ pub mod categories;
 pub mod models;
 pub mod redirects;
 pub mod schema;
+pub mod search;
 pub mod settings;
 pub mod tags;
 pub mod users;

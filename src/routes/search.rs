@@ -1,19 +1,19 @@
-//! `/search?q=`: articles containing every word of the query.
+//! `/search?q=`: full-text search, ranked by relevance then recency, with
+//! highlighted snippets. Words, `"phrases"` and `prefix*` are understood;
+//! everything else a reader types is taken as plain words.
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
 use super::state::{html, now, AppState, Page, PER_PAGE};
-use crate::db::articles::{self, Card};
+use crate::db::search::{self, Hit, SearchQuery as Terms};
 use crate::domain::PageNumber;
 use crate::error::AppError;
 use crate::views::{filters, Crumb, Head, Layout, Pager};
 
 /// Longest query we look at; longer input is cut, not refused.
 const MAX_QUERY_CHARS: usize = 200;
-/// Words beyond this many are ignored.
-const MAX_WORDS: usize = 8;
 
 #[derive(Debug, Deserialize)]
 pub struct SearchQuery {
@@ -28,7 +28,7 @@ pub struct SearchPage {
     pub crumbs: Vec<Crumb>,
     pub query: String,
     pub total: i64,
-    pub cards: Vec<Card>,
+    pub hits: Vec<Hit>,
     pub pager: Pager,
     /// A note for the reader about their query (cut, or empty).
     pub notice: String,
@@ -36,7 +36,7 @@ pub struct SearchPage {
 
 impl Page for SearchPage {
     fn last_modified(&self) -> Option<chrono::NaiveDateTime> {
-        self.layout.newest(&self.cards)
+        self.layout.newest(self.hits.iter().map(|h| &h.card))
     }
 }
 
@@ -58,23 +58,15 @@ pub async fn show(
             format!("Your search was long, so we used its first {MAX_QUERY_CHARS} characters.");
     }
     text = text.trim().to_owned();
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
-        .filter(|w| !w.is_empty())
-        .take(MAX_WORDS)
-        .map(str::to_owned)
-        .collect();
-    if words.is_empty() && !text.is_empty() {
+    let terms = Terms::parse(&text);
+    if terms.is_empty() && !text.is_empty() {
         notice = "Try searching with words or numbers.".to_owned();
     }
     let st = state.clone();
     let page_view = state
         .run(move |conn| {
-            let (cards, total) = if words.is_empty() {
-                (Vec::new(), 0)
-            } else {
-                articles::search(conn, &words, now(), PER_PAGE, page.offset(PER_PAGE))?
-            };
+            let (hits, total) =
+                search::search(conn, &terms, now(), PER_PAGE, page.offset(PER_PAGE))?;
             let base = format!(
                 "/search?q={}",
                 url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
@@ -106,7 +98,7 @@ pub async fn show(
                 crumbs,
                 query: text,
                 total,
-                cards,
+                hits,
                 pager,
                 notice,
             })

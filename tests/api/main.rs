@@ -9,5 +9,6 @@ mod migrations;
 mod pages;
 mod pagination;
 mod queries;
+mod search;
 mod static_assets;
 mod visibility;

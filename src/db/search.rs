@@ -1,0 +1,374 @@
+//! Full-text search over visible, indexed articles: SQLite FTS5 or a
+//! PostgreSQL `tsvector` with a GIN index, behind one function. The index
+//! holds one row per article (title, standfirst, intro and sections,
+//! hashtags) and is rewritten by [`reindex`] on every save.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Double, Float, Integer, Text};
+
+use super::articles::{indexed, visible, Card};
+use super::models::{Article, Author, Category};
+use super::schema::{articles, categories, users};
+use super::DbConn;
+
+/// The SQLite FTS5 table (see `migrations/sqlite/*_search_index`).
+mod fts5 {
+    diesel::table! {
+        article_search (rowid) {
+            rowid -> Integer,
+            title -> Text,
+            standfirst -> Text,
+            body -> Text,
+            tags -> Text,
+        }
+    }
+    use crate::db::schema::{articles, categories, users};
+    diesel::allow_tables_to_appear_in_same_query!(article_search, articles);
+    diesel::allow_tables_to_appear_in_same_query!(article_search, categories);
+    diesel::allow_tables_to_appear_in_same_query!(article_search, users);
+}
+
+/// The PostgreSQL table; its `document` column is only used through SQL.
+mod tsv {
+    diesel::table! {
+        article_search (article_id) {
+            article_id -> Integer,
+            body -> Text,
+        }
+    }
+    use crate::db::schema::{articles, categories, users};
+    diesel::allow_tables_to_appear_in_same_query!(article_search, articles);
+    diesel::allow_tables_to_appear_in_same_query!(article_search, categories);
+    diesel::allow_tables_to_appear_in_same_query!(article_search, users);
+}
+
+/// One piece of a search: a word, a word prefix (`tele*`) or a phrase
+/// (`"slow travel"`). Words hold only letters and digits, so nothing a
+/// reader types can act as an operator of either full-text parser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Term {
+    Word(String),
+    Prefix(String),
+    Phrase(Vec<String>),
+}
+
+/// A reader's query, parsed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchQuery {
+    pub terms: Vec<Term>,
+}
+
+fn words_of(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+impl SearchQuery {
+    /// Terms beyond this many are ignored.
+    pub const MAX_TERMS: usize = 8;
+
+    pub fn parse(input: &str) -> SearchQuery {
+        let mut terms = Vec::new();
+        // Odd-numbered pieces between double quotes are phrases.
+        for (i, piece) in input.split('"').enumerate() {
+            if i % 2 == 1 {
+                match words_of(piece).as_slice() {
+                    [] => {}
+                    [one] => terms.push(Term::Word(one.clone())),
+                    many => terms.push(Term::Phrase(many.to_vec())),
+                }
+                continue;
+            }
+            for token in piece.split_whitespace() {
+                let prefix = token.ends_with('*');
+                let words = words_of(token);
+                let last = words.len().saturating_sub(1);
+                for (j, word) in words.into_iter().enumerate() {
+                    if prefix && j == last && word.chars().count() >= 2 {
+                        terms.push(Term::Prefix(word));
+                    } else {
+                        terms.push(Term::Word(word));
+                    }
+                }
+            }
+        }
+        terms.truncate(Self::MAX_TERMS);
+        SearchQuery { terms }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// FTS5 syntax: every term quoted, implicit AND between them.
+    pub fn to_fts5(&self) -> String {
+        self.terms
+            .iter()
+            .map(|t| match t {
+                Term::Word(w) => format!("\"{w}\""),
+                Term::Prefix(w) => format!("\"{w}\"*"),
+                Term::Phrase(ws) => format!("\"{}\"", ws.join(" ")),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// `to_tsquery` syntax: quoted lexemes, `:*` prefixes, `<->` phrases.
+    pub fn to_tsquery(&self) -> String {
+        self.terms
+            .iter()
+            .map(|t| match t {
+                Term::Word(w) => format!("'{w}'"),
+                Term::Prefix(w) => format!("'{w}':*"),
+                Term::Phrase(ws) => format!(
+                    "({})",
+                    ws.iter()
+                        .map(|w| format!("'{w}'"))
+                        .collect::<Vec<_>>()
+                        .join(" <-> ")
+                ),
+            })
+            .collect::<Vec<_>>()
+            .join(" & ")
+    }
+}
+
+/// A search result: the card and an HTML snippet with `<mark>`ed matches.
+pub struct Hit {
+    pub card: Card,
+    pub snippet: String,
+}
+
+/// Snippets come back with U+0001/U+0002 around matches: escape the text,
+/// drop Markdown punctuation, then turn the markers into `<mark>`.
+fn snippet_html(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 16);
+    for c in raw.chars() {
+        match c {
+            '\u{1}' => out.push_str("<mark>"),
+            '\u{2}' => out.push_str("</mark>"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '*' | '_' | '#' | '`' => {}
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+type HitRow = (Article, Option<Category>, Author, String);
+
+fn into_hits(rows: Vec<HitRow>) -> Vec<Hit> {
+    rows.into_iter()
+        .map(|(article, category, author, snippet)| Hit {
+            card: Card {
+                article,
+                category,
+                author,
+            },
+            snippet: snippet_html(&snippet),
+        })
+        .collect()
+}
+
+/// One page of results, best first (then newest), and the total.
+pub fn search(
+    conn: &mut DbConn,
+    query: &SearchQuery,
+    now: NaiveDateTime,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<Hit>, i64)> {
+    if query.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    match conn {
+        DbConn::Sqlite(c) => {
+            let matches = query.to_fts5();
+            let base = articles::table
+                .inner_join(
+                    fts5::article_search::table.on(fts5::article_search::rowid.eq(articles::id)),
+                )
+                .left_join(categories::table)
+                .inner_join(users::table)
+                .filter(visible(now))
+                .filter(indexed())
+                .filter(sql::<Bool>("article_search MATCH ").bind::<Text, _>(matches));
+            let total = base.clone().count().get_result(c)?;
+            let rows = base
+                .select((
+                    Article::as_select(),
+                    Option::<Category>::as_select(),
+                    Author::as_select(),
+                    sql::<Text>("snippet(article_search, -1, char(1), char(2), '…', 28)"),
+                ))
+                // bm25 is lower for better matches; titles and hashtags weigh most.
+                .order((
+                    sql::<Double>("bm25(article_search, 10.0, 4.0, 1.0, 6.0)"),
+                    articles::published_at.desc(),
+                    articles::id.desc(),
+                ))
+                .limit(limit)
+                .offset(offset)
+                .load::<HitRow>(c)?;
+            Ok((into_hits(rows), total))
+        }
+        DbConn::Pg(c) => {
+            let tsquery = query.to_tsquery();
+            let base = articles::table
+                .inner_join(
+                    tsv::article_search::table.on(tsv::article_search::article_id.eq(articles::id)),
+                )
+                .left_join(categories::table)
+                .inner_join(users::table)
+                .filter(visible(now))
+                .filter(indexed())
+                .filter(
+                    sql::<Bool>("article_search.document @@ to_tsquery('english', ")
+                        .bind::<Text, _>(tsquery.clone())
+                        .sql(")"),
+                );
+            let total = base.clone().count().get_result(c)?;
+            let rows = base
+                .select((
+                    Article::as_select(),
+                    Option::<Category>::as_select(),
+                    Author::as_select(),
+                    sql::<Text>("ts_headline('english', article_search.body, to_tsquery('english', ")
+                        .bind::<Text, _>(tsquery.clone())
+                        .sql("), 'StartSel=\u{1}, StopSel=\u{2}, MaxWords=35, MinWords=15, MaxFragments=1')"),
+                ))
+                .order((
+                    sql::<Float>("ts_rank(article_search.document, to_tsquery('english', ")
+                        .bind::<Text, _>(tsquery)
+                        .sql("))")
+                        .desc(),
+                    articles::published_at.desc(),
+                    articles::id.desc(),
+                ))
+                .limit(limit)
+                .offset(offset)
+                .load::<HitRow>(c)?;
+            Ok((into_hits(rows), total))
+        }
+    }
+}
+
+/// The row of the SQLite index for the articles matching `{filter}`.
+const SQLITE_ROWS: &str = "\
+SELECT a.id, a.title, a.standfirst,
+       a.intro || ' ' || COALESCE((SELECT group_concat(s.heading || ' ' || s.body, ' ')
+                                   FROM sections s WHERE s.article_id = a.id), ''),
+       COALESCE((SELECT group_concat(t.name, ' ')
+                 FROM article_tags at JOIN tags t ON t.id = at.tag_id
+                 WHERE at.article_id = a.id), '')
+FROM articles a";
+
+/// The row of the PostgreSQL index for the articles matching `{filter}`.
+const POSTGRES_ROWS: &str = "\
+SELECT a.id,
+       setweight(to_tsvector('english', a.title), 'A')
+         || setweight(to_tsvector('english', COALESCE(tg.names, '')), 'A')
+         || setweight(to_tsvector('english', a.standfirst), 'B')
+         || setweight(to_tsvector('english', a.intro || ' ' || COALESCE(sc.body, '')), 'C'),
+       a.intro || ' ' || COALESCE(sc.body, '')
+FROM articles a
+LEFT JOIN LATERAL (SELECT string_agg(s.heading || ' ' || s.body, ' ' ORDER BY s.position) AS body
+                   FROM sections s WHERE s.article_id = a.id) sc ON TRUE
+LEFT JOIN LATERAL (SELECT string_agg(t.name, ' ') AS names
+                   FROM article_tags at JOIN tags t ON t.id = at.tag_id
+                   WHERE at.article_id = a.id) tg ON TRUE";
+
+/// Rewrites one article's index row from its current content. Call it in
+/// the same transaction as every save of an article, its sections or its
+/// hashtags.
+pub fn reindex(conn: &mut DbConn, article_id: i32) -> QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => {
+            diesel::sql_query("DELETE FROM article_search WHERE rowid = ?")
+                .bind::<Integer, _>(article_id)
+                .execute(c)?;
+            diesel::sql_query(format!(
+                "INSERT INTO article_search (rowid, title, standfirst, body, tags) {SQLITE_ROWS} WHERE a.id = ?"
+            ))
+            .bind::<Integer, _>(article_id)
+            .execute(c)?;
+        }
+        DbConn::Pg(c) => {
+            diesel::sql_query(format!(
+                "INSERT INTO article_search (article_id, document, body) {POSTGRES_ROWS} WHERE a.id = $1 \
+                 ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document, body = EXCLUDED.body"
+            ))
+            .bind::<Integer, _>(article_id)
+            .execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+/// Rebuilds the whole index in one statement per backend (after a bulk load).
+pub fn rebuild_all(conn: &mut DbConn) -> QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => {
+            diesel::sql_query("DELETE FROM article_search").execute(c)?;
+            diesel::sql_query(format!(
+                "INSERT INTO article_search (rowid, title, standfirst, body, tags) {SQLITE_ROWS}"
+            ))
+            .execute(c)?;
+        }
+        DbConn::Pg(c) => {
+            diesel::sql_query("TRUNCATE article_search").execute(c)?;
+            diesel::sql_query(format!(
+                "INSERT INTO article_search (article_id, document, body) {POSTGRES_ROWS}"
+            ))
+            .execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operators_in_user_input_become_plain_words() {
+        let q = SearchQuery::parse("tea OR NOT (coffee) AND col:umn ^x -y +z NEAR/2 '");
+        assert_eq!(
+            q.to_fts5(),
+            "\"tea\" \"or\" \"not\" \"coffee\" \"and\" \"col\" \"umn\" \"x\""
+        );
+        assert!(q.to_tsquery().starts_with("'tea' & 'or' & 'not'"));
+    }
+
+    #[test]
+    fn phrases_and_prefixes_are_understood() {
+        let q = SearchQuery::parse("\"Slow travel\" tele* a*");
+        assert_eq!(
+            q.terms,
+            vec![
+                Term::Phrase(vec!["slow".into(), "travel".into()]),
+                Term::Prefix("tele".into()),
+                Term::Word("a".into()),
+            ]
+        );
+        assert_eq!(q.to_fts5(), "\"slow travel\" \"tele\"* \"a\"");
+        assert_eq!(q.to_tsquery(), "('slow' <-> 'travel') & 'tele':* & 'a'");
+        assert!(SearchQuery::parse("  \"\" *** ").is_empty());
+    }
+
+    #[test]
+    fn snippets_are_escaped_and_marked() {
+        assert_eq!(
+            snippet_html("a <b> \u{1}**tea**\u{2} & c"),
+            "a &lt;b&gt; <mark>tea</mark> &amp; c"
+        );
+    }
+}

@@ -1,0 +1,139 @@
+//! Full-text search: ranking, phrases, prefixes, highlighting, escaping of
+//! operators, the noindex rule and pagination, on each backend.
+
+use diesel::prelude::*;
+use iconocast::db::schema::articles;
+
+use crate::helpers::{backends, news, spawn_app};
+
+#[tokio::test]
+async fn search_ranks_title_matches_first_and_highlights_the_match() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let id = app.category_id("travel");
+        let mut body_only = news(&app, id, "body-only", "A walk on the coast", &[]);
+        body_only.sections[1].1 = "We met a wombat near the harbour.".to_owned();
+        app.create_article(body_only);
+        app.create_article(news(&app, id, "in-title", "Wombat country explained", &[]));
+        let page = app.get("/search?q=wombat").await;
+        assert_eq!(page.status, 200, "{backend:?}");
+        assert_eq!(
+            page.texts(".search-result .card-title"),
+            ["Wombat country explained", "A walk on the coast"],
+            "{backend:?}"
+        );
+        let marks = page.texts(".search-result .snippet mark");
+        assert!(
+            marks.iter().any(|m| m.eq_ignore_ascii_case("wombat")),
+            "{backend:?}: {marks:?}"
+        );
+        assert_eq!(page.texts(".result-count"), ["2 articles match “wombat”."]);
+    }
+}
+
+#[tokio::test]
+async fn phrases_and_prefixes_narrow_and_widen_a_search() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let id = app.category_id("travel");
+        let mut together = news(&app, id, "together", "Together", &[]);
+        together.sections[0].1 = "Nothing beats slow harbourside mornings.".to_owned();
+        app.create_article(together);
+        let mut apart = news(&app, id, "apart", "Apart", &[]);
+        apart.sections[0].1 = "The harbourside was never slow in the morning.".to_owned();
+        app.create_article(apart);
+        let phrase = app.get("/search?q=%22slow+harbourside%22").await;
+        assert_eq!(
+            phrase.texts(".search-result .card-title"),
+            ["Together"],
+            "{backend:?}"
+        );
+        let words = app.get("/search?q=slow+harbourside").await;
+        assert_eq!(
+            words.texts(".search-result .card-title").len(),
+            2,
+            "{backend:?}"
+        );
+        let prefix = app.get("/search?q=harbours*").await;
+        assert_eq!(
+            prefix.texts(".search-result .card-title").len(),
+            2,
+            "{backend:?}"
+        );
+        let no_prefix = app.get("/search?q=harbours").await;
+        assert!(
+            no_prefix.texts(".search-result .card-title").is_empty(),
+            "{backend:?}: a plain word is not a prefix"
+        );
+    }
+}
+
+#[tokio::test]
+async fn operators_and_odd_input_are_taken_as_words_never_as_errors() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        for q in [
+            "tea%20OR",
+            "NOT",
+            "%22unbalanced",
+            "col%3Aumn",
+            "*",
+            "(",
+            "NEAR(a%20b)",
+            "a%20AND%20(b",
+            "%5E%2B-~",
+            "%27%3B%20DROP%20TABLE%20articles%3B--",
+            "%E2%80%9Csmart%20quotes%E2%80%9D",
+            "%F0%9F%98%80",
+            "sleep%20-tracker",
+            "a*b*c*",
+        ] {
+            let page = app.get(&format!("/search?q={q}")).await;
+            assert_eq!(page.status, 200, "{backend:?} q={q}");
+        }
+        assert_eq!(
+            app.get("/sport").await.status,
+            200,
+            "the articles table is still there"
+        );
+        let empty = app.get("/search?q=").await;
+        assert_eq!(empty.status, 200);
+        assert!(empty.texts(".empty")[0].starts_with("Type a few words"));
+    }
+}
+
+#[tokio::test]
+async fn noindex_articles_are_not_found_and_results_paginate() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let id = app.category_id("sport");
+        for i in 0..13 {
+            let mut input = news(
+                &app,
+                id,
+                &format!("zebra-{i}"),
+                &format!("Zebra crossing {i}"),
+                &[],
+            );
+            input.published_at = Some(crate::helpers::hours_ago(i + 1));
+            app.create_article(input);
+        }
+        let hidden = app.create_article(news(&app, id, "zebra-hidden", "Zebra hidden", &[]));
+        app.with_conn(|c| {
+            diesel::update(articles::table.find(hidden))
+                .set(articles::noindex.eq(true))
+                .execute(c)
+        })
+        .expect("flag noindex");
+        let first = app.get("/search?q=zebra").await;
+        assert_eq!(first.texts(".search-result").len(), 12, "{backend:?}");
+        assert_eq!(
+            first.attrs("a[rel=next]", "href"),
+            ["/search?q=zebra&page=2"]
+        );
+        let second = app.get("/search?q=zebra&page=2").await;
+        assert_eq!(second.texts(".search-result").len(), 1);
+        assert!(!first.body.contains("Zebra hidden") && !second.body.contains("Zebra hidden"));
+        assert_eq!(app.get("/search?q=zebra&page=3").await.status, 404);
+    }
+}
