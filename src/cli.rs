@@ -20,6 +20,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{ran} migration(s) applied");
             Ok(())
         }
+        Some(Command::Demo { articles }) => {
+            let started = std::time::Instant::now();
+            let made = actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<usize> {
+                let db = Database::connect(url)?;
+                db.migrate()?;
+                let mut conn = db.get().context("no database connection")?;
+                let now = crate::routes::state::now();
+                crate::demo::seed_if_empty(&mut conn, now)?;
+                let total = articles as usize;
+                crate::synthetic::generate(&mut conn, total, now, |done| {
+                    if done % 10_000 == 0 || done == total {
+                        eprintln!("{done} / {total} articles");
+                    }
+                })
+            })
+            .await
+            .context("generation was interrupted")??;
+            println!(
+                "{made} synthetic articles added in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
     }
 }
 

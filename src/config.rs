@@ -29,6 +29,12 @@ pub enum Command {
     Serve(ServeArgs),
     /// Run pending migrations and exit.
     Migrate,
+    /// Add synthetic articles in bulk, to measure the site at scale.
+    Demo {
+        /// How many articles to add.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+        articles: u32,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

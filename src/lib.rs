@@ -13,5 +13,6 @@ pub mod markdown;
 pub mod routes;
 pub mod startup;
 pub mod static_files;
+pub mod synthetic;
 pub mod telemetry;
 pub mod views;

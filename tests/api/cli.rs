@@ -71,3 +71,64 @@ fn migrate_applies_the_migrations_and_exits() {
         assert_eq!((code, stdout.trim()), (0, "0 migration(s) applied"));
     }
 }
+
+#[test]
+fn demo_adds_synthetic_articles_that_are_searchable() {
+    use diesel::prelude::*;
+    use iconocast::db::schema::{articles, sections};
+    for backend in backends() {
+        let database = TestDatabase::create(&backend);
+        let url = match &database.url {
+            iconocast::db::DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+            iconocast::db::DatabaseUrl::Postgres(u) => u.clone(),
+        };
+        let (code, stdout, stderr) =
+            iconocast(&["--database-url", &url, "demo", "--articles", "25"]);
+        assert_eq!(code, 0, "{backend:?}: {stderr}");
+        assert!(
+            stdout.starts_with("25 synthetic articles added"),
+            "{stdout}"
+        );
+        assert!(
+            stderr.contains("25 / 25 articles"),
+            "progress is shown: {stderr}"
+        );
+        let db = iconocast::db::Database::connect(database.url.clone()).expect("connect");
+        let mut conn = db.get().expect("connection");
+        let generated: i64 = articles::table
+            .filter(articles::slug.like("gen-%"))
+            .count()
+            .get_result(&mut *conn)
+            .expect("count");
+        assert_eq!(generated, 25, "{backend:?}");
+        let generated_sections: i64 = sections::table
+            .inner_join(articles::table)
+            .filter(articles::slug.like("gen-%"))
+            .count()
+            .get_result(&mut *conn)
+            .expect("count sections");
+        assert_eq!(generated_sections, 75);
+        // The search index was rebuilt: a generated title is found as a phrase.
+        let (slug, title): (String, String) = articles::table
+            .filter(articles::slug.like("gen-%"))
+            .select((articles::slug, articles::title))
+            .first(&mut *conn)
+            .expect("a generated article");
+        let (hits, _) = iconocast::db::search::search(
+            &mut conn,
+            &iconocast::db::search::SearchQuery::parse(&format!("\"{title}\"")),
+            chrono::Utc::now().naive_utc(),
+            50,
+            0,
+        )
+        .expect("search");
+        assert!(
+            hits.iter().any(|h| h.card.article.slug == slug),
+            "{backend:?}: {title}"
+        );
+        let (code, _, stderr) = iconocast(&["--database-url", &url, "demo", "--articles", "0"]);
+        assert_ne!(code, 0, "zero articles is refused: {stderr}");
+        drop(conn);
+        drop(db);
+    }
+}
