@@ -5,6 +5,7 @@ mod caching;
 mod cli;
 mod errors;
 mod helpers;
+mod html_validity;
 mod migrations;
 mod pages;
 mod pagination;
