@@ -5,11 +5,13 @@
 
 pub mod articles;
 pub mod categories;
+pub mod feeds;
 pub mod models;
 pub mod redirects;
 pub mod schema;
 pub mod search;
 pub mod settings;
+pub mod sitemaps;
 pub mod tags;
 pub mod users;
 

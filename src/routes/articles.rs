@@ -124,6 +124,8 @@ async fn show(
             );
             layout.add_json_ld(&article_ld);
             match &card.category {
+                // A noindex category has no feed to name.
+                Some(c) if c.noindex => {}
                 Some(c) => layout.add_feed(&c.name, &format!("/{}/feed.xml", c.slug)),
                 None => layout.add_feed("Blog", "/blog/feed.xml"),
             }

@@ -62,7 +62,9 @@ pub async fn show(
             )?;
             let crumbs = vec![Crumb::link("Home", "/"), Crumb::here(&category.name)];
             layout.add_breadcrumbs(&crumbs);
-            layout.add_feed(&category.name, &format!("/{}/feed.xml", category.slug));
+            if !category.noindex {
+                layout.add_feed(&category.name, &format!("/{}/feed.xml", category.slug));
+            }
             Ok(Found::Page(ListingPage {
                 layout,
                 crumbs,

@@ -4,6 +4,7 @@
 mod caching;
 mod cli;
 mod errors;
+mod feeds;
 mod helpers;
 mod html_validity;
 mod migrations;
@@ -11,5 +12,6 @@ mod pages;
 mod pagination;
 mod queries;
 mod search;
+mod sitemaps;
 mod static_assets;
 mod visibility;

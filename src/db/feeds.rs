@@ -1,0 +1,120 @@
+//! Feed queries: the newest visible, indexable articles of the site or of one
+//! area, each with its sections and hashtags, in three queries whatever the
+//! number of items.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::articles::{indexed, visible, Card};
+use super::models::{Article, Author, Category, Section, Tag};
+use super::schema::{article_tags, articles, categories, sections, tags, users};
+use super::DbConn;
+use crate::domain::ArticleKind;
+
+/// Items per feed.
+pub const FEED_LENGTH: i64 = 20;
+
+/// Which articles a feed carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    /// News and blog together.
+    Everything,
+    Blog,
+    Category(i32),
+    Tag(i32),
+}
+
+/// One feed item: the article with its category and author, its sections
+/// in reading order and its hashtags in the order they were written.
+#[derive(Debug, Clone)]
+pub struct FeedEntry {
+    pub card: Card,
+    pub sections: Vec<Section>,
+    pub tags: Vec<Tag>,
+}
+
+type CardRow = (Article, Option<Category>, Author);
+
+/// The newest [`FEED_LENGTH`] visible and indexable articles, newest first.
+/// Each arm is a fully typed (not boxed) query.
+macro_rules! feed_cards {
+    ($conn:expr, $now:expr $(, $filter:expr)?) => {
+        articles::table
+            .left_join(categories::table)
+            .inner_join(users::table)
+            .filter(visible($now))
+            .filter(indexed())
+            $(.filter($filter))?
+            .select((
+                Article::as_select(),
+                Option::<Category>::as_select(),
+                Author::as_select(),
+            ))
+            .order((articles::published_at.desc(), articles::id.desc()))
+            .limit(FEED_LENGTH)
+            .load::<CardRow>($conn)
+    };
+}
+
+/// The items of a feed, newest first: one query for the articles, one for
+/// all their sections and one for all their hashtags.
+pub fn entries(conn: &mut DbConn, area: Area, now: NaiveDateTime) -> QueryResult<Vec<FeedEntry>> {
+    let blog = ArticleKind::Blog.as_str();
+    let rows = match area {
+        Area::Everything => feed_cards!(conn, now)?,
+        Area::Blog => feed_cards!(conn, now, articles::kind.eq(blog))?,
+        Area::Category(id) => feed_cards!(conn, now, articles::category_id.eq(id))?,
+        Area::Tag(id) => feed_cards!(
+            conn,
+            now,
+            articles::id.eq_any(
+                article_tags::table
+                    .filter(article_tags::tag_id.eq(id))
+                    .select(article_tags::article_id),
+            )
+        )?,
+    };
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i32> = rows.iter().map(|(a, _, _)| a.id).collect();
+    let mut sections_by_article: HashMap<i32, Vec<Section>> = HashMap::new();
+    for section in sections::table
+        .filter(sections::article_id.eq_any(&ids))
+        .order((sections::article_id.asc(), sections::position.asc()))
+        .select(Section::as_select())
+        .load::<Section>(conn)?
+    {
+        sections_by_article
+            .entry(section.article_id)
+            .or_default()
+            .push(section);
+    }
+    let mut tags_by_article: HashMap<i32, Vec<Tag>> = HashMap::new();
+    for (article_id, tag) in article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_id.eq_any(&ids))
+        .order((article_tags::article_id.asc(), article_tags::position.asc()))
+        .select((article_tags::article_id, Tag::as_select()))
+        .load::<(i32, Tag)>(conn)?
+    {
+        tags_by_article.entry(article_id).or_default().push(tag);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(article, category, author)| {
+            let id = article.id;
+            FeedEntry {
+                card: Card {
+                    article,
+                    category,
+                    author,
+                },
+                sections: sections_by_article.remove(&id).unwrap_or_default(),
+                tags: tags_by_article.remove(&id).unwrap_or_default(),
+            }
+        })
+        .collect())
+}

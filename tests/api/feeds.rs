@@ -1,0 +1,618 @@
+//! Syndication feeds: RSS 2.0, Atom 1.0 and JSON Feed 1.1 for the site, RSS
+//! per area; well-formed, absolute links, stable ids, escaping, only
+//! visible and indexable articles, and the feed links in every head.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration};
+use diesel::prelude::*;
+use iconocast::db::articles::{self as db_articles, Listing};
+use iconocast::db::schema::{articles, categories};
+use iconocast::db::settings;
+use iconocast::domain::ArticleStatus;
+use roxmltree::{Document, Node};
+
+use crate::helpers::{backends, hours_ago, news, now, spawn_app, Page, TestApp};
+
+const ATOM: &str = "http://www.w3.org/2005/Atom";
+const CONTENT: &str = "http://purl.org/rss/1.0/modules/content/";
+const DC: &str = "http://purl.org/dc/elements/1.1/";
+
+/// An RSS item as a reader sees it.
+#[derive(Debug, Clone, PartialEq)]
+struct RssItem {
+    title: String,
+    link: String,
+    guid: String,
+    description: String,
+    content: String,
+    creator: String,
+    pub_date: String,
+    categories: Vec<String>,
+}
+
+/// A parsed RSS channel.
+#[derive(Debug)]
+struct Rss {
+    title: String,
+    link: String,
+    description: String,
+    language: String,
+    self_href: String,
+    items: Vec<RssItem>,
+}
+
+fn child<'a, 'i>(node: Node<'a, 'i>, name: (&str, &str)) -> Option<Node<'a, 'i>> {
+    node.children().find(|n| {
+        if name.0.is_empty() {
+            n.is_element() && n.tag_name().namespace().is_none() && n.has_tag_name(name.1)
+        } else {
+            n.has_tag_name(name)
+        }
+    })
+}
+
+fn text_of(node: Node, name: (&str, &str)) -> String {
+    child(node, name)
+        .map(|n| n.text().unwrap_or_default().to_owned())
+        .unwrap_or_else(|| panic!("<{}> missing in <{}>", name.1, node.tag_name().name()))
+}
+
+fn parse_rss(body: &str) -> Rss {
+    let doc = Document::parse(body).unwrap_or_else(|e| panic!("RSS parses: {e}\n{body}"));
+    let rss = doc.root_element();
+    assert!(rss.has_tag_name("rss"));
+    assert_eq!(rss.attribute("version"), Some("2.0"));
+    let channel = child(rss, ("", "channel")).expect("a channel");
+    let self_link = child(channel, (ATOM, "link")).expect("atom:link in the channel");
+    assert_eq!(self_link.attribute("rel"), Some("self"));
+    assert_eq!(self_link.attribute("type"), Some("application/rss+xml"));
+    let build = text_of(channel, ("", "lastBuildDate"));
+    DateTime::parse_from_rfc2822(&build).unwrap_or_else(|e| panic!("lastBuildDate {build}: {e}"));
+    let items = channel
+        .children()
+        .filter(|n| n.has_tag_name("item"))
+        .map(|item| {
+            let guid = child(item, ("", "guid")).expect("a guid");
+            assert_eq!(guid.attribute("isPermaLink"), Some("false"));
+            RssItem {
+                title: text_of(item, ("", "title")),
+                link: text_of(item, ("", "link")),
+                guid: guid.text().unwrap_or_default().to_owned(),
+                description: text_of(item, ("", "description")),
+                content: text_of(item, (CONTENT, "encoded")),
+                creator: text_of(item, (DC, "creator")),
+                pub_date: text_of(item, ("", "pubDate")),
+                categories: item
+                    .children()
+                    .filter(|n| n.has_tag_name("category"))
+                    .map(|n| n.text().unwrap_or_default().to_owned())
+                    .collect(),
+            }
+        })
+        .collect();
+    Rss {
+        title: text_of(channel, ("", "title")),
+        link: text_of(channel, ("", "link")),
+        description: text_of(channel, ("", "description")),
+        language: text_of(channel, ("", "language")),
+        self_href: self_link.attribute("href").unwrap_or_default().to_owned(),
+        items,
+    }
+}
+
+async fn fetch(app: &TestApp, path: &str, content_type: &str) -> Page {
+    let page = app.get(path).await;
+    assert_eq!(page.status, 200, "{path}");
+    assert_eq!(
+        page.header("content-type").as_deref(),
+        Some(content_type),
+        "{path}"
+    );
+    page
+}
+
+async fn rss(app: &TestApp, path: &str) -> Rss {
+    let page = fetch(app, path, "application/rss+xml; charset=utf-8").await;
+    parse_rss(&page.body)
+}
+
+/// Checks what every RSS item must have, whatever the feed.
+fn check_items(app: &TestApp, feed: &Rss) {
+    let host_prefix = "tag:127.0.0.1,";
+    let mut guids = HashSet::new();
+    let mut previous = None;
+    for item in &feed.items {
+        assert!(!item.title.is_empty());
+        assert!(
+            item.link.starts_with(&format!("{}/", app.address)),
+            "absolute link: {}",
+            item.link
+        );
+        assert!(item.guid.starts_with(host_prefix), "{}", item.guid);
+        let (date, rest) = item.guid[host_prefix.len()..]
+            .split_once(':')
+            .unwrap_or_else(|| panic!("tag URI {}", item.guid));
+        assert!(
+            chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok(),
+            "{}",
+            item.guid
+        );
+        assert!(
+            rest.strip_prefix("article-")
+                .is_some_and(|id| id.parse::<i32>().is_ok()),
+            "{}",
+            item.guid
+        );
+        assert!(guids.insert(item.guid.clone()), "duplicate {}", item.guid);
+        assert!(!item.description.is_empty());
+        assert!(!item.content.is_empty());
+        assert!(!item.creator.is_empty());
+        let published = DateTime::parse_from_rfc2822(&item.pub_date)
+            .unwrap_or_else(|e| panic!("pubDate {}: {e}", item.pub_date));
+        if let Some(p) = previous {
+            assert!(published <= p, "newest first");
+        }
+        previous = Some(published);
+    }
+}
+
+fn site_name_and_tagline(app: &TestApp) -> (String, String) {
+    let site = app.with_conn(settings::load).expect("settings");
+    (site.name, site.tagline)
+}
+
+fn feed_length(app: &TestApp, listing: Listing) -> usize {
+    let n = app
+        .with_conn(|c| db_articles::count(c, listing, now()))
+        .expect("count");
+    usize::try_from(n.min(20)).expect("small")
+}
+
+#[tokio::test]
+async fn site_feeds_agree_on_items_ids_and_absolute_links() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let a = &app.address;
+        let (name, tagline) = site_name_and_tagline(&app);
+
+        // RSS 2.0
+        let feed = rss(&app, "/feed.xml").await;
+        assert_eq!(feed.title, name);
+        assert_eq!(feed.link, format!("{a}/"));
+        assert_eq!(feed.description, tagline);
+        assert_eq!(feed.language, "en");
+        assert_eq!(feed.self_href, format!("{a}/feed.xml"));
+        assert_eq!(
+            feed.items.len(),
+            feed_length(&app, Listing::Everything),
+            "{backend:?}"
+        );
+        check_items(&app, &feed);
+        let guids: Vec<String> = feed.items.iter().map(|i| i.guid.clone()).collect();
+        let links: Vec<String> = feed.items.iter().map(|i| i.link.clone()).collect();
+        let again = rss(&app, "/feed.xml").await;
+        assert_eq!(
+            again.items.iter().map(|i| &i.guid).collect::<Vec<_>>(),
+            guids.iter().collect::<Vec<_>>(),
+            "guids are stable"
+        );
+        // Every item link is the article's canonical page.
+        let first = &feed.items[0].link;
+        let article = app.get(&first[a.len()..]).await;
+        assert_eq!(article.status, 200, "{first}");
+        assert_eq!(
+            article.attrs("link[rel=canonical]", "href"),
+            vec![first.clone()]
+        );
+
+        // Atom 1.0
+        let page = fetch(&app, "/atom.xml", "application/atom+xml; charset=utf-8").await;
+        let doc = Document::parse(&page.body).expect("Atom parses");
+        let root = doc.root_element();
+        assert!(root.has_tag_name((ATOM, "feed")));
+        assert_eq!(text_of(root, (ATOM, "id")), "tag:127.0.0.1,2026:feed");
+        assert_eq!(text_of(root, (ATOM, "title")), name);
+        assert_eq!(text_of(root, (ATOM, "subtitle")), tagline);
+        let updated = text_of(root, (ATOM, "updated"));
+        DateTime::parse_from_rfc3339(&updated).expect("feed updated is RFC 3339");
+        let link = |node: Node, rel: &str| {
+            node.children()
+                .find(|n| n.has_tag_name((ATOM, "link")) && n.attribute("rel") == Some(rel))
+                .and_then(|n| n.attribute("href"))
+                .map(str::to_owned)
+        };
+        assert_eq!(link(root, "self"), Some(format!("{a}/atom.xml")));
+        assert_eq!(link(root, "alternate"), Some(format!("{a}/")));
+        let author = child(root, (ATOM, "author")).expect("feed author");
+        assert_eq!(text_of(author, (ATOM, "name")), name);
+        let entries: Vec<Node> = root
+            .children()
+            .filter(|n| n.has_tag_name((ATOM, "entry")))
+            .collect();
+        let ids: Vec<String> = entries.iter().map(|e| text_of(*e, (ATOM, "id"))).collect();
+        assert_eq!(ids, guids, "Atom ids are the RSS guids");
+        for (entry, rss_link) in entries.iter().zip(&links) {
+            assert_eq!(link(*entry, "alternate").as_ref(), Some(rss_link));
+            let published = text_of(*entry, (ATOM, "published"));
+            let published = DateTime::parse_from_rfc3339(&published).expect("published");
+            let updated = text_of(*entry, (ATOM, "updated"));
+            let updated = DateTime::parse_from_rfc3339(&updated).expect("updated");
+            assert!(updated >= published);
+            let author = child(*entry, (ATOM, "author")).expect("entry author");
+            assert!(!text_of(author, (ATOM, "name")).is_empty());
+            assert!(text_of(author, (ATOM, "uri")).starts_with(&format!("{a}/author/")));
+            assert!(!text_of(*entry, (ATOM, "summary")).is_empty());
+            let content = child(*entry, (ATOM, "content")).expect("content");
+            assert_eq!(content.attribute("type"), Some("html"));
+            assert!(content.text().is_some_and(|t| t.contains("<h2 id=")));
+        }
+
+        // JSON Feed 1.1
+        let page = fetch(&app, "/feed.json", "application/feed+json").await;
+        let json: serde_json::Value = serde_json::from_str(&page.body).expect("JSON parses");
+        assert_eq!(json["version"], "https://jsonfeed.org/version/1.1");
+        assert_eq!(json["title"], name.as_str());
+        assert_eq!(json["home_page_url"], format!("{a}/"));
+        assert_eq!(json["feed_url"], format!("{a}/feed.json"));
+        assert_eq!(json["description"], tagline.as_str());
+        assert_eq!(json["language"], "en");
+        let items = json["items"].as_array().expect("items");
+        let json_ids: Vec<&str> = items.iter().filter_map(|i| i["id"].as_str()).collect();
+        assert_eq!(json_ids, guids, "JSON Feed ids are the RSS guids");
+        for (item, rss_link) in items.iter().zip(&links) {
+            assert_eq!(item["url"].as_str(), Some(rss_link.as_str()));
+            for key in ["title", "summary", "content_html"] {
+                assert!(
+                    item[key].as_str().is_some_and(|s| !s.is_empty()),
+                    "{key} in {item}"
+                );
+            }
+            for key in ["date_published", "date_modified"] {
+                let at = item[key].as_str().expect(key);
+                DateTime::parse_from_rfc3339(at).unwrap_or_else(|e| panic!("{key} {at}: {e}"));
+            }
+            let author = &item["authors"][0];
+            assert!(author["name"].as_str().is_some_and(|s| !s.is_empty()));
+            assert!(author["url"]
+                .as_str()
+                .is_some_and(|u| u.starts_with(&format!("{a}/author/"))));
+            assert!(item["tags"].is_array());
+        }
+    }
+}
+
+#[tokio::test]
+async fn items_carry_full_content_and_hashtags_and_keep_their_id_across_a_slug_change() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let a = &app.address;
+        let sport = app.category_id("sport");
+        let id = app.create_article(news(
+            &app,
+            sport,
+            "feed-test",
+            "A feed test",
+            &["FeedTest", "Second"],
+        ));
+        let item = rss(&app, "/feed.xml").await.items.remove(0);
+        assert_eq!(item.title, "A feed test");
+        assert_eq!(item.link, format!("{a}/sport/feed-test"));
+        assert!(
+            item.guid.ends_with(&format!(":article-{id}")),
+            "{}",
+            item.guid
+        );
+        assert_eq!(item.description, "The standfirst of A feed test.");
+        assert_eq!(item.creator, "Amara Okafor");
+        assert_eq!(item.categories, vec!["FeedTest", "Second"]);
+        let c = &item.content;
+        assert!(c.starts_with("<p>An opening paragraph.</p>"), "{c}");
+        assert!(
+            c.contains("<h2 id=\"first-things\">First things</h2>"),
+            "{c}"
+        );
+        assert!(c.contains("<strong>first</strong>"), "{c}");
+        assert!(
+            c.find("First things") < c.find("Second thoughts"),
+            "sections in reading order"
+        );
+
+        // A new slug moves the link, never the id.
+        app.with_conn(|conn| {
+            diesel::update(articles::table.find(id))
+                .set(articles::slug.eq("feed-test-renamed"))
+                .execute(conn)
+        })
+        .expect("rename");
+        let renamed = rss(&app, "/feed.xml").await.items.remove(0);
+        assert_eq!(renamed.guid, item.guid, "{backend:?}");
+        assert_eq!(renamed.link, format!("{a}/sport/feed-test-renamed"));
+    }
+}
+
+#[tokio::test]
+async fn markup_in_titles_and_bodies_is_escaped_once_and_scripts_never_survive() {
+    let title = r#"Fish & chips <b>"quoted"</b>"#;
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let sport = app.category_id("sport");
+        let mut input = news(&app, sport, "fish-and-chips", title, &["Food&Drink"]);
+        input.sections[0] = (
+            "Q&A <i>here</i>".to_owned(),
+            "**bold** & <script>x</script>".to_owned(),
+        );
+        app.create_article(input);
+
+        let body = fetch(&app, "/feed.xml", "application/rss+xml; charset=utf-8")
+            .await
+            .body;
+        assert!(!body.contains("<script"), "no raw script tag");
+        let item = parse_rss(&body).items.remove(0);
+        assert_eq!(item.title, title, "{backend:?}");
+        assert_eq!(item.description, format!("The standfirst of {title}."));
+        assert_eq!(item.categories, vec!["Food&Drink"]);
+        assert!(!item.content.contains("<script"), "{}", item.content);
+        assert!(
+            item.content.contains("<strong>bold</strong> &amp;"),
+            "{}",
+            item.content
+        );
+        assert!(
+            item.content
+                .contains(">Q&amp;A &lt;i&gt;here&lt;/i&gt;</h2>"),
+            "headings are text: {}",
+            item.content
+        );
+
+        let atom = fetch(&app, "/atom.xml", "application/atom+xml; charset=utf-8")
+            .await
+            .body;
+        assert!(!atom.contains("<script"));
+        let doc = Document::parse(&atom).expect("Atom parses");
+        let entry = doc
+            .root_element()
+            .children()
+            .find(|n| n.has_tag_name((ATOM, "entry")))
+            .expect("an entry");
+        assert_eq!(text_of(entry, (ATOM, "title")), title);
+        let content = text_of(entry, (ATOM, "content"));
+        assert!(!content.contains("<script") && content.contains("<strong>bold</strong>"));
+
+        let json: serde_json::Value =
+            serde_json::from_str(&app.get("/feed.json").await.body).expect("JSON parses");
+        assert_eq!(json["items"][0]["title"], title);
+        let html = json["items"][0]["content_html"].as_str().expect("html");
+        assert!(!html.contains("<script") && html.contains("<strong>bold</strong>"));
+    }
+}
+
+#[tokio::test]
+async fn hidden_and_noindex_articles_and_noindex_categories_stay_out_of_feeds() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let a = &app.address;
+        let sport = app.category_id("sport");
+        let mut draft = news(&app, sport, "feed-draft", "Feed draft", &["Hush"]);
+        draft.status = ArticleStatus::Draft;
+        app.create_article(draft);
+        let mut future = news(&app, sport, "feed-future", "Feed future", &["Hush"]);
+        future.status = ArticleStatus::Scheduled;
+        future.published_at = Some(now() + Duration::hours(2));
+        app.create_article(future);
+        let quiet = app.create_article(news(&app, sport, "feed-quiet", "Feed quiet", &["Hush"]));
+        let travel = app.category_id("travel");
+        app.create_article(news(&app, travel, "feed-trip", "Feed trip", &["Hush"]));
+
+        let links = |feed: &Rss| -> Vec<String> {
+            feed.items
+                .iter()
+                .map(|i| i.link[a.len()..].to_owned())
+                .collect()
+        };
+        let site = links(&rss(&app, "/feed.xml").await);
+        assert!(site.contains(&"/sport/feed-quiet".to_owned()), "{site:?}");
+        assert!(site.contains(&"/travel/feed-trip".to_owned()), "{site:?}");
+        for hidden in ["/sport/feed-draft", "/sport/feed-future"] {
+            for path in ["/feed.xml", "/sport/feed.xml", "/tag/hush/feed.xml"] {
+                let feed = links(&rss(&app, path).await);
+                assert!(!feed.contains(&hidden.to_owned()), "{backend:?} {path}");
+            }
+        }
+
+        // An article flagged noindex leaves every feed.
+        app.with_conn(|c| {
+            diesel::update(articles::table.find(quiet))
+                .set(articles::noindex.eq(true))
+                .execute(c)
+        })
+        .expect("flag article");
+        for path in ["/feed.xml", "/sport/feed.xml", "/tag/hush/feed.xml"] {
+            let feed = links(&rss(&app, path).await);
+            assert!(!feed.contains(&"/sport/feed-quiet".to_owned()), "{path}");
+        }
+        for path in ["/atom.xml", "/feed.json"] {
+            let body = app.get(path).await.body;
+            assert!(!body.contains("feed-quiet") && !body.contains("feed-draft"));
+        }
+
+        // A category flagged noindex has no feed, and its articles leave the rest.
+        app.with_conn(|c| {
+            diesel::update(categories::table.find(travel))
+                .set(categories::noindex.eq(true))
+                .execute(c)
+        })
+        .expect("flag category");
+        assert_eq!(app.get("/travel/feed.xml").await.status, 404, "{backend:?}");
+        let site = links(&rss(&app, "/feed.xml").await);
+        assert!(site.iter().all(|l| !l.starts_with("/travel/")), "{site:?}");
+        // The hashtag's only remaining public article is gone too: no feed.
+        assert_eq!(app.get("/tag/hush/feed.xml").await.status, 404);
+    }
+}
+
+#[tokio::test]
+async fn area_feeds_hold_only_their_area_and_unknown_areas_are_404() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let a = &app.address;
+        let (name, _) = site_name_and_tagline(&app);
+        let sport = app.category_id("sport");
+        let travel = app.category_id("travel");
+        let one = app.create_article(news(&app, sport, "only-one", "Only one", &["OnlyHere"]));
+        let two = app.create_article(news(&app, travel, "only-two", "Only two", &["OnlyHere"]));
+
+        let feed = rss(&app, "/sport/feed.xml").await;
+        assert_eq!(feed.title, format!("{name} — Sport"));
+        assert_eq!(feed.link, format!("{a}/sport"));
+        assert_eq!(feed.self_href, format!("{a}/sport/feed.xml"));
+        assert_eq!(
+            feed.items.len(),
+            feed_length(&app, Listing::Category(sport))
+        );
+        assert!(feed
+            .items
+            .iter()
+            .all(|i| i.link.starts_with(&format!("{a}/sport/"))));
+        check_items(&app, &feed);
+
+        let blog = rss(&app, "/blog/feed.xml").await;
+        assert_eq!(blog.title, format!("{name} — Blog"));
+        assert_eq!(blog.self_href, format!("{a}/blog/feed.xml"));
+        assert!(!blog.items.is_empty());
+        assert_eq!(blog.items.len(), feed_length(&app, Listing::Blog));
+        assert!(blog
+            .items
+            .iter()
+            .all(|i| i.link.starts_with(&format!("{a}/blog/"))));
+        check_items(&app, &blog);
+
+        let tag = rss(&app, "/tag/onlyhere/feed.xml").await;
+        assert_eq!(tag.title, format!("{name} — #OnlyHere"));
+        assert_eq!(tag.self_href, format!("{a}/tag/onlyhere/feed.xml"));
+        let guids: Vec<&str> = tag.items.iter().map(|i| i.guid.as_str()).collect();
+        let expected = [format!(":article-{one}"), format!(":article-{two}")];
+        assert_eq!(tag.items.len(), 2, "{backend:?}");
+        assert!(expected
+            .iter()
+            .all(|e| guids.iter().any(|g| g.ends_with(e))));
+        assert!(tag
+            .items
+            .iter()
+            .all(|i| i.categories.contains(&"OnlyHere".to_owned())));
+
+        for path in [
+            "/no-such-area/feed.xml",
+            "/Sport/feed.xml",
+            "/tag/no-such-tag/feed.xml",
+            "/tag/Bad_Tag/feed.xml",
+            "/sport/feed.json",
+        ] {
+            assert_eq!(app.get(path).await.status, 404, "{backend:?} {path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn heads_link_feeds_that_answer() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let a = &app.address;
+        let home = app.get("/").await;
+        let rss_links = home.attrs("link[rel=alternate][type='application/rss+xml']", "href");
+        assert!(
+            rss_links.contains(&format!("{a}/feed.xml")),
+            "{rss_links:?}"
+        );
+        let sport = app.get("/sport").await;
+        let sport_links = sport.attrs("link[rel=alternate][type='application/rss+xml']", "href");
+        assert!(sport_links.contains(&format!("{a}/feed.xml")));
+        assert!(
+            sport_links.contains(&format!("{a}/sport/feed.xml")),
+            "{sport_links:?}"
+        );
+
+        for path in ["/", "/sport", "/blog", "/tag/explainer"] {
+            let page = app.get(path).await;
+            assert_eq!(page.status, 200, "{path}");
+            let html = page.html();
+            let sel = scraper::Selector::parse("link[rel=alternate]").expect("selector");
+            for link in html.select(&sel) {
+                let href = link.value().attr("href").expect("href");
+                let kind = link.value().attr("type").expect("type");
+                let feed_path = href
+                    .strip_prefix(a.as_str())
+                    .unwrap_or_else(|| panic!("absolute feed link {href}"));
+                let feed = app.get(feed_path).await;
+                assert_eq!(feed.status, 200, "{backend:?} {path} links {href}");
+                assert!(
+                    feed.header("content-type")
+                        .is_some_and(|t| t.starts_with(kind)),
+                    "{href} is {kind}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn feeds_are_cacheable_and_cost_the_same_queries_for_one_item_or_many() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let id = app.new_category("counted", "Counted");
+        app.create_article(news(&app, id, "counted-0", "Counted 0", &["Counted"]));
+        let count = |path: &'static str| {
+            let app = &app;
+            async move {
+                let before = app.db.queries.get();
+                assert_eq!(app.get(path).await.status, 200, "{path}");
+                app.db.queries.get() - before
+            }
+        };
+        let one = [
+            count("/counted/feed.xml").await,
+            count("/tag/counted/feed.xml").await,
+            count("/feed.xml").await,
+        ];
+        for i in 1..8 {
+            let mut input = news(
+                &app,
+                id,
+                &format!("counted-{i}"),
+                &format!("Counted {i}"),
+                &["Counted", "More"],
+            );
+            input.published_at = Some(hours_ago(1) + Duration::minutes(i));
+            app.create_article(input);
+        }
+        let many = [
+            count("/counted/feed.xml").await,
+            count("/tag/counted/feed.xml").await,
+            count("/feed.xml").await,
+        ];
+        assert_eq!(one, many, "{backend:?}: queries with 1 item vs 8 items");
+        // Settings, category, items, sections, hashtags, and the pool's
+        // check-out ping.
+        assert!(many[0] <= 6, "a category feed makes {} queries", many[0]);
+
+        for path in ["/feed.xml", "/atom.xml", "/feed.json", "/counted/feed.xml"] {
+            let page = app.get(path).await;
+            let modified = page.header("last-modified").expect("Last-Modified");
+            assert!(modified.ends_with(" GMT"), "{modified}");
+            let etag = page.header("etag").expect("ETag");
+            let again = app.get_with(path, &[("if-none-match", &etag)]).await;
+            assert_eq!(again.status, 304, "{backend:?} {path}");
+            let by_date = app
+                .get_with(path, &[("if-modified-since", &modified)])
+                .await;
+            assert_eq!(by_date.status, 304, "{path}");
+        }
+        // Last-Modified is never older than the newest item.
+        let page = app.get("/counted/feed.xml").await;
+        let modified = page.header("last-modified").expect("Last-Modified");
+        let modified = DateTime::parse_from_rfc2822(&modified).expect("HTTP date");
+        let newest = parse_rss(&page.body).items[0].pub_date.clone();
+        let newest = DateTime::parse_from_rfc2822(&newest).expect("pubDate");
+        assert!(modified >= newest, "{modified} < {newest}");
+    }
+}

@@ -1,0 +1,508 @@
+//! The crawler surface: robots.txt, the sitemap index and its children, and
+//! the Google News sitemap. Every XML answer is parsed, every listed URL is
+//! fetched, and hidden or noindex content must be absent.
+
+use chrono::{DateTime, FixedOffset};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use iconocast::db::schema::{articles, categories};
+use iconocast::db::settings;
+use iconocast::domain::ArticleStatus;
+
+use crate::helpers::{backends, hours_ago, news, now, spawn_app, Page, TestApp};
+
+const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+const NEWS_NS: &str = "http://www.google.com/schemas/sitemap-news/0.9";
+
+/// One `<url>` or `<sitemap>`: its `loc` and its parsed `lastmod`.
+#[derive(Debug, Clone)]
+struct Entry {
+    loc: String,
+    lastmod: DateTime<FixedOffset>,
+}
+
+/// The text of the only child element named `name` (sitemap namespace).
+fn child_text(node: roxmltree::Node, ns: &str, name: &str) -> String {
+    let found: Vec<_> = node
+        .children()
+        .filter(|c| c.is_element() && c.tag_name().namespace() == Some(ns))
+        .filter(|c| c.tag_name().name() == name)
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one <{name}> in <{}>",
+        node.tag_name().name()
+    );
+    found[0].text().unwrap_or_default().trim().to_owned()
+}
+
+/// Parses a sitemap index (`root` = `sitemapindex`, items `sitemap`) or a
+/// urlset (`urlset`, `url`), checking the namespace and that every item has
+/// an absolute `loc` and an RFC 3339 `lastmod`.
+fn entries(app: &TestApp, page: &Page, root: &str, item: &str) -> Vec<Entry> {
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(
+        page.header("content-type").as_deref(),
+        Some("application/xml; charset=utf-8")
+    );
+    assert!(page
+        .body
+        .starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+    let doc = roxmltree::Document::parse(&page.body).expect("well-formed XML");
+    let top = doc.root_element();
+    assert_eq!(top.tag_name().name(), root);
+    assert_eq!(top.tag_name().namespace(), Some(SITEMAP_NS));
+    top.children()
+        .filter(|c| c.is_element())
+        .map(|node| {
+            assert_eq!(node.tag_name().name(), item);
+            assert_eq!(node.tag_name().namespace(), Some(SITEMAP_NS));
+            let loc = child_text(node, SITEMAP_NS, "loc");
+            assert!(
+                loc.starts_with(&format!("{}/", app.address)),
+                "{loc} is absolute"
+            );
+            let lastmod = child_text(node, SITEMAP_NS, "lastmod");
+            let lastmod = DateTime::parse_from_rfc3339(&lastmod)
+                .unwrap_or_else(|e| panic!("lastmod {lastmod} of {loc}: {e}"));
+            Entry { loc, lastmod }
+        })
+        .collect()
+}
+
+/// The path of an absolute URL of the app.
+fn path_of<'a>(app: &TestApp, loc: &'a str) -> &'a str {
+    loc.strip_prefix(&app.address).expect("a URL of the app")
+}
+
+async fn urlset(app: &TestApp, path: &str) -> Vec<Entry> {
+    let page = app.get(path).await;
+    assert!(page.header("last-modified").is_some(), "{path}");
+    entries(app, &page, "urlset", "url")
+}
+
+async fn urlset_paths(app: &TestApp, path: &str) -> Vec<String> {
+    urlset(app, path)
+        .await
+        .iter()
+        .map(|e| path_of(app, &e.loc).to_owned())
+        .collect()
+}
+
+async fn index(app: &TestApp) -> Vec<Entry> {
+    let page = app.get("/sitemap.xml").await;
+    assert!(page.header("last-modified").is_some());
+    entries(app, &page, "sitemapindex", "sitemap")
+}
+
+/// One `<url>` of the news sitemap.
+#[derive(Debug)]
+struct NewsItem {
+    path: String,
+    name: String,
+    language: String,
+    published: DateTime<FixedOffset>,
+    title: String,
+}
+
+async fn news_items(app: &TestApp) -> Vec<NewsItem> {
+    let page = app.get("/news-sitemap.xml").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.header("content-type").as_deref(),
+        Some("application/xml; charset=utf-8")
+    );
+    let doc = roxmltree::Document::parse(&page.body).expect("well-formed XML");
+    let top = doc.root_element();
+    assert_eq!(top.tag_name().name(), "urlset");
+    assert_eq!(top.tag_name().namespace(), Some(SITEMAP_NS));
+    assert_eq!(top.lookup_namespace_uri(Some("news")), Some(NEWS_NS));
+    top.children()
+        .filter(|c| c.is_element())
+        .map(|url| {
+            assert_eq!(url.tag_name().name(), "url");
+            let loc = child_text(url, SITEMAP_NS, "loc");
+            let news = url
+                .children()
+                .find(|c| c.has_tag_name((NEWS_NS, "news")))
+                .expect("<news:news>");
+            let publication = news
+                .children()
+                .find(|c| c.has_tag_name((NEWS_NS, "publication")))
+                .expect("<news:publication>");
+            let published = child_text(news, NEWS_NS, "publication_date");
+            NewsItem {
+                path: path_of(app, &loc).to_owned(),
+                name: child_text(publication, NEWS_NS, "name"),
+                language: child_text(publication, NEWS_NS, "language"),
+                published: DateTime::parse_from_rfc3339(&published)
+                    .unwrap_or_else(|e| panic!("publication_date {published}: {e}")),
+                title: child_text(news, NEWS_NS, "title"),
+            }
+        })
+        .collect()
+}
+
+fn robots_meta(page: &Page) -> Vec<String> {
+    page.attrs("meta[name=robots]", "content")
+}
+
+/// Inserts `count` published news articles in `category_id` with one
+/// statement (no sections, hashtags or search rows: sitemaps need none).
+fn bulk_articles(app: &TestApp, category_id: i32, count: u32) {
+    let author = app.author_id("amara-okafor");
+    let at = hours_ago(2).format("%Y-%m-%d %H:%M:%S");
+    let sql = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+         INSERT INTO articles (kind, category_id, slug, title, author_id, status, \
+         published_at, created_at, updated_at) \
+         SELECT 'news', {category_id}, 'bulk-' || i, 'Bulk article ' || i, {author}, \
+         'published', '{at}', '{at}', '{at}' FROM n"
+    );
+    app.with_conn(|c| c.batch_execute(&sql))
+        .expect("bulk insert");
+}
+
+#[tokio::test]
+async fn robots_txt_allows_the_site_keeps_out_of_admin_and_names_both_sitemaps() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let page = app.get("/robots.txt").await;
+        assert_eq!(page.status, 200, "{backend:?}");
+        assert_eq!(
+            page.header("content-type").as_deref(),
+            Some("text/plain; charset=utf-8")
+        );
+        let lines: Vec<&str> = page.body.lines().collect();
+        let index = format!("Sitemap: {}/sitemap.xml", app.address);
+        let news = format!("Sitemap: {}/news-sitemap.xml", app.address);
+        for expected in [
+            "User-agent: *",
+            "Allow: /",
+            "Disallow: /admin",
+            &index,
+            &news,
+        ] {
+            assert!(lines.contains(&expected), "{expected:?} in {lines:?}");
+        }
+        assert_eq!(
+            lines.iter().filter(|l| l.starts_with("Disallow:")).count(),
+            1,
+            "only /admin is disallowed"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_index_lists_every_child_and_every_listed_url_answers_200() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let children = index(&app).await;
+        let paths: Vec<&str> = children.iter().map(|e| path_of(&app, &e.loc)).collect();
+        assert_eq!(
+            paths,
+            [
+                "/sitemaps/pages.xml",
+                "/sitemaps/categories.xml",
+                "/sitemaps/tags.xml",
+                "/sitemaps/authors.xml",
+                "/sitemaps/articles-1.xml",
+            ],
+            "{backend:?}"
+        );
+        for child in &children {
+            let path = path_of(&app, &child.loc);
+            let urls = urlset(&app, path).await;
+            assert!(!urls.is_empty(), "{backend:?}: {path} lists something");
+            // The index dates the pages and articles sitemaps by the newest
+            // URL they list, and the others no earlier than that.
+            let newest = urls.iter().map(|u| u.lastmod).max().expect("a date");
+            if path == "/sitemaps/pages.xml" || path.starts_with("/sitemaps/articles-") {
+                assert_eq!(newest, child.lastmod, "{backend:?}: {path}");
+            } else {
+                assert!(newest <= child.lastmod, "{backend:?}: {path}");
+            }
+            for url in &urls {
+                let target = path_of(&app, &url.loc);
+                let page = app.get(target).await;
+                assert_eq!(page.status, 200, "{backend:?}: {target} from {path}");
+                assert!(
+                    robots_meta(&page).is_empty(),
+                    "{backend:?}: {target} is listed but noindex"
+                );
+            }
+        }
+
+        assert_eq!(
+            urlset_paths(&app, "/sitemaps/pages.xml").await,
+            ["/", "/blog", "/about"]
+        );
+        assert_eq!(
+            urlset_paths(&app, "/sitemaps/categories.xml").await,
+            [
+                "/health-technology-science",
+                "/books-arts",
+                "/entertainment-tv",
+                "/sport",
+                "/travel"
+            ]
+        );
+        let tags = urlset_paths(&app, "/sitemaps/tags.xml").await;
+        assert!(tags.iter().all(|t| t.starts_with("/tag/")), "{tags:?}");
+        let authors = urlset_paths(&app, "/sitemaps/authors.xml").await;
+        assert!(authors.contains(&"/author/amara-okafor".to_owned()));
+        let articles = urlset_paths(&app, "/sitemaps/articles-1.xml").await;
+        assert!(articles.contains(&"/sport/the-quiet-science-of-the-warm-up".to_owned()));
+        assert!(articles.iter().any(|a| a.starts_with("/blog/")));
+
+        // Conditional GET works on sitemaps as on pages.
+        let page = app.get("/sitemap.xml").await;
+        let etag = page.header("etag").expect("etag");
+        let again = app
+            .get_with("/sitemap.xml", &[("if-none-match", &etag)])
+            .await;
+        assert_eq!(again.status, 304);
+    }
+}
+
+#[tokio::test]
+async fn hidden_articles_and_what_only_they_carry_are_absent() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let sport = app.category_id("sport");
+        let mut draft = news(&app, sport, "a-sitemap-draft", "A draft", &["OnlyHidden"]);
+        draft.status = ArticleStatus::Draft;
+        app.create_article(draft);
+        let mut future = news(&app, sport, "a-sitemap-future", "Later", &["OnlyHidden"]);
+        future.status = ArticleStatus::Scheduled;
+        future.published_at = Some(now() + chrono::Duration::hours(3));
+        app.create_article(future);
+        let shown = news(&app, sport, "a-sitemap-shown", "Shown", &["Shown"]);
+        app.create_article(shown);
+
+        let articles = urlset_paths(&app, "/sitemaps/articles-1.xml").await;
+        assert!(articles.contains(&"/sport/a-sitemap-shown".to_owned()));
+        for hidden in [
+            "/sport/a-sitemap-draft",
+            "/sport/a-sitemap-future",
+            // Demo content: a draft and two articles scheduled for later.
+            "/sport/why-rest-days-make-you-fitter",
+            "/health-technology-science/protecting-your-hearing-everyday-noise",
+            "/blog/why-we-slow-down-on-breaking-news",
+        ] {
+            assert!(
+                !articles.contains(&hidden.to_owned()),
+                "{backend:?}: {hidden} is hidden"
+            );
+            assert_eq!(app.get(hidden).await.status, 404, "{hidden}");
+        }
+        let news_paths: Vec<String> = news_items(&app).await.into_iter().map(|i| i.path).collect();
+        assert!(news_paths.contains(&"/sport/a-sitemap-shown".to_owned()));
+        assert!(!news_paths
+            .iter()
+            .any(|p| p.starts_with("/sport/a-sitemap-d")));
+        assert!(!news_paths
+            .iter()
+            .any(|p| p.starts_with("/sport/a-sitemap-f")));
+
+        let tags = urlset_paths(&app, "/sitemaps/tags.xml").await;
+        assert!(tags.contains(&"/tag/shown".to_owned()), "{tags:?}");
+        assert!(
+            !tags.contains(&"/tag/onlyhidden".to_owned()),
+            "{backend:?}: a hashtag only hidden articles carry"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_article_flagged_noindex_leaves_the_sitemaps_and_says_noindex() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let sport = app.category_id("sport");
+        let id = app.create_article(news(&app, sport, "quiet-one", "Quiet one", &["QuietTag"]));
+        let path = "/sport/quiet-one".to_owned();
+        assert!(urlset_paths(&app, "/sitemaps/articles-1.xml")
+            .await
+            .contains(&path));
+        assert!(news_items(&app).await.iter().any(|i| i.path == path));
+        assert!(urlset_paths(&app, "/sitemaps/tags.xml")
+            .await
+            .contains(&"/tag/quiettag".to_owned()));
+        assert!(robots_meta(&app.get(&path).await).is_empty());
+
+        app.with_conn(|c| {
+            diesel::update(articles::table.find(id))
+                .set(articles::noindex.eq(true))
+                .execute(c)
+        })
+        .expect("flag noindex");
+
+        let articles = urlset_paths(&app, "/sitemaps/articles-1.xml").await;
+        assert!(!articles.contains(&path), "{backend:?}");
+        assert!(!articles.is_empty());
+        assert!(
+            !news_items(&app).await.iter().any(|i| i.path == path),
+            "{backend:?}"
+        );
+        assert!(
+            !urlset_paths(&app, "/sitemaps/tags.xml")
+                .await
+                .contains(&"/tag/quiettag".to_owned()),
+            "{backend:?}: the hashtag only a noindex article carries"
+        );
+        let page = app.get(&path).await;
+        assert_eq!(page.status, 200, "a noindex article is still public");
+        assert_eq!(robots_meta(&page), ["noindex"], "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_category_flagged_noindex_leaves_the_sitemaps_with_its_articles() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let travel = app.category_id("travel");
+        app.create_article(news(&app, travel, "trip-today", "A trip today", &[]));
+        let before = urlset_paths(&app, "/sitemaps/articles-1.xml").await;
+        let in_travel = before.iter().filter(|p| p.starts_with("/travel/")).count();
+        assert!(
+            in_travel >= 2,
+            "{backend:?}: demo travel articles are listed"
+        );
+        assert!(news_items(&app)
+            .await
+            .iter()
+            .any(|i| i.path == "/travel/trip-today"));
+
+        app.with_conn(|c| {
+            diesel::update(categories::table.find(travel))
+                .set(categories::noindex.eq(true))
+                .execute(c)
+        })
+        .expect("flag noindex");
+
+        let cats = urlset_paths(&app, "/sitemaps/categories.xml").await;
+        assert!(
+            !cats.contains(&"/travel".to_owned()),
+            "{backend:?}: {cats:?}"
+        );
+        assert!(cats.contains(&"/sport".to_owned()));
+        let after = urlset_paths(&app, "/sitemaps/articles-1.xml").await;
+        assert!(
+            !after.iter().any(|p| p.starts_with("/travel/")),
+            "{backend:?}"
+        );
+        assert_eq!(after.len(), before.len() - in_travel);
+        assert!(!news_items(&app)
+            .await
+            .iter()
+            .any(|i| i.path.starts_with("/travel/")));
+        for path in ["/travel", "/travel/trip-today"] {
+            let page = app.get(path).await;
+            assert_eq!(page.status, 200, "{path}");
+            assert_eq!(robots_meta(&page), ["noindex"], "{backend:?}: {path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_news_sitemap_lists_the_last_two_days_newest_first() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let sport = app.category_id("sport");
+        let title = "Wire & \"quotes\" <fresh>";
+        app.create_article(news(&app, sport, "fresh-wire", title, &[]));
+        let mut old = news(&app, sport, "old-wire", "Old wire", &[]);
+        old.published_at = Some(hours_ago(72));
+        app.create_article(old);
+        let site = app.with_conn(settings::load).expect("settings").name;
+
+        let items = news_items(&app).await;
+        let fresh = items
+            .iter()
+            .find(|i| i.path == "/sport/fresh-wire")
+            .unwrap_or_else(|| panic!("{backend:?}: fresh article listed in {items:?}"));
+        assert_eq!(fresh.title, title, "escaped and read back");
+        assert_eq!(fresh.name, site);
+        assert_eq!(fresh.language, "en");
+        let age = now().and_utc() - fresh.published.to_utc();
+        assert!(age.num_minutes() >= 59 && age.num_minutes() <= 61, "{age}");
+        assert!(
+            !items.iter().any(|i| i.path == "/sport/old-wire"),
+            "{backend:?}: three days old"
+        );
+        for item in &items {
+            let age = now().and_utc() - item.published.to_utc();
+            assert!(age <= chrono::Duration::hours(48), "{item:?}");
+            assert!(age >= chrono::Duration::zero(), "{item:?}");
+            assert_eq!(app.get(&item.path).await.status, 200, "{}", item.path);
+        }
+        assert!(
+            items.windows(2).all(|w| w[0].published >= w[1].published),
+            "newest first"
+        );
+        assert!(app
+            .get("/news-sitemap.xml")
+            .await
+            .header("last-modified")
+            .is_some());
+    }
+}
+
+#[tokio::test]
+async fn articles_sitemaps_page_by_ten_thousand_and_unknown_pages_are_404() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let articles: Vec<String> = index(&app)
+            .await
+            .iter()
+            .map(|e| path_of(&app, &e.loc).to_owned())
+            .filter(|p| p.starts_with("/sitemaps/articles-"))
+            .collect();
+        assert_eq!(articles, ["/sitemaps/articles-1.xml"], "{backend:?}");
+        for missing in [
+            "/sitemaps/articles-2.xml",
+            "/sitemaps/articles-0.xml",
+            "/sitemaps/articles-x.xml",
+            "/sitemaps/articles-01.xml",
+            "/sitemaps/articles--1.xml",
+            "/sitemaps/articles-99999999999.xml",
+            "/sitemaps/nothing.xml",
+            "/sitemaps",
+        ] {
+            assert_eq!(app.get(missing).await.status, 404, "{backend:?}: {missing}");
+        }
+
+        // Past 10,000 indexable articles a second page appears; together
+        // the pages list each article once.
+        let before = urlset_paths(&app, "/sitemaps/articles-1.xml").await.len();
+        let sport = app.category_id("sport");
+        let added = 10_001 - u32::try_from(before).expect("a few demo articles");
+        bulk_articles(&app, sport, added);
+        // A hidden article does not count towards a page.
+        let mut draft = news(&app, sport, "bulk-draft", "Bulk draft", &[]);
+        draft.status = ArticleStatus::Draft;
+        app.create_article(draft);
+
+        let children: Vec<String> = index(&app)
+            .await
+            .iter()
+            .map(|e| path_of(&app, &e.loc).to_owned())
+            .filter(|p| p.starts_with("/sitemaps/articles-"))
+            .collect();
+        assert_eq!(
+            children,
+            ["/sitemaps/articles-1.xml", "/sitemaps/articles-2.xml"],
+            "{backend:?}"
+        );
+        let first = urlset_paths(&app, "/sitemaps/articles-1.xml").await;
+        let second = urlset_paths(&app, "/sitemaps/articles-2.xml").await;
+        assert_eq!((first.len(), second.len()), (10_000, 1), "{backend:?}");
+        assert_eq!(second, ["/sport/bulk-".to_owned() + &added.to_string()]);
+        let mut all: Vec<&String> = first.iter().chain(&second).collect();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 10_001);
+        assert_eq!(app.get("/sitemaps/articles-3.xml").await.status, 404);
+    }
+}
