@@ -35,6 +35,28 @@ pub enum Command {
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
         articles: u32,
     },
+    /// Import plain-text articles (title, headline lines, paragraphs,
+    /// #hashtags), as drafts unless --publish. All files or none.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// Category to file the articles in; defaults to the first category.
+    #[arg(long, value_name = "SLUG")]
+    pub category: Option<String>,
+
+    /// Publish the articles now instead of leaving them as drafts.
+    #[arg(long)]
+    pub publish: bool,
+
+    /// Staff member credited as author; defaults to the first admin or editor.
+    #[arg(long, value_name = "SLUG")]
+    pub author: Option<String>,
+
+    /// Plain-text files, one article each (UTF-8).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

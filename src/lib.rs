@@ -9,6 +9,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http_cache;
+pub mod import;
 pub mod markdown;
 pub mod routes;
 pub mod startup;

@@ -241,14 +241,7 @@ impl Database {
     /// Connects once directly (so a bad URL or a refused connection is
     /// reported as it is), then builds the pool.
     pub fn connect(url: DatabaseUrl) -> Result<Database, DbError> {
-        if let DatabaseUrl::Sqlite(path) = &url {
-            if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(folder).map_err(|source| DbError::Folder {
-                    url: url.display(),
-                    source,
-                })?;
-            }
-        }
+        ensure_folder(&url)?;
         let manager = ConnectionManager::new(url.clone());
         let queries = manager.queries.clone();
         let first = manager.establish()?;
@@ -281,6 +274,32 @@ impl Database {
             message,
         })
     }
+}
+
+/// Creates the folder of a SQLite database file if it is missing.
+fn ensure_folder(url: &DatabaseUrl) -> Result<(), DbError> {
+    if let DatabaseUrl::Sqlite(path) = url {
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder).map_err(|source| DbError::Folder {
+                url: url.display(),
+                source,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// One migrated connection without a pool, for the one-shot commands
+/// (`migrate`, `demo`, `import`): a pool's background threads could still
+/// be opening a connection when such a command exits.
+pub fn connect_once(url: &DatabaseUrl) -> Result<(DbConn, usize), DbError> {
+    ensure_folder(url)?;
+    let mut conn = ConnectionManager::new(url.clone()).establish()?;
+    let ran = run_migrations(&mut conn).map_err(|message| DbError::Migrate {
+        url: url.display(),
+        message,
+    })?;
+    Ok((conn, ran))
 }
 
 /// Runs the pending migrations of the connection's backend; returns how many ran.

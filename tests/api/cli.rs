@@ -1,22 +1,6 @@
 //! The binary's command line: clear one-line errors and exit codes.
 
-use std::process::Command;
-
-use crate::helpers::{backends, TestDatabase};
-
-fn iconocast(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_iconocast"))
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("run the binary");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::helpers::{backends, run_iconocast as iconocast, TestDatabase};
 
 #[test]
 fn an_unreachable_database_is_one_line_naming_the_url_without_its_password() {

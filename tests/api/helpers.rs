@@ -307,3 +307,27 @@ pub fn news(
         tags: tags.iter().map(|t| (*t).to_owned()).collect(),
     }
 }
+
+/// Runs the `iconocast` binary with `args` (no `DATABASE_URL` from the
+/// environment, quiet logs); returns its exit code, stdout and stderr.
+pub fn run_iconocast(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_iconocast"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run the binary");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A database URL as `--database-url` takes it (password included).
+pub fn database_url_arg(url: &DatabaseUrl) -> String {
+    match url {
+        DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+        DatabaseUrl::Postgres(url) => url.clone(),
+    }
+}

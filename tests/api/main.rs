@@ -7,6 +7,7 @@ mod errors;
 mod feeds;
 mod helpers;
 mod html_validity;
+mod import;
 mod migrations;
 mod pages;
 mod pagination;
