@@ -68,7 +68,13 @@ pub async fn conditional_get(
     let cacheable_method = matches!(*req.method(), Method::GET | Method::HEAD);
     let request_headers = req.headers().clone();
     let res = next.call(req).await?;
+    let no_store = res
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store"));
     if !cacheable_method
+        || no_store
         || res.status() != StatusCode::OK
         || res.headers().contains_key(header::ETAG)
     {

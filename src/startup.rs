@@ -39,6 +39,7 @@ pub async fn prepare_database(url: DatabaseUrl, demo: bool) -> anyhow::Result<Da
         if ran > 0 {
             tracing::info!(migrations = ran, "database migrated");
         }
+        db.analyze_sqlite()?;
         if demo {
             let mut conn = db.get().context("no database connection")?;
             if crate::demo::seed_if_empty(&mut conn, routes::state::now())? {

@@ -160,15 +160,52 @@ impl Lcg {
         text
     }
 
-    fn paragraph(&mut self) -> String {
+    /// A body sentence: words drawn from `vocabulary` with a Zipf-like
+    /// skew (a few words everywhere, most words rare), as in real text, so
+    /// that searches match realistic fractions of the articles.
+    fn body_sentence(&mut self, vocabulary: &[String], words: usize) -> String {
+        let mut s: Vec<&str> = Vec::with_capacity(words);
+        for _ in 0..words {
+            let u = (self.next() % 1_000_000) as f64 / 1_000_000.0;
+            let index = ((u * u * u) * vocabulary.len() as f64) as usize;
+            s.push(&vocabulary[index.min(vocabulary.len() - 1)]);
+        }
+        let mut text = s.join(" ");
+        if let Some(first) = text.get(..1) {
+            text = first.to_uppercase() + &text[1..];
+        }
+        text.push('.');
+        text
+    }
+
+    fn paragraph(&mut self, vocabulary: &[String]) -> String {
         (0..4)
             .map(|_| {
                 let n = 6 + (self.next() % 6) as usize;
-                self.sentence(n)
+                self.body_sentence(vocabulary, n)
             })
             .collect::<Vec<_>>()
             .join(" ")
     }
+}
+
+const SYLLABLES: [&str; 40] = [
+    "ka", "lo", "mi", "ren", "sa", "to", "vel", "an", "bri", "cor", "da", "el", "fa", "gon", "hu",
+    "is", "jo", "ket", "lum", "mar", "nor", "ol", "pen", "qua", "ros", "sil", "tur", "ul", "vin",
+    "wes", "xa", "yor", "zen", "ba", "ce", "di", "fo", "gra", "ho", "ny",
+];
+
+/// The common words first, then 6,000 made-up ones (2 or 3 syllables).
+fn vocabulary(rng: &mut Lcg) -> Vec<String> {
+    let mut words: Vec<String> = WORDS.iter().map(|w| (*w).to_owned()).collect();
+    while words.len() < WORDS.len() + 6000 {
+        let n = 2 + (rng.next() % 2) as usize;
+        let word: String = (0..n).map(|_| rng.pick(&SYLLABLES)).collect();
+        if !words.contains(&word) {
+            words.push(word);
+        }
+    }
+    words
 }
 
 /// Runs `$body` with the concrete connection of either backend, for what
@@ -201,6 +238,7 @@ pub fn generate(
     let tag_ids = tags::ensure(conn, &tag_names)?;
     let run = now.and_utc().timestamp();
     let mut rng = Lcg(0x1c0_0ca5);
+    let vocabulary = vocabulary(&mut rng);
     let year_minutes = 365 * 24 * 60;
     let mut done = 0;
     while done < count {
@@ -214,7 +252,7 @@ pub fn generate(
             };
             let slug = format!("gen-{run}-{seq}");
             let standfirst = rng.sentence(14);
-            let intro = rng.paragraph();
+            let intro = rng.paragraph(&vocabulary);
             let minutes_ago =
                 (seq as i64 * year_minutes) / count.max(1) as i64 + (rng.next() % 50) as i64;
             let is_blog = seq % 6 == 5;
@@ -267,7 +305,11 @@ pub fn generate(
             let mut bodies = Vec::with_capacity(ids.len() * 3);
             for _ in 0..ids.len() * 3 {
                 let heading = rng.sentence(3).trim_end_matches('.').to_owned();
-                let body = format!("{}\n\n{}", rng.paragraph(), rng.paragraph());
+                let body = format!(
+                    "{}\n\n{}",
+                    rng.paragraph(&vocabulary),
+                    rng.paragraph(&vocabulary)
+                );
                 let html = markdown::to_html(&body);
                 bodies.push((heading, body, html));
             }
@@ -311,5 +353,7 @@ pub fn generate(
         progress(done);
     }
     search::rebuild_all(conn)?;
+    // Fresh statistics, so the planners see the new size of the tables.
+    diesel::sql_query("ANALYZE").execute(conn)?;
     Ok(done)
 }

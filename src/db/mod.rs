@@ -259,6 +259,26 @@ impl Database {
         Ok(Database { pool, url, queries })
     }
 
+    /// Refreshes SQLite's planner statistics, with a sampling limit that
+    /// keeps it to milliseconds on any size. Without statistics SQLite
+    /// picks poor plans for the large tables (seen at 100,000 articles:
+    /// search went from half a second to five). PostgreSQL's autovacuum
+    /// does the same on its own.
+    pub fn analyze_sqlite(&self) -> Result<(), DbError> {
+        if !self.url.is_sqlite() {
+            return Ok(());
+        }
+        let mut conn = self.get().map_err(|source| DbError::Pool {
+            url: self.url.display(),
+            source,
+        })?;
+        conn.batch_execute("PRAGMA analysis_limit = 400; ANALYZE;")
+            .map_err(|source| DbError::Setup {
+                url: self.url.display(),
+                source,
+            })
+    }
+
     pub fn get(&self) -> Result<PooledConn, r2d2::Error> {
         self.pool.get()
     }

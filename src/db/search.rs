@@ -163,22 +163,64 @@ fn snippet_html(raw: &str) -> String {
     out
 }
 
-type HitRow = (Article, Option<Category>, Author, String);
+type CardRow = (Article, Option<Category>, Author);
 
-fn into_hits(rows: Vec<HitRow>) -> Vec<Hit> {
-    rows.into_iter()
-        .map(|(article, category, author, snippet)| Hit {
-            card: Card {
-                article,
-                category,
-                author,
-            },
-            snippet: snippet_html(&snippet),
-        })
-        .collect()
+/// Matches counted at most; past this the page says "more than".
+pub const MAX_COUNTED: i64 = 1000;
+
+/// The index's own name for its table and match expression, per backend.
+macro_rules! ranked_page {
+    ($c:expr, $table:expr, $on:expr, $matches:expr, $rank:expr, $now:expr, $limit:expr, $offset:expr) => {{
+        let base = $table
+            .inner_join(articles::table.on($on))
+            .left_join(categories::table.on(articles::category_id.eq(categories::id.nullable())))
+            .inner_join(users::table.on(users::id.eq(articles::author_id)))
+            .filter($matches)
+            .filter(visible($now))
+            .filter(indexed());
+        // Counting stops at MAX_COUNTED + 1: a reader never pages that far,
+        // and counting every match of a common word would cost as much as
+        // the search itself.
+        let counted = base
+            .clone()
+            .select(articles::id)
+            .limit(MAX_COUNTED + 1)
+            .load::<i32>($c)?
+            .len() as i64;
+        let rows = base
+            .select((
+                Article::as_select(),
+                Option::<Category>::as_select(),
+                Author::as_select(),
+            ))
+            .order(($rank, articles::published_at.desc(), articles::id.desc()))
+            .limit($limit)
+            .offset($offset)
+            .load::<CardRow>($c)?;
+        (rows, counted)
+    }};
 }
 
-/// One page of results, best first (then newest), and the total.
+#[derive(QueryableByName)]
+struct SnippetRow {
+    #[diesel(sql_type = Integer)]
+    id: i32,
+    #[diesel(sql_type = Text)]
+    snippet: String,
+}
+
+/// The ids as a SQL list. They come from our own query, never from input.
+fn id_list(rows: &[CardRow]) -> String {
+    rows.iter()
+        .map(|(a, ..)| a.id.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// One page of results, best first (then newest), and how many matched
+/// (counted up to [`MAX_COUNTED`] + 1). Snippets are cut for the page's
+/// rows only, in a second query: cutting one per match is what made a
+/// common word slow.
 pub fn search(
     conn: &mut DbConn,
     query: &SearchQuery,
@@ -189,76 +231,83 @@ pub fn search(
     if query.is_empty() {
         return Ok((Vec::new(), 0));
     }
-    match conn {
+    let (rows, total, snippets) = match conn {
         DbConn::Sqlite(c) => {
             let matches = query.to_fts5();
-            let base = articles::table
-                .inner_join(
-                    fts5::article_search::table.on(fts5::article_search::rowid.eq(articles::id)),
-                )
-                .left_join(categories::table)
-                .inner_join(users::table)
-                .filter(visible(now))
-                .filter(indexed())
-                .filter(sql::<Bool>("article_search MATCH ").bind::<Text, _>(matches));
-            let total = base.clone().count().get_result(c)?;
-            let rows = base
-                .select((
-                    Article::as_select(),
-                    Option::<Category>::as_select(),
-                    Author::as_select(),
-                    sql::<Text>("snippet(article_search, -1, char(1), char(2), '…', 28)"),
-                ))
+            let (rows, total) = ranked_page!(
+                c,
+                fts5::article_search::table,
+                articles::id.eq(fts5::article_search::rowid),
+                sql::<Bool>("article_search MATCH ").bind::<Text, _>(matches.clone()),
                 // bm25 is lower for better matches; titles and hashtags weigh most.
-                .order((
-                    sql::<Double>("bm25(article_search, 10.0, 4.0, 1.0, 6.0)"),
-                    articles::published_at.desc(),
-                    articles::id.desc(),
+                sql::<Double>("bm25(article_search, 10.0, 4.0, 1.0, 6.0)"),
+                now,
+                limit,
+                offset
+            );
+            let snippets: Vec<SnippetRow> = if rows.is_empty() {
+                Vec::new()
+            } else {
+                diesel::sql_query(format!(
+                    "SELECT rowid AS id, snippet(article_search, -1, char(1), char(2), '…', 28) AS snippet \
+                     FROM article_search WHERE article_search MATCH ? AND rowid IN ({})",
+                    id_list(&rows)
                 ))
-                .limit(limit)
-                .offset(offset)
-                .load::<HitRow>(c)?;
-            Ok((into_hits(rows), total))
+                .bind::<Text, _>(matches)
+                .load(c)?
+            };
+            (rows, total, snippets)
         }
         DbConn::Pg(c) => {
             let tsquery = query.to_tsquery();
-            let base = articles::table
-                .inner_join(
-                    tsv::article_search::table.on(tsv::article_search::article_id.eq(articles::id)),
-                )
-                .left_join(categories::table)
-                .inner_join(users::table)
-                .filter(visible(now))
-                .filter(indexed())
-                .filter(
-                    sql::<Bool>("article_search.document @@ to_tsquery('english', ")
-                        .bind::<Text, _>(tsquery.clone())
-                        .sql(")"),
-                );
-            let total = base.clone().count().get_result(c)?;
-            let rows = base
-                .select((
-                    Article::as_select(),
-                    Option::<Category>::as_select(),
-                    Author::as_select(),
-                    sql::<Text>("ts_headline('english', article_search.body, to_tsquery('english', ")
-                        .bind::<Text, _>(tsquery.clone())
-                        .sql("), 'StartSel=\u{1}, StopSel=\u{2}, MaxWords=35, MinWords=15, MaxFragments=1')"),
+            let (rows, total) = ranked_page!(
+                c,
+                tsv::article_search::table,
+                articles::id.eq(tsv::article_search::article_id),
+                sql::<Bool>("article_search.document @@ to_tsquery('english', ")
+                    .bind::<Text, _>(tsquery.clone())
+                    .sql(")"),
+                sql::<Float>("ts_rank(article_search.document, to_tsquery('english', ")
+                    .bind::<Text, _>(tsquery.clone())
+                    .sql("))")
+                    .desc(),
+                now,
+                limit,
+                offset
+            );
+            let snippets: Vec<SnippetRow> = if rows.is_empty() {
+                Vec::new()
+            } else {
+                diesel::sql_query(format!(
+                    "SELECT article_id AS id, ts_headline('english', body, to_tsquery('english', $1), \
+                     'StartSel=\u{1}, StopSel=\u{2}, MaxWords=35, MinWords=15, MaxFragments=1') AS snippet \
+                     FROM article_search WHERE article_id IN ({})",
+                    id_list(&rows)
                 ))
-                .order((
-                    sql::<Float>("ts_rank(article_search.document, to_tsquery('english', ")
-                        .bind::<Text, _>(tsquery)
-                        .sql("))")
-                        .desc(),
-                    articles::published_at.desc(),
-                    articles::id.desc(),
-                ))
-                .limit(limit)
-                .offset(offset)
-                .load::<HitRow>(c)?;
-            Ok((into_hits(rows), total))
+                .bind::<Text, _>(tsquery)
+                .load(c)?
+            };
+            (rows, total, snippets)
         }
-    }
+    };
+    let hits = rows
+        .into_iter()
+        .map(|(article, category, author)| {
+            let snippet = snippets
+                .iter()
+                .find(|s| s.id == article.id)
+                .map_or_else(String::new, |s| snippet_html(&s.snippet));
+            Hit {
+                card: Card {
+                    article,
+                    category,
+                    author,
+                },
+                snippet,
+            }
+        })
+        .collect();
+    Ok((hits, total))
 }
 
 /// The row of the SQLite index for the articles matching `{filter}`.

@@ -28,6 +28,8 @@ pub struct SearchPage {
     pub crumbs: Vec<Crumb>,
     pub query: String,
     pub total: i64,
+    /// Whether more matched than were counted.
+    pub more: bool,
     pub hits: Vec<Hit>,
     pub pager: Pager,
     /// A note for the reader about their query (cut, or empty).
@@ -71,6 +73,8 @@ pub async fn show(
                 "/search?q={}",
                 url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
             );
+            let more = total > search::MAX_COUNTED;
+            let total = total.min(search::MAX_COUNTED);
             let pager = Pager::new(&base, page.get(), total, PER_PAGE);
             if pager.is_past_end() {
                 return Err(AppError::NotFound);
@@ -98,6 +102,7 @@ pub async fn show(
                 crumbs,
                 query: text,
                 total,
+                more,
                 hits,
                 pager,
                 notice,
