@@ -1,13 +1,14 @@
-//! The subcommands: `serve` (the default), `migrate`, `demo` and `import`.
+//! The subcommands: `serve` (the default), `migrate`, `demo`, `import` and
+//! `user add`.
 
 use anyhow::Context;
 use diesel::prelude::*;
 
-use crate::config::{Cli, Command, ImportArgs, ServeArgs};
+use crate::config::{Cli, Command, ImportArgs, ServeArgs, UserAddArgs, UserCommand};
 use crate::db::articles::{self, ArticleInput};
 use crate::db::models::Category;
 use crate::db::{categories, DatabaseUrl, DbConn};
-use crate::domain::{ArticleKind, ArticleStatus, Role};
+use crate::domain::{ArticleKind, ArticleStatus, Email, Role, Slug};
 use crate::import::{self, ImportedArticle};
 use crate::startup::{Application, Settings};
 
@@ -55,7 +56,106 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Some(Command::User(UserCommand::Add(args))) => {
+            let line = actix_web::rt::task::spawn_blocking(move || add_user(url, &args))
+                .await
+                .context("adding the user was interrupted")??;
+            println!("{line}");
+            Ok(())
+        }
     }
+}
+
+/// The environment variable `user add` takes the password from.
+pub const PASSWORD_ENV: &str = "ICONOCAST_PASSWORD";
+
+/// `iconocast user add`: checks everything it can before connecting, then
+/// adds the user with an argon2id hash and audits it. Returns the line
+/// for stdout.
+fn add_user(url: DatabaseUrl, args: &UserAddArgs) -> anyhow::Result<String> {
+    use crate::auth::password;
+    use crate::db::{audit, users};
+
+    let email = Email::parse(&args.email)
+        .ok_or_else(|| anyhow::anyhow!("{:?} is not a valid email address", args.email))?;
+    let role = Role::parse(&args.role).ok_or_else(|| {
+        anyhow::anyhow!(
+            "unknown role {:?}: use admin, editor, author or contributor",
+            args.role
+        )
+    })?;
+    let name = args.name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() || name.chars().count() > 120 {
+        anyhow::bail!("the name must have 1 to 120 characters");
+    }
+    let wanted_slug = match &args.slug {
+        Some(raw) => Some(
+            Slug::parse(raw)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "{raw:?} is not a valid slug: use a-z, 0-9 and single hyphens inside"
+                    )
+                })?
+                .as_str()
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let typed = match std::env::var(PASSWORD_ENV) {
+        Ok(p) => p,
+        Err(_) => rpassword::prompt_password(format!("Password for {email}: "))
+            .context("cannot read the password (set ICONOCAST_PASSWORD to pass it)")?,
+    };
+    password::check_strength(&typed).map_err(|e| anyhow::anyhow!(e))?;
+    let hash =
+        password::hash(&typed).map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;
+
+    let (mut connection, _) = crate::db::connect_once(&url)?;
+    let conn: &mut DbConn = &mut connection;
+    let now = crate::routes::state::now();
+    let (id, slug) = conn.transaction::<_, anyhow::Error, _>(|conn| {
+        if users::email_taken(conn, &email)? {
+            anyhow::bail!("a user with the email {email} already exists");
+        }
+        let slug = match &wanted_slug {
+            Some(s) if users::slug_taken(conn, s)? => {
+                anyhow::bail!("the slug {s:?} is already taken")
+            }
+            Some(s) => s.clone(),
+            None => users::unique_slug(conn, &name)?,
+        };
+        let id = users::create_staff(
+            conn,
+            &users::NewStaff {
+                email: &email,
+                name: &name,
+                role,
+                slug: &slug,
+                password_hash: &hash,
+            },
+            now,
+        )?;
+        audit::record(
+            conn,
+            &crate::db::models::NewAuditEntry {
+                user_id: None,
+                action: audit::USER_ADD,
+                target_type: "user",
+                target_id: Some(id),
+                detail: &format!(
+                    "added {name} <{email}> as {} ({slug}) from the command line",
+                    role.as_str()
+                ),
+                ip: "",
+                created_at: now,
+            },
+        )?;
+        Ok((id, slug))
+    })?;
+    Ok(format!(
+        "added user {id}: {name} <{email}>, {}, /author/{slug}",
+        role.as_str()
+    ))
 }
 
 /// `iconocast import`: reads and parses every file first, printing each

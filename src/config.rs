@@ -38,6 +38,35 @@ pub enum Command {
     /// Import plain-text articles (title, headline lines, paragraphs,
     /// #hashtags), as drafts unless --publish. All files or none.
     Import(ImportArgs),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a staff member who can sign in at /admin/login. The password is
+    /// read from ICONOCAST_PASSWORD, else asked for without echo.
+    Add(UserAddArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UserAddArgs {
+    /// Email address; it is the login name.
+    #[arg(long)]
+    pub email: String,
+
+    /// Full name, as bylines show it.
+    #[arg(long)]
+    pub name: String,
+
+    /// admin, editor, author or contributor.
+    #[arg(long)]
+    pub role: String,
+
+    /// Slug of the author page; defaults to one made from the name.
+    #[arg(long, value_name = "SLUG")]
+    pub slug: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -4,12 +4,14 @@
 //! `QueryResult`; handlers run them on the blocking pool (see `routes::state`).
 
 pub mod articles;
+pub mod audit;
 pub mod categories;
 pub mod feeds;
 pub mod models;
 pub mod redirects;
 pub mod schema;
 pub mod search;
+pub mod sessions;
 pub mod settings;
 pub mod sitemaps;
 pub mod tags;

@@ -5,7 +5,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{
-    article_tags, articles, categories, media, redirects, sections, site_settings, tags, users,
+    article_tags, articles, audit_log, categories, media, redirects, sections, sessions,
+    site_settings, tags, users,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -39,6 +40,59 @@ pub struct Author {
     pub slug: String,
     pub name: String,
     pub bio: String,
+}
+
+/// A staff member as the staff area sees them, password hash included.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct StaffUser {
+    pub id: i32,
+    pub slug: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub password_hash: Option<String>,
+    pub active: bool,
+}
+
+/// A signed-in browser. `id` is the digest of the cookie's token, never
+/// the token itself.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct Session {
+    pub id: String,
+    pub user_id: i32,
+    pub csrf_token: String,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditEntry {
+    pub id: i32,
+    pub user_id: Option<i32>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<i32>,
+    pub detail: String,
+    pub ip: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct NewAuditEntry<'a> {
+    pub user_id: Option<i32>,
+    pub action: &'a str,
+    pub target_type: &'a str,
+    pub target_id: Option<i32>,
+    pub detail: &'a str,
+    pub ip: &'a str,
+    pub created_at: NaiveDateTime,
 }
 
 #[derive(Debug, Insertable)]

@@ -110,6 +110,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Integer,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        ip -> Text,
+        user_agent -> Text,
+    }
+}
+
+diesel::table! {
+    login_attempts (id) {
+        id -> Integer,
+        email -> Text,
+        ip -> Text,
+        succeeded -> Bool,
+        attempted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Integer,
+        user_id -> Nullable<Integer>,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Nullable<Integer>,
+        detail -> Text,
+        ip -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    revisions (id) {
+        id -> Integer,
+        article_id -> Integer,
+        version -> Integer,
+        user_id -> Nullable<Integer>,
+        snapshot -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(articles -> categories (category_id));
 diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(articles -> media (hero_media_id));
@@ -117,6 +164,10 @@ diesel::joinable!(sections -> articles (article_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(media -> users (uploaded_by));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(audit_log -> users (user_id));
+diesel::joinable!(revisions -> articles (article_id));
+diesel::joinable!(revisions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -128,4 +179,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_tags,
     site_settings,
     redirects,
+    sessions,
+    login_attempts,
+    audit_log,
+    revisions,
 );

@@ -59,6 +59,15 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Editor, Role::Author, Role::Contributor];
+
+    /// A role by its stored name (`admin`, `editor`, `author`, `contributor`),
+    /// ignoring case and surrounding spaces.
+    pub fn parse(raw: &str) -> Option<Role> {
+        let wanted = raw.trim().to_ascii_lowercase();
+        Role::ALL.into_iter().find(|r| r.as_str() == wanted)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
@@ -66,6 +75,52 @@ impl Role {
             Role::Author => "author",
             Role::Contributor => "contributor",
         }
+    }
+}
+
+/// A staff member's email address: trimmed, lowercased, one `@`, a local
+/// part of printable ASCII without spaces or quotes, and a dotted domain of
+/// letters, digits and hyphens. Strict on purpose: it is a login name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(raw: &str) -> Option<Email> {
+        let email = raw.trim().to_ascii_lowercase();
+        if email.is_empty() || email.len() > Self::MAX_LEN {
+            return None;
+        }
+        let (local, domain) = email.split_once('@')?;
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&b));
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = labels.len() >= 2
+            && labels.iter().all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
+        (local_ok && domain_ok).then_some(Email(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -84,5 +139,37 @@ mod tests {
         assert_eq!(reading_minutes(["one two"].into_iter()), 1);
         let long = "word ".repeat(221);
         assert_eq!(reading_minutes([long.as_str()].into_iter()), 2);
+    }
+
+    #[test]
+    fn emails_are_normalised_and_malformed_ones_refused() {
+        assert_eq!(
+            Email::parse("  Ada.Lovelace+news@Example.ORG ").map(|e| e.to_string()),
+            Some("ada.lovelace+news@example.org".to_owned())
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.org",
+            "ada@example",
+            "ada@@example.org",
+            "a b@example.org",
+            "ada@exa mple.org",
+            "ada@-example.org",
+            "ada@example..org",
+            ".ada@example.org",
+            "\"ada\"@example.org",
+            "ada@exam\tple.org",
+        ] {
+            assert_eq!(Email::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn roles_parse_by_name() {
+        assert_eq!(Role::parse("Editor"), Some(Role::Editor));
+        assert_eq!(Role::parse("contributor"), Some(Role::Contributor));
+        assert_eq!(Role::parse("owner"), None);
     }
 }

@@ -3,6 +3,7 @@
 //! catch-all `/{category}` routes.
 
 pub mod about;
+pub mod admin;
 pub mod articles;
 pub mod authors;
 pub mod blog;
@@ -46,6 +47,7 @@ fn page() -> Route {
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/", page().to(home::show))
+        .configure(admin::config)
         .route("/healthz", page().to(health::check))
         .route("/static/{file}", page().to(static_files::serve))
         .route("/about", page().to(about::show))

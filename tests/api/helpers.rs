@@ -8,8 +8,8 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use iconocast::db::articles::{self, ArticleInput};
 use iconocast::db::models::NewCategory;
-use iconocast::db::{categories, Database, DatabaseUrl, DbConn};
-use iconocast::domain::{ArticleKind, ArticleStatus};
+use iconocast::db::{categories, users, Database, DatabaseUrl, DbConn};
+use iconocast::domain::{ArticleKind, ArticleStatus, Email, Role};
 use iconocast::startup::{Application, Settings};
 use scraper::{Html, Selector};
 
@@ -186,6 +186,23 @@ impl Page {
             .collect()
     }
 
+    /// The whole `Set-Cookie` header that sets cookie `name`, if any.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(str::to_owned)
+    }
+
+    /// The value cookie `name` is set to, if this response sets it.
+    pub fn cookie_value(&self, name: &str) -> Option<String> {
+        let header = self.set_cookie(name)?;
+        let pair = header.split(';').next()?;
+        pair.split_once('=').map(|(_, v)| v.to_owned())
+    }
+
     pub fn header(&self, name: &str) -> Option<String> {
         self.headers
             .get(name)
@@ -260,6 +277,57 @@ impl TestApp {
         .expect("author exists")
     }
 
+    /// The database URL as `--database-url` takes it, for running the
+    /// binary against this app's database.
+    pub fn database_url(&self) -> String {
+        database_url_arg(&self._database.url)
+    }
+
+    /// A staff member with a known password, made through the same db
+    /// function `iconocast user add` uses; returns the id.
+    pub fn add_staff(&self, email: &str, name: &str, role: Role, password: &str) -> i32 {
+        let email = Email::parse(email).expect("a valid email");
+        let hash = iconocast::auth::password::hash(password).expect("hash");
+        self.with_conn(|c| {
+            let slug = users::unique_slug(c, name)?;
+            users::create_staff(
+                c,
+                &users::NewStaff {
+                    email: &email,
+                    name,
+                    role,
+                    slug: &slug,
+                    password_hash: &hash,
+                },
+                now(),
+            )
+        })
+        .expect("create staff")
+    }
+
+    /// POSTs a form, sending `cookies` as the Cookie header (if not empty).
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)], cookies: &str) -> Page {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .form(fields);
+        if !cookies.is_empty() {
+            req = req.header("Cookie", cookies);
+        }
+        let res = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let body = res.text().await.expect("body");
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
     pub fn create_article(&self, input: ArticleInput) -> i32 {
         self.with_conn(|c| articles::create(c, &input, now()))
             .expect("create article")
@@ -311,10 +379,19 @@ pub fn news(
 /// Runs the `iconocast` binary with `args` (no `DATABASE_URL` from the
 /// environment, quiet logs); returns its exit code, stdout and stderr.
 pub fn run_iconocast(args: &[&str]) -> (i32, String, String) {
+    run_iconocast_env(args, &[])
+}
+
+/// As [`run_iconocast`], with extra environment variables (and without
+/// `ICONOCAST_PASSWORD` unless given).
+pub fn run_iconocast_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_iconocast"))
         .args(args)
         .env_remove("DATABASE_URL")
+        .env_remove("ICONOCAST_PASSWORD")
+        .envs(env.iter().copied())
         .env("RUST_LOG", "error")
+        .stdin(std::process::Stdio::null())
         .output()
         .expect("run the binary");
     (

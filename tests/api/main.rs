@@ -1,6 +1,7 @@
 //! The integration suite: the real server, a real HTTP client, a fresh
 //! database per test, on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
 
+mod admin_auth;
 mod caching;
 mod cli;
 mod errors;

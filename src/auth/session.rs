@@ -1,0 +1,202 @@
+//! Sessions as the browser sees them: a random token in the
+//! `iconocast_session` cookie, looked up by its BLAKE2 digest, and the
+//! [`Staff`] extractor that every page under `/admin` takes. Without a live
+//! session it answers 303 to the login form, with `next` set to the page.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::error::InternalError;
+use actix_web::http::{header, Method};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use blake2::{Blake2s256, Digest};
+use chrono::Duration;
+
+use crate::db::models::Session;
+use crate::db::sessions::{self, ABSOLUTE_DAYS};
+use crate::routes::state::{now, AppState};
+
+/// The session cookie.
+pub const COOKIE: &str = "iconocast_session";
+
+/// The hex BLAKE2s-256 digest of a token: what `sessions.id` stores.
+pub fn digest(token: &str) -> String {
+    hex::encode(Blake2s256::digest(token.as_bytes()))
+}
+
+/// Whether a cookie value could be a token we issued (64 hex digits), so
+/// junk never reaches the database.
+fn well_formed(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Cookies are `Secure` when the site is served over HTTPS.
+pub fn secure(state: &AppState) -> bool {
+    state.base_url.starts_with("https://")
+}
+
+/// The cookie that carries a new session's token.
+pub fn cookie(token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build(COOKIE, token)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .secure(secure)
+        .max_age(CookieDuration::days(ABSOLUTE_DAYS))
+        .finish()
+}
+
+/// The cookie that makes the browser forget its session.
+pub fn removal_cookie(secure: bool) -> Cookie<'static> {
+    let mut c = cookie(String::new(), secure);
+    c.make_removal();
+    c
+}
+
+/// A new session for `user_id`: the row to store and the token for the cookie.
+pub fn new_session(user_id: i32, ip: &str, user_agent: &str) -> (Session, String) {
+    let token = super::random_token();
+    let at = now();
+    let session = Session {
+        id: digest(&token),
+        user_id,
+        csrf_token: super::random_token(),
+        created_at: at,
+        last_seen_at: at,
+        expires_at: at + Duration::days(ABSOLUTE_DAYS),
+        ip: ip.to_owned(),
+        user_agent: user_agent.chars().take(300).collect(),
+    };
+    (session, token)
+}
+
+/// The client's address as the socket sees it (forwarding headers can be
+/// forged, so throttling does not trust them).
+pub fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
+}
+
+/// The signed-in staff member of a request under `/admin`.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub user_id: i32,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    /// The session's own CSRF token, for every form the page shows.
+    pub csrf_token: String,
+    /// `sessions.id` of this session.
+    pub session_id: String,
+}
+
+/// Whether `next` is a path on this site that a login may redirect to:
+/// it starts with one `/` (not `//` or `/\`, which browsers treat as
+/// another host) and has no backslashes or control characters.
+pub fn safe_next(next: &str) -> bool {
+    next.starts_with('/')
+        && !next.starts_with("//")
+        && next.len() <= 1024
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+}
+
+/// 303 to the login form, coming back to this page afterwards.
+pub fn login_redirect(req: &HttpRequest) -> HttpResponse {
+    let next = if matches!(*req.method(), Method::GET | Method::HEAD) {
+        match req.uri().path_and_query() {
+            Some(pq) if safe_next(pq.as_str()) => pq.as_str().to_owned(),
+            _ => "/admin".to_owned(),
+        }
+    } else {
+        "/admin".to_owned()
+    };
+    let encoded: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/admin/login?next={encoded}")))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+impl FromRequest for Staff {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Staff, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let refuse = || -> actix_web::Error {
+                InternalError::from_response("sign-in required", login_redirect(&req)).into()
+            };
+            let Some(token) = req.cookie(COOKIE).map(|c| c.value().to_owned()) else {
+                return Err(refuse());
+            };
+            if !well_formed(&token) {
+                return Err(refuse());
+            }
+            let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+                return Err(actix_web::error::ErrorInternalServerError(
+                    "no application state",
+                ));
+            };
+            let id = digest(&token);
+            let found = state
+                .run(move |conn| Ok(sessions::find_live(conn, &id, now())?))
+                .await?;
+            match found {
+                Some((session, user)) => Ok(Staff {
+                    user_id: user.id,
+                    name: user.name,
+                    email: user.email,
+                    role: user.role,
+                    csrf_token: session.csrf_token,
+                    session_id: session.id,
+                }),
+                None => Err(refuse()),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_digest_is_hex_and_differs_from_the_token() {
+        let token = crate::auth::random_token();
+        let d = digest(&token);
+        assert_eq!(d.len(), 64);
+        assert_ne!(d, token);
+        assert_eq!(d, digest(&token));
+    }
+
+    #[test]
+    fn only_same_site_paths_are_followed() {
+        assert!(safe_next("/admin"));
+        assert!(safe_next("/admin/articles?page=2"));
+        for bad in [
+            "",
+            "admin",
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "/admin\r\nX: y",
+        ] {
+            assert!(!safe_next(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_session_cookie_is_http_only_and_lax() {
+        let c = cookie("t".into(), false).to_string();
+        assert!(c.contains("HttpOnly"), "{c}");
+        assert!(c.contains("SameSite=Lax"), "{c}");
+        assert!(c.contains("Path=/"), "{c}");
+        assert!(!c.contains("Secure"), "{c}");
+        assert!(cookie("t".into(), true).to_string().contains("Secure"));
+    }
+}

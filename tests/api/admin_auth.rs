@@ -1,0 +1,564 @@
+//! The staff area's foundation: `iconocast user add`, sign-in and sign-out,
+//! sessions and their revocation, CSRF, throttling, the audit log, and
+//! `Cache-Control: no-store` under `/admin`.
+
+use diesel::prelude::*;
+use iconocast::db::schema::{audit_log, sessions, users};
+use iconocast::db::{sessions as session_db, users as user_db};
+use iconocast::domain::{ArticleStatus, Role};
+
+use crate::helpers::{backends, news, now, run_iconocast_env, spawn_app, Backend, Page, TestApp};
+
+const PASSWORD: &str = "correct horse battery staple";
+const EMAIL: &str = "ada@example.org";
+
+/// The login form's CSRF token, as the cookie and the hidden field carry it.
+struct LoginForm {
+    cookie: String,
+    token: String,
+}
+
+async fn login_form(app: &TestApp) -> LoginForm {
+    let page = app.get("/admin/login").await;
+    assert_eq!(page.status, 200);
+    let cookie = page
+        .cookie_value("iconocast_login_csrf")
+        .expect("the login form sets its CSRF cookie");
+    let token = page
+        .attrs("input[name=csrf_token]", "value")
+        .pop()
+        .expect("the form has a csrf_token field");
+    assert_eq!(cookie, token);
+    LoginForm { cookie, token }
+}
+
+async fn post_login(app: &TestApp, email: &str, password: &str) -> Page {
+    let form = login_form(app).await;
+    app.post_form(
+        "/admin/login",
+        &[
+            ("email", email),
+            ("password", password),
+            ("csrf_token", &form.token),
+            ("next", "/admin"),
+        ],
+        &format!("iconocast_login_csrf={}", form.cookie),
+    )
+    .await
+}
+
+/// Signs in and returns the `Cookie` header value that carries the session.
+async fn sign_in(app: &TestApp, email: &str, password: &str) -> String {
+    let page = post_login(app, email, password).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let token = page
+        .cookie_value("iconocast_session")
+        .expect("a session cookie");
+    format!("iconocast_session={token}")
+}
+
+async fn admin_page(app: &TestApp, cookie: &str) -> Page {
+    app.get_with("/admin", &[("Cookie", cookie)]).await
+}
+
+fn session_count(app: &TestApp) -> i64 {
+    app.with_conn(|c| sessions::table.count().get_result::<i64>(c))
+        .expect("count sessions")
+}
+
+fn user_count(app: &TestApp) -> i64 {
+    app.with_conn(|c| users::table.count().get_result::<i64>(c))
+        .expect("count users")
+}
+
+fn assert_no_store(page: &Page, what: &str) {
+    assert_eq!(
+        page.header("cache-control").as_deref(),
+        Some("no-store"),
+        "{what}"
+    );
+}
+
+fn add_user(app: &TestApp, args: &[&str], password: &str) -> (i32, String, String) {
+    let url = app.database_url();
+    let mut all = vec!["--database-url", url.as_str(), "user", "add"];
+    all.extend_from_slice(args);
+    run_iconocast_env(&all, &[("ICONOCAST_PASSWORD", password)])
+}
+
+#[tokio::test]
+async fn admin_user_add_creates_a_user_who_can_sign_in() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let (code, stdout, stderr) = add_user(
+            &app,
+            &[
+                "--email",
+                " Ada@Example.org",
+                "--name",
+                "Ada Lovelace",
+                "--role",
+                "editor",
+            ],
+            PASSWORD,
+        );
+        assert_eq!(code, 0, "{backend:?}: {stderr}");
+        assert!(
+            stdout.contains("Ada Lovelace <ada@example.org>"),
+            "{stdout}"
+        );
+        let (slug, role, hash): (String, String, Option<String>) = app
+            .with_conn(|c| {
+                users::table
+                    .filter(users::email.eq(EMAIL))
+                    .select((users::slug, users::role, users::password_hash))
+                    .first(c)
+            })
+            .expect("the user exists");
+        assert_eq!((slug.as_str(), role.as_str()), ("ada-lovelace", "editor"));
+        let hash = hash.expect("a password hash");
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(!hash.contains(PASSWORD));
+
+        let cookie = sign_in(&app, EMAIL, PASSWORD).await;
+        let page = admin_page(&app, &cookie).await;
+        assert_eq!(page.status, 200, "{backend:?}");
+        assert!(page.body.contains("Ada Lovelace"));
+
+        // The same name again gets the next free slug.
+        let (code, _, stderr) = add_user(
+            &app,
+            &[
+                "--email",
+                "ada2@example.org",
+                "--name",
+                "Ada Lovelace",
+                "--role",
+                "author",
+            ],
+            PASSWORD,
+        );
+        assert_eq!(code, 0, "{stderr}");
+        let slugs: Vec<String> = app
+            .with_conn(|c| {
+                users::table
+                    .filter(users::name.eq("Ada Lovelace"))
+                    .order(users::id)
+                    .select(users::slug)
+                    .load(c)
+            })
+            .expect("slugs");
+        assert_eq!(slugs, ["ada-lovelace", "ada-lovelace-2"]);
+
+        // Audited, with no acting user and the new user named.
+        let (who, detail): (Option<i32>, String) = app
+            .with_conn(|c| {
+                audit_log::table
+                    .filter(audit_log::action.eq("user_add"))
+                    .order(audit_log::id)
+                    .select((audit_log::user_id, audit_log::detail))
+                    .first(c)
+            })
+            .expect("a user_add audit row");
+        assert_eq!(who, None);
+        assert!(
+            detail.contains("Ada Lovelace") && detail.contains(EMAIL),
+            "{detail}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn admin_user_add_refuses_bad_input_with_one_line_and_creates_nobody() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let (code, _, stderr) = add_user(
+            &app,
+            &["--email", EMAIL, "--name", "Ada", "--role", "admin"],
+            PASSWORD,
+        );
+        assert_eq!(code, 0, "{stderr}");
+        let before = user_count(&app);
+        let cases: [(&[&str], &str, &str); 5] = [
+            (
+                &["--email", "not-an-email", "--name", "X", "--role", "admin"],
+                PASSWORD,
+                "not a valid email",
+            ),
+            (
+                &["--email", "x@example.org", "--name", "X", "--role", "owner"],
+                PASSWORD,
+                "unknown role",
+            ),
+            (
+                &[
+                    "--email",
+                    "x@example.org",
+                    "--name",
+                    "X",
+                    "--role",
+                    "author",
+                ],
+                "short pass",
+                "too short",
+            ),
+            (
+                &[
+                    "--email",
+                    "ADA@example.org",
+                    "--name",
+                    "X",
+                    "--role",
+                    "author",
+                ],
+                PASSWORD,
+                "already exists",
+            ),
+            (
+                &[
+                    "--email",
+                    "x@example.org",
+                    "--name",
+                    "X",
+                    "--role",
+                    "author",
+                    "--slug",
+                    "Bad Slug",
+                ],
+                PASSWORD,
+                "not a valid slug",
+            ),
+        ];
+        for (args, password, expected) in cases {
+            let (code, stdout, stderr) = add_user(&app, args, password);
+            assert_eq!(code, 1, "{backend:?} {args:?}: {stderr}");
+            assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+            assert!(stderr.starts_with("iconocast: "), "{stderr}");
+            assert!(stderr.contains(expected), "{args:?}: {stderr}");
+            assert!(!stderr.contains(password), "{stderr}");
+            assert!(stdout.is_empty(), "{stdout}");
+        }
+        assert_eq!(user_count(&app), before, "{backend:?}: nobody was added");
+    }
+}
+
+#[tokio::test]
+async fn admin_sign_in_redirects_back_and_wrong_passwords_get_401() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
+        let mut draft = news(
+            &app,
+            app.category_id("sport"),
+            "a-draft-story",
+            "A draft nobody may see",
+            &[],
+        );
+        draft.status = ArticleStatus::Draft;
+        draft.published_at = None;
+        app.create_article(draft);
+
+        let page = app.get("/admin").await;
+        assert_eq!(page.status, 303, "{backend:?}");
+        assert_eq!(
+            page.header("location").as_deref(),
+            Some("/admin/login?next=%2Fadmin")
+        );
+        let page = app.get("/admin/anything?x=1").await;
+        assert_eq!(page.status, 303);
+        assert_eq!(
+            page.header("location").as_deref(),
+            Some("/admin/login?next=%2Fadmin%2Fanything%3Fx%3D1")
+        );
+
+        // The form keeps a same-site next and drops any other.
+        let page = app.get("/admin/login?next=%2Fadmin").await;
+        assert_eq!(page.attrs("input[name=next]", "value"), ["/admin"]);
+        for label in ["Email", "Password"] {
+            assert!(page.texts("label").contains(&label.to_owned()), "{label}");
+        }
+        let page = app.get("/admin/login?next=%2F%2Fevil.example").await;
+        assert_eq!(page.attrs("input[name=next]", "value"), ["/admin"]);
+
+        // Wrong password and unknown email: the same 401, no session.
+        for (email, password) in [(EMAIL, "wrong password!"), ("nobody@example.org", PASSWORD)] {
+            let page = post_login(&app, email, password).await;
+            assert_eq!(page.status, 401, "{backend:?} {email}");
+            assert!(page.body.contains("Email or password is wrong"));
+            assert!(page.set_cookie("iconocast_session").is_none());
+            assert_no_store(&page, "a failed login");
+        }
+        assert_eq!(session_count(&app), 0);
+
+        let page = post_login(&app, EMAIL, PASSWORD).await;
+        assert_eq!(page.status, 303);
+        assert_eq!(page.header("location").as_deref(), Some("/admin"));
+        let set = page
+            .set_cookie("iconocast_session")
+            .expect("a session cookie");
+        assert!(set.contains("HttpOnly"), "{set}");
+        assert!(set.contains("SameSite=Lax"), "{set}");
+        assert!(set.contains("Path=/"), "{set}");
+        assert!(!set.contains("Secure"), "plain http: {set}");
+        let token = page.cookie_value("iconocast_session").expect("token");
+        let stored: Vec<String> = app
+            .with_conn(|c| sessions::table.select(sessions::id).load(c))
+            .expect("sessions");
+        assert_eq!(stored.len(), 1);
+        assert_ne!(stored[0], token, "the token itself is never stored");
+
+        let page = admin_page(&app, &format!("iconocast_session={token}")).await;
+        assert_eq!(page.status, 200);
+        assert_no_store(&page, "the dashboard");
+        assert!(page
+            .texts(".admin-user")
+            .iter()
+            .any(|t| t.contains("Ada Lovelace")));
+        assert!(page.body.contains("editor"));
+        let rows = page.texts(".admin-table tbody tr");
+        assert!(!rows.is_empty() && rows.len() <= 20, "{rows:?}");
+        assert!(
+            rows.iter()
+                .any(|r| r.contains("A draft nobody may see") && r.contains("draft")),
+            "{rows:?}"
+        );
+        // Signed in, an unknown address under /admin is a 404.
+        let page = app
+            .get_with(
+                "/admin/nothing-here",
+                &[("Cookie", &format!("iconocast_session={token}"))],
+            )
+            .await;
+        assert_eq!(page.status, 404);
+        assert_no_store(&page, "a 404 under /admin");
+    }
+}
+
+#[tokio::test]
+async fn admin_forms_without_the_right_csrf_token_are_refused() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        app.add_staff(EMAIL, "Ada Lovelace", Role::Author, PASSWORD);
+
+        let form = login_form(&app).await;
+        let cookie = format!("iconocast_login_csrf={}", form.cookie);
+        let attempts: [(&[(&str, &str)], &str); 3] = [
+            (&[("email", EMAIL), ("password", PASSWORD)], cookie.as_str()),
+            (
+                &[
+                    ("email", EMAIL),
+                    ("password", PASSWORD),
+                    ("csrf_token", "0123"),
+                ],
+                cookie.as_str(),
+            ),
+            (
+                &[
+                    ("email", EMAIL),
+                    ("password", PASSWORD),
+                    ("csrf_token", &form.token),
+                ],
+                "",
+            ),
+        ];
+        for (fields, cookies) in attempts {
+            let page = app.post_form("/admin/login", fields, cookies).await;
+            assert_eq!(page.status, 403, "{backend:?} {fields:?} {cookies:?}");
+            assert_no_store(&page, "a 403");
+            assert!(page.set_cookie("iconocast_session").is_none());
+        }
+        assert_eq!(session_count(&app), 0);
+
+        let session = sign_in(&app, EMAIL, PASSWORD).await;
+        let dashboard = admin_page(&app, &session).await;
+        let csrf = dashboard
+            .attrs("form.admin-logout input[name=csrf_token]", "value")
+            .pop()
+            .expect("the logout form carries the session's token");
+
+        for fields in [vec![], vec![("csrf_token", "wrong")]] {
+            let page = app.post_form("/admin/logout", &fields, &session).await;
+            assert_eq!(page.status, 403, "{backend:?} {fields:?}");
+            assert_eq!(admin_page(&app, &session).await.status, 200);
+        }
+        assert_eq!(session_count(&app), 1);
+
+        let page = app
+            .post_form("/admin/logout", &[("csrf_token", &csrf)], &session)
+            .await;
+        assert_eq!(page.status, 303);
+        assert_eq!(page.header("location").as_deref(), Some("/admin/login"));
+        assert_no_store(&page, "the logout redirect");
+        let removal = page.set_cookie("iconocast_session").expect("cleared");
+        assert!(removal.contains("Max-Age=0"), "{removal}");
+        assert_eq!(session_count(&app), 0);
+        assert_eq!(admin_page(&app, &session).await.status, 303);
+
+        // Logging out without a session just asks to sign in.
+        let page = app
+            .post_form("/admin/logout", &[("csrf_token", &csrf)], "")
+            .await;
+        assert_eq!(page.status, 303);
+    }
+}
+
+#[tokio::test]
+async fn admin_role_password_and_active_changes_end_sessions_at_once() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let id = app.add_staff(EMAIL, "Ada Lovelace", Role::Author, PASSWORD);
+
+        let session = sign_in(&app, EMAIL, PASSWORD).await;
+        assert_eq!(admin_page(&app, &session).await.status, 200);
+        app.with_conn(|c| user_db::set_role(c, id, Role::Editor))
+            .expect("set role");
+        assert_eq!(admin_page(&app, &session).await.status, 303, "{backend:?}");
+
+        let session = sign_in(&app, EMAIL, PASSWORD).await;
+        let new_password = "a brand new passphrase";
+        let hash = iconocast::auth::password::hash(new_password).expect("hash");
+        app.with_conn(|c| user_db::set_password(c, id, &hash))
+            .expect("set password");
+        assert_eq!(admin_page(&app, &session).await.status, 303);
+        assert_eq!(post_login(&app, EMAIL, PASSWORD).await.status, 401);
+
+        let session = sign_in(&app, EMAIL, new_password).await;
+        app.with_conn(|c| user_db::set_active(c, id, false))
+            .expect("deactivate");
+        assert_eq!(admin_page(&app, &session).await.status, 303);
+        assert_eq!(post_login(&app, EMAIL, new_password).await.status, 401);
+        assert_eq!(session_count(&app), 0);
+    }
+}
+
+async fn assert_throttled(app: &TestApp, email: &str, password: &str, backend: &Backend) {
+    let page = post_login(app, email, password).await;
+    assert_eq!(page.status, 429, "{backend:?} {email}");
+    let retry: u64 = page
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("a numeric Retry-After");
+    assert!((60..=3600).contains(&retry), "{retry}");
+    assert!(page.set_cookie("iconocast_session").is_none());
+    assert_no_store(&page, "a 429");
+}
+
+#[tokio::test]
+async fn admin_logins_are_throttled_per_email_and_per_ip() {
+    for backend in backends() {
+        // Per email: five wrong passwords lock out even the right one.
+        let app = spawn_app(&backend).await;
+        app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
+        for _ in 0..5 {
+            assert_eq!(post_login(&app, EMAIL, "wrong password!").await.status, 401);
+        }
+        assert_throttled(&app, EMAIL, PASSWORD, &backend).await;
+        assert_eq!(session_count(&app), 0);
+
+        // Per IP: five different emails from one address.
+        let app = spawn_app(&backend).await;
+        app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
+        for n in 0..5 {
+            let email = format!("guess{n}@example.org");
+            assert_eq!(post_login(&app, &email, PASSWORD).await.status, 401);
+        }
+        assert_throttled(&app, EMAIL, PASSWORD, &backend).await;
+
+        // The email's failures from elsewhere lock that email only; the
+        // counts live in the database, so they hold across processes.
+        let app = spawn_app(&backend).await;
+        app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
+        app.add_staff("grace@example.org", "Grace Hopper", Role::Author, PASSWORD);
+        app.with_conn(|c| -> diesel::QueryResult<()> {
+            for _ in 0..5 {
+                session_db::record_attempt(c, EMAIL, "203.0.113.9", false, now())?;
+            }
+            Ok(())
+        })
+        .expect("record attempts");
+        assert_throttled(&app, EMAIL, PASSWORD, &backend).await;
+        assert_eq!(
+            post_login(&app, "grace@example.org", PASSWORD).await.status,
+            303
+        );
+    }
+}
+
+#[tokio::test]
+async fn admin_logins_failures_and_logouts_are_audited() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let id = app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
+        let started = now() - chrono::Duration::seconds(5);
+
+        assert_eq!(post_login(&app, EMAIL, "not my password").await.status, 401);
+        assert_eq!(
+            post_login(&app, "who@example.org", "not my password")
+                .await
+                .status,
+            401
+        );
+        let session = sign_in(&app, EMAIL, PASSWORD).await;
+        let csrf = admin_page(&app, &session)
+            .await
+            .attrs("form.admin-logout input[name=csrf_token]", "value")
+            .pop()
+            .expect("token");
+        let page = app
+            .post_form("/admin/logout", &[("csrf_token", &csrf)], &session)
+            .await;
+        assert_eq!(page.status, 303);
+
+        type Row = (String, Option<i32>, String, String, chrono::NaiveDateTime);
+        let rows: Vec<Row> = app
+            .with_conn(|c| {
+                audit_log::table
+                    .order(audit_log::id)
+                    .select((
+                        audit_log::action,
+                        audit_log::user_id,
+                        audit_log::detail,
+                        audit_log::ip,
+                        audit_log::created_at,
+                    ))
+                    .load(c)
+            })
+            .expect("audit rows");
+        let actions: Vec<(&str, Option<i32>)> = rows.iter().map(|r| (r.0.as_str(), r.1)).collect();
+        assert_eq!(
+            actions,
+            [
+                ("login_failed", Some(id)),
+                ("login_failed", None),
+                ("login", Some(id)),
+                ("logout", Some(id)),
+            ],
+            "{backend:?}"
+        );
+        assert!(rows[0].2.contains(EMAIL), "{}", rows[0].2);
+        assert!(rows[1].2.contains("who@example.org"), "{}", rows[1].2);
+        for row in &rows {
+            assert!(!row.2.contains("not my password") && !row.2.contains(PASSWORD));
+            assert_eq!(row.3, "127.0.0.1");
+            assert!(row.4 >= started && row.4 <= now(), "{row:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn admin_responses_are_never_cached() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
+        for path in ["/admin", "/admin/", "/admin/login", "/admin/missing"] {
+            let page = app.get(path).await;
+            assert_no_store(&page, path);
+        }
+        let page = post_login(&app, EMAIL, PASSWORD).await;
+        assert_eq!(page.status, 303, "{backend:?}");
+        assert_no_store(&page, "the login redirect");
+        // The public pages keep their own caching.
+        let home = app.get("/").await;
+        assert_ne!(home.header("cache-control").as_deref(), Some("no-store"));
+    }
+}
