@@ -177,6 +177,15 @@ impl Page {
             .collect()
     }
 
+    /// The exact text content of every element matching `selector`.
+    pub fn texts_raw(&self, selector: &str) -> Vec<String> {
+        let sel = Selector::parse(selector).expect("valid selector");
+        self.html()
+            .select(&sel)
+            .map(|e| e.text().collect::<String>())
+            .collect()
+    }
+
     /// The values of `attr` on every element matching `selector`.
     pub fn attrs(&self, selector: &str, attr: &str) -> Vec<String> {
         let sel = Selector::parse(selector).expect("valid selector");

@@ -16,4 +16,5 @@ mod queries;
 mod search;
 mod sitemaps;
 mod static_assets;
+mod structured_data;
 mod visibility;
