@@ -78,7 +78,7 @@ async fn articles_carry_news_article_breadcrumbs_and_publisher() {
         );
         assert_eq!(
             page.attrs("meta[property=\"og:url\"]", "content"),
-            [canonical.clone()]
+            [canonical.as_str()]
         );
         let image = page.attrs("meta[property=\"og:image\"]", "content");
         assert!(image[0].starts_with(&app.address), "{image:?}");
