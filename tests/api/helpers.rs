@@ -158,6 +158,18 @@ pub struct Page {
 }
 
 impl Page {
+    /// Reads a whole response.
+    pub async fn read(res: reqwest::Response) -> Page {
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let body = res.text().await.expect("body");
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
     pub fn html(&self) -> Html {
         Html::parse_document(&self.body)
     }
@@ -234,14 +246,7 @@ impl TestApp {
             .send()
             .await
             .unwrap_or_else(|e| panic!("GET {path}: {e}"));
-        let status = res.status().as_u16();
-        let headers = res.headers().clone();
-        let body = res.text().await.expect("body");
-        Page {
-            status,
-            headers,
-            body,
-        }
+        Page::read(res).await
     }
 
     /// Runs `f` with a connection of the server's own pool.
@@ -327,14 +332,7 @@ impl TestApp {
             .send()
             .await
             .unwrap_or_else(|e| panic!("POST {path}: {e}"));
-        let status = res.status().as_u16();
-        let headers = res.headers().clone();
-        let body = res.text().await.expect("body");
-        Page {
-            status,
-            headers,
-            body,
-        }
+        Page::read(res).await
     }
 
     pub fn create_article(&self, input: ArticleInput) -> i32 {
