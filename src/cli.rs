@@ -202,21 +202,8 @@ fn import_files(url: DatabaseUrl, args: &ImportArgs) -> anyhow::Result<Vec<Strin
     conn.transaction::<_, anyhow::Error, _>(|conn| {
         let mut lines = Vec::with_capacity(total);
         for (done, (name, article)) in parsed.into_iter().enumerate() {
-            let slug = import::unique_slug(&article.title, |s| slug_taken(conn, s))?;
-            let input = ArticleInput {
-                kind: ArticleKind::News,
-                category_id: Some(category.id),
-                slug,
-                title: article.title,
-                standfirst: article.standfirst,
-                intro: article.intro,
-                author_id,
-                status,
-                published_at,
-                noindex: false,
-                sections: article.sections,
-                tags: article.tags,
-            };
+            let input =
+                imported_input(conn, article, category.id, author_id, status, published_at)?;
             articles::create(conn, &input, now)
                 .with_context(|| format!("{name}: the article could not be stored"))?;
             if total > 1 {
@@ -291,9 +278,37 @@ fn import_author(conn: &mut DbConn, slug: Option<&str>) -> anyhow::Result<i32> {
     }
 }
 
+/// The `ArticleInput` for a parsed article: a news article in
+/// `category_id` by `author_id`, under a slug made from its title that no
+/// article or redirect uses yet.
+pub(crate) fn imported_input(
+    conn: &mut DbConn,
+    article: ImportedArticle,
+    category_id: i32,
+    author_id: i32,
+    status: ArticleStatus,
+    published_at: Option<chrono::NaiveDateTime>,
+) -> QueryResult<ArticleInput> {
+    let slug = import::unique_slug(&article.title, |s| slug_taken(conn, s))?;
+    Ok(ArticleInput {
+        kind: ArticleKind::News,
+        category_id: Some(category_id),
+        slug,
+        title: article.title,
+        standfirst: article.standfirst,
+        intro: article.intro,
+        author_id,
+        status,
+        published_at,
+        noindex: false,
+        sections: article.sections,
+        tags: article.tags,
+    })
+}
+
 /// Whether an article has `slug`, or an old path ending in it still
 /// redirects somewhere (a new article there would hide that redirect).
-fn slug_taken(conn: &mut DbConn, slug: &str) -> QueryResult<bool> {
+pub(crate) fn slug_taken(conn: &mut DbConn, slug: &str) -> QueryResult<bool> {
     use crate::db::schema::{articles, redirects};
     let articles: i64 = articles::table
         .filter(articles::slug.eq(slug))

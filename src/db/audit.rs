@@ -13,6 +13,10 @@ pub const LOGIN: &str = "login";
 pub const LOGIN_FAILED: &str = "login_failed";
 pub const LOGOUT: &str = "logout";
 pub const USER_ADD: &str = "user_add";
+pub const IMPORT: &str = "import";
+
+/// Every action the application writes, for the audit page's filter.
+pub const ACTIONS: [&str; 5] = [LOGIN, LOGIN_FAILED, LOGOUT, USER_ADD, IMPORT];
 
 pub fn record(conn: &mut DbConn, entry: &NewAuditEntry) -> QueryResult<usize> {
     diesel::insert_into(audit_log::table)
@@ -51,4 +55,51 @@ pub fn recent(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<AuditEntry>> {
         .limit(limit)
         .select(AuditEntry::as_select())
         .load(conn)
+}
+
+/// Which entries the audit page lists: an exact action and/or a user.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub user_id: Option<i32>,
+}
+
+/// One entry with the name of its user (if any).
+pub type NamedEntry = (AuditEntry, Option<String>);
+
+/// Entries matching `filter`, newest first, `limit` from `offset`, each
+/// with its user's name.
+pub fn page(
+    conn: &mut DbConn,
+    filter: &AuditFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<NamedEntry>> {
+    use super::schema::users;
+    let mut query = audit_log::table
+        .left_join(users::table)
+        .select((AuditEntry::as_select(), users::name.nullable()))
+        .order((audit_log::created_at.desc(), audit_log::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .into_boxed();
+    if let Some(action) = &filter.action {
+        query = query.filter(audit_log::action.eq(action.clone()));
+    }
+    if let Some(user_id) = filter.user_id {
+        query = query.filter(audit_log::user_id.eq(user_id));
+    }
+    query.load(conn)
+}
+
+/// How many entries match `filter`.
+pub fn count(conn: &mut DbConn, filter: &AuditFilter) -> QueryResult<i64> {
+    let mut query = audit_log::table.count().into_boxed();
+    if let Some(action) = &filter.action {
+        query = query.filter(audit_log::action.eq(action.clone()));
+    }
+    if let Some(user_id) = filter.user_id {
+        query = query.filter(audit_log::user_id.eq(user_id));
+    }
+    query.get_result(conn)
 }

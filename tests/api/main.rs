@@ -2,6 +2,7 @@
 //! database per test, on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
 
 mod admin_auth;
+mod admin_tools;
 mod caching;
 mod cli;
 mod errors;

@@ -1,9 +1,12 @@
-//! The staff area under `/admin`: sign-in and sign-out, and the dashboard.
+//! The staff area under `/admin`: sign-in and sign-out, the dashboard,
+//! the audit log (admins) and the plain-text import.
 //! Every page but the login form needs a live session (the [`Staff`]
 //! extractor); every POST but the login form checks the session's CSRF
 //! token; every response carries `Cache-Control: no-store`.
 
+pub mod audit;
 pub mod dashboard;
+pub mod import;
 pub mod login;
 
 use actix_web::error::InternalError;
@@ -93,6 +96,13 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .route("/login", page().to(login::form))
             .route("/login", web::post().to(login::submit))
             .route("/logout", web::post().to(login::logout))
+            .route("/audit", page().to(audit::show))
+            .service(
+                web::resource("/import")
+                    .app_data(import::form_config())
+                    .route(page().to(import::form))
+                    .route(web::post().to(import::submit)),
+            )
             .default_service(web::to(not_found)),
     );
 }

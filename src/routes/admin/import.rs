@@ -1,0 +1,175 @@
+//! `/admin/import`: paste an article as plain text (the format of
+//! `iconocast import`) and it becomes a draft by the signed-in staff member.
+
+use actix_web::error::{InternalError, UrlencodedError};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::Connection;
+use serde::Deserialize;
+
+use super::{forbidden, AdminLayout};
+use crate::auth::csrf;
+use crate::auth::session::{self, Staff};
+use crate::db::models::{Category, NewAuditEntry};
+use crate::db::{articles, audit, categories, settings};
+use crate::domain::ArticleStatus;
+use crate::error::{AppError, ErrorPage};
+use crate::import;
+use crate::routes::state::{now, AppState};
+
+/// The largest form body the import accepts.
+pub const MAX_BODY: usize = 512 * 1024;
+
+/// The label parse errors name the text by.
+const SOURCE: &str = "pasted text";
+
+#[derive(Template)]
+#[template(path = "admin/import.html")]
+pub struct ImportPage {
+    pub layout: AdminLayout,
+    pub csrf_token: String,
+    pub categories: Vec<Category>,
+    pub category: String,
+    pub text: String,
+    pub error: Option<String>,
+}
+
+/// The form as posted; missing fields are empty, so a form without its
+/// CSRF token is a 403 rather than a 400.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ImportForm {
+    pub text: String,
+    pub category: String,
+    pub csrf_token: String,
+}
+
+/// The form config of `/admin/import`: a larger limit than the other staff
+/// forms, and a 413 page when it is exceeded.
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(MAX_BODY)
+        .error_handler(|err, _req| {
+            tracing::info!(error = %err, "import form refused");
+            let response = match err {
+                UrlencodedError::Overflow { .. } => ErrorPage::response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "Text too long",
+                    "The pasted text is over 512 KB, so nothing was imported. \
+                     Shorten it and try again.",
+                ),
+                _ => ErrorPage::response(
+                    StatusCode::BAD_REQUEST,
+                    "Bad request",
+                    "The form could not be read. Reload the page and try again.",
+                ),
+            };
+            InternalError::from_response(err, response).into()
+        })
+}
+
+fn render(status: StatusCode, page: &ImportPage) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}
+
+/// GET /admin/import.
+pub async fn form(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
+    let (site_name, categories) = state
+        .run(|conn| Ok((settings::load(conn)?.name, categories::all(conn)?)))
+        .await?;
+    let page = ImportPage {
+        csrf_token: staff.csrf_token.clone(),
+        layout: AdminLayout::new(site_name, "Import an article", Some(staff)),
+        category: categories
+            .first()
+            .map(|c| c.slug.clone())
+            .unwrap_or_default(),
+        categories,
+        text: String::new(),
+        error: None,
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// What a submission came to.
+enum Outcome {
+    Created(i32),
+    Invalid(String),
+}
+
+/// POST /admin/import.
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    form: web::Form<ImportForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    if !csrf::session_token_ok(&staff, &form.csrf_token) {
+        return Ok(forbidden());
+    }
+    let ip = session::client_ip(&req);
+    let parsed = import::parse(&form.text, SOURCE);
+    let (user_id, wanted) = (staff.user_id, form.category.clone());
+    let (site_name, categories, outcome) = state
+        .run(move |conn| {
+            let site_name = settings::load(conn)?.name;
+            let categories = categories::all(conn)?;
+            let outcome = match (parsed, categories.iter().find(|c| c.slug == wanted)) {
+                (Err(e), _) => Outcome::Invalid(e.to_string()),
+                (Ok(_), None) => Outcome::Invalid("Choose one of the categories.".to_owned()),
+                (Ok(article), Some(category)) => {
+                    let at = now();
+                    let id = conn.transaction::<_, AppError, _>(|conn| {
+                        let input = crate::cli::imported_input(
+                            conn,
+                            article,
+                            category.id,
+                            user_id,
+                            ArticleStatus::Draft,
+                            None,
+                        )?;
+                        let id = articles::create(conn, &input, at)?;
+                        audit::record(
+                            conn,
+                            &NewAuditEntry {
+                                user_id: Some(user_id),
+                                action: audit::IMPORT,
+                                target_type: "article",
+                                target_id: Some(id),
+                                detail: &format!("imported \"{}\" as a draft", input.title),
+                                ip: &ip,
+                                created_at: at,
+                            },
+                        )?;
+                        Ok(id)
+                    })?;
+                    Outcome::Created(id)
+                }
+            };
+            Ok((site_name, categories, outcome))
+        })
+        .await?;
+    match outcome {
+        Outcome::Created(id) => {
+            tracing::info!(article_id = id, "article imported from pasted text");
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/admin"))
+                .finish())
+        }
+        Outcome::Invalid(message) => {
+            let page = ImportPage {
+                csrf_token: staff.csrf_token.clone(),
+                layout: AdminLayout::new(site_name, "Import an article", Some(staff)),
+                categories,
+                category: form.category,
+                text: form.text,
+                error: Some(message),
+            };
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}

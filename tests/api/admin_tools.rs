@@ -1,0 +1,315 @@
+//! The staff tools: the audit log page (admins only) and the plain-text
+//! import at `/admin/import`.
+
+use diesel::prelude::*;
+use iconocast::db::schema::{article_tags, articles, audit_log, categories, sections};
+use iconocast::domain::Role;
+
+use crate::helpers::{backends, spawn_app, Page, TestApp};
+
+const PASSWORD: &str = "correct horse battery staple";
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/seed-article.txt"
+);
+
+/// Signs in through the login form; returns the `Cookie` header value.
+async fn sign_in(app: &TestApp, email: &str) -> String {
+    let form = app.get("/admin/login").await;
+    let cookie = form
+        .cookie_value("iconocast_login_csrf")
+        .expect("login CSRF cookie");
+    let page = app
+        .post_form(
+            "/admin/login",
+            &[
+                ("email", email),
+                ("password", PASSWORD),
+                ("csrf_token", &cookie),
+                ("next", "/admin"),
+            ],
+            &format!("iconocast_login_csrf={cookie}"),
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let token = page.cookie_value("iconocast_session").expect("session");
+    format!("iconocast_session={token}")
+}
+
+async fn get(app: &TestApp, path: &str, cookie: &str) -> Page {
+    app.get_with(path, &[("Cookie", cookie)]).await
+}
+
+/// The import form, and the session's CSRF token it carries.
+async fn import_form(app: &TestApp, cookie: &str) -> (Page, String) {
+    let page = get(app, "/admin/import", cookie).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let token = page
+        .attrs("input[name=csrf_token]", "value")
+        .pop()
+        .expect("a csrf_token field");
+    (page, token)
+}
+
+fn article_count(app: &TestApp) -> i64 {
+    app.with_conn(|c| articles::table.count().get_result::<i64>(c))
+        .expect("count articles")
+}
+
+#[tokio::test]
+async fn audit_log_is_for_admins_filterable_and_paged() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
+        let admin_id = app.add_staff("ad@example.org", "Ada Admin", Role::Admin, PASSWORD);
+
+        let editor = sign_in(&app, "ed@example.org").await;
+        let page = get(&app, "/admin/audit", &editor).await;
+        assert_eq!(page.status, 403, "{backend:?}");
+        let dash = get(&app, "/admin", &editor).await;
+        assert!(!dash.body.contains("/admin/audit"), "{backend:?}");
+
+        // A failed sign-in too, so the filter has something to drop.
+        app.post_form("/admin/login", &[("email", "x@example.org")], "")
+            .await;
+        let admin = sign_in(&app, "ad@example.org").await;
+        let dash = get(&app, "/admin", &admin).await;
+        assert!(
+            dash.attrs("header a", "href")
+                .contains(&"/admin/audit".to_owned()),
+            "{backend:?}: the header links the audit log"
+        );
+
+        let page = get(&app, "/admin/audit", &admin).await;
+        assert_eq!(page.status, 200, "{backend:?}: {}", page.body);
+        assert_eq!(page.header("cache-control").as_deref(), Some("no-store"));
+        let rows = page.texts("table.audit-table tbody tr");
+        assert!(
+            rows.iter()
+                .any(|r| r.contains("Ada Admin") && r.contains("login")),
+            "{backend:?}: {rows:?}"
+        );
+        // Newest first: the admin's sign-in is the newest entry.
+        assert!(rows[0].contains("Ada Admin"), "{backend:?}: {rows:?}");
+
+        let login_rows: i64 = app
+            .with_conn(|c| {
+                audit_log::table
+                    .filter(audit_log::action.eq("login"))
+                    .count()
+                    .get_result(c)
+            })
+            .expect("count");
+        let page = get(&app, "/admin/audit?action=login", &admin).await;
+        assert_eq!(page.status, 200, "{backend:?}");
+        let actions = page.texts("table.audit-table td.audit-action");
+        assert_eq!(actions.len() as i64, login_rows, "{backend:?}");
+        assert!(actions.iter().all(|a| a == "login"), "{actions:?}");
+        assert!(
+            !page.texts("option[selected]").is_empty()
+                && page.attrs("option[selected]", "value")[0] == "login",
+            "{backend:?}: the select keeps the filter"
+        );
+
+        let page = get(&app, &format!("/admin/audit?user={admin_id}"), &admin).await;
+        let rows = page.texts("table.audit-table tbody tr");
+        assert!(!rows.is_empty(), "{backend:?}");
+        assert!(rows.iter().all(|r| r.contains("Ada Admin")), "{rows:?}");
+
+        for bad in ["abc", "0", "-1"] {
+            let page = get(&app, &format!("/admin/audit?page={bad}"), &admin).await;
+            assert_eq!(page.status, 400, "{backend:?}: page={bad}");
+        }
+        let page = get(&app, "/admin/audit?action=nonsense", &admin).await;
+        assert_eq!(page.status, 400, "{backend:?}");
+        let page = get(&app, "/admin/audit?page=9", &admin).await;
+        assert_eq!(page.status, 404, "{backend:?}");
+
+        let anonymous = app.get("/admin/audit").await;
+        assert_eq!(anonymous.status, 303, "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn pasted_text_becomes_a_draft_by_the_signed_in_user() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let user_id = app.add_staff("au@example.org", "Ann Author", Role::Author, PASSWORD);
+        let cookie = sign_in(&app, "au@example.org").await;
+        let (form, token) = import_form(&app, &cookie).await;
+        assert_eq!(
+            form.texts("label[for=import-text]"),
+            vec!["Article text".to_owned()]
+        );
+        let text = std::fs::read_to_string(FIXTURE).expect("fixture");
+        let before = article_count(&app);
+
+        let page = app
+            .post_form(
+                "/admin/import",
+                &[
+                    ("csrf_token", &token),
+                    ("category", "travel"),
+                    ("text", &text),
+                ],
+                &cookie,
+            )
+            .await;
+        assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
+        assert_eq!(page.header("location").as_deref(), Some("/admin"));
+        assert_eq!(article_count(&app), before + 1, "{backend:?}");
+
+        let (id, slug, title, status, author, category) = app
+            .with_conn(|c| {
+                articles::table
+                    .inner_join(categories::table)
+                    .filter(articles::author_id.eq(user_id))
+                    .select((
+                        articles::id,
+                        articles::slug,
+                        articles::title,
+                        articles::status,
+                        articles::author_id,
+                        categories::slug,
+                    ))
+                    .first::<(i32, String, String, String, i32, String)>(c)
+            })
+            .expect("the imported article");
+        assert_eq!(status, "draft", "{backend:?}");
+        assert_eq!(author, user_id);
+        assert_eq!(category, "travel");
+        let section_count: i64 = app
+            .with_conn(|c| {
+                sections::table
+                    .filter(sections::article_id.eq(id))
+                    .count()
+                    .get_result(c)
+            })
+            .expect("count");
+        let tag_count: i64 = app
+            .with_conn(|c| {
+                article_tags::table
+                    .filter(article_tags::article_id.eq(id))
+                    .count()
+                    .get_result(c)
+            })
+            .expect("count");
+        assert_eq!((section_count, tag_count), (7, 5), "{backend:?}");
+        let audited: i64 = app
+            .with_conn(|c| {
+                audit_log::table
+                    .filter(audit_log::action.eq("import"))
+                    .filter(audit_log::user_id.eq(user_id))
+                    .filter(audit_log::target_id.eq(id))
+                    .count()
+                    .get_result(c)
+            })
+            .expect("count");
+        assert_eq!(audited, 1, "{backend:?}");
+
+        let dash = get(&app, "/admin", &cookie).await;
+        assert!(
+            dash.attrs("tr[data-article-id]", "data-article-id")
+                .contains(&id.to_string()),
+            "{backend:?}: the draft is on the dashboard"
+        );
+        assert!(dash.body.contains(&title), "{backend:?}");
+        let public = app.get(&format!("/travel/{slug}")).await;
+        assert_eq!(public.status, 404, "{backend:?}: a draft is not public");
+        let search = app.get("/search?q=EmotionalConnection").await;
+        assert!(!search.body.contains(&slug), "{backend:?}");
+
+        // The same text again gets a slug of its own.
+        let page = app
+            .post_form(
+                "/admin/import",
+                &[
+                    ("csrf_token", &token),
+                    ("category", "travel"),
+                    ("text", &text),
+                ],
+                &cookie,
+            )
+            .await;
+        assert_eq!(page.status, 303, "{backend:?}");
+        let slugs: Vec<String> = app
+            .with_conn(|c| {
+                articles::table
+                    .filter(articles::author_id.eq(user_id))
+                    .select(articles::slug)
+                    .load(c)
+            })
+            .expect("slugs");
+        assert_eq!(slugs.len(), 2);
+        assert_ne!(slugs[0], slugs[1], "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_bad_paste_keeps_the_text_and_names_the_line() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
+        let cookie = sign_in(&app, "ed@example.org").await;
+        let (_, token) = import_form(&app, &cookie).await;
+        let before = article_count(&app);
+        let typed = "Only a title <here> & nothing else";
+
+        let page = app
+            .post_form(
+                "/admin/import",
+                &[
+                    ("csrf_token", &token),
+                    ("category", "sport"),
+                    ("text", typed),
+                ],
+                &cookie,
+            )
+            .await;
+        assert_eq!(page.status, 422, "{backend:?}: {}", page.body);
+        let error = page.texts("#import-error").join(" ");
+        assert!(error.contains("pasted text:"), "{backend:?}: {error}");
+        assert!(error.contains("no section"), "{backend:?}: {error}");
+        assert_eq!(
+            page.texts_raw("textarea[name=text]"),
+            vec![typed.to_owned()]
+        );
+        assert_eq!(
+            page.attrs("select[name=category] option[selected]", "value"),
+            vec!["sport".to_owned()]
+        );
+        assert_eq!(article_count(&app), before, "{backend:?}");
+
+        // Without the CSRF token, or with a wrong one: 403, nothing made.
+        let text = std::fs::read_to_string(FIXTURE).expect("fixture");
+        for fields in [
+            vec![("category", "sport"), ("text", text.as_str())],
+            vec![
+                ("csrf_token", "wrong"),
+                ("category", "sport"),
+                ("text", text.as_str()),
+            ],
+        ] {
+            let page = app.post_form("/admin/import", &fields, &cookie).await;
+            assert_eq!(page.status, 403, "{backend:?}");
+        }
+        assert_eq!(article_count(&app), before, "{backend:?}");
+
+        // Over 512 KB: 413 with a page saying so.
+        let big = "a".repeat(600 * 1024);
+        let page = app
+            .post_form(
+                "/admin/import",
+                &[
+                    ("csrf_token", &token),
+                    ("category", "sport"),
+                    ("text", &big),
+                ],
+                &cookie,
+            )
+            .await;
+        assert_eq!(page.status, 413, "{backend:?}");
+        assert!(page.body.contains("512 KB"), "{backend:?}");
+        assert_eq!(article_count(&app), before, "{backend:?}");
+    }
+}
