@@ -74,7 +74,7 @@ pub enum Listing {
     Author(i32),
 }
 
-type CardRow = (Article, Option<Category>, Author);
+pub(crate) type CardRow = (Article, Option<Category>, Author);
 
 fn into_cards(rows: Vec<CardRow>) -> Vec<Card> {
     rows.into_iter()
@@ -86,15 +86,19 @@ fn into_cards(rows: Vec<CardRow>) -> Vec<Card> {
         .collect()
 }
 
-/// The cards of a listing page. Each arm is a fully typed (not boxed)
-/// query, so the connection keeps it as a prepared statement.
+/// The cards of a listing page, newest first, with any extra filters. Each
+/// use is a fully typed (not boxed) query, so the connection keeps it as a
+/// prepared statement. The table modules are in scope for the filters,
+/// wherever it is called.
 macro_rules! list_cards {
-    ($conn:expr, $now:expr, $limit:expr, $offset:expr $(, $filter:expr)?) => {
+    ($conn:expr, $now:expr, $limit:expr, $offset:expr $(, $filter:expr)*) => {{
+        use $crate::db::models::{Article, Author, Category};
+        use $crate::db::schema::{articles, categories, users};
         articles::table
             .left_join(categories::table)
             .inner_join(users::table)
-            .filter(visible($now))
-            $(.filter($filter))?
+            .filter($crate::db::articles::visible($now))
+            $(.filter($filter))*
             .select((
                 Article::as_select(),
                 Option::<Category>::as_select(),
@@ -103,9 +107,11 @@ macro_rules! list_cards {
             .order((articles::published_at.desc(), articles::id.desc()))
             .limit($limit)
             .offset($offset)
-            .load::<CardRow>($conn)
-    };
+            .load::<$crate::db::articles::CardRow>($conn)
+    }};
 }
+/// Feeds use the same listing query with more filters.
+pub(crate) use list_cards;
 
 macro_rules! count_cards {
     ($conn:expr, $now:expr $(, $filter:expr)?) => {
@@ -124,7 +130,7 @@ type TaggedIds = dsl::Select<
 >;
 
 /// Articles carrying the hashtag `tag_id`.
-fn tagged(tag_id: i32) -> dsl::EqAny<articles::id, TaggedIds> {
+pub(crate) fn tagged(tag_id: i32) -> dsl::EqAny<articles::id, TaggedIds> {
     articles::id.eq_any(
         article_tags::table
             .filter(article_tags::tag_id.eq(tag_id))

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::articles::{indexed, visible, Card};
-use super::models::{Article, Author, Category, Section, Tag};
-use super::schema::{article_tags, articles, categories, sections, tags, users};
+use super::articles::{indexed, list_cards, tagged, Card};
+use super::models::{Section, Tag};
+use super::schema::{article_tags, sections, tags};
 use super::DbConn;
 use crate::domain::ArticleKind;
 
@@ -35,46 +35,30 @@ pub struct FeedEntry {
     pub tags: Vec<Tag>,
 }
 
-type CardRow = (Article, Option<Category>, Author);
-
-/// The newest [`FEED_LENGTH`] visible and indexable articles, newest first.
-/// Each arm is a fully typed (not boxed) query.
-macro_rules! feed_cards {
-    ($conn:expr, $now:expr $(, $filter:expr)?) => {
-        articles::table
-            .left_join(categories::table)
-            .inner_join(users::table)
-            .filter(visible($now))
-            .filter(indexed())
-            $(.filter($filter))?
-            .select((
-                Article::as_select(),
-                Option::<Category>::as_select(),
-                Author::as_select(),
-            ))
-            .order((articles::published_at.desc(), articles::id.desc()))
-            .limit(FEED_LENGTH)
-            .load::<CardRow>($conn)
-    };
-}
-
 /// The items of a feed, newest first: one query for the articles, one for
 /// all their sections and one for all their hashtags.
 pub fn entries(conn: &mut DbConn, area: Area, now: NaiveDateTime) -> QueryResult<Vec<FeedEntry>> {
     let blog = ArticleKind::Blog.as_str();
+    // The listing query of `db::articles`, with `indexed()` added.
     let rows = match area {
-        Area::Everything => feed_cards!(conn, now)?,
-        Area::Blog => feed_cards!(conn, now, articles::kind.eq(blog))?,
-        Area::Category(id) => feed_cards!(conn, now, articles::category_id.eq(id))?,
-        Area::Tag(id) => feed_cards!(
+        Area::Everything => list_cards!(conn, now, FEED_LENGTH, 0, indexed())?,
+        Area::Blog => list_cards!(
             conn,
             now,
-            articles::id.eq_any(
-                article_tags::table
-                    .filter(article_tags::tag_id.eq(id))
-                    .select(article_tags::article_id),
-            )
+            FEED_LENGTH,
+            0,
+            indexed(),
+            articles::kind.eq(blog)
         )?,
+        Area::Category(id) => list_cards!(
+            conn,
+            now,
+            FEED_LENGTH,
+            0,
+            indexed(),
+            articles::category_id.eq(id)
+        )?,
+        Area::Tag(id) => list_cards!(conn, now, FEED_LENGTH, 0, indexed(), tagged(id))?,
     };
     if rows.is_empty() {
         return Ok(Vec::new());
