@@ -17,6 +17,9 @@ pub enum AppError {
     NotFound,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A staff member tried something their role does not allow.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     #[error("database error: {0}")]
     Database(diesel::result::Error),
     #[error("no database connection: {0}")]
@@ -83,6 +86,7 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -94,6 +98,10 @@ impl ResponseError for AppError {
             AppError::BadRequest(message) => {
                 tracing::info!(reason = %message, "bad request");
                 ErrorPage::response(StatusCode::BAD_REQUEST, "Bad request", message)
+            }
+            AppError::Forbidden(message) => {
+                tracing::warn!(reason = %message, "staff action refused by role");
+                ErrorPage::response(StatusCode::FORBIDDEN, "Not allowed", message)
             }
             AppError::Pool(e) => {
                 tracing::error!(error = %e, "database unavailable");

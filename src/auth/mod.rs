@@ -3,6 +3,7 @@
 
 pub mod csrf;
 pub mod password;
+pub mod policy;
 pub mod session;
 pub mod throttle;
 

@@ -1,19 +1,19 @@
 //! `/admin/audit`: the audit log for admins, newest first, 50 a page,
 //! filterable by action and by user.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::AdminLayout;
+use crate::auth::policy;
 use crate::auth::session::Staff;
 use crate::db::audit::{self, AuditFilter, NamedEntry};
 use crate::db::schema::users;
 use crate::db::settings;
-use crate::domain::{PageNumber, Role};
-use crate::error::{AppError, ErrorPage};
+use crate::domain::PageNumber;
+use crate::error::AppError;
 use crate::routes::state::PageQuery;
 use crate::views::filters;
 
@@ -56,20 +56,6 @@ pub struct AuditQuery {
     pub user: Option<String>,
 }
 
-/// Whether this staff member may see the audit log.
-pub fn is_admin(staff: &Staff) -> bool {
-    staff.role == Role::Admin.as_str()
-}
-
-/// The answer to a staff member whose role does not allow a page.
-pub fn admins_only() -> HttpResponse {
-    ErrorPage::response(
-        StatusCode::FORBIDDEN,
-        "Admins only",
-        "Only administrators may see this page.",
-    )
-}
-
 fn parse_filter(query: &AuditQuery) -> Result<AuditFilter, AppError> {
     let action = match query.action.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -108,9 +94,7 @@ pub async fn show(
     staff: Staff,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
-    if !is_admin(&staff) {
-        return Ok(admins_only());
-    }
+    policy::require(staff.is_admin(), "read the audit log")?;
     let number: PageNumber = PageQuery {
         page: query.page.clone(),
     }
