@@ -357,6 +357,7 @@ pub fn seed_site(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<()> {
             pitch: SITE_PITCH,
             about: SITE_ABOUT,
             updated_at: now,
+            time_zone: "Europe/London",
         },
     )?;
     Ok(())

@@ -13,10 +13,52 @@ pub const LOGIN: &str = "login";
 pub const LOGIN_FAILED: &str = "login_failed";
 pub const LOGOUT: &str = "logout";
 pub const USER_ADD: &str = "user_add";
+pub const USER_UPDATE: &str = "user_update";
 pub const IMPORT: &str = "import";
+pub const ARTICLE_CREATE: &str = "article_create";
+pub const ARTICLE_UPDATE: &str = "article_update";
+pub const ARTICLE_SUBMIT: &str = "article_submit";
+pub const ARTICLE_PUBLISH: &str = "article_publish";
+pub const ARTICLE_SCHEDULE: &str = "article_schedule";
+pub const ARTICLE_UNPUBLISH: &str = "article_unpublish";
+pub const ARTICLE_ARCHIVE: &str = "article_archive";
+pub const ARTICLE_RESTORE: &str = "article_restore";
+pub const ARTICLE_DELETE: &str = "article_delete";
+pub const MEDIA_UPLOAD: &str = "media_upload";
+pub const MEDIA_DELETE: &str = "media_delete";
+pub const CATEGORY_CREATE: &str = "category_create";
+pub const CATEGORY_UPDATE: &str = "category_update";
+pub const CATEGORY_DELETE: &str = "category_delete";
+pub const TAG_UPDATE: &str = "tag_update";
+pub const TAG_DELETE: &str = "tag_delete";
+pub const SETTINGS_UPDATE: &str = "settings_update";
 
 /// Every action the application writes, for the audit page's filter.
-pub const ACTIONS: [&str; 5] = [LOGIN, LOGIN_FAILED, LOGOUT, USER_ADD, IMPORT];
+pub const ACTIONS: [&str; 23] = [
+    LOGIN,
+    LOGIN_FAILED,
+    LOGOUT,
+    USER_ADD,
+    USER_UPDATE,
+    IMPORT,
+    ARTICLE_CREATE,
+    ARTICLE_UPDATE,
+    ARTICLE_SUBMIT,
+    ARTICLE_PUBLISH,
+    ARTICLE_SCHEDULE,
+    ARTICLE_UNPUBLISH,
+    ARTICLE_ARCHIVE,
+    ARTICLE_RESTORE,
+    ARTICLE_DELETE,
+    MEDIA_UPLOAD,
+    MEDIA_DELETE,
+    CATEGORY_CREATE,
+    CATEGORY_UPDATE,
+    CATEGORY_DELETE,
+    TAG_UPDATE,
+    TAG_DELETE,
+    SETTINGS_UPDATE,
+];
 
 pub fn record(conn: &mut DbConn, entry: &NewAuditEntry) -> QueryResult<usize> {
     diesel::insert_into(audit_log::table)

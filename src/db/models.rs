@@ -218,6 +218,8 @@ pub struct SiteSettings {
     pub pitch: String,
     pub about: String,
     pub updated_at: NaiveDateTime,
+    /// An IANA time zone name; see [`SiteSettings::zone`].
+    pub time_zone: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -229,6 +231,7 @@ pub struct NewSiteSettings<'a> {
     pub pitch: &'a str,
     pub about: &'a str,
     pub updated_at: NaiveDateTime,
+    pub time_zone: &'a str,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -98,6 +98,7 @@ diesel::table! {
         pitch -> Text,
         about -> Text,
         updated_at -> Timestamp,
+        time_zone -> Text,
     }
 }
 

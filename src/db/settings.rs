@@ -33,6 +33,12 @@ impl SiteSettings {
             pitch: String::new(),
             about: String::new(),
             updated_at: chrono::DateTime::UNIX_EPOCH.naive_utc(),
+            time_zone: "UTC".to_owned(),
         }
+    }
+
+    /// The site's time zone; UTC if the stored name is not a known zone.
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::UTC)
     }
 }

@@ -13,41 +13,19 @@ const FIXTURE: &str = concat!(
     "/tests/fixtures/seed-article.txt"
 );
 
-/// Signs in through the login form; returns the `Cookie` header value.
 async fn sign_in(app: &TestApp, email: &str) -> String {
-    let form = app.get("/admin/login").await;
-    let cookie = form
-        .cookie_value("iconocast_login_csrf")
-        .expect("login CSRF cookie");
-    let page = app
-        .post_form(
-            "/admin/login",
-            &[
-                ("email", email),
-                ("password", PASSWORD),
-                ("csrf_token", &cookie),
-                ("next", "/admin"),
-            ],
-            &format!("iconocast_login_csrf={cookie}"),
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.body);
-    let token = page.cookie_value("iconocast_session").expect("session");
-    format!("iconocast_session={token}")
+    app.sign_in(email, PASSWORD).await
 }
 
 async fn get(app: &TestApp, path: &str, cookie: &str) -> Page {
-    app.get_with(path, &[("Cookie", cookie)]).await
+    app.get_as(path, cookie).await
 }
 
 /// The import form, and the session's CSRF token it carries.
 async fn import_form(app: &TestApp, cookie: &str) -> (Page, String) {
     let page = get(app, "/admin/import", cookie).await;
     assert_eq!(page.status, 200, "{}", page.body);
-    let token = page
-        .attrs("input[name=csrf_token]", "value")
-        .pop()
-        .expect("a csrf_token field");
+    let token = app.csrf_token(cookie).await;
     (page, token)
 }
 

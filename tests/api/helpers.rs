@@ -335,6 +335,44 @@ impl TestApp {
         Page::read(res).await
     }
 
+    /// Signs in through the login form with `password`; returns the
+    /// `Cookie` header value that carries the session.
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        let form = self.get("/admin/login").await;
+        let csrf = form
+            .cookie_value("iconocast_login_csrf")
+            .expect("login CSRF cookie");
+        let page = self
+            .post_form(
+                "/admin/login",
+                &[
+                    ("email", email),
+                    ("password", password),
+                    ("csrf_token", &csrf),
+                    ("next", "/admin"),
+                ],
+                &format!("iconocast_login_csrf={csrf}"),
+            )
+            .await;
+        assert_eq!(page.status, 303, "sign in as {email}: {}", page.body);
+        let token = page.cookie_value("iconocast_session").expect("session");
+        format!("iconocast_session={token}")
+    }
+
+    /// GETs a staff page with the session cookie from [`TestApp::sign_in`].
+    pub async fn get_as(&self, path: &str, cookie: &str) -> Page {
+        self.get_with(path, &[("Cookie", cookie)]).await
+    }
+
+    /// The session's CSRF token, read from the form of a staff page.
+    pub async fn csrf_token(&self, cookie: &str) -> String {
+        let page = self.get_as("/admin", cookie).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        page.attrs("input[name=csrf_token]", "value")
+            .pop()
+            .expect("a csrf_token field on /admin")
+    }
+
     pub fn create_article(&self, input: ArticleInput) -> i32 {
         self.with_conn(|c| articles::create(c, &input, now()))
             .expect("create article")
