@@ -6,6 +6,7 @@
 pub mod articles;
 pub mod audit;
 pub mod categories;
+pub mod editor;
 pub mod feeds;
 pub mod models;
 pub mod redirects;

@@ -38,6 +38,30 @@ impl ArticleStatus {
     /// time has passed.
     pub const PUBLIC: [&'static str; 2] = ["published", "scheduled"];
 
+    pub const ALL: [ArticleStatus; 5] = [
+        ArticleStatus::Draft,
+        ArticleStatus::Review,
+        ArticleStatus::Scheduled,
+        ArticleStatus::Published,
+        ArticleStatus::Archived,
+    ];
+
+    /// A status by its stored name.
+    pub fn parse(raw: &str) -> Option<ArticleStatus> {
+        ArticleStatus::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// How the staff area names the status.
+    pub fn label(self) -> &'static str {
+        match self {
+            ArticleStatus::Draft => "Draft",
+            ArticleStatus::Review => "In review",
+            ArticleStatus::Scheduled => "Scheduled",
+            ArticleStatus::Published => "Published",
+            ArticleStatus::Archived => "Archived",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ArticleStatus::Draft => "draft",

@@ -5,6 +5,7 @@ mod admin_auth;
 mod admin_tools;
 mod caching;
 mod cli;
+mod editor;
 mod errors;
 mod feeds;
 mod helpers;

@@ -4,8 +4,11 @@
 //! extractor); every POST but the login form checks the session's CSRF
 //! token; every response carries `Cache-Control: no-store`.
 
+pub mod articles;
 pub mod audit;
 pub mod dashboard;
+pub mod editor;
+pub mod history;
 pub mod import;
 pub mod login;
 
@@ -97,6 +100,17 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .route("/login", web::post().to(login::submit))
             .route("/logout", web::post().to(login::logout))
             .route("/audit", page().to(audit::show))
+            .route("/articles", page().to(articles::list))
+            .route("/articles/new", page().to(editor::new_form))
+            .route("/articles/new", web::post().to(editor::create))
+            .route("/articles/{id}", page().to(editor::edit_form))
+            .route("/articles/{id}", web::post().to(editor::update))
+            .route("/articles/{id}/history", page().to(history::show))
+            .route("/articles/{id}/history/diff", page().to(history::diff))
+            .route(
+                "/articles/{id}/history/{version}/restore",
+                web::post().to(history::restore),
+            )
             .service(
                 web::resource("/import")
                     .app_data(import::form_config())

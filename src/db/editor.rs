@@ -1,0 +1,657 @@
+//! The staff side of articles: an article as the editor edits it (a
+//! [`Draft`]), creating and saving it with a version check so that a stale
+//! save is a conflict and never an overwrite, the workflow's status
+//! changes, the 301 left behind by a renamed slug, and the revision that
+//! every save writes.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::models::{Article, NewArticle, NewArticleTag, NewSection, Section};
+use super::schema::{article_tags, articles, categories, redirects, revisions, sections, users};
+use super::{search, tags, DbConn};
+use crate::domain::{reading_minutes, ArticleKind, ArticleStatus};
+use crate::markdown;
+
+/// One section as the editor holds it. The anchor is kept from save to
+/// save, so links to a section survive a change of its heading.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SectionDraft {
+    pub anchor: String,
+    pub heading: String,
+    pub body: String,
+}
+
+/// Everything an editor writes about an article: what a revision keeps and
+/// a restore brings back.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    /// `news` or `blog`.
+    pub kind: String,
+    pub category_id: Option<i32>,
+    pub slug: String,
+    pub title: String,
+    pub standfirst: String,
+    pub intro: String,
+    pub author_id: i32,
+    pub hero_media_id: Option<i32>,
+    pub hero_alt: String,
+    pub noindex: bool,
+    /// Hashtags as written, without `#`.
+    pub tags: Vec<String>,
+    pub sections: Vec<SectionDraft>,
+}
+
+/// What a revision stores: the draft, and where the article stood in the
+/// workflow when it was saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub draft: Draft,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+}
+
+impl Snapshot {
+    /// The snapshot as plain lines, for the diff between two revisions.
+    pub fn as_text(&self) -> String {
+        let d = &self.draft;
+        let mut out = String::new();
+        let mut line = |label: &str, value: &str| {
+            out.push_str(label);
+            out.push_str(": ");
+            out.push_str(value);
+            out.push('\n');
+        };
+        line("Title", &d.title);
+        line("Slug", &d.slug);
+        line("Kind", &d.kind);
+        line(
+            "Category",
+            &d.category_id.map(|c| c.to_string()).unwrap_or_default(),
+        );
+        line("Author", &d.author_id.to_string());
+        line("Status", &self.status);
+        line(
+            "Publish time (UTC)",
+            &self
+                .published_at
+                .map(|p| p.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default(),
+        );
+        line("Standfirst", &d.standfirst);
+        line(
+            "Hero image",
+            &d.hero_media_id.map(|m| m.to_string()).unwrap_or_default(),
+        );
+        line("Hero alt text", &d.hero_alt);
+        line("Noindex", if d.noindex { "yes" } else { "no" });
+        line(
+            "Hashtags",
+            &d.tags
+                .iter()
+                .map(|t| format!("#{t}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        out.push_str("Intro:\n");
+        push_body(&mut out, &d.intro);
+        for s in &d.sections {
+            out.push_str(&format!("\n## {} {{#{}}}\n", s.heading, s.anchor));
+            push_body(&mut out, &s.body);
+        }
+        out
+    }
+}
+
+fn push_body(out: &mut String, body: &str) {
+    for l in body.lines() {
+        out.push_str(l);
+        out.push('\n');
+    }
+}
+
+/// An article as stored, with its draft.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub article: Article,
+    pub draft: Draft,
+}
+
+impl Stored {
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            draft: self.draft.clone(),
+            status: self.article.status.clone(),
+            published_at: self.article.published_at,
+        }
+    }
+}
+
+/// The article `id` with its sections and hashtags (three queries).
+pub fn load(conn: &mut DbConn, id: i32) -> QueryResult<Option<Stored>> {
+    let Some(article) = articles::table
+        .find(id)
+        .select(Article::as_select())
+        .first::<Article>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let rows: Vec<Section> = sections::table
+        .filter(sections::article_id.eq(id))
+        .order(sections::position.asc())
+        .select(Section::as_select())
+        .load(conn)?;
+    let tag_names = tags::of_article(conn, id)?
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    let draft = Draft {
+        kind: article.kind.clone(),
+        category_id: article.category_id,
+        slug: article.slug.clone(),
+        title: article.title.clone(),
+        standfirst: article.standfirst.clone(),
+        intro: article.intro.clone(),
+        author_id: article.author_id,
+        hero_media_id: article.hero_media_id,
+        hero_alt: article.hero_alt.clone(),
+        noindex: article.noindex,
+        tags: tag_names,
+        sections: rows
+            .into_iter()
+            .map(|s| SectionDraft {
+                anchor: s.anchor,
+                heading: s.heading,
+                body: s.body,
+            })
+            .collect(),
+    };
+    Ok(Some(Stored { article, draft }))
+}
+
+/// A step of the workflow that a save takes along with the content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Save the content; the status stays.
+    Keep,
+    /// Submit for review.
+    Submit,
+    /// Publish now (an article already out keeps its publish time).
+    Publish,
+    /// Publish at this UTC time.
+    Schedule(NaiveDateTime),
+    /// Take off the site, back to draft.
+    Unpublish,
+    Archive,
+}
+
+impl Step {
+    /// The status and publish time after this step, from the current ones.
+    pub fn apply(
+        self,
+        status: &str,
+        published_at: Option<NaiveDateTime>,
+        now: NaiveDateTime,
+    ) -> (ArticleStatus, Option<NaiveDateTime>) {
+        let current = ArticleStatus::parse(status).unwrap_or(ArticleStatus::Draft);
+        match self {
+            Step::Keep => (current, published_at),
+            Step::Submit => (ArticleStatus::Review, published_at),
+            Step::Publish => {
+                let out_already =
+                    current == ArticleStatus::Published && published_at.is_some_and(|p| p <= now);
+                let at = if out_already { published_at } else { Some(now) };
+                (ArticleStatus::Published, at)
+            }
+            Step::Schedule(at) => (ArticleStatus::Scheduled, Some(at)),
+            Step::Unpublish => (ArticleStatus::Draft, published_at),
+            Step::Archive => (ArticleStatus::Archived, published_at),
+        }
+    }
+}
+
+/// What a save came to.
+#[derive(Debug)]
+pub enum Saved {
+    /// Saved as this version.
+    Done { id: i32, version: i32 },
+    /// Someone saved the article since the editor opened it: nothing was
+    /// written, and this is what is stored now.
+    Conflict(Box<Stored>),
+}
+
+fn sections_and_tags(conn: &mut DbConn, id: i32, draft: &Draft, replace: bool) -> QueryResult<()> {
+    if replace {
+        diesel::delete(sections::table.filter(sections::article_id.eq(id))).execute(conn)?;
+        diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id)))
+            .execute(conn)?;
+    }
+    for (i, s) in draft.sections.iter().enumerate() {
+        diesel::insert_into(sections::table)
+            .values(&NewSection {
+                article_id: id,
+                position: i as i32,
+                anchor: &s.anchor,
+                heading: &s.heading,
+                body: &s.body,
+                body_html: &markdown::to_html(&s.body),
+            })
+            .execute(conn)?;
+    }
+    let tag_ids = tags::ensure(conn, &draft.tags)?;
+    for (i, tag_id) in tag_ids.iter().enumerate() {
+        diesel::insert_into(article_tags::table)
+            .values(&NewArticleTag {
+                article_id: id,
+                tag_id: *tag_id,
+                position: i as i32,
+            })
+            .execute(conn)?;
+    }
+    search::reindex(conn, id)
+}
+
+fn minutes(draft: &Draft) -> i32 {
+    reading_minutes(
+        [draft.standfirst.as_str(), draft.intro.as_str()]
+            .into_iter()
+            .chain(draft.sections.iter().map(|s| s.body.as_str())),
+    )
+}
+
+fn write_revision(
+    conn: &mut DbConn,
+    article_id: i32,
+    version: i32,
+    user_id: Option<i32>,
+    snapshot: &Snapshot,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    let json = serde_json::to_string(snapshot)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    diesel::insert_into(revisions::table)
+        .values((
+            revisions::article_id.eq(article_id),
+            revisions::version.eq(version),
+            revisions::user_id.eq(user_id),
+            revisions::snapshot.eq(json),
+            revisions::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Creates an article from `draft` as version 1, with its first revision.
+pub fn create(
+    conn: &mut DbConn,
+    draft: &Draft,
+    step: Step,
+    user_id: i32,
+    now: NaiveDateTime,
+) -> QueryResult<i32> {
+    let (status, published_at) = step.apply(ArticleStatus::Draft.as_str(), None, now);
+    conn.transaction(|conn| {
+        let id: i32 = diesel::insert_into(articles::table)
+            .values(&NewArticle {
+                kind: &draft.kind,
+                category_id: draft.category_id,
+                slug: &draft.slug,
+                title: &draft.title,
+                standfirst: &draft.standfirst,
+                intro: &draft.intro,
+                author_id: draft.author_id,
+                hero_media_id: draft.hero_media_id,
+                hero_alt: &draft.hero_alt,
+                status: status.as_str(),
+                published_at,
+                created_at: now,
+                updated_at: now,
+                reading_minutes: minutes(draft),
+                noindex: draft.noindex,
+                version: 1,
+            })
+            .returning(articles::id)
+            .get_result(conn)?;
+        sections_and_tags(conn, id, draft, false)?;
+        let snapshot = Snapshot {
+            draft: draft.clone(),
+            status: status.as_str().to_owned(),
+            published_at,
+        };
+        write_revision(conn, id, 1, Some(user_id), &snapshot, now)?;
+        Ok(id)
+    })
+}
+
+/// The public path of an article with this kind, category and slug.
+pub fn public_path(conn: &mut DbConn, draft: &Draft) -> QueryResult<String> {
+    let category = match draft.category_id {
+        Some(id) if draft.kind == ArticleKind::News.as_str() => categories::table
+            .find(id)
+            .select(categories::slug)
+            .first::<String>(conn)
+            .optional()?,
+        _ => None,
+    };
+    Ok(match category {
+        Some(c) => format!("/{c}/{}", draft.slug),
+        None => format!("/blog/{}", draft.slug),
+    })
+}
+
+/// Old path answers 301 to the new one: earlier redirects to the old path
+/// follow along, and a redirect away from the new path (now live again) goes.
+fn leave_redirect(conn: &mut DbConn, from: &str, to: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::delete(redirects::table.filter(redirects::from_path.eq(to))).execute(conn)?;
+    diesel::update(redirects::table.filter(redirects::to_path.eq(from)))
+        .set(redirects::to_path.eq(to))
+        .execute(conn)?;
+    diesel::delete(redirects::table.filter(redirects::from_path.eq(from))).execute(conn)?;
+    diesel::insert_into(redirects::table)
+        .values((
+            redirects::from_path.eq(from),
+            redirects::to_path.eq(to),
+            redirects::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Saves `draft` over article `current` if it is still at `expected`
+/// version, taking `step` in the workflow; writes the revision, reindexes
+/// search and leaves a 301 when a public article's path changes.
+pub fn save(
+    conn: &mut DbConn,
+    current: &Stored,
+    expected: i32,
+    draft: &Draft,
+    step: Step,
+    user_id: i32,
+    now: NaiveDateTime,
+) -> QueryResult<Saved> {
+    let id = current.article.id;
+    if current.article.version != expected {
+        return Ok(Saved::Conflict(Box::new(current.clone())));
+    }
+    let (status, published_at) =
+        step.apply(&current.article.status, current.article.published_at, now);
+    let was_public = ArticleStatus::PUBLIC.contains(&current.article.status.as_str())
+        && current.article.published_at.is_some_and(|p| p <= now);
+    let version = expected + 1;
+    conn.transaction(|conn| {
+        // The version check and the write are one statement, so two saves
+        // of the same version cannot both succeed.
+        let changed = diesel::update(
+            articles::table
+                .filter(articles::id.eq(id))
+                .filter(articles::version.eq(expected)),
+        )
+        .set((
+            articles::kind.eq(&draft.kind),
+            articles::category_id.eq(draft.category_id),
+            articles::slug.eq(&draft.slug),
+            articles::title.eq(&draft.title),
+            articles::standfirst.eq(&draft.standfirst),
+            articles::intro.eq(&draft.intro),
+            articles::author_id.eq(draft.author_id),
+            articles::hero_media_id.eq(draft.hero_media_id),
+            articles::hero_alt.eq(&draft.hero_alt),
+            articles::status.eq(status.as_str()),
+            articles::published_at.eq(published_at),
+            articles::updated_at.eq(now),
+            articles::reading_minutes.eq(minutes(draft)),
+            articles::noindex.eq(draft.noindex),
+            articles::version.eq(version),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            let stored = load(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
+            return Ok(Saved::Conflict(Box::new(stored)));
+        }
+        // Articles made before the editor (demo, import) have no revision
+        // yet: keep what they were as the first one.
+        let has_base = revisions::table
+            .filter(revisions::article_id.eq(id))
+            .filter(revisions::version.eq(expected))
+            .count()
+            .get_result::<i64>(conn)?
+            > 0;
+        if !has_base {
+            write_revision(
+                conn,
+                id,
+                expected,
+                None,
+                &current.snapshot(),
+                current.article.updated_at,
+            )?;
+        }
+        sections_and_tags(conn, id, draft, true)?;
+        if was_public {
+            let old_path = public_path(conn, &current.draft)?;
+            let new_path = public_path(conn, draft)?;
+            if old_path != new_path && current.draft.slug != draft.slug {
+                leave_redirect(conn, &old_path, &new_path, now)?;
+            }
+        }
+        let snapshot = Snapshot {
+            draft: draft.clone(),
+            status: status.as_str().to_owned(),
+            published_at,
+        };
+        write_revision(conn, id, version, Some(user_id), &snapshot, now)?;
+        Ok(Saved::Done { id, version })
+    })
+}
+
+/// Whether another article than `except` has this slug.
+pub fn slug_taken(conn: &mut DbConn, slug: &str, except: Option<i32>) -> QueryResult<bool> {
+    let n: i64 = articles::table
+        .filter(articles::slug.eq(slug))
+        .filter(articles::id.ne(except.unwrap_or(0)))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// One line of an article's history.
+#[derive(Debug, Clone, Queryable)]
+pub struct RevisionRow {
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub user_name: Option<String>,
+}
+
+/// An article's revisions, newest first, with who saved each.
+pub fn revisions_of(conn: &mut DbConn, article_id: i32) -> QueryResult<Vec<RevisionRow>> {
+    revisions::table
+        .left_join(users::table)
+        .filter(revisions::article_id.eq(article_id))
+        .order(revisions::version.desc())
+        .select((
+            revisions::version,
+            revisions::created_at,
+            users::name.nullable(),
+        ))
+        .load(conn)
+}
+
+/// The snapshot saved as `version` of an article.
+pub fn revision(conn: &mut DbConn, article_id: i32, version: i32) -> QueryResult<Option<Snapshot>> {
+    let json = revisions::table
+        .filter(revisions::article_id.eq(article_id))
+        .filter(revisions::version.eq(version))
+        .select(revisions::snapshot)
+        .first::<String>(conn)
+        .optional()?;
+    json.map(|j| {
+        serde_json::from_str(&j)
+            .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+    })
+    .transpose()
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, the same on both backends.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// Which articles the staff list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub status: Option<String>,
+    pub category_id: Option<i32>,
+    pub author_id: Option<i32>,
+    /// Words the title contains, any case.
+    pub text: Option<String>,
+}
+
+/// One line of the staff list of articles.
+#[derive(Debug, Clone, Queryable)]
+pub struct ListRow {
+    pub id: i32,
+    pub title: String,
+    pub kind: String,
+    pub status: String,
+    pub category: Option<String>,
+    pub author: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+macro_rules! filtered {
+    ($filter:expr) => {{
+        let f: &ListFilter = $filter;
+        let mut query = articles::table
+            .left_join(categories::table)
+            .inner_join(users::table)
+            .into_boxed();
+        if let Some(status) = &f.status {
+            query = query.filter(articles::status.eq(status.clone()));
+        }
+        if let Some(id) = f.category_id {
+            query = query.filter(articles::category_id.eq(id));
+        }
+        if let Some(id) = f.author_id {
+            query = query.filter(articles::author_id.eq(id));
+        }
+        if let Some(text) = &f.text {
+            let escaped = text
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            query = query.filter(
+                lower(articles::title)
+                    .like(format!("%{escaped}%"))
+                    .escape('\\'),
+            );
+        }
+        query
+    }};
+}
+
+/// One page of the staff list, the most recently changed first; one query.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &ListFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<ListRow>> {
+    filtered!(filter)
+        .order((articles::updated_at.desc(), articles::id.desc()))
+        .select((
+            articles::id,
+            articles::title,
+            articles::kind,
+            articles::status,
+            categories::name.nullable(),
+            users::name,
+            articles::published_at,
+            articles::updated_at,
+        ))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)
+}
+
+/// How many articles the filter matches.
+pub fn count(conn: &mut DbConn, filter: &ListFilter) -> QueryResult<i64> {
+    filtered!(filter).count().get_result(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn at(h: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, 27)
+            .and_then(|d| d.and_hms_opt(h, 0, 0))
+            .expect("a valid time")
+    }
+
+    #[test]
+    fn publishing_sets_the_time_once() {
+        let (s, p) = Step::Publish.apply("draft", None, at(10));
+        assert_eq!((s, p), (ArticleStatus::Published, Some(at(10))));
+        // Already out: publishing again keeps the original time.
+        let (_, p) = Step::Publish.apply("published", Some(at(8)), at(10));
+        assert_eq!(p, Some(at(8)));
+        // Scheduled for later, published now: now.
+        let (_, p) = Step::Publish.apply("scheduled", Some(at(12)), at(10));
+        assert_eq!(p, Some(at(10)));
+    }
+
+    #[test]
+    fn the_other_steps_set_their_status() {
+        assert_eq!(
+            Step::Schedule(at(12)).apply("draft", None, at(10)),
+            (ArticleStatus::Scheduled, Some(at(12)))
+        );
+        assert_eq!(
+            Step::Unpublish.apply("published", Some(at(8)), at(10)).0,
+            ArticleStatus::Draft
+        );
+        assert_eq!(
+            Step::Archive.apply("published", Some(at(8)), at(10)).0,
+            ArticleStatus::Archived
+        );
+        assert_eq!(
+            Step::Submit.apply("draft", None, at(10)).0,
+            ArticleStatus::Review
+        );
+        assert_eq!(
+            Step::Keep.apply("review", None, at(10)).0,
+            ArticleStatus::Review
+        );
+    }
+
+    #[test]
+    fn the_text_of_a_snapshot_names_every_field_and_section() {
+        let snapshot = Snapshot {
+            draft: Draft {
+                kind: "news".into(),
+                title: "A title".into(),
+                tags: vec!["Sport".into()],
+                sections: vec![SectionDraft {
+                    anchor: "first".into(),
+                    heading: "First".into(),
+                    body: "Line one\nLine two".into(),
+                }],
+                ..Draft::default()
+            },
+            status: "draft".into(),
+            published_at: None,
+        };
+        let text = snapshot.as_text();
+        assert!(text.contains("Title: A title\n"), "{text}");
+        assert!(text.contains("Hashtags: #Sport\n"), "{text}");
+        assert!(
+            text.contains("## First {#first}\nLine one\nLine two\n"),
+            "{text}"
+        );
+    }
+}

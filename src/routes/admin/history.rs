@@ -1,0 +1,270 @@
+//! An article's history: `/admin/articles/{id}/history` lists every
+//! revision, `/history/diff?from=A&to=B` shows what changed between any
+//! two, and restoring one saves it again as a new revision, so nothing in
+//! the history is ever lost.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::editor::{diff_lines, DiffLine};
+use super::{forbidden, AdminLayout};
+use crate::auth::session::{self, Staff};
+use crate::auth::{csrf, policy};
+use crate::db::editor::{self, RevisionRow, Saved, Step, Stored};
+use crate::db::models::NewAuditEntry;
+use crate::db::schema::{categories, media};
+use crate::db::{audit, settings, DbConn};
+use crate::domain::ArticleStatus;
+use crate::error::{AppError, ErrorPage};
+use crate::routes::state::{now, AppState};
+use crate::views::filters;
+
+#[derive(Template)]
+#[template(path = "admin/history.html")]
+pub struct HistoryPage {
+    pub layout: AdminLayout,
+    pub csrf_token: String,
+    pub id: i32,
+    pub title: String,
+    pub current: i32,
+    pub revisions: Vec<RevisionRow>,
+    pub from: i32,
+    pub to: i32,
+}
+
+#[derive(Template)]
+#[template(path = "admin/diff.html")]
+pub struct DiffPage {
+    pub layout: AdminLayout,
+    pub id: i32,
+    pub title: String,
+    pub from: i32,
+    pub to: i32,
+    pub lines: Vec<DiffLine>,
+    pub changes: usize,
+}
+
+fn html<T: Template>(status: StatusCode, page: &T) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}
+
+fn article_id(raw: &str) -> Result<i32, AppError> {
+    raw.parse::<i32>().map_err(|_| AppError::NotFound)
+}
+
+/// The article for `staff` to look back on: 404 when missing, 403 when
+/// not theirs to edit.
+fn readable(conn: &mut DbConn, id: i32, staff: &Staff) -> Result<Stored, AppError> {
+    let stored = editor::load(conn, id)?.ok_or(AppError::NotFound)?;
+    policy::require(
+        staff.can_edit(stored.article.author_id),
+        "see another writer's article",
+    )?;
+    Ok(stored)
+}
+
+/// GET /admin/articles/{id}/history.
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = article_id(&path)?;
+    let page = state
+        .run(move |conn| {
+            let stored = readable(conn, id, &staff)?;
+            let revisions = editor::revisions_of(conn, id)?;
+            let site_name = settings::load(conn)?.name;
+            let current = stored.article.version;
+            let to = revisions.first().map_or(current, |r| r.version);
+            let from = revisions.get(1).map_or(to, |r| r.version);
+            Ok(HistoryPage {
+                csrf_token: staff.csrf_token.clone(),
+                layout: AdminLayout::new(site_name, "History", Some(staff)),
+                id,
+                title: stored.article.title,
+                current,
+                revisions,
+                from,
+                to,
+            })
+        })
+        .await?;
+    html(StatusCode::OK, &page)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DiffQuery {
+    pub from: String,
+    pub to: String,
+}
+
+/// GET /admin/articles/{id}/history/diff?from=A&to=B.
+pub async fn diff(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    query: web::Query<DiffQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = article_id(&path)?;
+    let version = |raw: &str| {
+        raw.trim().parse::<i32>().map_err(|_| {
+            AppError::BadRequest("Choose two revisions by their version numbers.".to_owned())
+        })
+    };
+    let (from, to) = (version(&query.from)?, version(&query.to)?);
+    let page = state
+        .run(move |conn| {
+            let stored = readable(conn, id, &staff)?;
+            let old = editor::revision(conn, id, from)?.ok_or(AppError::NotFound)?;
+            let new = editor::revision(conn, id, to)?.ok_or(AppError::NotFound)?;
+            let lines = diff_lines(&old.as_text(), &new.as_text());
+            let changes = lines.iter().filter(|l| l.kind != "same").count();
+            let site_name = settings::load(conn)?.name;
+            Ok(DiffPage {
+                layout: AdminLayout::new(site_name, "Compare revisions", Some(staff)),
+                id,
+                title: stored.article.title,
+                from,
+                to,
+                lines,
+                changes,
+            })
+        })
+        .await?;
+    html(StatusCode::OK, &page)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RestoreForm {
+    pub csrf_token: String,
+    /// The article's version when the history page was shown.
+    pub current: String,
+}
+
+/// Why a restore could not be done.
+enum Refusal {
+    Conflict,
+    SlugTaken(String),
+    CategoryGone,
+}
+
+/// POST /admin/articles/{id}/history/{version}/restore.
+pub async fn restore(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    form: web::Form<RestoreForm>,
+) -> Result<HttpResponse, AppError> {
+    if !csrf::session_token_ok(&staff, &form.csrf_token) {
+        return Ok(forbidden());
+    }
+    let (id, version) = path.into_inner();
+    let id = article_id(&id)?;
+    let version = version.parse::<i32>().map_err(|_| AppError::NotFound)?;
+    let expected = form.current.trim().parse::<i32>().map_err(|_| {
+        AppError::BadRequest("The form lost the article's version. Reload the history.".to_owned())
+    })?;
+    let ip = session::client_ip(&req);
+    let outcome: Result<i32, Refusal> = state
+        .run(move |conn| {
+            let stored = readable(conn, id, &staff)?;
+            let status =
+                ArticleStatus::parse(&stored.article.status).unwrap_or(ArticleStatus::Draft);
+            if !matches!(status, ArticleStatus::Draft | ArticleStatus::Review) {
+                policy::require(
+                    staff.can_publish(stored.article.author_id),
+                    "change a published article",
+                )?;
+            }
+            let snapshot = editor::revision(conn, id, version)?.ok_or(AppError::NotFound)?;
+            let mut draft = snapshot.draft;
+            if editor::slug_taken(conn, &draft.slug, Some(id))? {
+                return Ok(Err(Refusal::SlugTaken(draft.slug)));
+            }
+            if let Some(c) = draft.category_id {
+                let exists = categories::table.find(c).count().get_result::<i64>(conn)? > 0;
+                if !exists {
+                    return Ok(Err(Refusal::CategoryGone));
+                }
+            }
+            if let Some(m) = draft.hero_media_id {
+                // An image deleted since keeps the text, not the picture.
+                if media::table.find(m).count().get_result::<i64>(conn)? == 0 {
+                    draft.hero_media_id = None;
+                }
+            }
+            if draft.author_id != stored.article.author_id && !staff.can_assign_author() {
+                draft.author_id = stored.article.author_id;
+            }
+            let at = now();
+            match editor::save(
+                conn,
+                &stored,
+                expected,
+                &draft,
+                Step::Keep,
+                staff.user_id,
+                at,
+            )? {
+                Saved::Conflict(_) => Ok(Err(Refusal::Conflict)),
+                Saved::Done {
+                    version: new_version,
+                    ..
+                } => {
+                    audit::record(
+                        conn,
+                        &NewAuditEntry {
+                            user_id: Some(staff.user_id),
+                            action: audit::ARTICLE_RESTORE,
+                            target_type: "article",
+                            target_id: Some(id),
+                            detail: &format!(
+                                "restored version {version} of \"{}\" as version {new_version}",
+                                draft.title
+                            ),
+                            ip: &ip,
+                            created_at: at,
+                        },
+                    )?;
+                    Ok(Ok(new_version))
+                }
+            }
+        })
+        .await?;
+    match outcome {
+        Ok(_) => Ok(HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!("/admin/articles/{id}?saved=restored"),
+            ))
+            .finish()),
+        Err(refusal) => {
+            let message = match refusal {
+                Refusal::Conflict => "The article was saved by someone else since you opened its history, so nothing was restored. Reload the history and try again.".to_owned(),
+                Refusal::SlugTaken(slug) => format!("Another article now has the slug \"{slug}\", so this revision cannot be restored as it is. Open the editor and change the slug first."),
+                Refusal::CategoryGone => "This revision's category no longer exists, so it cannot be restored as it is.".to_owned(),
+            };
+            tracing::info!(article_id = id, version, "restore refused");
+            Ok(ErrorPage::response(
+                StatusCode::CONFLICT,
+                "Not restored",
+                &message,
+            ))
+        }
+    }
+}
+
+/// The time of a revision for the history table.
+pub fn when(at: &NaiveDateTime) -> String {
+    at.format("%Y-%m-%d %H:%M:%S").to_string()
+}
