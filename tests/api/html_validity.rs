@@ -4,6 +4,8 @@
 
 use std::process::Command;
 
+use iconocast::domain::Role;
+
 use crate::helpers::{backends, spawn_app};
 
 #[tokio::test]
@@ -33,15 +35,107 @@ async fn one_page_of_each_type_is_valid_html() {
             ("not-found", "/no-such-page"),
             ("bad-request", "/sport?page=abc"),
         ];
+        let mut files = Vec::new();
         for (name, path) in pages {
             let page = app.get(path).await;
             assert!(page.status < 500, "{path}");
-            std::fs::write(dir.join(format!("{name}.html")), &page.body).expect("write page");
+            let file = dir.join(format!("{name}.html"));
+            std::fs::write(&file, &page.body).expect("write page");
+            files.push(file);
         }
-        let files: Vec<_> = pages
-            .iter()
-            .map(|(n, _)| dir.join(format!("{n}.html")))
-            .collect();
+        // The staff area, signed in as an admin (who sees every page).
+        let password = "correct horse battery staple";
+        app.add_staff("admin@example.com", "Ada Admin", Role::Admin, password);
+        let login = app.get("/admin/login").await;
+        std::fs::write(dir.join("admin-login.html"), &login.body).expect("write page");
+        files.push(dir.join("admin-login.html"));
+        let cookie = app.sign_in("admin@example.com", password).await;
+        let csrf = app.csrf_token(&cookie).await;
+        let article = app.with_conn(|c| {
+            use diesel::prelude::*;
+            use iconocast::db::schema::articles;
+            articles::table
+                .filter(articles::slug.eq("the-quiet-science-of-the-warm-up"))
+                .select(articles::id)
+                .first::<i32>(c)
+        });
+        let article = article.expect("a demo article");
+        let edit = format!("/admin/articles/{article}");
+        let staff_pages = [
+            ("admin-dashboard", "/admin".to_owned()),
+            ("admin-articles", "/admin/articles".to_owned()),
+            ("admin-new-article", "/admin/articles/new".to_owned()),
+            ("admin-edit-article", edit.clone()),
+            ("admin-media", "/admin/media".to_owned()),
+            ("admin-import", "/admin/import".to_owned()),
+            ("admin-tags", "/admin/tags".to_owned()),
+            ("admin-categories", "/admin/categories".to_owned()),
+            ("admin-users", "/admin/users".to_owned()),
+            ("admin-settings", "/admin/settings".to_owned()),
+            ("admin-audit", "/admin/audit".to_owned()),
+        ];
+        for (name, path) in &staff_pages {
+            let page = app.get_as(path, &cookie).await;
+            assert_eq!(page.status, 200, "{path}");
+            let file = dir.join(format!("{name}.html"));
+            std::fs::write(&file, &page.body).expect("write page");
+            files.push(file);
+        }
+        // A preview and a refused save, re-rendered from the edit form;
+        // then a save, so the history has two revisions to compare.
+        let edit_page = app.get_as(&edit, &cookie).await;
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for (name, value) in [
+            ("title", "input[name=title]"),
+            ("slug", "input[name=slug]"),
+            ("category_id", "select[name=category_id] option[selected]"),
+            ("author_id", "select[name=author_id] option[selected]"),
+            ("hashtags", "input[name=hashtags]"),
+        ] {
+            let v = edit_page.attrs(value, "value").pop().unwrap_or_default();
+            fields.push((name.to_owned(), v));
+        }
+        fields.push((
+            "standfirst".into(),
+            edit_page.texts_raw("textarea[name=standfirst]").concat(),
+        ));
+        fields.push(("version".into(), "1".into()));
+        fields.push(("csrf_token".into(), csrf.clone()));
+        let headings = edit_page.attrs("input[name=section_heading]", "value");
+        let bodies = edit_page.texts_raw("textarea[name=section_body]");
+        let anchors = edit_page.attrs("input[name=section_anchor]", "value");
+        for ((a, h), b) in anchors.iter().zip(&headings).zip(&bodies) {
+            fields.push(("section_anchor".into(), a.clone()));
+            fields.push(("section_heading".into(), h.clone()));
+            fields.push(("section_body".into(), b.clone()));
+        }
+        for (name, action, status) in [
+            ("admin-preview", "preview", 200),
+            ("admin-invalid", "schedule", 422),
+            ("admin-saved", "save", 303),
+        ] {
+            let mut form = fields.clone();
+            form.push(("action".into(), action.into()));
+            let pairs: Vec<(&str, &str)> =
+                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let page = app.post_form(&edit, &pairs, &cookie).await;
+            assert_eq!(page.status, status, "{action}: {}", page.body);
+            if status == 200 || status == 422 {
+                let file = dir.join(format!("{name}.html"));
+                std::fs::write(&file, &page.body).expect("write page");
+                files.push(file);
+            }
+        }
+        for (name, path) in [
+            ("admin-history", format!("{edit}/history")),
+            ("admin-diff", format!("{edit}/history/diff?from=1&to=2")),
+        ] {
+            let page = app.get_as(&path, &cookie).await;
+            assert_eq!(page.status, 200, "{path}");
+            let file = dir.join(format!("{name}.html"));
+            std::fs::write(&file, &page.body).expect("write page");
+            files.push(file);
+        }
         let out = Command::new("java")
             .arg("-jar")
             .arg(&jar)
