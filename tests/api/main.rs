@@ -3,6 +3,7 @@
 
 mod admin_auth;
 mod admin_tools;
+mod browser;
 mod caching;
 mod cli;
 mod editor;

@@ -10,6 +10,7 @@ use super::AdminLayout;
 use crate::auth::session::Staff;
 use crate::db::schema::{articles, users};
 use crate::db::{settings, DbConn};
+use crate::domain::ArticleStatus;
 use crate::error::AppError;
 use crate::routes::state::AppState;
 use crate::views::filters;
@@ -32,6 +33,26 @@ pub struct ArticleRow {
 pub struct DashboardPage {
     pub layout: AdminLayout,
     pub articles: Vec<ArticleRow>,
+    /// How many articles each status has, in workflow order.
+    pub counts: Vec<(ArticleStatus, i64)>,
+}
+
+/// The number of articles in each status, one query.
+fn status_counts(conn: &mut DbConn) -> QueryResult<Vec<(ArticleStatus, i64)>> {
+    let rows: Vec<(String, i64)> = articles::table
+        .group_by(articles::status)
+        .select((articles::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(ArticleStatus::ALL
+        .into_iter()
+        .map(|s| {
+            let n = rows
+                .iter()
+                .find(|(name, _)| name == s.as_str())
+                .map_or(0, |(_, n)| *n);
+            (s, n)
+        })
+        .collect())
 }
 
 /// The newest articles by creation, whatever their status.
@@ -63,12 +84,19 @@ fn newest_articles(conn: &mut DbConn) -> QueryResult<Vec<ArticleRow>> {
 }
 
 pub async fn show(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
-    let (site, articles) = state
-        .run(|conn| Ok((settings::load(conn)?, newest_articles(conn)?)))
+    let (site, articles, counts) = state
+        .run(|conn| {
+            Ok((
+                settings::load(conn)?,
+                newest_articles(conn)?,
+                status_counts(conn)?,
+            ))
+        })
         .await?;
     let page = DashboardPage {
         layout: AdminLayout::new(site.name, "Dashboard", Some(staff)),
         articles,
+        counts,
     };
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
