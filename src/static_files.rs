@@ -17,7 +17,7 @@ pub struct Asset {
     pub etag: String,
 }
 
-const FILES: [(&str, &[u8], &str); 4] = [
+const FILES: [(&str, &[u8], &str); 5] = [
     (
         "site.css",
         include_bytes!("../static/css/site.css"),
@@ -37,6 +37,11 @@ const FILES: [(&str, &[u8], &str); 4] = [
         "share.png",
         include_bytes!("../static/img/share.png"),
         "image/png",
+    ),
+    (
+        "editor.js",
+        include_bytes!("../static/js/editor.js"),
+        "text/javascript; charset=utf-8",
     ),
 ];
 

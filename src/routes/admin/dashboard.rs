@@ -1,4 +1,5 @@
-//! `/admin`: who is signed in, and the newest articles of any status.
+//! `/admin`: who is signed in, articles by status, and the most recently
+//! changed articles of any status.
 
 use actix_web::web;
 use actix_web::HttpResponse;
@@ -37,12 +38,18 @@ pub struct DashboardPage {
     pub counts: Vec<(ArticleStatus, i64)>,
 }
 
-/// The number of articles in each status, one query.
+/// The number of articles in each status: the unpublished ones from their
+/// partial index, the published ones as the rest of the total.
 fn status_counts(conn: &mut DbConn) -> QueryResult<Vec<(ArticleStatus, i64)>> {
-    let rows: Vec<(String, i64)> = articles::table
+    let published = ArticleStatus::Published.as_str();
+    let mut rows: Vec<(String, i64)> = articles::table
+        .filter(articles::status.ne(published))
         .group_by(articles::status)
         .select((articles::status, diesel::dsl::count_star()))
         .load(conn)?;
+    let total: i64 = articles::table.count().get_result(conn)?;
+    let others: i64 = rows.iter().map(|(_, n)| n).sum();
+    rows.push((published.to_owned(), total - others));
     Ok(ArticleStatus::ALL
         .into_iter()
         .map(|s| {
@@ -55,21 +62,22 @@ fn status_counts(conn: &mut DbConn) -> QueryResult<Vec<(ArticleStatus, i64)>> {
         .collect())
 }
 
-/// The newest articles by creation, whatever their status.
+/// The most recently changed articles, whatever their status.
 fn newest_articles(conn: &mut DbConn) -> QueryResult<Vec<ArticleRow>> {
     let rows = articles::table
-        .inner_join(users::table)
-        .order((articles::created_at.desc(), articles::id.desc()))
+        // A left join keeps `articles` the outer table (see db::editor::list).
+        .left_join(users::table)
+        .order((articles::updated_at.desc(), articles::id.desc()))
         .limit(NEWEST)
         .select((
             articles::id,
             articles::kind,
             articles::title,
             articles::status,
-            users::name,
+            users::name.nullable(),
             articles::updated_at,
         ))
-        .load::<(i32, String, String, String, String, NaiveDateTime)>(conn)?;
+        .load::<(i32, String, String, String, Option<String>, NaiveDateTime)>(conn)?;
     Ok(rows
         .into_iter()
         .map(|(id, kind, title, status, author, updated_at)| ArticleRow {
@@ -77,7 +85,7 @@ fn newest_articles(conn: &mut DbConn) -> QueryResult<Vec<ArticleRow>> {
             kind,
             title,
             status,
-            author,
+            author: author.unwrap_or_default(),
             updated_at,
         })
         .collect())

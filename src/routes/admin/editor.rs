@@ -318,6 +318,11 @@ impl EditorPage {
             .map(|e| e.message.as_str())
     }
 
+    /// The editor's script: an unsaved-changes warning and Ctrl+S.
+    pub fn script(&self) -> &'static str {
+        crate::static_files::url("editor.js")
+    }
+
     pub fn is_public(&self) -> bool {
         matches!(
             self.status,

@@ -1,0 +1,2 @@
+DROP INDEX articles_workflow_idx;
+DROP INDEX articles_updated_idx;
