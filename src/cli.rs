@@ -331,6 +331,8 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         bind: args.bind,
         base_url: args.base_url,
         demo: !args.no_demo,
+        media_dir: args.media_dir,
+        max_upload_bytes: args.max_upload_mb as usize * 1024 * 1024,
     })
     .await?;
     app.run_until_stopped().await?;

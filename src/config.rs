@@ -102,4 +102,24 @@ pub struct ServeArgs {
     /// Do not load the demo content into an empty database.
     #[arg(long)]
     pub no_demo: bool,
+
+    /// Folder for uploaded images, created if missing; several processes
+    /// may share it.
+    #[arg(
+        long,
+        env = "ICONOCAST_MEDIA_DIR",
+        default_value = "data/media",
+        value_name = "DIR"
+    )]
+    pub media_dir: std::path::PathBuf,
+
+    /// Largest image upload, in MB (1 to 1024).
+    #[arg(
+        long,
+        env = "ICONOCAST_MAX_UPLOAD_MB",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u32).range(1..=1024),
+        value_name = "N"
+    )]
+    pub max_upload_mb: u32,
 }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod http_cache;
 pub mod import;
 pub mod markdown;
+pub mod media;
 pub mod routes;
 pub mod startup;
 pub mod static_files;

@@ -21,6 +21,10 @@ pub struct Settings {
     pub bind: String,
     pub base_url: Option<String>,
     pub demo: bool,
+    /// Where uploaded images are stored (created if missing).
+    pub media_dir: std::path::PathBuf,
+    /// The largest image upload accepted, in bytes.
+    pub max_upload_bytes: usize,
 }
 
 pub struct Application {
@@ -78,9 +82,17 @@ impl Application {
             .unwrap_or_else(|| format!("http://{addr}"))
             .trim_end_matches('/')
             .to_owned();
+        crate::media::ensure_dir(&settings.media_dir).with_context(|| {
+            format!(
+                "cannot create the media folder {}",
+                settings.media_dir.display()
+            )
+        })?;
         let state = web::Data::new(AppState {
             db: db.clone(),
             base_url: base_url.clone(),
+            media_dir: settings.media_dir.clone(),
+            max_upload_bytes: settings.max_upload_bytes,
         });
         let server = HttpServer::new(move || {
             App::new()

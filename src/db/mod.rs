@@ -8,6 +8,7 @@ pub mod audit;
 pub mod categories;
 pub mod editor;
 pub mod feeds;
+pub mod media;
 pub mod models;
 pub mod redirects;
 pub mod schema;

@@ -50,3 +50,94 @@ pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Tag>> {
         .first(conn)
         .optional()
 }
+
+/// Hashtags whose slug contains `filter` (all when `None`), by slug, each
+/// with how many articles (of any status) carry it: one grouped query.
+pub fn page_with_counts(
+    conn: &mut DbConn,
+    filter: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<(Tag, i64)>> {
+    use diesel::dsl::count;
+    let mut query = tags::table
+        .left_join(article_tags::table)
+        .group_by(tags::id)
+        .order((tags::slug.asc(), tags::id.asc()))
+        .select((Tag::as_select(), count(article_tags::article_id.nullable())))
+        .offset(offset)
+        .limit(limit)
+        .into_boxed();
+    if let Some(f) = filter {
+        // Slugs are `a-z`, `0-9` and `-`: nothing LIKE treats specially.
+        query = query.filter(tags::slug.like(format!("%{f}%")));
+    }
+    query.load(conn)
+}
+
+/// How many hashtags [`page_with_counts`] pages through.
+pub fn count_matching(conn: &mut DbConn, filter: Option<&str>) -> QueryResult<i64> {
+    let mut query = tags::table.count().into_boxed();
+    if let Some(f) = filter {
+        query = query.filter(tags::slug.like(format!("%{f}%")));
+    }
+    query.get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<Tag>> {
+    tags::table
+        .find(id)
+        .select(Tag::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The articles (of any status) carrying hashtag `id`.
+pub fn article_ids(conn: &mut DbConn, id: i32) -> QueryResult<Vec<i32>> {
+    article_tags::table
+        .filter(article_tags::tag_id.eq(id))
+        .order(article_tags::article_id.asc())
+        .select(article_tags::article_id)
+        .load(conn)
+}
+
+/// Gives hashtag `id` a new slug and name (the slug must be free).
+pub fn rename(conn: &mut DbConn, id: i32, slug: &str, name: &str) -> QueryResult<usize> {
+    diesel::update(tags::table.find(id))
+        .set((tags::slug.eq(slug), tags::name.eq(name)))
+        .execute(conn)
+}
+
+/// Moves every article of hashtag `from` to hashtag `into` (an article
+/// that has both keeps one link, at the position of `into`) and deletes
+/// `from`. Returns (links moved, duplicate links dropped).
+pub fn merge_into(conn: &mut DbConn, from: i32, into: i32) -> QueryResult<(usize, usize)> {
+    let both: Vec<i32> = article_tags::table
+        .filter(article_tags::tag_id.eq(into))
+        .select(article_tags::article_id)
+        .load(conn)?;
+    let mut dropped = 0;
+    // In chunks, so no statement outgrows a backend's bind-parameter limit.
+    for chunk in both.chunks(10_000) {
+        dropped += diesel::delete(
+            article_tags::table
+                .filter(article_tags::tag_id.eq(from))
+                .filter(article_tags::article_id.eq_any(chunk)),
+        )
+        .execute(conn)?;
+    }
+    let moved = diesel::update(article_tags::table.filter(article_tags::tag_id.eq(from)))
+        .set(article_tags::tag_id.eq(into))
+        .execute(conn)?;
+    diesel::delete(tags::table.find(from)).execute(conn)?;
+    Ok((moved, dropped))
+}
+
+/// Removes hashtag `id` from every article and deletes it; returns how
+/// many articles carried it.
+pub fn delete(conn: &mut DbConn, id: i32) -> QueryResult<usize> {
+    let links =
+        diesel::delete(article_tags::table.filter(article_tags::tag_id.eq(id))).execute(conn)?;
+    diesel::delete(tags::table.find(id)).execute(conn)?;
+    Ok(links)
+}

@@ -137,3 +137,60 @@ pub fn set_active(conn: &mut DbConn, id: i32, active: bool) -> QueryResult<usize
         Ok(n)
     })
 }
+
+/// Every user, active or not, with or without a password, by name.
+pub fn all_staff(conn: &mut DbConn) -> QueryResult<Vec<StaffUser>> {
+    users::table
+        .order((users::name.asc(), users::id.asc()))
+        .select(StaffUser::as_select())
+        .load(conn)
+}
+
+/// A user and their bio.
+pub fn find_with_bio(conn: &mut DbConn, id: i32) -> QueryResult<Option<(StaffUser, String)>> {
+    users::table
+        .find(id)
+        .select((StaffUser::as_select(), users::bio))
+        .first(conn)
+        .optional()
+}
+
+/// Each user's latest successful sign-in, from the audit log, in one
+/// grouped query.
+pub fn last_sign_ins(conn: &mut DbConn) -> QueryResult<Vec<(i32, NaiveDateTime)>> {
+    use super::schema::audit_log;
+    let rows: Vec<(Option<i32>, Option<NaiveDateTime>)> = audit_log::table
+        .filter(audit_log::action.eq(super::audit::LOGIN))
+        .filter(audit_log::user_id.is_not_null())
+        .group_by(audit_log::user_id)
+        .select((audit_log::user_id, diesel::dsl::max(audit_log::created_at)))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, at)| Some((id?, at?)))
+        .collect())
+}
+
+/// Sets the name and bio (what the author page shows); sessions stay.
+pub fn set_profile(conn: &mut DbConn, id: i32, name: &str, bio: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((users::name.eq(name), users::bio.eq(bio)))
+        .execute(conn)
+}
+
+/// The ids of the active admins who can sign in (they have a password).
+/// On PostgreSQL their rows stay locked until the transaction ends, so
+/// two admins demoting each other at once cannot both succeed; SQLite
+/// runs one writing transaction at a time anyway.
+pub fn lock_active_admins(conn: &mut DbConn) -> QueryResult<Vec<i32>> {
+    let query = users::table
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::active.eq(true))
+        .filter(users::password_hash.is_not_null())
+        .order(users::id.asc())
+        .select(users::id);
+    match conn {
+        DbConn::Pg(c) => query.for_update().load(c),
+        DbConn::Sqlite(c) => query.load(c),
+    }
+}

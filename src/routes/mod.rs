@@ -11,6 +11,7 @@ pub mod categories;
 pub mod feeds;
 pub mod health;
 pub mod home;
+pub mod media;
 pub mod search;
 pub mod sitemaps;
 pub mod state;
@@ -50,6 +51,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .configure(admin::config)
         .route("/healthz", page().to(health::check))
         .route("/static/{file}", page().to(static_files::serve))
+        .route("/media/{file}", page().to(media::serve))
         .route("/about", page().to(about::show))
         .route("/search", page().to(search::show))
         .route("/feed.xml", page().to(feeds::rss))

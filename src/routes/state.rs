@@ -18,6 +18,11 @@ pub struct AppState {
     pub db: Database,
     /// Absolute base URL without a trailing slash, e.g. `https://news.example`.
     pub base_url: String,
+    /// The folder of uploaded images (`--media-dir`), possibly shared with
+    /// other processes.
+    pub media_dir: std::path::PathBuf,
+    /// The largest image upload accepted, in bytes (`--max-upload-mb`).
+    pub max_upload_bytes: usize,
 }
 
 /// Cards per listing page.
@@ -77,6 +82,29 @@ pub fn moved_to(location: &str) -> HttpResponse {
     HttpResponse::MovedPermanently()
         .insert_header((actix_web::http::header::LOCATION, location.to_owned()))
         .finish()
+}
+
+/// A page's answer, or, when it is a 404, the 301 a redirect row gives its
+/// path (a renamed hashtag or category). For handlers whose lookups run
+/// before they know the path has moved.
+pub async fn or_moved(
+    state: &AppState,
+    path: &str,
+    answer: Result<HttpResponse, AppError>,
+) -> Result<HttpResponse, AppError> {
+    match answer {
+        Err(AppError::NotFound) => {
+            let from = path.to_owned();
+            let moved = state
+                .run(move |conn| Ok(crate::db::redirects::find(conn, &from)?))
+                .await?;
+            match moved {
+                Some(r) => Ok(moved_to(&r.to_path)),
+                None => Err(AppError::NotFound),
+            }
+        }
+        other => other,
+    }
 }
 
 /// `?page=N`; kept as text so a bad value becomes our own 400 page.

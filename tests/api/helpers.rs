@@ -116,22 +116,55 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: Database,
+    /// This app's own media folder, removed when the app is dropped.
+    pub media: TestMediaDir,
     // Last, so the server's database outlives everything that uses it.
     _database: TestDatabase,
 }
 
-/// The app with the demo content, on one backend.
-pub async fn spawn_app(backend: &Backend) -> TestApp {
-    spawn(backend, true).await
+/// A media folder of its own for one test app; removed on drop.
+pub struct TestMediaDir {
+    pub path: std::path::PathBuf,
 }
 
-async fn spawn(backend: &Backend, demo: bool) -> TestApp {
+impl TestMediaDir {
+    fn create() -> TestMediaDir {
+        let path = std::env::temp_dir()
+            .join("iconocast-tests")
+            .join(unique_name("media"));
+        TestMediaDir { path }
+    }
+}
+
+impl Drop for TestMediaDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// The upload limit test apps run with unless a test asks for another.
+pub const TEST_MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+
+/// The app with the demo content, on one backend.
+pub async fn spawn_app(backend: &Backend) -> TestApp {
+    spawn(backend, true, TEST_MAX_UPLOAD_BYTES).await
+}
+
+/// The app with the demo content and an image upload limit of `mb` MB.
+pub async fn spawn_app_with_upload_limit(backend: &Backend, mb: usize) -> TestApp {
+    spawn(backend, true, mb * 1024 * 1024).await
+}
+
+async fn spawn(backend: &Backend, demo: bool, max_upload_bytes: usize) -> TestApp {
     let database = TestDatabase::create(backend);
+    let media = TestMediaDir::create();
     let app = Application::build(Settings {
         database_url: database.url.clone(),
         bind: "127.0.0.1:0".to_owned(),
         base_url: None,
         demo,
+        media_dir: media.path.clone(),
+        max_upload_bytes,
     })
     .await
     .expect("the application starts");
@@ -146,6 +179,7 @@ async fn spawn(backend: &Backend, demo: bool) -> TestApp {
         address,
         client,
         db,
+        media,
         _database: database,
     }
 }

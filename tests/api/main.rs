@@ -2,6 +2,7 @@
 //! database per test, on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
 
 mod admin_auth;
+mod admin_manage;
 mod admin_tools;
 mod browser;
 mod caching;
@@ -12,6 +13,7 @@ mod feeds;
 mod helpers;
 mod html_validity;
 mod import;
+mod media;
 mod migrations;
 mod pages;
 mod pagination;

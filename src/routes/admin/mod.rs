@@ -6,11 +6,16 @@
 
 pub mod articles;
 pub mod audit;
+pub mod categories;
 pub mod dashboard;
 pub mod editor;
 pub mod history;
 pub mod import;
 pub mod login;
+pub mod media;
+pub mod settings;
+pub mod tags;
+pub mod users;
 
 use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderValue};
@@ -100,6 +105,30 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .route("/login", web::post().to(login::submit))
             .route("/logout", web::post().to(login::logout))
             .route("/audit", page().to(audit::show))
+            .route("/categories", page().to(categories::list))
+            .route("/categories", web::post().to(categories::create))
+            .route("/categories/{id}", page().to(categories::edit))
+            .route("/categories/{id}", web::post().to(categories::update))
+            .route(
+                "/categories/{id}/delete",
+                web::post().to(categories::delete),
+            )
+            .route("/tags", page().to(tags::list))
+            .route("/tags/{id}", web::post().to(tags::rename))
+            .route("/tags/{id}/delete", web::post().to(tags::delete))
+            .route("/users", page().to(users::list))
+            .route("/users", web::post().to(users::create))
+            .route("/users/{id}", page().to(users::edit))
+            .route("/users/{id}", web::post().to(users::update))
+            .service(
+                web::resource("/settings")
+                    .app_data(settings::form_config())
+                    .route(page().to(settings::form))
+                    .route(web::post().to(settings::save)),
+            )
+            .route("/media", page().to(media::show))
+            .route("/media", web::post().to(media::upload))
+            .route("/media/{id}/delete", web::post().to(media::delete))
             .route("/articles", page().to(articles::list))
             .route("/articles/new", page().to(editor::new_form))
             .route("/articles/new", web::post().to(editor::create))

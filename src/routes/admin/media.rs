@@ -1,0 +1,578 @@
+//! `/admin/media`: the media library. Any staff member sees it and uploads
+//! images; editors and admins delete any image, others only their own, and
+//! never one that an article uses.
+//!
+//! An upload is a `multipart/form-data` POST whose `csrf_token` part comes
+//! before its `file` part (the form is written that way). It is read with
+//! a hard cap, recognised by its content only (`crate::media::sniff`),
+//! written to the media folder under its content-addressed name, and then
+//! recorded with its audit entry in one transaction. The same bytes
+//! uploaded twice are one file and one row.
+
+use actix_multipart::Multipart;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::Connection;
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use super::{forbidden, AdminLayout, CsrfForm};
+use crate::auth::csrf;
+use crate::auth::policy;
+use crate::auth::session::{self, Staff};
+use crate::db::media::{self as db_media, Listed, NewMedia};
+use crate::db::models::{Media, NewAuditEntry};
+use crate::db::{audit, settings};
+use crate::domain::PageNumber;
+use crate::error::{AppError, ErrorPage};
+use crate::media::{self, ImageType};
+use crate::routes::state::{now, AppState, PageQuery};
+use crate::views::filters;
+
+/// Images per page.
+pub const PER_PAGE: i64 = 50;
+
+/// What a multipart body may carry besides the file: boundaries, part
+/// headers and the CSRF token.
+const OVERHEAD: usize = 64 * 1024;
+
+/// The longest CSRF token part read.
+const TOKEN_LIMIT: usize = 1024;
+
+/// One row of the library.
+pub struct Item {
+    pub media: Media,
+    pub uploader: Option<String>,
+    /// Articles using it as their hero image.
+    pub uses: i64,
+    pub can_delete: bool,
+    pub size: String,
+}
+
+/// The notice after a successful upload or deletion.
+pub enum Notice {
+    Uploaded { file_name: String, existing: bool },
+    Deleted,
+}
+
+/// Why a deletion was refused: the articles that use the image.
+pub struct Conflict {
+    pub file_name: String,
+    pub articles: Vec<(i32, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/media.html")]
+pub struct MediaPage {
+    pub layout: AdminLayout,
+    pub csrf_token: String,
+    pub items: Vec<Item>,
+    pub page: u32,
+    pub total_pages: u32,
+    pub total: i64,
+    pub accept: &'static str,
+    pub accepted_names: &'static str,
+    pub limit: String,
+    pub uploaded_id: Option<i32>,
+    pub notice: Option<Notice>,
+    pub error: Option<String>,
+    pub conflict: Option<Conflict>,
+}
+
+impl MediaPage {
+    /// Whether `item` is the one just uploaded (highlighted).
+    fn is_new(&self, item: &Item) -> bool {
+        self.uploaded_id == Some(item.media.id)
+    }
+}
+
+/// The query string; kept as text so a bad page number is our 400 page and
+/// a bad notice parameter is ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LibraryQuery {
+    pub page: Option<String>,
+    pub uploaded: Option<String>,
+    pub existing: Option<String>,
+    pub deleted: Option<String>,
+}
+
+/// A byte limit as the pages state it: `10 MB`.
+fn limit_text(bytes: usize) -> String {
+    const MB: usize = 1024 * 1024;
+    if bytes.is_multiple_of(MB) {
+        format!("{} MB", bytes / MB)
+    } else {
+        media::human_size(i64::try_from(bytes).unwrap_or(i64::MAX))
+    }
+}
+
+/// Extra things a library page shows besides the list.
+#[derive(Default)]
+struct Extras {
+    uploaded: Option<(i32, bool)>,
+    deleted: bool,
+    error: Option<String>,
+    conflict: Option<Conflict>,
+}
+
+/// Loads page `number` of the library and builds the page.
+async fn library(
+    state: &web::Data<AppState>,
+    staff: Staff,
+    number: PageNumber,
+    extras: Extras,
+) -> Result<MediaPage, AppError> {
+    let offset = number.offset(PER_PAGE);
+    let uploaded_id = extras.uploaded.map(|(id, _)| id);
+    let (site_name, listed, total, uploaded) = state
+        .run(move |conn| {
+            let site_name = settings::load(conn)?.name;
+            let listed = db_media::list(conn, offset, PER_PAGE)?;
+            let total = db_media::count(conn)?;
+            let uploaded = match uploaded_id {
+                Some(id) => db_media::find(conn, id)?,
+                None => None,
+            };
+            Ok((site_name, listed, total, uploaded))
+        })
+        .await?;
+    if listed.is_empty() && number.get() > 1 {
+        return Err(AppError::NotFound);
+    }
+    let total_pages = u32::try_from(((total + PER_PAGE - 1) / PER_PAGE).max(1)).unwrap_or(u32::MAX);
+    let items = listed
+        .into_iter()
+        .map(|(media, uploader, uses): Listed| Item {
+            can_delete: staff.can_delete_media(media.uploaded_by),
+            size: media::human_size(media.byte_size),
+            media,
+            uploader,
+            uses,
+        })
+        .collect();
+    let notice = match (uploaded, extras.uploaded) {
+        (Some(m), Some((_, existing))) => Some(Notice::Uploaded {
+            file_name: m.file_name,
+            existing,
+        }),
+        _ if extras.deleted => Some(Notice::Deleted),
+        _ => None,
+    };
+    Ok(MediaPage {
+        csrf_token: staff.csrf_token.clone(),
+        layout: AdminLayout::new(site_name, "Media library", Some(staff)),
+        items,
+        page: number.get(),
+        total_pages,
+        total,
+        accept: media::ACCEPT,
+        accepted_names: media::ACCEPTED_NAMES,
+        limit: limit_text(state.max_upload_bytes),
+        uploaded_id: match notice {
+            Some(Notice::Uploaded { .. }) => uploaded_id,
+            _ => None,
+        },
+        notice,
+        error: extras.error,
+        conflict: extras.conflict,
+    })
+}
+
+fn render(status: StatusCode, page: &MediaPage) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}
+
+/// The first page of the library with a message, at `status`.
+async fn refuse(
+    state: &web::Data<AppState>,
+    staff: Staff,
+    status: StatusCode,
+    extras: Extras,
+) -> Result<HttpResponse, AppError> {
+    let page = library(state, staff, PageNumber::FIRST, extras).await?;
+    render(status, &page)
+}
+
+/// GET /admin/media.
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<LibraryQuery>,
+) -> Result<HttpResponse, AppError> {
+    let number = PageQuery {
+        page: query.page.clone(),
+    }
+    .number()?;
+    let extras = Extras {
+        uploaded: query
+            .uploaded
+            .as_deref()
+            .and_then(|v| v.trim().parse::<i32>().ok())
+            .map(|id| (id, query.existing.as_deref() == Some("1"))),
+        deleted: query.deleted.as_deref() == Some("1"),
+        ..Extras::default()
+    };
+    let page = library(&state, staff, number, extras).await?;
+    render(StatusCode::OK, &page)
+}
+
+/// The 413 page.
+fn too_large(limit: usize) -> HttpResponse {
+    tracing::info!(limit, "image upload over the limit");
+    ErrorPage::response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "File too large",
+        &format!(
+            "Images may be up to {} each, so nothing was uploaded. \
+             Go back and choose a smaller file.",
+            limit_text(limit)
+        ),
+    )
+}
+
+/// The 400 page for a body that is not a readable multipart form.
+fn unreadable(error: &dyn std::fmt::Display) -> HttpResponse {
+    tracing::info!(error = %error, "unreadable image upload");
+    ErrorPage::response(
+        StatusCode::BAD_REQUEST,
+        "Bad request",
+        "The upload could not be read. Reload the page and try again.",
+    )
+}
+
+/// Why a part could not be read whole.
+enum ReadError {
+    /// Over the byte limit given.
+    TooLong,
+    /// The body broke off or was malformed.
+    Broken(actix_multipart::MultipartError),
+}
+
+/// Reads one part, stopping as soon as it passes `limit` bytes.
+async fn read_part(field: &mut actix_multipart::Field, limit: usize) -> Result<Vec<u8>, ReadError> {
+    let mut out = Vec::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(ReadError::Broken)?;
+        if out.len() + chunk.len() > limit {
+            return Err(ReadError::TooLong);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// What the form carried.
+enum Upload {
+    /// The response to give at once (403, 413 or 400).
+    Refused(HttpResponse),
+    /// The token was right; the file part, if any.
+    File(Option<Vec<u8>>),
+}
+
+/// Reads the multipart body: the CSRF token, then the file, within the
+/// limits. A file part before a valid token is refused unread.
+async fn read_upload(staff: &Staff, mut multipart: Multipart, limit: usize) -> Upload {
+    let mut token = String::new();
+    let mut file: Option<Vec<u8>> = None;
+    let mut other = 0usize;
+    while let Some(field) = multipart.next().await {
+        let mut field = match field {
+            Ok(field) => field,
+            Err(e) => return Upload::Refused(unreadable(&e)),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            csrf::FIELD => match read_part(&mut field, TOKEN_LIMIT).await {
+                Ok(bytes) => token = String::from_utf8_lossy(&bytes).into_owned(),
+                Err(ReadError::TooLong) => return Upload::Refused(forbidden()),
+                Err(ReadError::Broken(e)) => return Upload::Refused(unreadable(&e)),
+            },
+            "file" if file.is_none() => {
+                if !csrf::session_token_ok(staff, &token) {
+                    return Upload::Refused(forbidden());
+                }
+                match read_part(&mut field, limit).await {
+                    Ok(bytes) => file = Some(bytes),
+                    Err(ReadError::TooLong) => return Upload::Refused(too_large(limit)),
+                    Err(ReadError::Broken(e)) => return Upload::Refused(unreadable(&e)),
+                }
+            }
+            _ => match read_part(&mut field, OVERHEAD.saturating_sub(other)).await {
+                Ok(bytes) => other += bytes.len(),
+                Err(ReadError::TooLong) => return Upload::Refused(too_large(limit)),
+                Err(ReadError::Broken(e)) => return Upload::Refused(unreadable(&e)),
+            },
+        }
+    }
+    if !csrf::session_token_ok(staff, &token) {
+        return Upload::Refused(forbidden());
+    }
+    Upload::File(file)
+}
+
+/// POST /admin/media.
+pub async fn upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let limit = state.max_upload_bytes;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > (limit + OVERHEAD) as u64) {
+        return Ok(too_large(limit));
+    }
+    let multipart = Multipart::new(req.headers(), payload);
+    let bytes = match read_upload(&staff, multipart, limit).await {
+        Upload::Refused(response) => return Ok(response),
+        Upload::File(Some(bytes)) if !bytes.is_empty() => bytes,
+        Upload::File(_) => {
+            tracing::info!("image upload without a file");
+            let extras = Extras {
+                error: Some("Choose an image file to upload.".to_owned()),
+                ..Extras::default()
+            };
+            return refuse(&state, staff, StatusCode::UNPROCESSABLE_ENTITY, extras).await;
+        }
+    };
+    let Some(image) = media::sniff(&bytes) else {
+        tracing::info!(bytes = bytes.len(), "upload refused: not an accepted image");
+        let extras = Extras {
+            error: Some(format!(
+                "That file is not an image we accept, so nothing was uploaded. \
+                 Upload a {} image.",
+                media::ACCEPTED_NAMES
+            )),
+            ..Extras::default()
+        };
+        return refuse(&state, staff, StatusCode::UNSUPPORTED_MEDIA_TYPE, extras).await;
+    };
+    let (id, existing) = match store(&req, &state, &staff, bytes, image).await? {
+        Ok(stored) => stored,
+        Err(e) => return Ok(storage_error(&e)),
+    };
+    tracing::info!(media_id = id, existing, "image uploaded");
+    let location = if existing {
+        format!("/admin/media?uploaded={id}&existing=1")
+    } else {
+        format!("/admin/media?uploaded={id}")
+    };
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish())
+}
+
+/// The 500 page for a media folder that cannot be written or changed.
+fn storage_error(error: &std::io::Error) -> HttpResponse {
+    tracing::error!(error = %error, "media folder error");
+    ErrorPage::response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        "The image could not be stored or removed because of an error on our side, \
+         so nothing was changed. It has been logged.",
+    )
+}
+
+/// Writes the file, then records it: the row and its audit entry in one
+/// transaction, or the existing row for the same bytes. Returns the id
+/// and whether the image was already in the library; the inner error is
+/// the media folder's.
+async fn store(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    staff: &Staff,
+    bytes: Vec<u8>,
+    image: ImageType,
+) -> Result<Result<(i32, bool), std::io::Error>, AppError> {
+    let file_name = media::file_name(&bytes, image.kind);
+    let byte_size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    let bytes = std::sync::Arc::new(bytes);
+    if let Err(e) = write_file(state, &file_name, bytes.clone()).await? {
+        return Ok(Err(e));
+    }
+
+    let (user_id, ip) = (staff.user_id, session::client_ip(req));
+    let name = file_name.clone();
+    let (id, existing) = state
+        .run(move |conn| {
+            let at = now();
+            let new = NewMedia {
+                file_name: &name,
+                content_type: image.content_type(),
+                byte_size,
+                width: i32::try_from(image.width).unwrap_or(i32::MAX),
+                height: i32::try_from(image.height).unwrap_or(i32::MAX),
+                uploaded_by: Some(user_id),
+                created_at: at,
+            };
+            let recorded = conn.transaction::<_, DieselError, _>(|conn| {
+                if let Some(found) = db_media::find_by_name(conn, &name)? {
+                    return Ok((found.id, true));
+                }
+                let id = db_media::insert(conn, &new)?;
+                audit::record(
+                    conn,
+                    &NewAuditEntry {
+                        user_id: Some(user_id),
+                        action: audit::MEDIA_UPLOAD,
+                        target_type: "media",
+                        target_id: Some(id),
+                        detail: &format!(
+                            "uploaded {name} ({}, {}x{}, {})",
+                            image.content_type(),
+                            image.width,
+                            image.height,
+                            media::human_size(byte_size)
+                        ),
+                        ip: &ip,
+                        created_at: at,
+                    },
+                )?;
+                Ok((id, false))
+            });
+            match recorded {
+                // Another request stored the same bytes at the same moment.
+                Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                    let found = db_media::find_by_name(conn, &name)?.ok_or(AppError::NotFound)?;
+                    Ok((found.id, true))
+                }
+                other => Ok(other?),
+            }
+        })
+        .await?;
+    // A deletion of the same image by another request may have removed
+    // the file between the write and the commit: the row now exists, so
+    // make sure its file does too.
+    let dir = state.media_dir.clone();
+    let check = file_name.clone();
+    if !web::block(move || media::exists(&dir, &check)).await? {
+        if let Err(e) = write_file(state, &file_name, bytes).await? {
+            return Ok(Err(e));
+        }
+    }
+    Ok(Ok((id, existing)))
+}
+
+/// Writes `bytes` as `name` in the media folder, on the blocking pool.
+async fn write_file(
+    state: &web::Data<AppState>,
+    name: &str,
+    bytes: std::sync::Arc<Vec<u8>>,
+) -> Result<Result<(), std::io::Error>, AppError> {
+    let dir = state.media_dir.clone();
+    let target = name.to_owned();
+    Ok(web::block(move || media::store(&dir, &target, &bytes)).await?)
+}
+
+/// What a deletion came to.
+enum Deletion {
+    Deleted,
+    InUse(Conflict),
+}
+
+/// Why a deletion's transaction was rolled back.
+enum DeleteFailure {
+    App(AppError),
+    /// The file could not be removed.
+    Storage(std::io::Error),
+}
+
+impl From<DieselError> for DeleteFailure {
+    fn from(e: DieselError) -> Self {
+        DeleteFailure::App(e.into())
+    }
+}
+
+/// POST /admin/media/{id}/delete.
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i32>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    if !csrf::session_token_ok(&staff, &form.csrf_token) {
+        return Ok(forbidden());
+    }
+    let id = path.into_inner();
+    let item = state
+        .run(move |conn| db_media::find(conn, id)?.ok_or(AppError::NotFound))
+        .await?;
+    policy::require(
+        staff.can_delete_media(item.uploaded_by),
+        "delete an image someone else uploaded",
+    )?;
+    let (user_id, ip) = (staff.user_id, session::client_ip(&req));
+    let dir = state.media_dir.clone();
+    let outcome = state
+        .run(move |conn| {
+            let done = conn.transaction::<_, DeleteFailure, _>(|conn| {
+                let users = db_media::users_of(conn, &item)?;
+                if !users.is_empty() {
+                    return Ok(Deletion::InUse(Conflict {
+                        file_name: item.file_name.clone(),
+                        articles: users,
+                    }));
+                }
+                if db_media::delete(conn, item.id)? == 0 {
+                    return Err(DeleteFailure::App(AppError::NotFound));
+                }
+                audit::record(
+                    conn,
+                    &NewAuditEntry {
+                        user_id: Some(user_id),
+                        action: audit::MEDIA_DELETE,
+                        target_type: "media",
+                        target_id: Some(item.id),
+                        detail: &format!("deleted {}", item.file_name),
+                        ip: &ip,
+                        created_at: now(),
+                    },
+                )?;
+                // Last, still inside the transaction: an upload of the
+                // same bytes waits on the deleted row, then writes its file
+                // again after this removal.
+                media::remove(&dir, &item.file_name).map_err(DeleteFailure::Storage)?;
+                Ok(Deletion::Deleted)
+            });
+            match done {
+                Ok(outcome) => Ok(Ok(outcome)),
+                Err(DeleteFailure::Storage(e)) => Ok(Err(e)),
+                Err(DeleteFailure::App(e)) => Err(e),
+            }
+        })
+        .await?;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(e) => return Ok(storage_error(&e)),
+    };
+    match outcome {
+        Deletion::Deleted => {
+            tracing::info!(media_id = id, "image deleted");
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/admin/media?deleted=1"))
+                .finish())
+        }
+        Deletion::InUse(conflict) => {
+            tracing::info!(
+                media_id = id,
+                uses = conflict.articles.len(),
+                "image in use, not deleted"
+            );
+            let extras = Extras {
+                conflict: Some(conflict),
+                ..Extras::default()
+            };
+            refuse(&state, staff, StatusCode::CONFLICT, extras).await
+        }
+    }
+}

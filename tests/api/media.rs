@@ -1,0 +1,833 @@
+//! The media library: uploading images at `/admin/media`, serving them at
+//! `/media/{file}`, and deleting them (by role, never while in use).
+
+use diesel::prelude::*;
+use iconocast::db::media::{self as db_media, NewMedia};
+use iconocast::db::schema::{articles, audit_log, categories, media, sections};
+use iconocast::domain::Role;
+
+use crate::helpers::{backends, now, spawn_app, spawn_app_with_upload_limit, Page, TestApp};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A 1x1 PNG.
+const PNG_1X1: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x60, 0x60, 0x60, 0x60,
+    0x00, 0x00, 0x00, 0x05, 0x00, 0x01, 0xA5, 0xF6, 0x45, 0x40, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// A 3x2 GIF89a.
+const GIF_3X2: &[u8] = &[
+    b'G', b'I', b'F', b'8', b'9', b'a', 0x03, 0x00, 0x02, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0xFF, 0xFF, 0xFF, 0x2C, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x02, 0x00, 0x00, 0x02, 0x02, 0x44,
+    0x01, 0x00, 0x3B,
+];
+
+/// The start of a baseline JPEG, 640x480 (SOI, APP0, SOF0, EOI).
+const JPEG_640X480: &[u8] = &[
+    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x01,
+    0x00, 0x01, 0x00, 0x00, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x01, 0xE0, 0x02, 0x80, 0x03, 0x01, 0x22,
+    0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xD9,
+];
+
+/// A lossless WebP (VP8L) header, 2x3.
+const WEBP_2X3: &[u8] = &[
+    b'R', b'I', b'F', b'F', 0x1A, 0x00, 0x00, 0x00, b'W', b'E', b'B', b'P', b'V', b'P', b'8', b'L',
+    0x0E, 0x00, 0x00, 0x00, 0x2F, 0x01, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00,
+];
+
+/// One part of a multipart form.
+struct Part<'a> {
+    name: &'a str,
+    file: Option<(&'a str, &'a str)>,
+    data: &'a [u8],
+}
+
+fn field<'a>(name: &'a str, value: &'a str) -> Part<'a> {
+    Part {
+        name,
+        file: None,
+        data: value.as_bytes(),
+    }
+}
+
+fn file<'a>(file_name: &'a str, content_type: &'a str, data: &'a [u8]) -> Part<'a> {
+    Part {
+        name: "file",
+        file: Some((file_name, content_type)),
+        data,
+    }
+}
+
+/// A `multipart/form-data` body as a browser sends it.
+fn multipart(parts: &[Part]) -> (String, Vec<u8>) {
+    let boundary = "----iconocastTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for part in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match part.file {
+            Some((file_name, content_type)) => body.extend_from_slice(
+                format!(
+                    "Content-Disposition: form-data; name=\"{}\"; filename=\"{file_name}\"\r\n\
+                     Content-Type: {content_type}\r\n\r\n",
+                    part.name
+                )
+                .as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!(
+                    "Content-Disposition: form-data; name=\"{}\"\r\n\r\n",
+                    part.name
+                )
+                .as_bytes(),
+            ),
+        }
+        body.extend_from_slice(part.data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn post_multipart(app: &TestApp, parts: &[Part<'_>], cookie: &str) -> Page {
+    let (content_type, body) = multipart(parts);
+    let mut req = app
+        .client
+        .post(format!("{}/admin/media", app.address))
+        .header("Content-Type", content_type)
+        .body(body);
+    if !cookie.is_empty() {
+        req = req.header("Cookie", cookie);
+    }
+    let res = req.send().await.expect("POST /admin/media");
+    Page::read(res).await
+}
+
+/// Uploads `data` as the signed-in user, the way the form does.
+async fn upload(app: &TestApp, cookie: &str, name: &str, ctype: &str, data: &[u8]) -> Page {
+    let token = app.csrf_token(cookie).await;
+    post_multipart(
+        app,
+        &[field("csrf_token", &token), file(name, ctype, data)],
+        cookie,
+    )
+    .await
+}
+
+/// The id in a `/admin/media?uploaded=ID` redirect.
+fn uploaded_id(page: &Page) -> i32 {
+    assert_eq!(page.status, 303, "{}", page.body);
+    let location = page.header("location").expect("a Location header");
+    location
+        .strip_prefix("/admin/media?uploaded=")
+        .and_then(|rest| rest.split('&').next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("not an upload redirect: {location}"))
+}
+
+/// A raw response: status, headers and the body as bytes.
+async fn fetch(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let mut req = app.client.request(method, format!("{}{path}", app.address));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = req.send().await.expect("request");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let body = res.bytes().await.expect("body").to_vec();
+    (status, headers, body)
+}
+
+fn header(headers: &reqwest::header::HeaderMap, name: &str) -> String {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn media_rows(app: &TestApp) -> i64 {
+    app.with_conn(|c| media::table.count().get_result::<i64>(c))
+        .expect("count media")
+}
+
+fn audit_rows(app: &TestApp, action: &str) -> Vec<(Option<i32>, Option<i32>, String)> {
+    app.with_conn(|c| {
+        audit_log::table
+            .filter(audit_log::action.eq(action))
+            .order(audit_log::id.asc())
+            .select((audit_log::user_id, audit_log::target_id, audit_log::detail))
+            .load(c)
+    })
+    .expect("audit rows")
+}
+
+/// The files in the app's media folder (none before the first upload).
+fn files_on_disk(app: &TestApp) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(&app.media.path)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+fn find_media(app: &TestApp, id: i32) -> Option<iconocast::db::models::Media> {
+    app.with_conn(|c| db_media::find(c, id))
+        .expect("find media")
+}
+
+/// A published news article of the demo content: id, title and path.
+fn demo_article(app: &TestApp) -> (i32, String, String) {
+    let (id, title, slug, category): (i32, String, String, String) = app
+        .with_conn(|c| {
+            articles::table
+                .inner_join(categories::table)
+                .filter(articles::status.eq("published"))
+                .filter(articles::published_at.lt(now()))
+                .order(articles::id.asc())
+                .select((
+                    articles::id,
+                    articles::title,
+                    articles::slug,
+                    categories::slug,
+                ))
+                .first(c)
+        })
+        .expect("a published demo article");
+    (id, title, format!("/{category}/{slug}"))
+}
+
+/// An upload of one kind: bytes, file name and type as sent, the
+/// extension stored, width and height.
+type Kind = (
+    &'static [u8],
+    &'static str,
+    &'static str,
+    &'static str,
+    i32,
+    i32,
+);
+
+#[tokio::test]
+async fn images_of_each_kind_are_stored_served_and_audited() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let user_id = app.add_staff(
+            "co@example.org",
+            "Cora Contributor",
+            Role::Contributor,
+            PASSWORD,
+        );
+        let cookie = app.sign_in("co@example.org", PASSWORD).await;
+
+        let form = app.get_as("/admin/media", &cookie).await;
+        assert_eq!(form.status, 200, "{backend:?}: {}", form.body);
+        assert_eq!(form.header("cache-control").as_deref(), Some("no-store"));
+        assert_eq!(
+            form.attrs("form[enctype='multipart/form-data']", "action"),
+            vec!["/admin/media".to_owned()],
+            "{backend:?}"
+        );
+        assert_eq!(
+            form.attrs("form[enctype='multipart/form-data'] input", "name")[..2],
+            ["csrf_token".to_owned(), "file".to_owned()],
+            "{backend:?}: the token comes before the file"
+        );
+        assert_eq!(
+            form.attrs("input[type=file][name=file][required]", "accept"),
+            vec!["image/jpeg,image/png,image/webp,image/gif".to_owned()]
+        );
+        assert_eq!(form.texts("label[for=media-file]"), vec!["Image file"]);
+        assert!(
+            form.texts(".media-help")[0].contains("up to 10 MB"),
+            "{backend:?}"
+        );
+        assert_eq!(form.texts("p.empty"), vec!["No images yet."], "{backend:?}");
+
+        let kinds: [Kind; 4] = [
+            (PNG_1X1, "pixel.png", "image/png", "png", 1, 1),
+            (JPEG_640X480, "photo.jpeg", "image/jpeg", "jpg", 640, 480),
+            (GIF_3X2, "anim.gif", "image/gif", "gif", 3, 2),
+            // The browser's type and the file name do not matter.
+            (
+                WEBP_2X3,
+                "picture.bin",
+                "application/octet-stream",
+                "webp",
+                2,
+                3,
+            ),
+        ];
+        for (n, (bytes, name, ctype, ext, width, height)) in kinds.into_iter().enumerate() {
+            let page = upload(&app, &cookie, name, ctype, bytes).await;
+            let id = uploaded_id(&page);
+            let row = find_media(&app, id).expect("the row");
+            let expected_type = format!("image/{}", if ext == "jpg" { "jpeg" } else { ext });
+            assert_eq!(row.content_type, expected_type, "{backend:?}: {name}");
+            assert_eq!(
+                (row.width, row.height),
+                (width, height),
+                "{backend:?}: {name}"
+            );
+            assert_eq!(row.byte_size, bytes.len() as i64, "{backend:?}: {name}");
+            assert_eq!(row.uploaded_by, Some(user_id), "{backend:?}: {name}");
+            assert_eq!(row.file_name.len(), 16 + 1 + ext.len(), "{}", row.file_name);
+            assert!(
+                row.file_name.ends_with(&format!(".{ext}")),
+                "{}",
+                row.file_name
+            );
+            assert_eq!(media_rows(&app), n as i64 + 1, "{backend:?}");
+            assert!(files_on_disk(&app).contains(&row.file_name), "{backend:?}");
+
+            let audits = audit_rows(&app, "media_upload");
+            let last = audits.last().expect("an audit row");
+            assert_eq!((last.0, last.1), (Some(user_id), Some(id)), "{backend:?}");
+            assert!(last.2.contains(&row.file_name), "{backend:?}: {}", last.2);
+
+            // The library shows it with a notice, newest first.
+            let location = page.header("location").expect("location");
+            let library = app.get_as(&location, &cookie).await;
+            assert_eq!(library.status, 200, "{backend:?}");
+            assert!(
+                library.texts(".media-notice")[0].contains(&row.file_name),
+                "{backend:?}: {:?}",
+                library.texts(".media-notice")
+            );
+            let first = "table.media-table tbody tr:first-child";
+            assert_eq!(
+                library.attrs(&format!("{first} img"), "src"),
+                vec![format!("/media/{}", row.file_name)]
+            );
+            assert_eq!(library.attrs(&format!("{first} img"), "alt"), vec![""]);
+            assert_eq!(
+                library.attrs(&format!("{first} img"), "loading"),
+                vec!["lazy"]
+            );
+            assert_eq!(
+                library.attrs(&format!("{first} img"), "width"),
+                vec![width.to_string()]
+            );
+            assert_eq!(
+                library.attrs(&format!("{first} img"), "height"),
+                vec![height.to_string()]
+            );
+            assert_eq!(
+                library.texts(&format!("{first} .media-dimensions")),
+                vec![format!("{width} × {height}")]
+            );
+            assert_eq!(
+                library.texts(&format!("{first} .media-type")),
+                vec![expected_type.clone()]
+            );
+            assert_eq!(
+                library.texts(&format!("{first} .media-uploader")),
+                vec!["Cora Contributor"]
+            );
+            assert_eq!(
+                library.texts(&format!("{first} .media-uses")),
+                vec!["0 articles"]
+            );
+
+            // Served as it was uploaded, cached for good.
+            let path = format!("/media/{}", row.file_name);
+            let (status, headers, body) = fetch(&app, reqwest::Method::GET, &path, &[]).await;
+            assert_eq!(status, 200, "{backend:?}: {path}");
+            assert_eq!(body, bytes, "{backend:?}: {path}");
+            assert_eq!(header(&headers, "content-type"), expected_type);
+            assert_eq!(
+                header(&headers, "cache-control"),
+                "public, max-age=31536000, immutable"
+            );
+            assert_eq!(header(&headers, "x-content-type-options"), "nosniff");
+            let etag = header(&headers, "etag");
+            assert_eq!(etag, format!("\"{}\"", &row.file_name[..16]));
+            let (status, _, body) = fetch(
+                &app,
+                reqwest::Method::GET,
+                &path,
+                &[("If-None-Match", &etag)],
+            )
+            .await;
+            assert_eq!((status, body.len()), (304, 0), "{backend:?}");
+            let (status, headers, body) = fetch(&app, reqwest::Method::HEAD, &path, &[]).await;
+            assert_eq!((status, body.len()), (200, 0), "{backend:?}");
+            assert_eq!(header(&headers, "content-type"), expected_type);
+        }
+
+        // The same bytes again: the same row and file, nothing new.
+        let page = upload(&app, &cookie, "again.png", "image/png", PNG_1X1).await;
+        let again = uploaded_id(&page);
+        let first = app
+            .with_conn(|c| {
+                media::table
+                    .order(media::id.asc())
+                    .select(media::id)
+                    .first::<i32>(c)
+            })
+            .expect("first id");
+        assert_eq!(again, first, "{backend:?}");
+        assert!(page
+            .header("location")
+            .unwrap_or_default()
+            .ends_with("&existing=1"));
+        assert_eq!(media_rows(&app), 4, "{backend:?}");
+        assert_eq!(files_on_disk(&app).len(), 4, "{backend:?}");
+        assert_eq!(audit_rows(&app, "media_upload").len(), 4, "{backend:?}");
+        let library = app
+            .get_as(&page.header("location").unwrap_or_default(), &cookie)
+            .await;
+        assert!(
+            library.texts(".media-notice")[0].contains("already in the library"),
+            "{backend:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn what_is_not_an_accepted_image_is_refused_and_nothing_is_stored() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
+        let cookie = app.sign_in("ed@example.org", PASSWORD).await;
+        let token = app.csrf_token(&cookie).await;
+
+        let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><script>alert(1)</script></svg>"#;
+        let truncated = &PNG_1X1[..18];
+        let refused: [(&str, &str, &[u8]); 4] = [
+            (
+                "photo.jpg",
+                "image/jpeg",
+                b"This is only text, renamed photo.jpg.\n",
+            ),
+            ("logo.svg", "image/svg+xml", svg),
+            ("cut.png", "image/png", truncated),
+            ("page.html", "text/html", b"<!DOCTYPE html><title>x</title>"),
+        ];
+        for (name, ctype, data) in refused {
+            let page = post_multipart(
+                &app,
+                &[field("csrf_token", &token), file(name, ctype, data)],
+                &cookie,
+            )
+            .await;
+            assert_eq!(page.status, 415, "{backend:?}: {name}: {}", page.body);
+            let message = page.texts("#media-error");
+            assert_eq!(message.len(), 1, "{backend:?}: {name}");
+            assert!(message[0].contains("JPEG, PNG, WebP or GIF"), "{message:?}");
+            // The library is shown again, with its form.
+            assert_eq!(page.attrs("input[type=file]", "name"), vec!["file"]);
+        }
+
+        // No file chosen: the browser sends an empty part with no name.
+        let page = post_multipart(
+            &app,
+            &[
+                field("csrf_token", &token),
+                file("", "application/octet-stream", b""),
+            ],
+            &cookie,
+        )
+        .await;
+        assert_eq!(page.status, 422, "{backend:?}: {}", page.body);
+        assert_eq!(
+            page.texts("#media-error"),
+            vec!["Choose an image file to upload."]
+        );
+        let page = post_multipart(&app, &[field("csrf_token", &token)], &cookie).await;
+        assert_eq!(page.status, 422, "{backend:?}");
+
+        // Without the session's token, or with the file before it: 403.
+        for parts in [
+            vec![file("pixel.png", "image/png", PNG_1X1)],
+            vec![
+                field("csrf_token", "not-the-token"),
+                file("pixel.png", "image/png", PNG_1X1),
+            ],
+            vec![
+                file("pixel.png", "image/png", PNG_1X1),
+                field("csrf_token", &token),
+            ],
+        ] {
+            let page = post_multipart(&app, &parts, &cookie).await;
+            assert_eq!(page.status, 403, "{backend:?}: {}", page.body);
+        }
+
+        // Not a multipart body at all.
+        let page = app
+            .post_form("/admin/media", &[("csrf_token", token.as_str())], &cookie)
+            .await;
+        assert_eq!(page.status, 400, "{backend:?}: {}", page.body);
+
+        // Signed out: to the login form.
+        let page = post_multipart(
+            &app,
+            &[
+                field("csrf_token", &token),
+                file("pixel.png", "image/png", PNG_1X1),
+            ],
+            "",
+        )
+        .await;
+        assert_eq!(page.status, 303, "{backend:?}");
+        assert!(page
+            .header("location")
+            .unwrap_or_default()
+            .starts_with("/admin/login"));
+
+        assert_eq!(media_rows(&app), 0, "{backend:?}");
+        assert_eq!(files_on_disk(&app), Vec::<String>::new(), "{backend:?}");
+        assert!(audit_rows(&app, "media_upload").is_empty(), "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn uploads_over_the_limit_are_refused_with_413() {
+    for backend in backends() {
+        let app = spawn_app_with_upload_limit(&backend, 1).await;
+        app.add_staff("au@example.org", "Ann Author", Role::Author, PASSWORD);
+        let cookie = app.sign_in("au@example.org", PASSWORD).await;
+        let form = app.get_as("/admin/media", &cookie).await;
+        assert!(
+            form.texts(".media-help")[0].contains("up to 1 MB"),
+            "{backend:?}"
+        );
+
+        let mb = 1024 * 1024;
+        // A valid PNG header padded to a size: what counts is the size.
+        let padded = |size: usize| {
+            let mut bytes = PNG_1X1.to_vec();
+            bytes.resize(size, 0);
+            bytes
+        };
+        // Just over (read until the cap), and far over (refused by its
+        // declared length, unread).
+        for size in [mb + 1, 3 * mb] {
+            let page = upload(&app, &cookie, "big.png", "image/png", &padded(size)).await;
+            assert_eq!(page.status, 413, "{backend:?}: {size}: {}", page.body);
+            assert!(
+                page.body.contains("up to 1 MB"),
+                "{backend:?}: {}",
+                page.body
+            );
+        }
+        assert_eq!(media_rows(&app), 0, "{backend:?}");
+        assert_eq!(files_on_disk(&app), Vec::<String>::new(), "{backend:?}");
+
+        // At the limit exactly it is taken.
+        let page = upload(&app, &cookie, "fits.png", "image/png", &padded(mb)).await;
+        let id = uploaded_id(&page);
+        assert_eq!(find_media(&app, id).map(|m| m.byte_size), Some(mb as i64));
+    }
+}
+
+#[tokio::test]
+async fn deletion_follows_roles_and_refuses_images_in_use() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let admin_id = app.add_staff("ad@example.org", "Ada Admin", Role::Admin, PASSWORD);
+        app.add_staff(
+            "co@example.org",
+            "Cora Contributor",
+            Role::Contributor,
+            PASSWORD,
+        );
+        let admin = app.sign_in("ad@example.org", PASSWORD).await;
+        let contributor = app.sign_in("co@example.org", PASSWORD).await;
+
+        let theirs = uploaded_id(&upload(&app, &admin, "a.png", "image/png", PNG_1X1).await);
+        let own = uploaded_id(&upload(&app, &contributor, "b.gif", "image/gif", GIF_3X2).await);
+        let name = find_media(&app, theirs).expect("row").file_name;
+        let co_token = app.csrf_token(&contributor).await;
+        let ad_token = app.csrf_token(&admin).await;
+
+        // A contributor sees no delete button for someone else's image, and
+        // the server refuses it anyway.
+        let library = app.get_as("/admin/media", &contributor).await;
+        let actions = library.attrs("form.media-delete", "action");
+        assert_eq!(
+            actions,
+            vec![format!("/admin/media/{own}/delete")],
+            "{backend:?}"
+        );
+        let page = app
+            .post_form(
+                &format!("/admin/media/{theirs}/delete"),
+                &[("csrf_token", co_token.as_str())],
+                &contributor,
+            )
+            .await;
+        assert_eq!(page.status, 403, "{backend:?}: {}", page.body);
+        assert!(find_media(&app, theirs).is_some(), "{backend:?}");
+
+        // Without the token: 403, nothing deleted.
+        let page = app
+            .post_form(&format!("/admin/media/{theirs}/delete"), &[], &admin)
+            .await;
+        assert_eq!(page.status, 403, "{backend:?}");
+        assert!(find_media(&app, theirs).is_some(), "{backend:?}");
+
+        // In use as an article's hero image: 409, naming the article.
+        let (article_id, title, path) = demo_article(&app);
+        app.with_conn(|c| {
+            diesel::update(articles::table.find(article_id))
+                .set((
+                    articles::hero_media_id.eq(Some(theirs)),
+                    articles::hero_alt.eq("A single dark pixel"),
+                ))
+                .execute(c)
+        })
+        .expect("set the hero image");
+        let public = app.get(&path).await;
+        assert_eq!(public.status, 200, "{backend:?}");
+        let hero = format!("img[src='/media/{name}']");
+        assert_eq!(
+            public.attrs(&hero, "alt"),
+            vec!["A single dark pixel"],
+            "{backend:?}"
+        );
+        assert_eq!(public.attrs(&hero, "width"), vec!["1"]);
+        assert_eq!(public.attrs(&hero, "height"), vec!["1"]);
+
+        let library = app.get_as("/admin/media", &admin).await;
+        let row = format!("tr[data-media-id='{theirs}'] .media-uses");
+        assert_eq!(library.texts(&row), vec!["1 article"], "{backend:?}");
+
+        let delete_path = format!("/admin/media/{theirs}/delete");
+        let page = app
+            .post_form(&delete_path, &[("csrf_token", ad_token.as_str())], &admin)
+            .await;
+        assert_eq!(page.status, 409, "{backend:?}: {}", page.body);
+        assert_eq!(
+            page.attrs("#media-conflict a", "href"),
+            vec![format!("/admin/articles/{article_id}")]
+        );
+        assert_eq!(page.texts("#media-conflict a"), vec![title.clone()]);
+        assert!(find_media(&app, theirs).is_some(), "{backend:?}");
+        assert!(files_on_disk(&app).contains(&name), "{backend:?}");
+
+        // Named in a section's text instead: still in use.
+        app.with_conn(|c| {
+            diesel::update(articles::table.find(article_id))
+                .set(articles::hero_media_id.eq(None::<i32>))
+                .execute(c)?;
+            let section = sections::table
+                .filter(sections::article_id.eq(article_id))
+                .select(sections::id)
+                .first::<i32>(c)?;
+            diesel::update(sections::table.find(section))
+                .set(sections::body.eq(format!("A picture: ![a pixel](/media/{name})")))
+                .execute(c)
+        })
+        .expect("mention the image in a section");
+        let page = app
+            .post_form(&delete_path, &[("csrf_token", ad_token.as_str())], &admin)
+            .await;
+        assert_eq!(page.status, 409, "{backend:?}: {}", page.body);
+        assert_eq!(page.texts("#media-conflict a"), vec![title.clone()]);
+
+        // In the intro too.
+        app.with_conn(|c| {
+            diesel::update(sections::table.filter(sections::article_id.eq(article_id)))
+                .set(sections::body.eq("No pictures here."))
+                .execute(c)?;
+            diesel::update(articles::table.find(article_id))
+                .set(articles::intro.eq(format!("See /media/{name} for the picture.")))
+                .execute(c)
+        })
+        .expect("mention the image in the intro");
+        let page = app
+            .post_form(&delete_path, &[("csrf_token", ad_token.as_str())], &admin)
+            .await;
+        assert_eq!(page.status, 409, "{backend:?}");
+
+        // No longer used: deleted, file and all, and audited.
+        app.with_conn(|c| {
+            diesel::update(articles::table.find(article_id))
+                .set(articles::intro.eq("An intro without pictures."))
+                .execute(c)
+        })
+        .expect("clear the intro");
+        let page = app
+            .post_form(&delete_path, &[("csrf_token", ad_token.as_str())], &admin)
+            .await;
+        assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
+        assert_eq!(
+            page.header("location").as_deref(),
+            Some("/admin/media?deleted=1")
+        );
+        assert!(find_media(&app, theirs).is_none(), "{backend:?}");
+        assert!(!files_on_disk(&app).contains(&name), "{backend:?}");
+        let (status, _, _) =
+            fetch(&app, reqwest::Method::GET, &format!("/media/{name}"), &[]).await;
+        assert_eq!(status, 404, "{backend:?}");
+        let deleted = audit_rows(&app, "media_delete");
+        assert_eq!(deleted.len(), 1, "{backend:?}");
+        assert_eq!((deleted[0].0, deleted[0].1), (Some(admin_id), Some(theirs)));
+        assert!(deleted[0].2.contains(&name), "{}", deleted[0].2);
+        let library = app.get_as("/admin/media?deleted=1", &admin).await;
+        assert_eq!(
+            library.texts(".media-notice"),
+            vec!["The image was deleted."]
+        );
+
+        // A contributor deletes their own; an unknown id is a 404.
+        let page = app
+            .post_form(
+                &format!("/admin/media/{own}/delete"),
+                &[("csrf_token", co_token.as_str())],
+                &contributor,
+            )
+            .await;
+        assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
+        assert_eq!(media_rows(&app), 0, "{backend:?}");
+        assert_eq!(files_on_disk(&app), Vec::<String>::new(), "{backend:?}");
+        for bad in ["999999", "abc"] {
+            let page = app
+                .post_form(
+                    &format!("/admin/media/{bad}/delete"),
+                    &[("csrf_token", ad_token.as_str())],
+                    &admin,
+                )
+                .await;
+            assert_eq!(page.status, 404, "{backend:?}: {bad}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn only_names_the_library_makes_are_served() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
+        let cookie = app.sign_in("ed@example.org", PASSWORD).await;
+        let id = uploaded_id(&upload(&app, &cookie, "a.png", "image/png", PNG_1X1).await);
+        let name = find_media(&app, id).expect("row").file_name;
+        // Files in the folder under other names are never reachable.
+        std::fs::write(app.media.path.join("notes.txt"), "secret").expect("write");
+        std::fs::write(app.media.path.join(name.to_uppercase()), "x").expect("write");
+
+        for path in [
+            "/media/..%2F..%2Fetc%2Fpasswd".to_owned(),
+            "/media/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd".to_owned(),
+            "/media/..%5C..%5Cwindows".to_owned(),
+            "/media/notes.txt".to_owned(),
+            format!("/media/{}", name.to_uppercase()),
+            format!("/media/{}.tmp", name),
+            format!("/media/.{}", name),
+            format!("/media/{}", name.replace(".png", ".svg")),
+            "/media/0123456789abcdef.png".to_owned(),
+            "/media/".to_owned(),
+        ] {
+            let page = app.get(&path).await;
+            assert_eq!(page.status, 404, "{backend:?}: {path}");
+            assert!(page.body.contains("Page not found"), "{backend:?}: {path}");
+        }
+        let (status, _, body) =
+            fetch(&app, reqwest::Method::GET, &format!("/media/{name}"), &[]).await;
+        assert_eq!((status, body.as_slice()), (200, PNG_1X1), "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_library_is_paged_and_needs_a_session() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let page = app.get("/admin/media").await;
+        assert_eq!(page.status, 303, "{backend:?}");
+        assert_eq!(
+            page.header("location").as_deref(),
+            Some("/admin/login?next=%2Fadmin%2Fmedia")
+        );
+
+        let user_id = app.add_staff("au@example.org", "Ann Author", Role::Author, PASSWORD);
+        let cookie = app.sign_in("au@example.org", PASSWORD).await;
+        let add = |n: usize| {
+            app.with_conn(|c| {
+                for i in 0..n {
+                    let name = format!("{:016x}.png", rand_like(i));
+                    db_media::insert(
+                        c,
+                        &NewMedia {
+                            file_name: &name,
+                            content_type: "image/png",
+                            byte_size: 100,
+                            width: 10,
+                            height: 10,
+                            uploaded_by: Some(user_id),
+                            created_at: now(),
+                        },
+                    )?;
+                }
+                Ok::<_, diesel::result::Error>(())
+            })
+            .expect("insert media rows")
+        };
+        add(1);
+        let queries = |path: &'static str| {
+            let app = &app;
+            let cookie = cookie.clone();
+            async move {
+                let before = app.db.queries.get();
+                let page = app.get_as(path, &cookie).await;
+                assert_eq!(page.status, 200, "{path}");
+                app.db.queries.get() - before
+            }
+        };
+        let one = queries("/admin/media").await;
+        app.with_conn(|c| diesel::delete(media::table).execute(c))
+            .expect("clear");
+        add(51);
+        let many = queries("/admin/media").await;
+        assert_eq!(one, many, "{backend:?}: queries for 1 image vs 50");
+
+        let first = app.get_as("/admin/media", &cookie).await;
+        assert_eq!(
+            first.texts("table.media-table tbody tr").len(),
+            50,
+            "{backend:?}"
+        );
+        assert_eq!(
+            first.attrs("a[rel=next]", "href"),
+            vec!["/admin/media?page=2"]
+        );
+        let second = app.get_as("/admin/media?page=2", &cookie).await;
+        assert_eq!(second.status, 200, "{backend:?}");
+        assert_eq!(
+            second.texts("table.media-table tbody tr").len(),
+            1,
+            "{backend:?}"
+        );
+        assert_eq!(
+            second.attrs("a[rel=prev]", "href"),
+            vec!["/admin/media?page=1"]
+        );
+        for bad in ["abc", "0", "-1"] {
+            let page = app
+                .get_as(&format!("/admin/media?page={bad}"), &cookie)
+                .await;
+            assert_eq!(page.status, 400, "{backend:?}: page={bad}");
+        }
+        let page = app.get_as("/admin/media?page=3", &cookie).await;
+        assert_eq!(page.status, 404, "{backend:?}");
+    }
+}
+
+/// Distinct 64-bit values for made-up file names.
+fn rand_like(i: usize) -> u64 {
+    (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
