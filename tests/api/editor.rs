@@ -876,3 +876,46 @@ async fn oversized_and_malformed_editor_posts_are_refused() {
         assert_eq!(count_articles(&app), before + 1);
     }
 }
+
+#[tokio::test]
+async fn an_article_from_before_the_editor_keeps_its_first_state_as_a_revision() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let ed = staff(&app, "ed@example.com", Role::Editor).await;
+        let sport = app.category_id("sport");
+        let id = app.create_article(news(&app, sport, "older-story", "An older story", &[]));
+        let path = format!("/admin/articles/{id}");
+        let history = app.get_as(&format!("{path}/history"), &ed.cookie).await;
+        assert_eq!(history.status, 200, "{backend:?}");
+        assert!(history.attrs("tr[data-version]", "data-version").is_empty());
+        assert!(
+            history.attrs("select[name=from]", "name").is_empty(),
+            "nothing to compare"
+        );
+
+        let edit = app.get_as(&path, &ed.cookie).await;
+        let mut form = Form::new(&app, "An older story, revised");
+        form.version = 1;
+        form.slug = "older-story".to_owned();
+        form.sections = edit
+            .attrs("input[name=section_anchor]", "value")
+            .into_iter()
+            .zip(edit.attrs("input[name=section_heading]", "value"))
+            .zip(edit.texts_raw("textarea[name=section_body]"))
+            .map(|((a, h), b)| (a, h, b))
+            .collect();
+        assert_eq!(post(&app, &path, &form, &ed, "save").await.status, 303);
+        let history = app.get_as(&format!("{path}/history"), &ed.cookie).await;
+        assert_eq!(
+            history.attrs("tr[data-version]", "data-version"),
+            vec!["2", "1"]
+        );
+        let diff = app
+            .get_as(&format!("{path}/history/diff?from=1&to=2"), &ed.cookie)
+            .await;
+        assert_eq!(diff.texts(".diff-removed")[0], "−Title: An older story");
+        assert!(diff
+            .texts(".diff-added")
+            .contains(&"+Title: An older story, revised".to_owned()));
+    }
+}
