@@ -333,6 +333,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         demo: !args.no_demo,
         media_dir: args.media_dir,
         max_upload_bytes: args.max_upload_mb as usize * 1024 * 1024,
+        trusted_proxies: args.trusted_proxies,
     })
     .await?;
     app.run_until_stopped().await?;

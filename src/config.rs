@@ -122,4 +122,16 @@ pub struct ServeArgs {
         value_name = "N"
     )]
     pub max_upload_mb: u32,
+
+    /// Address of a reverse proxy or load balancer in front of the server
+    /// (repeat, or comma-separated in the environment). For requests from
+    /// these, the client is read from `X-Forwarded-For`; otherwise that
+    /// header is ignored, since anyone can send it.
+    #[arg(
+        long = "trusted-proxy",
+        env = "ICONOCAST_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "IP"
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }

@@ -25,6 +25,8 @@ pub struct Settings {
     pub media_dir: std::path::PathBuf,
     /// The largest image upload accepted, in bytes.
     pub max_upload_bytes: usize,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 pub struct Application {
@@ -93,6 +95,7 @@ impl Application {
             base_url: base_url.clone(),
             media_dir: settings.media_dir.clone(),
             max_upload_bytes: settings.max_upload_bytes,
+            trusted_proxies: settings.trusted_proxies.clone(),
         });
         let server = HttpServer::new(move || {
             App::new()

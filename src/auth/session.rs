@@ -4,6 +4,7 @@
 //! session it answers 303 to the login form, with `next` set to the page.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
@@ -72,12 +73,50 @@ pub fn new_session(user_id: i32, ip: &str, user_agent: &str) -> (Session, String
     (session, token)
 }
 
-/// The client's address as the socket sees it (forwarding headers can be
-/// forged, so throttling does not trust them).
+/// The client's address, for throttling and the audit log: the socket's
+/// peer, unless that peer is one of the configured trusted proxies; then
+/// the nearest address in `X-Forwarded-For` that is not a trusted proxy.
+/// Forwarding headers from anyone else are ignored: they can be forged.
 pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return String::new();
+    };
+    let trusted: &[IpAddr] = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(&[], |s| s.trusted_proxies.as_slice());
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    forwarded_client(peer, trusted, &forwarded).to_string()
+}
+
+/// The client behind `peer`: walks `X-Forwarded-For` (all its values, in
+/// order) from the right while the hop is a trusted proxy. A malformed
+/// entry stops the walk at the last address known to be real.
+fn forwarded_client(peer: IpAddr, trusted: &[IpAddr], forwarded: &[&str]) -> IpAddr {
+    let mut client = peer;
+    if !trusted.contains(&client) {
+        return client;
+    }
+    let hops = forwarded
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    for hop in hops.into_iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !trusted.contains(&ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 /// The signed-in staff member of a request under `/admin`.
@@ -172,6 +211,35 @@ mod tests {
         assert_eq!(d.len(), 64);
         assert_ne!(d, token);
         assert_eq!(d, digest(&token));
+    }
+
+    #[test]
+    fn forwarded_for_is_read_only_from_trusted_proxies() {
+        let ip = |s: &str| s.parse::<IpAddr>().expect("an address");
+        let proxy = ip("10.0.0.2");
+        let trusted = [proxy, ip("10.0.0.3")];
+        // Not from a proxy: the header is anyone's words.
+        assert_eq!(
+            forwarded_client(ip("198.51.100.7"), &trusted, &["203.0.113.9"]),
+            ip("198.51.100.7")
+        );
+        // Through two proxies: the nearest untrusted hop, not a forged
+        // first entry.
+        assert_eq!(
+            forwarded_client(proxy, &trusted, &["1.2.3.4, 203.0.113.9, 10.0.0.3"]),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            forwarded_client(proxy, &trusted, &["1.2.3.4", "203.0.113.9"]),
+            ip("203.0.113.9")
+        );
+        // No header, or junk: the proxy itself, or the last real hop.
+        assert_eq!(forwarded_client(proxy, &trusted, &[]), proxy);
+        assert_eq!(forwarded_client(proxy, &trusted, &["junk"]), proxy);
+        assert_eq!(
+            forwarded_client(proxy, &trusted, &["junk, 10.0.0.3"]),
+            ip("10.0.0.3")
+        );
     }
 
     #[test]

@@ -86,10 +86,12 @@ fn page_number(raw: &str) -> Option<u32> {
     (n >= 1 && n.to_string() == raw).then_some(n)
 }
 
+/// `/robots.txt`. `/admin` is disallowed as itself (`$` ends the match)
+/// and as a folder, so a category such as `/administration` stays open.
 pub async fn robots(state: web::Data<AppState>) -> HttpResponse {
     let base = &state.base_url;
     let body = format!(
-        "User-agent: *\nAllow: /\nDisallow: /admin\n\n\
+        "User-agent: *\nAllow: /\nDisallow: /admin$\nDisallow: /admin/\n\n\
          Sitemap: {base}/sitemap.xml\nSitemap: {base}/news-sitemap.xml\n"
     );
     HttpResponse::Ok()

@@ -23,6 +23,9 @@ pub struct AppState {
     pub media_dir: std::path::PathBuf,
     /// The largest image upload accepted, in bytes (`--max-upload-mb`).
     pub max_upload_bytes: usize,
+    /// Proxies whose `X-Forwarded-For` names the client (see
+    /// `auth::session::client_ip`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Cards per listing page.

@@ -7,7 +7,10 @@ use iconocast::db::schema::{audit_log, sessions, users};
 use iconocast::db::{sessions as session_db, users as user_db};
 use iconocast::domain::{ArticleStatus, Role};
 
-use crate::helpers::{backends, news, now, run_iconocast_env, spawn_app, Backend, Page, TestApp};
+use crate::helpers::{
+    backends, news, now, run_iconocast_env, spawn_app, spawn_app_behind_proxy, Backend, Page,
+    TestApp,
+};
 
 const PASSWORD: &str = "correct horse battery staple";
 const EMAIL: &str = "ada@example.org";
@@ -480,6 +483,75 @@ async fn admin_logins_are_throttled_per_email_and_per_ip() {
         assert_eq!(
             post_login(&app, "grace@example.org", PASSWORD).await.status,
             303
+        );
+    }
+}
+
+/// A login POST from a client that says, through `X-Forwarded-For`, it is
+/// `forwarded_for`.
+async fn post_login_via(app: &TestApp, forwarded_for: &str, email: &str, password: &str) -> Page {
+    let form = login_form(app).await;
+    let res = app
+        .client
+        .post(format!("{}/admin/login", app.address))
+        .header("X-Forwarded-For", forwarded_for)
+        .header("Cookie", format!("iconocast_login_csrf={}", form.cookie))
+        .form(&[
+            ("email", email),
+            ("password", password),
+            ("csrf_token", &form.token),
+            ("next", "/admin"),
+        ])
+        .send()
+        .await
+        .expect("POST /admin/login");
+    Page::read(res).await
+}
+
+fn attempt_ips(app: &TestApp) -> Vec<String> {
+    use iconocast::db::schema::login_attempts;
+    app.with_conn(|c| {
+        login_attempts::table
+            .order(login_attempts::id.asc())
+            .select(login_attempts::ip)
+            .load(c)
+    })
+    .expect("attempts")
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_is_throttled_and_audited_by_its_own_address() {
+    for backend in backends() {
+        // Behind a proxy every request comes from the proxy's address: the
+        // forwarded one must count, or five failures would lock out all.
+        let app = spawn_app_behind_proxy(&backend).await;
+        app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
+        for n in 0..5 {
+            let email = format!("guess{n}@example.org");
+            let page = post_login_via(&app, "203.0.113.9", &email, PASSWORD).await;
+            assert_eq!(page.status, 401, "{backend:?}");
+        }
+        let page = post_login_via(&app, "203.0.113.9", EMAIL, PASSWORD).await;
+        assert_eq!(page.status, 429, "{backend:?}: that client is throttled");
+        let page = post_login_via(&app, "198.51.100.4", EMAIL, PASSWORD).await;
+        assert_eq!(page.status, 303, "{backend:?}: another client is not");
+        let ips = attempt_ips(&app);
+        assert_eq!(ips.first().map(String::as_str), Some("203.0.113.9"));
+        assert_eq!(ips.last().map(String::as_str), Some("198.51.100.4"));
+
+        // Without the setting, the header is anyone's words: ignored.
+        let app = spawn_app(&backend).await;
+        app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
+        for n in 0..5 {
+            let email = format!("guess{n}@example.org");
+            let forged = format!("198.51.100.{n}");
+            post_login_via(&app, &forged, &email, PASSWORD).await;
+        }
+        assert_eq!(attempt_ips(&app), vec!["127.0.0.1"; 5]);
+        let page = post_login_via(&app, "198.51.100.77", EMAIL, PASSWORD).await;
+        assert_eq!(
+            page.status, 429,
+            "{backend:?}: a forged header does not escape"
         );
     }
 }

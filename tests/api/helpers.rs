@@ -147,15 +147,27 @@ pub const TEST_MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 
 /// The app with the demo content, on one backend.
 pub async fn spawn_app(backend: &Backend) -> TestApp {
-    spawn(backend, true, TEST_MAX_UPLOAD_BYTES).await
+    spawn(backend, true, TEST_MAX_UPLOAD_BYTES, &[]).await
 }
 
 /// The app with the demo content and an image upload limit of `mb` MB.
 pub async fn spawn_app_with_upload_limit(backend: &Backend, mb: usize) -> TestApp {
-    spawn(backend, true, mb * 1024 * 1024).await
+    spawn(backend, true, mb * 1024 * 1024, &[]).await
 }
 
-async fn spawn(backend: &Backend, demo: bool, max_upload_bytes: usize) -> TestApp {
+/// The app with the demo content behind a trusted proxy at 127.0.0.1 (the
+/// test client), so `X-Forwarded-For` names the client.
+pub async fn spawn_app_behind_proxy(backend: &Backend) -> TestApp {
+    let local = std::net::IpAddr::from([127, 0, 0, 1]);
+    spawn(backend, true, TEST_MAX_UPLOAD_BYTES, &[local]).await
+}
+
+async fn spawn(
+    backend: &Backend,
+    demo: bool,
+    max_upload_bytes: usize,
+    trusted_proxies: &[std::net::IpAddr],
+) -> TestApp {
     let database = TestDatabase::create(backend);
     let media = TestMediaDir::create();
     let app = Application::build(Settings {
@@ -165,6 +177,7 @@ async fn spawn(backend: &Backend, demo: bool, max_upload_bytes: usize) -> TestAp
         demo,
         media_dir: media.path.clone(),
         max_upload_bytes,
+        trusted_proxies: trusted_proxies.to_vec(),
     })
     .await
     .expect("the application starts");

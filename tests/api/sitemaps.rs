@@ -180,15 +180,18 @@ async fn robots_txt_allows_the_site_keeps_out_of_admin_and_names_both_sitemaps()
         for expected in [
             "User-agent: *",
             "Allow: /",
-            "Disallow: /admin",
+            "Disallow: /admin$",
+            "Disallow: /admin/",
             &index,
             &news,
         ] {
             assert!(lines.contains(&expected), "{expected:?} in {lines:?}");
         }
+        // Only the staff area is disallowed, not every path that starts
+        // with "admin" (a category could be /administration).
         assert_eq!(
             lines.iter().filter(|l| l.starts_with("Disallow:")).count(),
-            1,
+            2,
             "only /admin is disallowed"
         );
     }
