@@ -101,12 +101,47 @@ pub fn record_attempt(
         .execute(conn)
 }
 
+/// Notes a login attempt as a failure before it is checked, and returns
+/// its id. Claiming first makes the throttle hold under a burst of
+/// parallel attempts: each one counts every attempt claimed before it.
+pub fn claim_attempt(
+    conn: &mut DbConn,
+    email: &str,
+    ip: &str,
+    now: NaiveDateTime,
+) -> QueryResult<i32> {
+    diesel::insert_into(login_attempts::table)
+        .values((
+            login_attempts::email.eq(email),
+            login_attempts::ip.eq(ip),
+            login_attempts::succeeded.eq(false),
+            login_attempts::attempted_at.eq(now),
+        ))
+        .returning(login_attempts::id)
+        .get_result(conn)
+}
+
+/// Marks a claimed attempt as the successful sign-in it turned out to be.
+pub fn attempt_succeeded(conn: &mut DbConn, id: i32) -> QueryResult<usize> {
+    diesel::update(login_attempts::table.find(id))
+        .set(login_attempts::succeeded.eq(true))
+        .execute(conn)
+}
+
+/// Forgets a claimed attempt that was throttled: waiting it out is not
+/// another failure.
+pub fn forget_attempt(conn: &mut DbConn, id: i32) -> QueryResult<usize> {
+    diesel::delete(login_attempts::table.find(id)).execute(conn)
+}
+
 /// Failed logins for `email` since `since`, or since its last successful
-/// login if that is later: signing in clears the email's own count.
+/// login if that is later: signing in clears the email's own count. The
+/// attempt `except` (the one being checked) is not counted.
 pub fn email_failures(
     conn: &mut DbConn,
     email: &str,
     since: NaiveDateTime,
+    except: i32,
 ) -> QueryResult<Failures> {
     let last_success: Option<NaiveDateTime> = login_attempts::table
         .filter(login_attempts::email.eq(email))
@@ -118,17 +153,25 @@ pub fn email_failures(
         .filter(login_attempts::email.eq(email))
         .filter(login_attempts::succeeded.eq(false))
         .filter(login_attempts::attempted_at.gt(since))
+        .filter(login_attempts::id.ne(except))
         .select((count_star(), max(login_attempts::attempted_at)))
         .first::<(i64, Option<NaiveDateTime>)>(conn)?;
     Ok(Failures { count, latest })
 }
 
-/// Failed logins from `ip` since `since`, whoever succeeded meanwhile.
-pub fn ip_failures(conn: &mut DbConn, ip: &str, since: NaiveDateTime) -> QueryResult<Failures> {
+/// Failed logins from `ip` since `since`, whoever succeeded meanwhile,
+/// not counting the attempt `except`.
+pub fn ip_failures(
+    conn: &mut DbConn,
+    ip: &str,
+    since: NaiveDateTime,
+    except: i32,
+) -> QueryResult<Failures> {
     let (count, latest) = login_attempts::table
         .filter(login_attempts::ip.eq(ip))
         .filter(login_attempts::succeeded.eq(false))
         .filter(login_attempts::attempted_at.gt(since))
+        .filter(login_attempts::id.ne(except))
         .select((count_star(), max(login_attempts::attempted_at)))
         .first::<(i64, Option<NaiveDateTime>)>(conn)?;
     Ok(Failures { count, latest })

@@ -557,6 +557,35 @@ async fn behind_a_trusted_proxy_each_client_is_throttled_and_audited_by_its_own_
 }
 
 #[tokio::test]
+async fn a_burst_of_parallel_guesses_gets_no_more_tries_than_a_sequence() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
+        let guesses = (0..16).map(|n| {
+            let app = &app;
+            async move {
+                let wrong = format!("wrong password {n}");
+                post_login(app, EMAIL, &wrong).await.status
+            }
+        });
+        let statuses = futures_util::future::join_all(guesses).await;
+        let tried = statuses.iter().filter(|s| **s == 401).count();
+        let throttled = statuses.iter().filter(|s| **s == 429).count();
+        assert_eq!(tried + throttled, 16, "{backend:?}: {statuses:?}");
+        assert!(
+            tried <= 5,
+            "{backend:?}: {tried} guesses were checked: {statuses:?}"
+        );
+        // Throttled attempts are not failures of their own.
+        use iconocast::db::schema::login_attempts;
+        let failures: i64 = app
+            .with_conn(|c| login_attempts::table.count().get_result(c))
+            .expect("count");
+        assert_eq!(failures as usize, tried, "{backend:?}");
+    }
+}
+
+#[tokio::test]
 async fn admin_logins_failures_and_logouts_are_audited() {
     for backend in backends() {
         let app = spawn_app(&backend).await;

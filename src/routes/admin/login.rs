@@ -121,10 +121,14 @@ fn attempt(
 ) -> Result<Outcome, AppError> {
     let typed = typed_email(raw_email);
     let started = now();
+    // Claimed as a failure first, then counted against the others: of any
+    // number of parallel attempts, only as many as are free get through.
+    let claim = sessions::claim_attempt(conn, &typed, ip, started)?;
     let since = throttle::window_start(started);
-    let by_email = sessions::email_failures(conn, &typed, since)?;
-    let by_ip = sessions::ip_failures(conn, ip, since)?;
+    let by_email = sessions::email_failures(conn, &typed, since, claim)?;
+    let by_ip = sessions::ip_failures(conn, ip, since, claim)?;
     if let Some(secs) = throttle::retry_after(&[by_email, by_ip], started) {
+        sessions::forget_attempt(conn, claim)?;
         return Ok(Outcome::Throttled(secs));
     }
     let user = match Email::parse(raw_email) {
@@ -144,7 +148,7 @@ fn attempt(
         Some(user) => {
             let (row, token) = session::new_session(user.id, ip, user_agent);
             conn.transaction::<_, AppError, _>(|conn| {
-                sessions::record_attempt(conn, &typed, ip, true, at)?;
+                sessions::attempt_succeeded(conn, claim)?;
                 sessions::create(conn, &row)?;
                 // Housekeeping, cheap and rare enough to do here.
                 sessions::delete_expired(conn, at)?;
@@ -155,12 +159,9 @@ fn attempt(
             Ok(Outcome::SignedIn(token))
         }
         None => {
-            conn.transaction::<_, AppError, _>(|conn| {
-                sessions::record_attempt(conn, &typed, ip, false, at)?;
-                let detail = format!("email tried: {typed}");
-                audit::note(conn, known_id, audit::LOGIN_FAILED, &detail, ip, at)?;
-                Ok(())
-            })?;
+            // The claimed attempt stays as the failure it is.
+            let detail = format!("email tried: {typed}");
+            audit::note(conn, known_id, audit::LOGIN_FAILED, &detail, ip, at)?;
             Ok(Outcome::Wrong)
         }
     }
