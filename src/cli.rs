@@ -74,7 +74,7 @@ pub const PASSWORD_ENV: &str = "ICONOCAST_PASSWORD";
 /// for stdout.
 fn add_user(url: DatabaseUrl, args: &UserAddArgs) -> anyhow::Result<String> {
     use crate::auth::password;
-    use crate::db::{audit, users};
+    use crate::db::users;
 
     let email = Email::parse(&args.email)
         .ok_or_else(|| anyhow::anyhow!("{:?} is not a valid email address", args.email))?;
@@ -124,7 +124,7 @@ fn add_user(url: DatabaseUrl, args: &UserAddArgs) -> anyhow::Result<String> {
             Some(s) => s.clone(),
             None => users::unique_slug(conn, &name)?,
         };
-        let id = users::create_staff(
+        let id = users::add_staff(
             conn,
             &users::NewStaff {
                 email: &email,
@@ -133,22 +133,11 @@ fn add_user(url: DatabaseUrl, args: &UserAddArgs) -> anyhow::Result<String> {
                 slug: &slug,
                 password_hash: &hash,
             },
-            now,
-        )?;
-        audit::record(
-            conn,
-            &crate::db::models::NewAuditEntry {
+            &users::AddedBy {
                 user_id: None,
-                action: audit::USER_ADD,
-                target_type: "user",
-                target_id: Some(id),
-                detail: &format!(
-                    "added {name} <{email}> as {} ({slug}) from the command line",
-                    role.as_str()
-                ),
                 ip: "",
-                created_at: now,
             },
+            now,
         )?;
         Ok((id, slug))
     })?;

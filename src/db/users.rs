@@ -105,6 +105,51 @@ pub fn create_staff(conn: &mut DbConn, new: &NewStaff, now: NaiveDateTime) -> Qu
     )
 }
 
+/// Who added a staff member, for the audit log.
+pub struct AddedBy<'a> {
+    /// The admin who did, or `None` for the command line.
+    pub user_id: Option<i32>,
+    pub ip: &'a str,
+}
+
+/// Creates a staff member and writes `user_add` to the audit log, in one
+/// transaction: what `iconocast user add` and `/admin/users` both do.
+pub fn add_staff(
+    conn: &mut DbConn,
+    new: &NewStaff,
+    by: &AddedBy,
+    now: NaiveDateTime,
+) -> QueryResult<i32> {
+    conn.transaction(|conn| {
+        let id = create_staff(conn, new, now)?;
+        let via = if by.user_id.is_none() {
+            " from the command line"
+        } else {
+            ""
+        };
+        let detail = format!(
+            "added {} <{}> as {} ({}){via}",
+            new.name,
+            new.email,
+            new.role.as_str(),
+            new.slug
+        );
+        super::audit::record(
+            conn,
+            &crate::db::models::NewAuditEntry {
+                user_id: by.user_id,
+                action: super::audit::USER_ADD,
+                target_type: "user",
+                target_id: Some(id),
+                detail: &detail,
+                ip: by.ip,
+                created_at: now,
+            },
+        )?;
+        Ok(id)
+    })
+}
+
 /// Sets a new password hash and ends every session of the user.
 pub fn set_password(conn: &mut DbConn, id: i32, password_hash: &str) -> QueryResult<usize> {
     conn.transaction(|conn| {

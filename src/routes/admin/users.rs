@@ -288,7 +288,7 @@ pub async fn create(
                         }
                         let slug = users::unique_slug(conn, &name)?;
                         let at = now();
-                        let id = users::create_staff(
+                        users::add_staff(
                             conn,
                             &users::NewStaff {
                                 email: &email,
@@ -297,22 +297,11 @@ pub async fn create(
                                 slug: &slug,
                                 password_hash: &hashed,
                             },
-                            at,
-                        )?;
-                        audit::record(
-                            conn,
-                            &NewAuditEntry {
+                            &users::AddedBy {
                                 user_id: Some(user_id),
-                                action: audit::USER_ADD,
-                                target_type: "user",
-                                target_id: Some(id),
-                                detail: &format!(
-                                    "added {name} <{email}> as {} ({slug})",
-                                    role.as_str()
-                                ),
                                 ip: &ip,
-                                created_at: at,
                             },
+                            at,
                         )?;
                         Ok(Outcome::Done("created"))
                     })?
