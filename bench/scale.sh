@@ -2,10 +2,10 @@
 # Median of 3 timed GETs (after one warm-up) for the pages that grow with
 # the archive. Fill the database first:
 #   target/release/iconocast --database-url URL demo --articles 100000
-# usage: bench/scale.sh DATABASE_URL [PORT]
+# usage: bench/scale.sh DATABASE_URL [PORT] [BINARY]
 set -u
 url=${1:?database URL}; port=${2:-8191}
-bin=$(dirname "$0")/../target/release/iconocast
+bin=${3:-$(dirname "$0")/../target/release/iconocast}
 RUST_LOG=warn "$bin" --database-url "$url" --bind 127.0.0.1:$port > /dev/null 2>&1 &
 pid=$!
 sleep 3

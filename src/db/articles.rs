@@ -74,14 +74,18 @@ pub enum Listing {
     Author(i32),
 }
 
-pub(crate) type CardRow = (Article, Option<Category>, Author);
+/// A card as a listing query reads it. The author comes through a left
+/// join (every article has one: `author_id` is a NOT NULL foreign key).
+pub(crate) type CardRow = (Article, Option<Category>, Option<Author>);
 
-fn into_cards(rows: Vec<CardRow>) -> Vec<Card> {
+pub(crate) fn into_cards(rows: Vec<CardRow>) -> Vec<Card> {
     rows.into_iter()
-        .map(|(article, category, author)| Card {
-            article,
-            category,
-            author,
+        .filter_map(|(article, category, author)| {
+            Some(Card {
+                article,
+                category,
+                author: author?,
+            })
         })
         .collect()
 }
@@ -90,24 +94,30 @@ fn into_cards(rows: Vec<CardRow>) -> Vec<Card> {
 /// use is a fully typed (not boxed) query, so the connection keeps it as a
 /// prepared statement. The table modules are in scope for the filters,
 /// wherever it is called.
+///
+/// Both joins are left joins on purpose: they keep `articles` the outer
+/// table, so SQLite walks the publish-time index and stops at `limit`. With
+/// an inner join to `users` it may start from the handful of users and sort
+/// every visible article (1.4 s for a feed at 100,000 articles).
 macro_rules! list_cards {
     ($conn:expr, $now:expr, $limit:expr, $offset:expr $(, $filter:expr)*) => {{
         use $crate::db::models::{Article, Author, Category};
         use $crate::db::schema::{articles, categories, users};
         articles::table
             .left_join(categories::table)
-            .inner_join(users::table)
+            .left_join(users::table)
             .filter($crate::db::articles::visible($now))
             $(.filter($filter))*
             .select((
                 Article::as_select(),
                 Option::<Category>::as_select(),
-                Author::as_select(),
+                Option::<Author>::as_select(),
             ))
             .order((articles::published_at.desc(), articles::id.desc()))
             .limit($limit)
             .offset($offset)
             .load::<$crate::db::articles::CardRow>($conn)
+            .map($crate::db::articles::into_cards)
     }};
 }
 /// Feeds use the same listing query with more filters.
@@ -158,7 +168,7 @@ pub fn list(
         Listing::Author(id) => list_cards!(conn, now, limit, offset, articles::author_id.eq(id))?,
         Listing::Tag(id) => list_cards!(conn, now, limit, offset, tagged(id))?,
     };
-    Ok(into_cards(rows))
+    Ok(rows)
 }
 
 /// How many articles a listing has in all, for its pagination.
@@ -180,8 +190,7 @@ pub fn cards_by_ids(conn: &mut DbConn, ids: &[i32], now: NaiveDateTime) -> Query
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = list_cards!(conn, now, ids.len() as i64, 0, articles::id.eq_any(ids))?;
-    Ok(into_cards(rows))
+    list_cards!(conn, now, ids.len() as i64, 0, articles::id.eq_any(ids))
 }
 
 /// A visible article by its slug, with its category, author and hero image.

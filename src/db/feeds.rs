@@ -63,7 +63,7 @@ pub fn entries(conn: &mut DbConn, area: Area, now: NaiveDateTime) -> QueryResult
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<i32> = rows.iter().map(|(a, _, _)| a.id).collect();
+    let ids: Vec<i32> = rows.iter().map(|c| c.article.id).collect();
     let mut sections_by_article: HashMap<i32, Vec<Section>> = HashMap::new();
     for section in sections::table
         .filter(sections::article_id.eq_any(&ids))
@@ -88,14 +88,10 @@ pub fn entries(conn: &mut DbConn, area: Area, now: NaiveDateTime) -> QueryResult
     }
     Ok(rows
         .into_iter()
-        .map(|(article, category, author)| {
-            let id = article.id;
+        .map(|card| {
+            let id = card.article.id;
             FeedEntry {
-                card: Card {
-                    article,
-                    category,
-                    author,
-                },
+                card,
                 sections: sections_by_article.remove(&id).unwrap_or_default(),
                 tags: tags_by_article.remove(&id).unwrap_or_default(),
             }

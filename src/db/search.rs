@@ -163,7 +163,7 @@ fn snippet_html(raw: &str) -> String {
     out
 }
 
-type CardRow = (Article, Option<Category>, Author);
+use super::articles::CardRow;
 
 /// Matches counted at most; past this the page says "more than".
 pub const MAX_COUNTED: i64 = 1000;
@@ -174,7 +174,9 @@ macro_rules! ranked_page {
         let base = $table
             .inner_join(articles::table.on($on))
             .left_join(categories::table.on(articles::category_id.eq(categories::id.nullable())))
-            .inner_join(users::table.on(users::id.eq(articles::author_id)))
+            // A left join, as in `articles::list_cards!`: `articles` stays
+            // ahead of `users` in the plan.
+            .left_join(users::table.on(users::id.eq(articles::author_id)))
             .filter($matches)
             .filter(visible($now))
             .filter(indexed());
@@ -191,7 +193,7 @@ macro_rules! ranked_page {
             .select((
                 Article::as_select(),
                 Option::<Category>::as_select(),
-                Author::as_select(),
+                Option::<Author>::as_select(),
             ))
             .order(($rank, articles::published_at.desc(), articles::id.desc()))
             .limit($limit)
@@ -292,19 +294,19 @@ pub fn search(
     };
     let hits = rows
         .into_iter()
-        .map(|(article, category, author)| {
+        .filter_map(|(article, category, author)| {
             let snippet = snippets
                 .iter()
                 .find(|s| s.id == article.id)
                 .map_or_else(String::new, |s| snippet_html(&s.snippet));
-            Hit {
+            Some(Hit {
                 card: Card {
                     article,
                     category,
-                    author,
+                    author: author?,
                 },
                 snippet,
-            }
+            })
         })
         .collect();
     Ok((hits, total))
