@@ -379,22 +379,3 @@ pub fn create(conn: &mut DbConn, input: &ArticleInput, now: NaiveDateTime) -> Qu
         Ok(id)
     })
 }
-
-/// Sets an article's status (and publish time); used by tests and, later,
-/// the editor's workflow.
-pub fn set_status(
-    conn: &mut DbConn,
-    id: i32,
-    status: ArticleStatus,
-    published_at: Option<NaiveDateTime>,
-    now: NaiveDateTime,
-) -> QueryResult<usize> {
-    diesel::update(articles::table.find(id))
-        .set((
-            articles::status.eq(status.as_str()),
-            articles::published_at.eq(published_at),
-            articles::updated_at.eq(now),
-            articles::version.eq(articles::version + 1),
-        ))
-        .execute(conn)
-}
