@@ -2,12 +2,13 @@
 //! status, category, author and words of the title, 50 a page.
 //! Contributors and authors see their own; editors and admins see all.
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::AdminLayout;
+use super::{respond, AdminLayout};
 use crate::auth::session::Staff;
 use crate::db::editor::{self, ListFilter, ListRow};
 use crate::db::models::Category;
@@ -154,7 +155,5 @@ pub async fn list(
         page: number.get(),
         total_pages,
     };
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
+    respond(StatusCode::OK, &page)
 }

@@ -1,12 +1,13 @@
 //! `/admin/audit`: the audit log for admins, newest first, 50 a page,
 //! filterable by action and by user.
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::AdminLayout;
+use super::{respond, AdminLayout};
 use crate::auth::policy;
 use crate::auth::session::Staff;
 use crate::db::audit::{self, AuditFilter, NamedEntry};
@@ -131,7 +132,5 @@ pub async fn show(
         total,
         filter_query: filter_query(&filter),
     };
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
+    respond(StatusCode::OK, &page)
 }

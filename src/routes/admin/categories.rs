@@ -5,13 +5,13 @@
 //! Also the small pieces the other management pages share: field errors,
 //! the `?done=` notices and the responses.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use diesel::Connection;
 use serde::Deserialize;
 
-use super::{forbidden, AdminLayout};
+use super::{forbidden, respond, see_other, AdminLayout};
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::models::{Category, NewAuditEntry, NewCategory};
@@ -64,20 +64,6 @@ impl FieldErrors {
 #[serde(default)]
 pub struct DoneQuery {
     pub done: String,
-}
-
-/// A rendered page with `status`.
-pub fn respond<T: Template>(status: StatusCode, page: &T) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
-}
-
-/// 303 See Other to `location`, the answer to every successful POST.
-pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_owned()))
-        .finish()
 }
 
 /// A whole-number id from the path; anything else names no page.

@@ -1,13 +1,14 @@
 //! `/admin`: who is signed in, articles by status, and the most recently
 //! changed articles of any status.
 
+use actix_web::http::StatusCode;
 use actix_web::web;
 use actix_web::HttpResponse;
 use askama::Template;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::AdminLayout;
+use super::{respond, AdminLayout};
 use crate::auth::session::Staff;
 use crate::db::schema::{articles, users};
 use crate::db::{settings, DbConn};
@@ -106,7 +107,5 @@ pub async fn show(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespon
         articles,
         counts,
     };
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
+    respond(StatusCode::OK, &page)
 }

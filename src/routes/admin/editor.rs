@@ -6,7 +6,7 @@
 //! stale one is refused with both versions shown. Preview renders the
 //! article with the public page's own template. Works without JavaScript.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDateTime, TimeZone};
@@ -14,7 +14,7 @@ use chrono_tz::Tz;
 use diesel::prelude::*;
 use futures_util::StreamExt;
 
-use super::{forbidden, AdminLayout};
+use super::{forbidden, respond, see_other, AdminLayout};
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::articles::Card;
@@ -744,14 +744,10 @@ enum Outcome {
     Redirect(String),
 }
 
-fn respond(outcome: Outcome) -> Result<HttpResponse, AppError> {
+fn answer(outcome: Outcome) -> Result<HttpResponse, AppError> {
     match outcome {
-        Outcome::Page(status, page) => Ok(HttpResponse::build(status)
-            .content_type("text/html; charset=utf-8")
-            .body(page.render()?)),
-        Outcome::Redirect(to) => Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, to))
-            .finish()),
+        Outcome::Page(status, page) => respond(status, page.as_ref()),
+        Outcome::Redirect(to) => Ok(see_other(&to)),
     }
 }
 
@@ -835,7 +831,7 @@ pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpRe
             ))
         })
         .await?;
-    respond(outcome)
+    answer(outcome)
 }
 
 /// GET /admin/articles/{id}.
@@ -858,7 +854,7 @@ pub async fn edit_form(
             Ok(Outcome::Page(StatusCode::OK, Box::new(page)))
         })
         .await?;
-    respond(outcome)
+    answer(outcome)
 }
 
 /// Reads the form body, refusing more than [`MAX_BODY`] with a 413 page.
@@ -1071,7 +1067,7 @@ async fn submit(
             )))
         })
         .await?;
-    respond(outcome)
+    answer(outcome)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! two, and restoring one saves it again as a new revision, so nothing in
 //! the history is ever lost.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDateTime;
@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::editor::{diff_lines, DiffLine};
-use super::{forbidden, AdminLayout};
+use super::{forbidden, respond, see_other, AdminLayout};
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::editor::{self, RevisionRow, Saved, Step, Stored};
@@ -46,12 +46,6 @@ pub struct DiffPage {
     pub to: i32,
     pub lines: Vec<DiffLine>,
     pub changes: usize,
-}
-
-fn html<T: Template>(status: StatusCode, page: &T) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
 }
 
 fn article_id(raw: &str) -> Result<i32, AppError> {
@@ -96,7 +90,7 @@ pub async fn show(
             })
         })
         .await?;
-    html(StatusCode::OK, &page)
+    respond(StatusCode::OK, &page)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -139,7 +133,7 @@ pub async fn diff(
             })
         })
         .await?;
-    html(StatusCode::OK, &page)
+    respond(StatusCode::OK, &page)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -242,12 +236,7 @@ pub async fn restore(
         })
         .await?;
     match outcome {
-        Ok(_) => Ok(HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!("/admin/articles/{id}?saved=restored"),
-            ))
-            .finish()),
+        Ok(_) => Ok(see_other(&format!("/admin/articles/{id}?saved=restored"))),
         Err(refusal) => {
             let message = match refusal {
                 Refusal::Conflict => "The article was saved by someone else since you opened its history, so nothing was restored. Reload the history and try again.".to_owned(),

@@ -2,13 +2,13 @@
 //! `iconocast import`) and it becomes a draft by the signed-in staff member.
 
 use actix_web::error::{InternalError, UrlencodedError};
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use diesel::Connection;
 use serde::Deserialize;
 
-use super::{forbidden, AdminLayout};
+use super::{forbidden, respond, see_other, AdminLayout};
 use crate::auth::csrf;
 use crate::auth::session::{self, Staff};
 use crate::db::models::{Category, NewAuditEntry};
@@ -69,12 +69,6 @@ pub fn form_config() -> web::FormConfig {
         })
 }
 
-fn render(status: StatusCode, page: &ImportPage) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
-}
-
 /// GET /admin/import.
 pub async fn form(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
     let (site_name, categories) = state
@@ -91,7 +85,7 @@ pub async fn form(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespon
         text: String::new(),
         error: None,
     };
-    render(StatusCode::OK, &page)
+    respond(StatusCode::OK, &page)
 }
 
 /// What a submission came to.
@@ -156,9 +150,7 @@ pub async fn submit(
     match outcome {
         Outcome::Created(id) => {
             tracing::info!(article_id = id, "article imported from pasted text");
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/admin"))
-                .finish())
+            Ok(see_other("/admin"))
         }
         Outcome::Invalid(message) => {
             let page = ImportPage {
@@ -169,7 +161,7 @@ pub async fn submit(
                 text: form.text,
                 error: Some(message),
             };
-            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+            respond(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
 }

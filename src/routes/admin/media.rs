@@ -18,7 +18,7 @@ use diesel::Connection;
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use super::{forbidden, AdminLayout, CsrfForm};
+use super::{forbidden, respond, AdminLayout, CsrfForm};
 use crate::auth::csrf;
 use crate::auth::policy;
 use crate::auth::session::{self, Staff};
@@ -181,12 +181,6 @@ async fn library(
     })
 }
 
-fn render(status: StatusCode, page: &MediaPage) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
-}
-
 /// The first page of the library with a message, at `status`.
 async fn refuse(
     state: &web::Data<AppState>,
@@ -195,7 +189,7 @@ async fn refuse(
     extras: Extras,
 ) -> Result<HttpResponse, AppError> {
     let page = library(state, staff, PageNumber::FIRST, extras).await?;
-    render(status, &page)
+    respond(status, &page)
 }
 
 /// GET /admin/media.
@@ -218,7 +212,7 @@ pub async fn show(
         ..Extras::default()
     };
     let page = library(&state, staff, number, extras).await?;
-    render(StatusCode::OK, &page)
+    respond(StatusCode::OK, &page)
 }
 
 /// The 413 page.

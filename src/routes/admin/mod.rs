@@ -25,7 +25,9 @@ use actix_web::{guard, web, HttpResponse, Route};
 use serde::Deserialize;
 
 use crate::auth::session::Staff;
-use crate::error::ErrorPage;
+use askama::Template;
+
+use crate::error::{AppError, ErrorPage};
 
 /// What every staff page's layout shows.
 pub struct AdminLayout {
@@ -55,6 +57,20 @@ impl AdminLayout {
 #[serde(default)]
 pub struct CsrfForm {
     pub csrf_token: String,
+}
+
+/// A rendered staff page with `status`.
+pub fn respond<T: Template>(status: StatusCode, page: &T) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}
+
+/// 303 See Other to `location`, the answer to every successful POST.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_owned()))
+        .finish()
 }
 
 /// The answer to a POST whose CSRF token is missing or wrong.

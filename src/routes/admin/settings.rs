@@ -10,8 +10,9 @@ use askama::Template;
 use diesel::Connection;
 use serde::Deserialize;
 
-use super::categories::{quoted, respond, see_other, DoneQuery, FieldErrors};
+use super::categories::{quoted, DoneQuery, FieldErrors};
 use super::{forbidden, AdminLayout};
+use super::{respond, see_other};
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::models::{NewAuditEntry, NewSiteSettings, SiteSettings};

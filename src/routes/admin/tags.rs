@@ -9,8 +9,9 @@ use askama::Template;
 use diesel::Connection;
 use serde::Deserialize;
 
-use super::categories::{parse_id, respond, see_other};
+use super::categories::parse_id;
 use super::{forbidden, AdminLayout};
+use super::{respond, see_other};
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::models::{NewAuditEntry, Tag};

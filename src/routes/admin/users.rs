@@ -13,8 +13,9 @@ use chrono::NaiveDateTime;
 use diesel::Connection;
 use serde::Deserialize;
 
-use super::categories::{checked, parse_id, quoted, respond, see_other, DoneQuery, FieldErrors};
+use super::categories::{checked, parse_id, quoted, DoneQuery, FieldErrors};
 use super::{forbidden, AdminLayout};
+use super::{respond, see_other};
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, password, policy};
 use crate::db::models::{NewAuditEntry, StaffUser};
