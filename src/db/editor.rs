@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::models::{Article, NewArticle, NewArticleTag, NewSection, Section};
-use super::schema::{article_tags, articles, categories, redirects, revisions, sections, users};
+use super::schema::{article_tags, articles, categories, revisions, sections, users};
 use super::{search, tags, DbConn};
 use crate::domain::{reading_minutes, ArticleKind, ArticleStatus};
 use crate::markdown;
@@ -253,7 +253,8 @@ fn sections_and_tags(conn: &mut DbConn, id: i32, draft: &Draft, replace: bool) -
     search::reindex(conn, id)
 }
 
-fn minutes(draft: &Draft) -> i32 {
+/// The reading time of a draft, in minutes.
+pub fn minutes(draft: &Draft) -> i32 {
     reading_minutes(
         [draft.standfirst.as_str(), draft.intro.as_str()]
             .into_iter()
@@ -341,24 +342,6 @@ pub fn public_path(conn: &mut DbConn, draft: &Draft) -> QueryResult<String> {
     })
 }
 
-/// Old path answers 301 to the new one: earlier redirects to the old path
-/// follow along, and a redirect away from the new path (now live again) goes.
-fn leave_redirect(conn: &mut DbConn, from: &str, to: &str, now: NaiveDateTime) -> QueryResult<()> {
-    diesel::delete(redirects::table.filter(redirects::from_path.eq(to))).execute(conn)?;
-    diesel::update(redirects::table.filter(redirects::to_path.eq(from)))
-        .set(redirects::to_path.eq(to))
-        .execute(conn)?;
-    diesel::delete(redirects::table.filter(redirects::from_path.eq(from))).execute(conn)?;
-    diesel::insert_into(redirects::table)
-        .values((
-            redirects::from_path.eq(from),
-            redirects::to_path.eq(to),
-            redirects::created_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// Saves `draft` over article `current` if it is still at `expected`
 /// version, taking `step` in the workflow; writes the revision, reindexes
 /// search and leaves a 301 when a public article's path changes.
@@ -433,7 +416,7 @@ pub fn save(
             let old_path = public_path(conn, &current.draft)?;
             let new_path = public_path(conn, draft)?;
             if old_path != new_path && current.draft.slug != draft.slug {
-                leave_redirect(conn, &old_path, &new_path, now)?;
+                super::redirects::move_path(conn, &old_path, &new_path, now)?;
             }
         }
         let snapshot = Snapshot {

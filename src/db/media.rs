@@ -67,12 +67,13 @@ pub fn find_by_name(conn: &mut DbConn, file_name: &str) -> QueryResult<Option<Me
         .optional()
 }
 
-/// Every image, newest first: the choices of the article editor's hero
+/// The newest `limit` images: the choices of the article editor's hero
 /// image field.
-pub fn all_for_picker(conn: &mut DbConn) -> QueryResult<Vec<Media>> {
+pub fn all_for_picker(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Media>> {
     media::table
         .select(Media::as_select())
         .order((media::created_at.desc(), media::id.desc()))
+        .limit(limit)
         .load(conn)
 }
 

@@ -19,8 +19,9 @@ use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::articles::Card;
 use crate::db::editor::{self, Draft, Saved, SectionDraft, Snapshot, Step, Stored};
+use crate::db::media as db_media;
 use crate::db::models::{Article, Author, Category, Media, NewAuditEntry, Section, Tag};
-use crate::db::schema::{media, users};
+use crate::db::schema::users;
 use crate::db::{audit, categories, settings, DbConn};
 use crate::domain::{slugify, tag_slug, ArticleKind, ArticleStatus, Slug};
 use crate::error::{AppError, ErrorPage};
@@ -363,13 +364,9 @@ fn context(conn: &mut DbConn, staff: &Staff, hero: Option<i32>) -> QueryResult<C
     } else {
         Vec::new()
     };
-    let mut picker: Vec<Media> = media::table
-        .order((media::created_at.desc(), media::id.desc()))
-        .limit(PICKER_MEDIA)
-        .select(Media::as_select())
-        .load(conn)?;
+    let mut picker = db_media::all_for_picker(conn, PICKER_MEDIA)?;
     if let Some(id) = hero.filter(|id| picker.iter().all(|m| m.id != *id)) {
-        if let Some(m) = find_media(conn, id)? {
+        if let Some(m) = db_media::find(conn, id)? {
             picker.push(m);
         }
     }
@@ -380,14 +377,6 @@ fn context(conn: &mut DbConn, staff: &Staff, hero: Option<i32>) -> QueryResult<C
         authors,
         media: picker,
     })
-}
-
-fn find_media(conn: &mut DbConn, id: i32) -> QueryResult<Option<Media>> {
-    media::table
-        .find(id)
-        .select(Media::as_select())
-        .first(conn)
-        .optional()
 }
 
 /// Turns the typed form into a draft, with an error per bad field.
@@ -511,7 +500,7 @@ fn validate(
     let hero_media_id = match form.hero_media_id.trim() {
         "" => None,
         raw => match raw.parse::<i32>() {
-            Ok(id) if find_media(conn, id)?.is_some() => Some(id),
+            Ok(id) if db_media::find(conn, id)?.is_some() => Some(id),
             _ => {
                 fail("hero_media_id", "Choose an image from the media library.");
                 None
@@ -681,7 +670,7 @@ fn preview(
         published_at: stored.and_then(|s| s.article.published_at),
         created_at: stored.map_or(at, |s| s.article.created_at),
         updated_at: at,
-        reading_minutes: reading(draft),
+        reading_minutes: editor::minutes(draft),
         noindex: draft.noindex,
         version: stored.map_or(1, |s| s.article.version),
     };
@@ -689,7 +678,7 @@ fn preview(
         .category_id
         .and_then(|id| ctx.categories.iter().find(|c| c.id == id).cloned());
     let hero = match draft.hero_media_id {
-        Some(id) => find_media(conn, id)?,
+        Some(id) => db_media::find(conn, id)?,
         None => None,
     };
     let sections = draft
@@ -728,14 +717,6 @@ fn preview(
         updated: false,
     };
     Ok(page.render()?)
-}
-
-fn reading(draft: &Draft) -> i32 {
-    crate::domain::reading_minutes(
-        [draft.standfirst.as_str(), draft.intro.as_str()]
-            .into_iter()
-            .chain(draft.sections.iter().map(|s| s.body.as_str())),
-    )
 }
 
 /// What a request to the editor came to.
@@ -799,7 +780,8 @@ fn live_path(conn: &mut DbConn, stored: &Stored) -> QueryResult<Option<String>> 
 }
 
 /// The article `id` for `staff`: 404 when missing, 403 when not theirs.
-fn editable(conn: &mut DbConn, id: i32, staff: &Staff) -> Result<Stored, AppError> {
+/// The editor and the history both open articles through it.
+pub(super) fn editable(conn: &mut DbConn, id: i32, staff: &Staff) -> Result<Stored, AppError> {
     let stored = editor::load(conn, id)?.ok_or(AppError::NotFound)?;
     policy::require(
         staff.can_edit(stored.article.author_id),

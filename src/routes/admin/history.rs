@@ -10,14 +10,14 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::editor::{diff_lines, DiffLine};
+use super::editor::{diff_lines, editable, DiffLine};
 use super::{forbidden, respond, see_other, AdminLayout};
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
-use crate::db::editor::{self, RevisionRow, Saved, Step, Stored};
+use crate::db::editor::{self, RevisionRow, Saved, Step};
 use crate::db::models::NewAuditEntry;
 use crate::db::schema::{categories, media};
-use crate::db::{audit, settings, DbConn};
+use crate::db::{audit, settings};
 use crate::domain::ArticleStatus;
 use crate::error::{AppError, ErrorPage};
 use crate::routes::state::{now, AppState};
@@ -52,17 +52,6 @@ fn article_id(raw: &str) -> Result<i32, AppError> {
     raw.parse::<i32>().map_err(|_| AppError::NotFound)
 }
 
-/// The article for `staff` to look back on: 404 when missing, 403 when
-/// not theirs to edit.
-fn readable(conn: &mut DbConn, id: i32, staff: &Staff) -> Result<Stored, AppError> {
-    let stored = editor::load(conn, id)?.ok_or(AppError::NotFound)?;
-    policy::require(
-        staff.can_edit(stored.article.author_id),
-        "see another writer's article",
-    )?;
-    Ok(stored)
-}
-
 /// GET /admin/articles/{id}/history.
 pub async fn show(
     state: web::Data<AppState>,
@@ -72,7 +61,7 @@ pub async fn show(
     let id = article_id(&path)?;
     let page = state
         .run(move |conn| {
-            let stored = readable(conn, id, &staff)?;
+            let stored = editable(conn, id, &staff)?;
             let revisions = editor::revisions_of(conn, id)?;
             let site_name = settings::load(conn)?.name;
             let current = stored.article.version;
@@ -116,7 +105,7 @@ pub async fn diff(
     let (from, to) = (version(&query.from)?, version(&query.to)?);
     let page = state
         .run(move |conn| {
-            let stored = readable(conn, id, &staff)?;
+            let stored = editable(conn, id, &staff)?;
             let old = editor::revision(conn, id, from)?.ok_or(AppError::NotFound)?;
             let new = editor::revision(conn, id, to)?.ok_or(AppError::NotFound)?;
             let lines = diff_lines(&old.as_text(), &new.as_text());
@@ -171,7 +160,7 @@ pub async fn restore(
     let ip = session::client_ip(&req);
     let outcome: Result<i32, Refusal> = state
         .run(move |conn| {
-            let stored = readable(conn, id, &staff)?;
+            let stored = editable(conn, id, &staff)?;
             let status =
                 ArticleStatus::parse(&stored.article.status).unwrap_or(ArticleStatus::Draft);
             if !matches!(status, ArticleStatus::Draft | ArticleStatus::Review) {
