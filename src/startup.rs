@@ -115,6 +115,7 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(|err, _req| {
                     InternalError::from_response(err, ErrorPage::not_found()).into()
                 }))
+                .wrap(from_fn(crate::routes::state::follow_redirects))
                 .wrap(from_fn(crate::http_cache::conditional_get))
                 .wrap(Compress::default())
                 .wrap(security_headers())

@@ -4,7 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::state::{now, redirect_or_404, AppState, Found, Page};
+use super::state::{now, AppState, Found, Page};
 use crate::db::articles::{self, Card};
 use crate::db::models::{Media, Section, Tag};
 use crate::db::tags;
@@ -67,9 +67,9 @@ async fn show(
     let found = state
         .run(move |conn| {
             let now = now();
-            let Some((card, hero)) = articles::find_visible(conn, slug.as_str(), now)? else {
-                return redirect_or_404(conn, &path);
-            };
+            // An old slug: see `state::follow_redirects`.
+            let (card, hero) =
+                articles::find_visible(conn, slug.as_str(), now)?.ok_or(AppError::NotFound)?;
             // The same slug under another category (or /blog) is the same
             // article: send readers and crawlers to its one canonical URL.
             let canonical = card.path();

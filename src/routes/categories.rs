@@ -1,9 +1,9 @@
 //! `/{category}`: a category's articles, newest first, paginated.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 
 use super::blog::ListingPage;
-use super::state::{now, redirect_or_404, AppState, Found, PageQuery, PER_PAGE};
+use super::state::{now, AppState, Found, PageQuery, PER_PAGE};
 use crate::db::articles::{self, Listing};
 use crate::db::categories;
 use crate::domain::Slug;
@@ -14,17 +14,15 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
     query: web::Query<PageQuery>,
-    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let slug = Slug::parse(&path).ok_or(AppError::NotFound)?;
     let page = query.number()?;
-    let old_path = req.path().to_owned();
     let st = state.clone();
     let outcome = state
         .run(move |conn| {
-            let Some(category) = categories::find_by_slug(conn, slug.as_str())? else {
-                return redirect_or_404(conn, &old_path);
-            };
+            // A renamed category's old path: see `state::follow_redirects`.
+            let category =
+                categories::find_by_slug(conn, slug.as_str())?.ok_or(AppError::NotFound)?;
             let now = now();
             let total = articles::count(conn, Listing::Category(category.id), now)?;
             let base = format!("/{}", category.slug);

@@ -8,7 +8,7 @@ use askama::Template;
 use chrono::NaiveDateTime;
 use serde_json::json;
 
-use super::state::{now, or_moved, AppState};
+use super::state::{now, AppState};
 use crate::db::feeds::{self, Area, FeedEntry};
 use crate::db::{categories, settings, tags, DbConn};
 use crate::domain::Slug;
@@ -326,10 +326,8 @@ pub async fn category_rss(
 ) -> Result<HttpResponse, AppError> {
     let slug = Slug::parse(&path).ok_or(AppError::NotFound)?;
     let self_path = format!("/{slug}/feed.xml");
-    let answer = feed(state.clone(), AreaPath::Category(slug), self_path.clone())
-        .await
-        .and_then(|feed| rss_response(&feed));
-    or_moved(&state, &self_path, answer).await
+    let feed = feed(state, AreaPath::Category(slug), self_path).await?;
+    rss_response(&feed)
 }
 
 /// `/tag/{tag}/feed.xml`.
@@ -339,10 +337,8 @@ pub async fn tag_rss(
 ) -> Result<HttpResponse, AppError> {
     let slug = Slug::parse(&path).ok_or(AppError::NotFound)?;
     let self_path = format!("/tag/{slug}/feed.xml");
-    let answer = feed(state.clone(), AreaPath::Tag(slug), self_path.clone())
-        .await
-        .and_then(|feed| rss_response(&feed));
-    or_moved(&state, &self_path, answer).await
+    let feed = feed(state, AreaPath::Tag(slug), self_path).await?;
+    rss_response(&feed)
 }
 
 /// `/atom.xml`: the whole site as Atom 1.0.

@@ -1,7 +1,11 @@
 //! What every handler shares: the database and the site's base URL, and the
 //! helpers that run queries off the async workers and answer with HTML.
 
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, ContentType};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{Datelike, NaiveDateTime, Utc};
@@ -87,26 +91,27 @@ pub fn moved_to(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// A page's answer, or, when it is a 404, the 301 a redirect row gives its
-/// path (a renamed hashtag or category). For handlers whose lookups run
-/// before they know the path has moved.
-pub async fn or_moved(
-    state: &AppState,
-    path: &str,
-    answer: Result<HttpResponse, AppError>,
-) -> Result<HttpResponse, AppError> {
-    match answer {
-        Err(AppError::NotFound) => {
-            let from = path.to_owned();
-            let moved = state
-                .run(move |conn| Ok(crate::db::redirects::find(conn, &from)?))
-                .await?;
-            match moved {
-                Some(r) => Ok(moved_to(&r.to_path)),
-                None => Err(AppError::NotFound),
-            }
-        }
-        other => other,
+/// Any 404 to a GET or HEAD whose path has a row in `redirects` becomes a
+/// 301 to where that content lives now: renamed articles, categories and
+/// hashtags and their feeds, in one place rather than in each handler.
+pub async fn follow_redirects(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let read = matches!(*req.method(), Method::GET | Method::HEAD);
+    let path = req.path().to_owned();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let res = next.call(req).await?;
+    let state = match state {
+        Some(state) if read && res.status() == StatusCode::NOT_FOUND => state,
+        _ => return Ok(res.map_into_boxed_body()),
+    };
+    let moved = state
+        .run(move |conn| Ok(crate::db::redirects::find(conn, &path)?))
+        .await;
+    match moved {
+        Ok(Some(r)) => Ok(res.into_response(moved_to(&r.to_path))),
+        _ => Ok(res.map_into_boxed_body()),
     }
 }
 
@@ -122,7 +127,7 @@ impl PageQuery {
     }
 }
 
-/// A page, or the 301 that an old path answers with.
+/// A page, or the 301 to its canonical URL.
 pub enum Found<T> {
     Page(T),
     MovedTo(String),
@@ -134,14 +139,5 @@ impl<T: Template + Page> Found<T> {
             Found::Page(page) => html(&page),
             Found::MovedTo(location) => Ok(moved_to(&location)),
         }
-    }
-}
-
-/// For a path that names nothing: its redirect if it once named something,
-/// else 404.
-pub fn redirect_or_404<T>(conn: &mut DbConn, path: &str) -> Result<Found<T>, AppError> {
-    match crate::db::redirects::find(conn, path)? {
-        Some(r) => Ok(Found::MovedTo(r.to_path)),
-        None => Err(AppError::NotFound),
     }
 }

@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 
 use super::blog::ListingPage;
-use super::state::{html, now, or_moved, AppState, PageQuery, PER_PAGE};
+use super::state::{html, now, AppState, PageQuery, PER_PAGE};
 use crate::db::articles::{self, Listing};
 use crate::db::tags;
 use crate::domain::Slug;
@@ -17,7 +17,6 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let slug = Slug::parse(&path).ok_or(AppError::NotFound)?;
     let page = query.number()?;
-    let old_path = format!("/tag/{slug}");
     let st = state.clone();
     let listing = state
         .run(move |conn| {
@@ -80,8 +79,6 @@ pub async fn show(
                 empty: String::new(),
             })
         })
-        .await
-        .and_then(|listing| html(&listing));
-    // A renamed or merged hashtag answers 301 to its new page.
-    or_moved(&state, &old_path, listing).await
+        .await?;
+    html(&listing)
 }
