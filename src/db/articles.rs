@@ -6,13 +6,11 @@ use chrono::NaiveDateTime;
 use diesel::dsl;
 use diesel::prelude::*;
 
-use super::models::{
-    Article, Author, Category, Media, NewArticle, NewArticleTag, NewSection, Section,
-};
+use super::editor::SectionDraft;
+use super::models::{Article, Author, Category, Media, NewArticle, Section};
 use super::schema::{article_tags, articles, categories, media, sections, users};
-use super::{tags, DbConn};
+use super::DbConn;
 use crate::domain::{anchors_for, reading_minutes, ArticleKind, ArticleStatus};
-use crate::markdown;
 
 /// The one visibility rule: an article is public iff it is published or
 /// scheduled and its publish time has passed. Every public query uses it.
@@ -334,48 +332,16 @@ pub fn create(conn: &mut DbConn, input: &ArticleInput, now: NaiveDateTime) -> Qu
             .returning(articles::id)
             .get_result(conn)?;
         let headings: Vec<&str> = input.sections.iter().map(|(h, _)| h.as_str()).collect();
-        let anchors = anchors_for(&headings);
-        let rendered: Vec<String> = input
-            .sections
-            .iter()
-            .map(|(_, body)| markdown::to_html(body))
-            .collect();
-        let rows: Vec<NewSection> = input
-            .sections
-            .iter()
-            .enumerate()
-            .map(|(i, (heading, body))| NewSection {
-                article_id: id,
-                position: i as i32,
-                anchor: &anchors[i],
-                heading,
-                body,
-                body_html: &rendered[i],
+        let sections: Vec<SectionDraft> = anchors_for(&headings)
+            .into_iter()
+            .zip(&input.sections)
+            .map(|(anchor, (heading, body))| SectionDraft {
+                anchor,
+                heading: heading.clone(),
+                body: body.clone(),
             })
             .collect();
-        // One statement per row: diesel's multi-backend connection has no
-        // batch insert, and an article has a handful of sections.
-        for row in &rows {
-            diesel::insert_into(sections::table)
-                .values(row)
-                .execute(conn)?;
-        }
-        let tag_ids = tags::ensure(conn, &input.tags)?;
-        let links: Vec<NewArticleTag> = tag_ids
-            .iter()
-            .enumerate()
-            .map(|(i, tag_id)| NewArticleTag {
-                article_id: id,
-                tag_id: *tag_id,
-                position: i as i32,
-            })
-            .collect();
-        for link in &links {
-            diesel::insert_into(article_tags::table)
-                .values(link)
-                .execute(conn)?;
-        }
-        super::search::reindex(conn, id)?;
+        super::editor::write_body(conn, id, &sections, &input.tags, false)?;
         Ok(id)
     })
 }

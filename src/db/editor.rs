@@ -222,13 +222,22 @@ pub enum Saved {
     Conflict(Box<Stored>),
 }
 
-fn sections_and_tags(conn: &mut DbConn, id: i32, draft: &Draft, replace: bool) -> QueryResult<()> {
+/// Writes an article's sections (Markdown rendered and sanitized once,
+/// here) and hashtags, replacing the old ones if `replace`, and rewrites its
+/// search row. Every way an article is made or saved goes through it.
+pub(crate) fn write_body(
+    conn: &mut DbConn,
+    id: i32,
+    sections_in_order: &[SectionDraft],
+    hashtags: &[String],
+    replace: bool,
+) -> QueryResult<()> {
     if replace {
         diesel::delete(sections::table.filter(sections::article_id.eq(id))).execute(conn)?;
         diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id)))
             .execute(conn)?;
     }
-    for (i, s) in draft.sections.iter().enumerate() {
+    for (i, s) in sections_in_order.iter().enumerate() {
         diesel::insert_into(sections::table)
             .values(&NewSection {
                 article_id: id,
@@ -240,7 +249,7 @@ fn sections_and_tags(conn: &mut DbConn, id: i32, draft: &Draft, replace: bool) -
             })
             .execute(conn)?;
     }
-    let tag_ids = tags::ensure(conn, &draft.tags)?;
+    let tag_ids = tags::ensure(conn, hashtags)?;
     for (i, tag_id) in tag_ids.iter().enumerate() {
         diesel::insert_into(article_tags::table)
             .values(&NewArticleTag {
@@ -315,7 +324,7 @@ pub fn create(
             })
             .returning(articles::id)
             .get_result(conn)?;
-        sections_and_tags(conn, id, draft, false)?;
+        write_body(conn, id, &draft.sections, &draft.tags, false)?;
         let snapshot = Snapshot {
             draft: draft.clone(),
             status: status.as_str().to_owned(),
@@ -411,7 +420,7 @@ pub fn save(
                 current.article.updated_at,
             )?;
         }
-        sections_and_tags(conn, id, draft, true)?;
+        write_body(conn, id, &draft.sections, &draft.tags, true)?;
         if was_public {
             let old_path = public_path(conn, &current.draft)?;
             let new_path = public_path(conn, draft)?;
