@@ -82,27 +82,8 @@ pub fn count_for_user(conn: &mut DbConn, user_id: i32) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// Notes a login attempt for throttling. `email` is what was typed,
-/// normalised and cut to a sane length.
-pub fn record_attempt(
-    conn: &mut DbConn,
-    email: &str,
-    ip: &str,
-    succeeded: bool,
-    now: NaiveDateTime,
-) -> QueryResult<usize> {
-    diesel::insert_into(login_attempts::table)
-        .values((
-            login_attempts::email.eq(email),
-            login_attempts::ip.eq(ip),
-            login_attempts::succeeded.eq(succeeded),
-            login_attempts::attempted_at.eq(now),
-        ))
-        .execute(conn)
-}
-
 /// Notes a login attempt as a failure before it is checked, and returns
-/// its id. Claiming first makes the throttle hold under a burst of
+/// its id. `email` is what was typed, normalised and cut to a sane length. Claiming first makes the throttle hold under a burst of
 /// parallel attempts: each one counts every attempt claimed before it.
 pub fn claim_attempt(
     conn: &mut DbConn,

@@ -474,7 +474,7 @@ async fn admin_logins_are_throttled_per_email_and_per_ip() {
         app.add_staff("grace@example.org", "Grace Hopper", Role::Author, PASSWORD);
         app.with_conn(|c| -> diesel::QueryResult<()> {
             for _ in 0..5 {
-                session_db::record_attempt(c, EMAIL, "203.0.113.9", false, now())?;
+                session_db::claim_attempt(c, EMAIL, "203.0.113.9", now())?;
             }
             Ok(())
         })
