@@ -323,6 +323,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         media_dir: args.media_dir,
         max_upload_bytes: args.max_upload_mb as usize * 1024 * 1024,
         trusted_proxies: args.trusted_proxies,
+        page_cache_bytes: args.page_cache_mb as usize * 1024 * 1024,
     })
     .await?;
     app.run_until_stopped().await?;

@@ -134,4 +134,16 @@ pub struct ServeArgs {
         value_name = "IP"
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+
+    /// Memory for the page cache of public pages, in MB (0 turns it off).
+    /// Pages are kept with their gzip and brotli forms and dropped the
+    /// moment the content changes.
+    #[arg(
+        long,
+        env = "ICONOCAST_PAGE_CACHE_MB",
+        default_value_t = crate::page_cache::DEFAULT_BUDGET_MB,
+        value_parser = clap::value_parser!(u32).range(0..=65_536),
+        value_name = "N"
+    )]
+    pub page_cache_mb: u32,
 }

@@ -1,16 +1,13 @@
-//! HTTP caching for pages, feeds and sitemaps: a weak ETag derived from the
-//! body, the `Last-Modified` a handler sets from its content, answers of
-//! 304 to `If-None-Match` / `If-Modified-Since`, and a default
+//! The vocabulary of HTTP caching shared by the page cache and the
+//! handlers: a weak ETag derived from the body, `Last-Modified` from the
+//! content, when a client's copy is current (304), and the default
 //! `Cache-Control` that lets caches serve a page briefly and refresh it in
 //! the background.
 
-use actix_web::body::{self, BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
-use actix_web::http::{Method, StatusCode};
-use actix_web::middleware::Next;
-use actix_web::HttpResponse;
 use chrono::{DateTime, NaiveDateTime, Utc};
+
+use crate::page_cache::encoding::{self, Coding};
 
 /// Cache-Control for public pages, feeds and sitemaps.
 pub const PAGE_CACHE: &str = "public, max-age=60, stale-while-revalidate=600";
@@ -23,6 +20,12 @@ fn body_hash(bytes: &[u8]) -> u64 {
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
     hash
+}
+
+/// The weak ETag of a body. Weak, because the gzip and brotli forms of
+/// one document share it.
+pub fn etag_of(bytes: &[u8]) -> String {
+    format!("W/\"{:016x}\"", body_hash(bytes))
 }
 
 /// `Last-Modified` in HTTP date format.
@@ -41,76 +44,46 @@ fn etag_matches(if_none_match: &str, etag: &str) -> bool {
     if_none_match.trim() == "*" || if_none_match.split(',').any(|t| weak(t) == weak(etag))
 }
 
-/// Whether the client's copy is current, per RFC 9110: `If-None-Match`
-/// decides when present, else `If-Modified-Since` against `Last-Modified`.
-fn not_modified(request: &HeaderMap, response: &HeaderMap, etag: &str) -> bool {
-    if let Some(inm) = request
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-    {
-        return etag_matches(inm, etag);
-    }
-    let since = request
-        .get(header::IF_MODIFIED_SINCE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(parse_http_date);
-    let modified = response
-        .get(header::LAST_MODIFIED)
-        .and_then(|v| v.to_str().ok())
-        .and_then(parse_http_date);
-    matches!((since, modified), (Some(s), Some(m)) if m <= s)
+/// What a request says about the copy its client holds, and the codings
+/// it accepts: the few headers a response depends on, taken before the
+/// request is handed on.
+#[derive(Debug, Default, Clone)]
+pub struct Conditions {
+    if_none_match: Option<HeaderValue>,
+    if_modified_since: Option<HeaderValue>,
+    accept_encoding: Option<HeaderValue>,
 }
 
-pub async fn conditional_get(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let cacheable_method = matches!(*req.method(), Method::GET | Method::HEAD);
-    let request_headers = req.headers().clone();
-    let res = next.call(req).await?;
-    let no_store = res
-        .headers()
-        .get(header::CACHE_CONTROL)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("no-store"));
-    if !cacheable_method
-        || no_store
-        || res.status() != StatusCode::OK
-        || res.headers().contains_key(header::ETAG)
-    {
-        return Ok(res.map_into_boxed_body());
-    }
-    let (req, response) = res.into_parts();
-    let (mut head, body) = response.into_parts();
-    let bytes = body::to_bytes(body)
-        .await
-        .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
-    let etag = format!("W/\"{:016x}\"", body_hash(&bytes));
-    let headers = head.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&etag) {
-        headers.insert(header::ETAG, value);
-    }
-    if !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(PAGE_CACHE));
-    }
-    if not_modified(&request_headers, head.headers(), &etag) {
-        let mut reply = HttpResponse::NotModified();
-        for name in [
-            header::ETAG,
-            header::LAST_MODIFIED,
-            header::CACHE_CONTROL,
-            header::VARY,
-        ] {
-            if let Some(value) = head.headers().get(&name) {
-                reply.insert_header((name.clone(), value.clone()));
-            }
+impl Conditions {
+    pub fn of(headers: &HeaderMap) -> Conditions {
+        Conditions {
+            if_none_match: headers.get(header::IF_NONE_MATCH).cloned(),
+            if_modified_since: headers.get(header::IF_MODIFIED_SINCE).cloned(),
+            accept_encoding: headers.get(header::ACCEPT_ENCODING).cloned(),
         }
-        return Ok(ServiceResponse::new(req, reply.finish()));
     }
-    Ok(ServiceResponse::new(
-        req,
-        head.set_body(bytes).map_into_boxed_body(),
-    ))
+
+    /// Whether the client's copy is current, per RFC 9110: `If-None-Match`
+    /// decides when present, else `If-Modified-Since` against `Last-Modified`.
+    pub fn not_modified(&self, etag: &str, last_modified: Option<&HeaderValue>) -> bool {
+        if let Some(inm) = self.if_none_match.as_ref().and_then(|v| v.to_str().ok()) {
+            return etag_matches(inm, etag);
+        }
+        let since = self
+            .if_modified_since
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_http_date);
+        let modified = last_modified
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_http_date);
+        matches!((since, modified), (Some(s), Some(m)) if m <= s)
+    }
+
+    /// The coding to answer in, among those on offer.
+    pub fn coding(&self, gzip: bool, brotli: bool) -> Coding {
+        encoding::negotiate(self.accept_encoding.as_ref(), gzip, brotli)
+    }
 }
 
 #[cfg(test)]

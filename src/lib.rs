@@ -13,6 +13,7 @@ pub mod http_cache;
 pub mod import;
 pub mod markdown;
 pub mod media;
+pub mod page_cache;
 pub mod routes;
 pub mod startup;
 pub mod static_files;

@@ -6,12 +6,13 @@ use std::net::TcpListener;
 use actix_web::dev::Server;
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
-use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
+use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
 use crate::db::{Database, DatabaseUrl};
 use crate::error::ErrorPage;
+use crate::page_cache::{self, PageCache};
 use crate::routes::{self, state::AppState};
 
 /// What `serve` needs to know.
@@ -27,6 +28,8 @@ pub struct Settings {
     pub max_upload_bytes: usize,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The page cache's memory budget in bytes; 0 turns it off.
+    pub page_cache_bytes: usize,
 }
 
 pub struct Application {
@@ -90,12 +93,17 @@ impl Application {
                 settings.media_dir.display()
             )
         })?;
+        let pages = PageCache::new(settings.page_cache_bytes);
+        if pages.enabled() {
+            page_cache::changes::spawn_watcher(settings.database_url.clone(), pages.freshness());
+        }
         let state = web::Data::new(AppState {
             db: db.clone(),
             base_url: base_url.clone(),
             media_dir: settings.media_dir.clone(),
             max_upload_bytes: settings.max_upload_bytes,
             trusted_proxies: settings.trusted_proxies.clone(),
+            pages: pages.clone(),
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -116,8 +124,7 @@ impl Application {
                     InternalError::from_response(err, ErrorPage::not_found()).into()
                 }))
                 .wrap(from_fn(crate::routes::state::follow_redirects))
-                .wrap(from_fn(crate::http_cache::conditional_get))
-                .wrap(Compress::default())
+                .wrap(from_fn(crate::page_cache::http::serve))
                 .wrap(security_headers())
                 .wrap(from_fn(crate::telemetry::log_requests))
                 .configure(routes::config)

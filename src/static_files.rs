@@ -12,36 +12,52 @@ pub struct Asset {
     /// `/static/` + `file_name`.
     pub url: String,
     pub bytes: &'static [u8],
+    /// The file in gzip and in brotli at maximum compression, made by
+    /// `build.rs`; `None` for files that are compressed already (PNG).
+    pub gzip: Option<&'static [u8]>,
+    pub brotli: Option<&'static [u8]>,
     pub content_type: &'static str,
     /// A strong ETag, quoted.
     pub etag: String,
 }
 
-const FILES: [(&str, &[u8], &str); 5] = [
-    (
-        "site.css",
-        include_bytes!("../static/css/site.css"),
-        "text/css; charset=utf-8",
-    ),
-    (
-        "logo.svg",
-        include_bytes!("../static/img/logo.svg"),
-        "image/svg+xml",
-    ),
-    (
-        "favicon.svg",
-        include_bytes!("../static/img/favicon.svg"),
-        "image/svg+xml",
-    ),
+/// One static file: its name, its bytes and, for text, the forms that
+/// `build.rs` compressed.
+macro_rules! text_file {
+    ($name:literal, $path:literal, $type:literal) => {
+        (
+            $name,
+            include_bytes!(concat!("../static/", $path)),
+            Some((
+                include_bytes!(concat!(env!("OUT_DIR"), "/", $path, ".gz")).as_slice(),
+                include_bytes!(concat!(env!("OUT_DIR"), "/", $path, ".br")).as_slice(),
+            )),
+            $type,
+        )
+    };
+}
+
+type File = (
+    &'static str,
+    &'static [u8],
+    Option<(&'static [u8], &'static [u8])>,
+    &'static str,
+);
+
+const FILES: [File; 5] = [
+    text_file!("site.css", "css/site.css", "text/css; charset=utf-8"),
+    text_file!("logo.svg", "img/logo.svg", "image/svg+xml"),
+    text_file!("favicon.svg", "img/favicon.svg", "image/svg+xml"),
     (
         "share.png",
         include_bytes!("../static/img/share.png"),
+        None,
         "image/png",
     ),
-    (
+    text_file!(
         "editor.js",
-        include_bytes!("../static/js/editor.js"),
-        "text/javascript; charset=utf-8",
+        "js/editor.js",
+        "text/javascript; charset=utf-8"
     ),
 ];
 
@@ -58,7 +74,7 @@ fn fingerprint(bytes: &[u8]) -> String {
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
     FILES
         .iter()
-        .map(|(name, bytes, content_type)| {
+        .map(|(name, bytes, compressed, content_type)| {
             let hash = fingerprint(bytes);
             let file_name = match name.rsplit_once('.') {
                 Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
@@ -69,6 +85,8 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
                 url: format!("/static/{file_name}"),
                 file_name,
                 bytes,
+                gzip: compressed.map(|(gz, _)| gz),
+                brotli: compressed.map(|(_, br)| br),
                 content_type,
                 etag: format!("\"{hash}\""),
             }

@@ -24,6 +24,26 @@ pub fn visible(now: NaiveDateTime) -> _ {
         .and(articles::published_at.le(now))
 }
 
+/// The next moment [`visible`] changes its answer by itself: the earliest
+/// publish time still to come of a published or scheduled article. Caches
+/// of public pages last no longer than this.
+pub fn next_visibility_change(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    let published: &'static str = ArticleStatus::Published.as_str();
+    let scheduled: &'static str = ArticleStatus::Scheduled.as_str();
+    articles::table
+        .filter(
+            articles::status
+                .eq(published)
+                .or(articles::status.eq(scheduled)),
+        )
+        .filter(articles::published_at.gt(now))
+        .select(dsl::min(articles::published_at))
+        .first(conn)
+}
+
 /// What may be indexed, on top of [`visible`]: not an article flagged
 /// noindex, nor one in a noindex category. Sitemaps, feeds and search add
 /// this filter, so one flag is obeyed everywhere. Written as SQL because the

@@ -30,6 +30,8 @@ pub struct AppState {
     /// Proxies whose `X-Forwarded-For` names the client (see
     /// `auth::session::client_ip`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Public pages kept rendered (see `page_cache`).
+    pub pages: std::sync::Arc<crate::page_cache::PageCache>,
 }
 
 /// Cards per listing page.

@@ -178,6 +178,7 @@ async fn spawn(
         media_dir: media.path.clone(),
         max_upload_bytes,
         trusted_proxies: trusted_proxies.to_vec(),
+        page_cache_bytes: iconocast::page_cache::DEFAULT_BUDGET_MB as usize * 1024 * 1024,
     })
     .await
     .expect("the application starts");

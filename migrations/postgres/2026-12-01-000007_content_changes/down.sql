@@ -1,0 +1,11 @@
+DROP TRIGGER articles_changes_content ON articles;
+DROP TRIGGER sections_changes_content ON sections;
+DROP TRIGGER article_tags_changes_content ON article_tags;
+DROP TRIGGER tags_changes_content ON tags;
+DROP TRIGGER categories_changes_content ON categories;
+DROP TRIGGER users_changes_content ON users;
+DROP TRIGGER site_settings_changes_content ON site_settings;
+DROP TRIGGER media_changes_content ON media;
+DROP TRIGGER redirects_changes_content ON redirects;
+DROP TRIGGER article_search_changes_content ON article_search;
+DROP FUNCTION iconocast_content_changed();

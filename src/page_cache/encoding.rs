@@ -1,0 +1,182 @@
+//! Content codings: which one a client accepts (RFC 9110 §12.5.3), and
+//! compressing a whole body into gzip or brotli in one call. Bodies are
+//! compressed once, into a cache entry or a buffered response with a
+//! `Content-Length`; no streaming encoder is kept per connection.
+
+use std::io::Write;
+
+use actix_web::http::header::HeaderValue;
+
+/// A body's content coding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+impl Coding {
+    /// The `Content-Encoding` value, if any.
+    pub fn header_value(self) -> Option<HeaderValue> {
+        match self {
+            Coding::Identity => None,
+            Coding::Gzip => Some(HeaderValue::from_static("gzip")),
+            Coding::Brotli => Some(HeaderValue::from_static("br")),
+        }
+    }
+}
+
+/// How hard to compress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effort {
+    /// For a page rendered on demand: a few milliseconds at most, so a
+    /// cold page is not held up by its compression.
+    Page,
+    /// For files compressed once at build time: the smallest output.
+    Max,
+}
+
+/// Bodies smaller than this are sent as they are: the coding's own
+/// framing would eat what it saves.
+pub const MIN_COMPRESS_BYTES: usize = 512;
+
+/// The q-value the client gives `name`, from an `Accept-Encoding` value:
+/// its own entry, else `*`, else none (not acceptable).
+fn q_value(accept: &str, name: &str) -> Option<f32> {
+    let mut wildcard = None;
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or_default().trim();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q=").or(p.trim().strip_prefix("Q=")))
+            .find_map(|v| v.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if coding.eq_ignore_ascii_case(name) {
+            return Some(q);
+        }
+        if coding == "*" {
+            wildcard = Some(q);
+        }
+    }
+    wildcard
+}
+
+/// The best coding the client accepts among those on offer: the highest
+/// q-value, brotli before gzip at equal q, identity when neither is
+/// accepted (or none is on offer).
+pub fn negotiate(accept: Option<&HeaderValue>, gzip: bool, brotli: bool) -> Coding {
+    let Some(accept) = accept.and_then(|v| v.to_str().ok()) else {
+        return Coding::Identity;
+    };
+    let q = |on_offer: bool, name: &str| {
+        if on_offer {
+            q_value(accept, name).filter(|q| *q > 0.0)
+        } else {
+            None
+        }
+    };
+    match (q(brotli, "br"), q(gzip, "gzip")) {
+        (Some(b), Some(g)) if g > b => Coding::Gzip,
+        (Some(_), _) => Coding::Brotli,
+        (None, Some(_)) => Coding::Gzip,
+        (None, None) => Coding::Identity,
+    }
+}
+
+/// Whether a response of this `Content-Type` is worth compressing: text,
+/// markup and data, not images or archives that are compressed already.
+pub fn compressible(content_type: Option<&HeaderValue>) -> bool {
+    let Some(ct) = content_type.and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    ct.starts_with("text/")
+        || ct.contains("xml")
+        || ct.contains("json")
+        || ct.contains("javascript")
+}
+
+/// `body` in gzip.
+pub fn gzip(body: &[u8], effort: Effort) -> Vec<u8> {
+    let level = match effort {
+        Effort::Page => flate2::Compression::new(6),
+        Effort::Max => flate2::Compression::best(),
+    };
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 3 + 64), level);
+    // Writing into a Vec cannot fail.
+    let _ = encoder.write_all(body);
+    encoder.finish().unwrap_or_default()
+}
+
+/// `body` in brotli.
+pub fn brotli(body: &[u8], effort: Effort) -> Vec<u8> {
+    let (quality, lgwin) = match effort {
+        Effort::Page => (6, 20),
+        Effort::Max => (11, 22),
+    };
+    let params = brotli::enc::BrotliEncoderParams {
+        quality,
+        lgwin,
+        size_hint: body.len(),
+        ..Default::default()
+    };
+    let mut out = Vec::with_capacity(body.len() / 4 + 64);
+    let mut input = body;
+    match brotli::BrotliCompress(&mut input, &mut out, &params) {
+        Ok(_) => out,
+        Err(_) => Vec::new(),
+    }
+}
+
+/// `body` in `coding`, or `None` when the coding would not make it
+/// smaller (or is identity).
+pub fn encode(body: &[u8], coding: Coding, effort: Effort) -> Option<Vec<u8>> {
+    if body.len() < MIN_COMPRESS_BYTES {
+        return None;
+    }
+    let out = match coding {
+        Coding::Identity => return None,
+        Coding::Gzip => gzip(body, effort),
+        Coding::Brotli => brotli(body, effort),
+    };
+    (!out.is_empty() && out.len() < body.len()).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    fn accept(v: &'static str) -> Option<HeaderValue> {
+        Some(HeaderValue::from_static(v))
+    }
+
+    #[test]
+    fn brotli_is_preferred_then_gzip_then_identity() {
+        let n = |v, g, b| negotiate(accept(v).as_ref(), g, b);
+        assert_eq!(n("gzip, deflate, br", true, true), Coding::Brotli);
+        assert_eq!(n("gzip, deflate, br", true, false), Coding::Gzip);
+        assert_eq!(n("gzip;q=1, br;q=0.5", true, true), Coding::Gzip);
+        assert_eq!(n("br;q=0, gzip", true, true), Coding::Gzip);
+        assert_eq!(n("*", true, true), Coding::Brotli);
+        assert_eq!(n("*, br;q=0", true, true), Coding::Gzip);
+        assert_eq!(n("identity", true, true), Coding::Identity);
+        assert_eq!(n("deflate", true, true), Coding::Identity);
+        assert_eq!(negotiate(None, true, true), Coding::Identity);
+    }
+
+    #[test]
+    fn both_codings_round_trip() {
+        let body = "<p>The harbour reopened this morning.</p>\n".repeat(100);
+        let gz = encode(body.as_bytes(), Coding::Gzip, Effort::Page).expect("smaller");
+        let mut back = String::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_string(&mut back)
+            .expect("gzip decodes");
+        assert_eq!(back, body);
+        let br = encode(body.as_bytes(), Coding::Brotli, Effort::Max).expect("smaller");
+        let mut back = Vec::new();
+        brotli::BrotliDecompress(&mut &br[..], &mut back).expect("brotli decodes");
+        assert_eq!(back, body.as_bytes());
+        assert_eq!(encode(b"tiny", Coding::Gzip, Effort::Page), None);
+    }
+}

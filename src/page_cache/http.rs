@@ -1,0 +1,288 @@
+//! The middleware in front of every route: serves public pages from the
+//! [`PageCache`](super::PageCache), renders a missing page once for all
+//! the readers asking for it, answers conditional requests with 304, and
+//! sends every text response in the best coding the client accepts, whole
+//! and with a `Content-Length` (so HTTP/1.0 clients never see chunked
+//! framing).
+
+use std::sync::Arc;
+
+use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::web::{self, Bytes};
+use actix_web::HttpResponse;
+
+use super::encoding::{self, Coding, Effort};
+use super::{Entry, Lookup, PageCache, Stamp};
+use crate::http_cache::{self, Conditions};
+use crate::routes::state::AppState;
+
+/// Paths whose answers are never the same for every reader, or are
+/// served from their own store: the staff area, the health check, and
+/// the static and media files (which carry their own ETags).
+fn private_path(path: &str) -> bool {
+    path == "/admin"
+        || path.starts_with("/admin/")
+        || path == "/healthz"
+        || path.starts_with("/static/")
+        || path.starts_with("/media/")
+}
+
+/// Headers of a handler's response that an entry keeps. `Date` is the
+/// server's to add, length and coding are the entry's own, and a
+/// response that sets a cookie is never stored at all.
+fn kept(name: &HeaderName) -> bool {
+    !matches!(
+        *name,
+        header::DATE
+            | header::CONTENT_LENGTH
+            | header::CONTENT_ENCODING
+            | header::TRANSFER_ENCODING
+            | header::CONNECTION
+            | header::VARY
+    ) && name.as_str() != "x-request-id"
+}
+
+/// Whether a response may be shared by every reader: a 200 with no
+/// cookie, and a `Cache-Control` that is public.
+fn shareable(headers: &HeaderMap) -> bool {
+    let public = headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("public") && !v.contains("immutable"));
+    public && !headers.contains_key(header::SET_COOKIE)
+}
+
+pub async fn serve(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return write_request(&state, req, next).await;
+    }
+    let conditions = Conditions::of(req.headers());
+    let cache = state.pages.clone();
+    let mut leader = None;
+    if cache.enabled() && !private_path(req.path()) {
+        let key = match req.query_string() {
+            "" => req.path().to_owned(),
+            q => format!("{}?{q}", req.path()),
+        };
+        match cache.lookup(&key) {
+            Lookup::Hit(entry) => return Ok(req.into_response(respond(&entry, &conditions))),
+            Lookup::Follow(flight) => {
+                if let Some(entry) = PageCache::wait(flight).await {
+                    return Ok(req.into_response(respond(&entry, &conditions)));
+                }
+            }
+            Lookup::Lead(lead) => leader = Some(lead),
+        }
+    }
+    let stamp = leader.as_ref().map_or_else(|| cache.stamp(), |l| l.stamp());
+    let res = next.call(req).await?;
+    let (req, res) = res.into_parts();
+    let page = res.status() == StatusCode::OK
+        && !res.headers().contains_key(header::ETAG)
+        && !res.headers().contains_key(header::CONTENT_ENCODING)
+        && !no_store(res.headers());
+    if !page {
+        if let Some(leader) = leader {
+            leader.finish(None);
+        }
+        let res = compress_whole(res, &conditions).await?;
+        return Ok(ServiceResponse::new(req, res));
+    }
+    let share = leader.is_some() && shareable(res.headers());
+    let (head, body) = res.into_parts();
+    let bytes = body::to_bytes(body)
+        .await
+        .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
+    // Both codings when the entry is kept; only the one asked for when not.
+    let codings = if share {
+        vec![Coding::Gzip, Coding::Brotli]
+    } else {
+        vec![conditions.coding(true, true)]
+    };
+    let entry = Arc::new(build_entry(head.headers(), bytes, &codings, stamp).await?);
+    if let Some(leader) = leader {
+        leader.finish(share.then(|| entry.clone()));
+    }
+    Ok(ServiceResponse::new(req, respond(&entry, &conditions)))
+}
+
+/// A write (POST and the like): once it is done, the content may have
+/// changed, so every cached page of this process is out of date.
+async fn write_request(
+    state: &web::Data<AppState>,
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let conditions = Conditions::of(req.headers());
+    let res = next.call(req).await?;
+    if state.pages.enabled() {
+        let st = state.clone();
+        let refreshed = web::block(move || {
+            let freshness = st.pages.freshness();
+            match st.db.get() {
+                Ok(mut conn) => super::changes::refresh(&mut conn, freshness),
+                Err(_) => freshness.changed(Some(
+                    crate::routes::state::now() + chrono::Duration::seconds(1),
+                )),
+            }
+        })
+        .await;
+        if refreshed.is_err() {
+            state.pages.freshness().changed(None);
+        }
+    }
+    let (req, res) = res.into_parts();
+    let res = compress_whole(res, &conditions).await?;
+    Ok(ServiceResponse::new(req, res))
+}
+
+fn no_store(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store"))
+}
+
+/// A page's entry: its ETag, a default `Cache-Control`, and its body in
+/// each of `codings`, compressed off the async workers.
+async fn build_entry(
+    headers: &HeaderMap,
+    identity: Bytes,
+    codings: &[Coding],
+    stamp: Stamp,
+) -> Result<Entry, actix_web::Error> {
+    let etag = http_cache::etag_of(&identity);
+    let mut kept_headers: Vec<(HeaderName, HeaderValue)> = headers
+        .iter()
+        .filter(|(n, _)| kept(n))
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect();
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        kept_headers.push((
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(http_cache::PAGE_CACHE),
+        ));
+    }
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        kept_headers.push((header::ETAG, value));
+    }
+    let (gzip, brotli) = if encoding::compressible(headers.get(header::CONTENT_TYPE))
+        && identity.len() >= encoding::MIN_COMPRESS_BYTES
+        && codings.iter().any(|c| *c != Coding::Identity)
+    {
+        let body = identity.clone();
+        let want_gzip = codings.contains(&Coding::Gzip);
+        let want_brotli = codings.contains(&Coding::Brotli);
+        web::block(move || {
+            let gz = want_gzip
+                .then(|| encoding::encode(&body, Coding::Gzip, Effort::Page))
+                .flatten();
+            let br = want_brotli
+                .then(|| encoding::encode(&body, Coding::Brotli, Effort::Page))
+                .flatten();
+            (gz.map(Bytes::from), br.map(Bytes::from))
+        })
+        .await?
+    } else {
+        (None, None)
+    };
+    Ok(Entry::new(
+        kept_headers,
+        identity,
+        gzip,
+        brotli,
+        etag,
+        stamp,
+    ))
+}
+
+/// The entry in the coding the client prefers, or 304 when its copy is
+/// current.
+fn respond(entry: &Entry, conditions: &Conditions) -> HttpResponse {
+    let last_modified = entry
+        .headers
+        .iter()
+        .find(|(n, _)| n == header::LAST_MODIFIED)
+        .map(|(_, v)| v);
+    let varies = entry.gzip.is_some() || entry.brotli.is_some();
+    if conditions.not_modified(&entry.etag, last_modified) {
+        let mut reply = HttpResponse::NotModified();
+        for (name, value) in &entry.headers {
+            if matches!(
+                *name,
+                header::ETAG | header::LAST_MODIFIED | header::CACHE_CONTROL
+            ) {
+                reply.insert_header((name.clone(), value.clone()));
+            }
+        }
+        if varies {
+            reply.insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")));
+        }
+        return reply.finish();
+    }
+    let coding = conditions.coding(entry.gzip.is_some(), entry.brotli.is_some());
+    let body = match coding {
+        Coding::Gzip => entry.gzip.clone(),
+        Coding::Brotli => entry.brotli.clone(),
+        Coding::Identity => None,
+    }
+    .unwrap_or_else(|| entry.identity.clone());
+    let mut reply = HttpResponse::Ok();
+    for (name, value) in &entry.headers {
+        reply.append_header((name.clone(), value.clone()));
+    }
+    if varies {
+        reply.insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")));
+    }
+    if let Some(value) = coding.header_value() {
+        reply.insert_header((header::CONTENT_ENCODING, value));
+    }
+    reply.body(body)
+}
+
+/// A response that is not a shared page (a staff page, an error page, a
+/// redirect): compressed whole in the coding the client prefers when it
+/// is text worth compressing, else left as it is.
+async fn compress_whole(
+    res: HttpResponse<impl MessageBody + 'static>,
+    conditions: &Conditions,
+) -> Result<HttpResponse<BoxBody>, actix_web::Error> {
+    let coding = conditions.coding(true, true);
+    let worth = coding != Coding::Identity
+        && !res.headers().contains_key(header::CONTENT_ENCODING)
+        && encoding::compressible(res.headers().get(header::CONTENT_TYPE))
+        && matches!(res.body().size(), body::BodySize::Sized(n) if n >= encoding::MIN_COMPRESS_BYTES as u64);
+    if !worth {
+        return Ok(res.map_into_boxed_body());
+    }
+    let (mut head, body) = res.into_parts();
+    let bytes = body::to_bytes(body)
+        .await
+        .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
+    let encoded = web::block({
+        let bytes = bytes.clone();
+        move || encoding::encode(&bytes, coding, Effort::Page)
+    })
+    .await?;
+    let headers = head.headers_mut();
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    Ok(match encoded {
+        Some(out) => {
+            if let Some(value) = coding.header_value() {
+                headers.insert(header::CONTENT_ENCODING, value);
+            }
+            head.set_body(Bytes::from(out)).map_into_boxed_body()
+        }
+        None => head.set_body(bytes).map_into_boxed_body(),
+    })
+}

@@ -1,0 +1,471 @@
+//! The page cache: public pages, feeds and sitemaps kept in memory, each
+//! rendered once together with its gzip and brotli forms, so that a hit
+//! touches neither the database nor the templates.
+//!
+//! Freshness is exact rather than timed. Every entry remembers the
+//! *generation* it was rendered in and the moment the visibility rule
+//! would next change its answer (a scheduled article coming due). Any
+//! change to the content bumps the generation, which makes every older
+//! entry a miss; [`changes`] notices changes made by this process, by
+//! other processes on the same database, and by the command line.
+//!
+//! Memory is bounded by a byte budget with least-recently-used eviction,
+//! and many readers missing one page at once wait for one render.
+
+pub mod changes;
+pub mod encoding;
+pub mod http;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::web::Bytes;
+use chrono::NaiveDateTime;
+use tokio::sync::watch;
+
+/// The default budget: enough for the hot pages of a busy day (about
+/// 30 KB an article with its two compressed forms), small enough that
+/// the whole process stays within 64 MB under a spike.
+pub const DEFAULT_BUDGET_MB: u32 = 16;
+
+/// One rendered response, in every coding it is served in.
+#[derive(Debug)]
+pub struct Entry {
+    /// Headers to send with every coding (content type, cache control,
+    /// ETag, Last-Modified, ...).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub identity: Bytes,
+    pub gzip: Option<Bytes>,
+    pub brotli: Option<Bytes>,
+    /// The (weak) ETag, shared by the codings of one document.
+    pub etag: String,
+    generation: u64,
+    /// Milliseconds since the epoch after which the entry is stale.
+    valid_until: i64,
+}
+
+impl Entry {
+    pub fn new(
+        headers: Vec<(HeaderName, HeaderValue)>,
+        identity: Bytes,
+        gzip: Option<Bytes>,
+        brotli: Option<Bytes>,
+        etag: String,
+        freshness: Stamp,
+    ) -> Entry {
+        Entry {
+            headers,
+            identity,
+            gzip,
+            brotli,
+            etag,
+            generation: freshness.generation,
+            valid_until: freshness.valid_until,
+        }
+    }
+
+    /// Bytes the entry holds, counted against the budget.
+    fn size(&self, key: &str) -> usize {
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|(n, v)| n.as_str().len() + v.len() + 32)
+            .sum();
+        key.len()
+            + headers
+            + self.identity.len()
+            + self.gzip.as_ref().map_or(0, Bytes::len)
+            + self.brotli.as_ref().map_or(0, Bytes::len)
+            + self.etag.len()
+            + 256
+    }
+}
+
+/// What a render started under: the generation and the next moment the
+/// public content changes by itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp {
+    generation: u64,
+    valid_until: i64,
+}
+
+/// When the content last changed, as far as this process knows. Shared
+/// by the cache and the watchers in [`changes`].
+#[derive(Debug)]
+pub struct Freshness {
+    generation: AtomicU64,
+    /// Milliseconds since the epoch of the next scheduled change of what
+    /// the public sees; `i64::MAX` when none is known.
+    next_due: AtomicI64,
+}
+
+impl Freshness {
+    fn new() -> Freshness {
+        Freshness {
+            generation: AtomicU64::new(1),
+            next_due: AtomicI64::new(i64::MAX),
+        }
+    }
+
+    /// Takes the generation, then the due time: [`Self::changed`] stores
+    /// them in the opposite order, so a render that sees a new generation
+    /// also sees the due time computed with it.
+    fn stamp(&self) -> Stamp {
+        let generation = self.generation.load(Ordering::SeqCst);
+        let valid_until = self.next_due.load(Ordering::SeqCst);
+        Stamp {
+            generation,
+            valid_until,
+        }
+    }
+
+    /// Records a change of content: `next_due` is when the visibility
+    /// rule will next change its answer, read after the change.
+    pub fn changed(&self, next_due: Option<NaiveDateTime>) {
+        let due = next_due.map_or(i64::MAX, |at| at.and_utc().timestamp_millis());
+        self.next_due.store(due, Ordering::SeqCst);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+}
+
+/// Counters for the operator (and the tests).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    pub hits: u64,
+    pub misses: u64,
+    pub evictions: u64,
+    pub entries: usize,
+    pub bytes: usize,
+}
+
+struct Store {
+    entries: lru::LruCache<String, Arc<Entry>>,
+    bytes: usize,
+    /// The generation `entries` belong to; older entries were dropped.
+    generation: u64,
+    stats: Stats,
+}
+
+/// A render in progress: readers of the same key wait for its result.
+/// `Some(None)` means the response was not cacheable.
+type Flight = watch::Receiver<Option<Option<Arc<Entry>>>>;
+
+pub struct PageCache {
+    budget: usize,
+    store: Mutex<Store>,
+    in_flight: Mutex<HashMap<String, Flight>>,
+    freshness: Arc<Freshness>,
+}
+
+/// What a reader gets when looking a key up.
+pub enum Lookup {
+    Hit(Arc<Entry>),
+    /// Nobody is rendering it: the caller renders, then calls
+    /// [`Leader::finish`] so that readers who arrived meanwhile get it.
+    Lead(Leader),
+    /// Someone else is rendering it: wait with [`PageCache::wait`].
+    Follow(Flight),
+}
+
+/// The right, and the duty, to render a missing page. Dropping it
+/// without finishing (the request was cancelled) lets the waiting
+/// readers render for themselves.
+pub struct Leader {
+    cache: Arc<PageCache>,
+    key: String,
+    stamp: Stamp,
+    sender: watch::Sender<Option<Option<Arc<Entry>>>>,
+}
+
+impl Leader {
+    pub fn stamp(&self) -> Stamp {
+        self.stamp
+    }
+
+    /// Stores the rendered entry (if cacheable) and hands it to waiters.
+    pub fn finish(self, entry: Option<Arc<Entry>>) {
+        if let Some(entry) = &entry {
+            self.cache.insert(&self.key, entry.clone());
+        }
+        let _ = self.sender.send(Some(entry));
+    }
+}
+
+impl Drop for Leader {
+    fn drop(&mut self) {
+        self.cache.flights().remove(&self.key);
+    }
+}
+
+fn now_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl PageCache {
+    /// A cache of at most `budget` bytes; 0 turns it off.
+    pub fn new(budget: usize) -> Arc<PageCache> {
+        Arc::new(PageCache {
+            budget,
+            store: Mutex::new(Store {
+                entries: lru::LruCache::unbounded(),
+                bytes: 0,
+                generation: 0,
+                stats: Stats::default(),
+            }),
+            in_flight: Mutex::new(HashMap::new()),
+            freshness: Arc::new(Freshness::new()),
+        })
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.budget > 0
+    }
+
+    pub fn freshness(&self) -> &Arc<Freshness> {
+        &self.freshness
+    }
+
+    /// The freshness a render starting now is stamped with.
+    pub fn stamp(&self) -> Stamp {
+        self.freshness.stamp()
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock leaves plain data behind; the
+        // cache stays usable.
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn flights(&self) -> MutexGuard<'_, HashMap<String, Flight>> {
+        self.in_flight.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Drops every entry older than the current generation.
+    fn catch_up(&self, store: &mut Store) {
+        let current = self.freshness.generation();
+        if store.generation != current {
+            store.entries.clear();
+            store.bytes = 0;
+            store.generation = current;
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<Arc<Entry>> {
+        let mut store = self.store();
+        self.catch_up(&mut store);
+        let now = now_millis();
+        let found = match store.entries.get(key) {
+            Some(e) if e.valid_until > now => Some(e.clone()),
+            Some(_) => {
+                if let Some(old) = store.entries.pop(key) {
+                    store.bytes -= old.size(key);
+                }
+                None
+            }
+            None => None,
+        };
+        match found {
+            Some(entry) => {
+                store.stats.hits += 1;
+                Some(entry)
+            }
+            None => {
+                store.stats.misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Looks `key` up; on a miss, either leads its render or follows one.
+    pub fn lookup(self: &Arc<Self>, key: &str) -> Lookup {
+        if let Some(entry) = self.get(key) {
+            return Lookup::Hit(entry);
+        }
+        let mut flights = self.flights();
+        if let Some(flight) = flights.get(key) {
+            return Lookup::Follow(flight.clone());
+        }
+        let (sender, receiver) = watch::channel(None);
+        flights.insert(key.to_owned(), receiver);
+        drop(flights);
+        Lookup::Lead(Leader {
+            cache: self.clone(),
+            key: key.to_owned(),
+            stamp: self.stamp(),
+            sender,
+        })
+    }
+
+    /// Waits for another reader's render: its entry, or `None` when it
+    /// was not cacheable or was abandoned (render it yourself then).
+    pub async fn wait(mut flight: Flight) -> Option<Arc<Entry>> {
+        match flight.wait_for(Option::is_some).await {
+            Ok(result) => result.clone().flatten(),
+            Err(_) => None,
+        }
+    }
+
+    fn insert(&self, key: &str, entry: Arc<Entry>) {
+        let size = entry.size(key);
+        // One page may take at most an eighth of the budget, so a few
+        // huge sitemaps cannot push out every article.
+        if size > self.budget / 8 {
+            return;
+        }
+        let mut store = self.store();
+        self.catch_up(&mut store);
+        if entry.generation != store.generation {
+            return;
+        }
+        if let Some(old) = store.entries.put(key.to_owned(), entry) {
+            store.bytes -= old.size(key);
+        }
+        store.bytes += size;
+        while store.bytes > self.budget {
+            match store.entries.pop_lru() {
+                Some((k, old)) => {
+                    store.bytes -= old.size(&k);
+                    store.stats.evictions += 1;
+                }
+                None => break,
+            }
+        }
+    }
+
+    pub fn stats(&self) -> Stats {
+        let store = self.store();
+        Stats {
+            entries: store.entries.len(),
+            bytes: store.bytes,
+            ..store.stats
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(cache: &PageCache, body: &str) -> Arc<Entry> {
+        Arc::new(Entry::new(
+            Vec::new(),
+            Bytes::copy_from_slice(body.as_bytes()),
+            None,
+            None,
+            "W/\"x\"".to_owned(),
+            cache.stamp(),
+        ))
+    }
+
+    fn fill(cache: &Arc<PageCache>, key: &str, body: &str) {
+        match cache.lookup(key) {
+            Lookup::Lead(leader) => leader.finish(Some(entry(cache, body))),
+            _ => panic!("{key} should be a miss with nobody rendering it"),
+        }
+    }
+
+    #[test]
+    fn a_change_of_content_empties_the_cache() {
+        let cache = PageCache::new(1 << 20);
+        fill(&cache, "/sport", "old");
+        assert!(matches!(cache.lookup("/sport"), Lookup::Hit(_)));
+        cache.freshness().changed(None);
+        assert!(matches!(cache.lookup("/sport"), Lookup::Lead(_)));
+    }
+
+    #[test]
+    fn an_entry_rendered_before_a_change_is_not_stored() {
+        let cache = PageCache::new(1 << 20);
+        let Lookup::Lead(leader) = cache.lookup("/") else {
+            panic!("a miss")
+        };
+        let stale = entry(&cache, "rendered from old rows");
+        cache.freshness().changed(None);
+        leader.finish(Some(stale));
+        assert!(matches!(cache.lookup("/"), Lookup::Lead(_)));
+    }
+
+    #[test]
+    fn entries_expire_when_a_scheduled_article_comes_due() {
+        let cache = PageCache::new(1 << 20);
+        let due = chrono::Utc::now().naive_utc() + chrono::Duration::milliseconds(50);
+        cache.freshness().changed(Some(due));
+        fill(&cache, "/health", "before");
+        assert!(matches!(cache.lookup("/health"), Lookup::Hit(_)));
+        std::thread::sleep(std::time::Duration::from_millis(80));
+        assert!(matches!(cache.lookup("/health"), Lookup::Lead(_)));
+    }
+
+    #[test]
+    fn the_budget_evicts_the_least_recently_used() {
+        let body = "x".repeat(1000);
+        // Entries of about 1.3 KB: nine fit in 12,000 bytes, and none is
+        // over the eighth of the budget that one page may take.
+        let cache = PageCache::new(12_000);
+        for key in ["/a", "/b", "/c", "/d", "/e", "/f", "/g", "/h", "/i"] {
+            fill(&cache, key, &body);
+        }
+        assert_eq!(cache.stats().evictions, 0);
+        assert!(matches!(cache.lookup("/a"), Lookup::Hit(_)));
+        for key in ["/j", "/k"] {
+            fill(&cache, key, &body);
+        }
+        let stats = cache.stats();
+        assert!(stats.bytes <= 12_000, "{stats:?}");
+        assert_eq!(stats.evictions, 2, "{stats:?}");
+        assert!(
+            matches!(cache.lookup("/a"), Lookup::Hit(_)),
+            "recently used"
+        );
+        assert!(matches!(cache.lookup("/b"), Lookup::Lead(_)), "evicted");
+        assert!(matches!(cache.lookup("/c"), Lookup::Lead(_)), "evicted");
+        assert!(matches!(cache.lookup("/d"), Lookup::Hit(_)), "kept");
+    }
+
+    #[test]
+    fn a_page_over_an_eighth_of_the_budget_is_not_kept() {
+        let cache = PageCache::new(8_000);
+        fill(&cache, "/sitemaps/articles-1.xml", &"x".repeat(2_000));
+        assert_eq!(cache.stats().entries, 0);
+    }
+
+    #[test]
+    fn readers_of_a_page_being_rendered_wait_for_it() {
+        let cache = PageCache::new(1 << 20);
+        let Lookup::Lead(leader) = cache.lookup("/tag/ai") else {
+            panic!("a miss")
+        };
+        let Lookup::Follow(flight) = cache.lookup("/tag/ai") else {
+            panic!("the second reader should wait for the first")
+        };
+        leader.finish(Some(entry(&cache, "rendered once")));
+        let got = futures_util::FutureExt::now_or_never(PageCache::wait(flight))
+            .flatten()
+            .expect("the waiter gets the leader's entry");
+        assert_eq!(&got.identity[..], b"rendered once");
+    }
+
+    #[test]
+    fn an_abandoned_render_releases_its_waiters() {
+        let cache = PageCache::new(1 << 20);
+        let Lookup::Lead(leader) = cache.lookup("/about") else {
+            panic!("a miss")
+        };
+        let Lookup::Follow(flight) = cache.lookup("/about") else {
+            panic!("a follower")
+        };
+        drop(leader);
+        assert!(
+            futures_util::FutureExt::now_or_never(PageCache::wait(flight))
+                .expect("ready")
+                .is_none()
+        );
+        assert!(matches!(cache.lookup("/about"), Lookup::Lead(_)));
+    }
+}
