@@ -2,6 +2,7 @@
 //! HTTP server with its routes and middleware.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::error::InternalError;
@@ -36,6 +37,7 @@ pub struct Application {
     port: u16,
     base_url: String,
     db: Database,
+    pages: Arc<PageCache>,
     server: Server,
 }
 
@@ -95,7 +97,14 @@ impl Application {
         })?;
         let pages = PageCache::new(settings.page_cache_bytes);
         if pages.enabled() {
-            page_cache::changes::spawn_watcher(settings.database_url.clone(), pages.freshness());
+            let (url, freshness) = (settings.database_url.clone(), pages.freshness().clone());
+            actix_web::rt::task::spawn_blocking(move || {
+                page_cache::changes::start_watcher(url, &freshness)
+            })
+            .await
+            .context("the page cache's watcher did not start")?
+            .map_err(anyhow::Error::msg)
+            .context("the page cache cannot follow the database's changes")?;
         }
         let state = web::Data::new(AppState {
             db: db.clone(),
@@ -137,6 +146,7 @@ impl Application {
             port: addr.port(),
             base_url,
             db,
+            pages,
             server,
         })
     }
@@ -151,6 +161,11 @@ impl Application {
 
     pub fn database(&self) -> Database {
         self.db.clone()
+    }
+
+    /// The cache of public pages this server keeps.
+    pub fn page_cache(&self) -> Arc<PageCache> {
+        self.pages.clone()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

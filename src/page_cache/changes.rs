@@ -56,61 +56,64 @@ fn sqlite_version(conn: &mut DbConn) -> QueryResult<i64> {
         .map(|v| v.version)
 }
 
-/// Starts the watcher for `url` on its own thread and connection. It ends
-/// by itself once the cache it serves is gone.
-pub fn spawn_watcher(url: DatabaseUrl, freshness: &Arc<Freshness>) {
+/// Connects the watcher for `url` and starts following, before the
+/// server takes its first request; then carries on on its own thread and
+/// connection, reconnecting when the database comes back. It ends by
+/// itself once the cache it serves is gone.
+pub fn start_watcher(url: DatabaseUrl, freshness: &Arc<Freshness>) -> Result<(), String> {
+    let manager = ConnectionManager::new(url);
+    let mut conn = manager.establish().map_err(|e| e.to_string())?;
+    let start = begin(&mut conn, freshness).map_err(|e| e.to_string())?;
     let weak = Arc::downgrade(freshness);
-    let spawned = std::thread::Builder::new()
+    std::thread::Builder::new()
         .name("page-cache-watcher".to_owned())
-        .spawn(move || watch(&ConnectionManager::new(url), &weak));
-    if let Err(error) = spawned {
-        tracing::error!(%error, "page cache: cannot start the change watcher");
-    }
-}
-
-/// What a watcher does between connections: `Ok(())` when the cache is
-/// gone, an error when the connection failed.
-fn watch(manager: &ConnectionManager, freshness: &Weak<Freshness>) {
-    let mut failing = false;
-    loop {
-        let result = manager
-            .establish()
-            .map_err(|e| e.to_string())
-            .and_then(|conn| follow(conn, freshness));
-        match result {
-            Ok(()) => return,
-            Err(error) => {
-                if !failing {
-                    tracing::warn!(%error, "page cache: lost the database; cached pages stay until it is back");
-                    failing = true;
+        .spawn(move || {
+            let mut next = Some((conn, start));
+            loop {
+                if let Some((conn, version)) = next.take() {
+                    if let Err(error) = follow(conn, version, &weak) {
+                        tracing::warn!(%error, "page cache: lost the database; cached pages stay until it is back");
+                    }
+                }
+                if weak.strong_count() == 0 {
+                    return;
+                }
+                std::thread::sleep(RETRY);
+                let Some(fresh) = weak.upgrade() else { return };
+                if let Ok(mut conn) = manager.establish() {
+                    if let Ok(version) = begin(&mut conn, &fresh) {
+                        tracing::info!("page cache: following content changes again");
+                        next = Some((conn, version));
+                    }
                 }
             }
-        }
-        if freshness.strong_count() == 0 {
-            return;
-        }
-        std::thread::sleep(RETRY);
-    }
+        })
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
-/// Follows the changes over one connection until it fails.
-fn follow(mut conn: DbConn, freshness: &Weak<Freshness>) -> Result<(), String> {
-    let is_pg = matches!(conn, DbConn::Pg(_));
-    if is_pg {
-        conn.batch_execute("LISTEN iconocast_content")
-            .map_err(|e| e.to_string())?;
-    }
-    let mut last_version = if is_pg {
-        0
-    } else {
-        sqlite_version(&mut conn).map_err(|e| e.to_string())?
+/// Starts listening (PostgreSQL) or reads the counter (SQLite), then
+/// counts everything as changed: whatever happened while nobody listened
+/// is unknown. Returns the counter (0 on PostgreSQL).
+fn begin(conn: &mut DbConn, freshness: &Freshness) -> QueryResult<i64> {
+    let version = match conn {
+        DbConn::Pg(pg) => {
+            pg.batch_execute("LISTEN iconocast_content")?;
+            0
+        }
+        DbConn::Sqlite(_) => sqlite_version(conn)?,
     };
-    // Whatever happened while nobody listened counts as a change.
-    match freshness.upgrade() {
-        Some(f) => refresh(&mut conn, &f),
-        None => return Ok(()),
-    }
-    tracing::info!("page cache: following content changes");
+    refresh(conn, freshness);
+    Ok(version)
+}
+
+/// Follows the changes over one connection until it fails (an error)
+/// or the cache is gone (`Ok`).
+fn follow(
+    mut conn: DbConn,
+    mut last_version: i64,
+    freshness: &Weak<Freshness>,
+) -> Result<(), String> {
     let mut last_ping = Instant::now();
     loop {
         std::thread::sleep(POLL);

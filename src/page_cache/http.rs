@@ -46,13 +46,16 @@ fn kept(name: &HeaderName) -> bool {
     ) && name.as_str() != "x-request-id"
 }
 
-/// Whether a response may be shared by every reader: a 200 with no
-/// cookie, and a `Cache-Control` that is public.
+/// Whether a page may be shared by every reader: no cookie, and either
+/// the default `Cache-Control` (added to pages that set none) or one that
+/// is public.
 fn shareable(headers: &HeaderMap) -> bool {
-    let public = headers
-        .get(header::CACHE_CONTROL)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("public") && !v.contains("immutable"));
+    let public = match headers.get(header::CACHE_CONTROL) {
+        None => true,
+        Some(v) => v
+            .to_str()
+            .is_ok_and(|v| v.starts_with("public") && !v.contains("immutable")),
+    };
     public && !headers.contains_key(header::SET_COOKIE)
 }
 

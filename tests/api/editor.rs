@@ -12,25 +12,25 @@ const PASSWORD: &str = "correct horse battery staple";
 
 /// The editor's form as a test fills it in.
 #[derive(Clone)]
-struct Form {
-    version: i32,
-    title: String,
-    slug: String,
-    kind: String,
-    category_id: String,
-    author_id: String,
-    standfirst: String,
-    intro: String,
-    hashtags: String,
-    hero_media_id: String,
-    hero_alt: String,
-    publish_at: String,
+pub struct Form {
+    pub version: i32,
+    pub title: String,
+    pub slug: String,
+    pub kind: String,
+    pub category_id: String,
+    pub author_id: String,
+    pub standfirst: String,
+    pub intro: String,
+    pub hashtags: String,
+    pub hero_media_id: String,
+    pub hero_alt: String,
+    pub publish_at: String,
     /// (anchor, heading, body)
-    sections: Vec<(String, String, String)>,
+    pub sections: Vec<(String, String, String)>,
 }
 
 impl Form {
-    fn new(app: &TestApp, title: &str) -> Form {
+    pub fn new(app: &TestApp, title: &str) -> Form {
         Form {
             version: 0,
             title: title.to_owned(),
@@ -89,13 +89,13 @@ impl Form {
 }
 
 /// A signed-in staff member.
-struct Session {
-    cookie: String,
-    csrf: String,
-    user_id: i32,
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+    pub user_id: i32,
 }
 
-async fn staff(app: &TestApp, email: &str, role: Role) -> Session {
+pub async fn staff(app: &TestApp, email: &str, role: Role) -> Session {
     let user_id = app.add_staff(email, email, role, PASSWORD);
     let cookie = app.sign_in(email, PASSWORD).await;
     let csrf = app.csrf_token(&cookie).await;
@@ -106,7 +106,7 @@ async fn staff(app: &TestApp, email: &str, role: Role) -> Session {
     }
 }
 
-async fn post(app: &TestApp, path: &str, form: &Form, who: &Session, action: &str) -> Page {
+pub async fn post(app: &TestApp, path: &str, form: &Form, who: &Session, action: &str) -> Page {
     let fields = form.fields(&who.csrf, action);
     let pairs: Vec<(&str, &str)> = fields
         .iter()
@@ -116,7 +116,7 @@ async fn post(app: &TestApp, path: &str, form: &Form, who: &Session, action: &st
 }
 
 /// Creates an article through the editor; returns its id.
-async fn create(app: &TestApp, form: &Form, who: &Session, action: &str) -> i32 {
+pub async fn create(app: &TestApp, form: &Form, who: &Session, action: &str) -> i32 {
     let page = post(app, "/admin/articles/new", form, who, action).await;
     assert_eq!(page.status, 303, "{}", page.body);
     let location = page.header("location").expect("a Location");
@@ -129,7 +129,7 @@ async fn create(app: &TestApp, form: &Form, who: &Session, action: &str) -> i32 
 }
 
 /// The article's row: (status, slug, title, version).
-fn article(app: &TestApp, id: i32) -> (String, String, String, i32) {
+pub fn article(app: &TestApp, id: i32) -> (String, String, String, i32) {
     app.with_conn(|c| {
         articles::table
             .find(id)

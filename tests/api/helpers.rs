@@ -116,10 +116,13 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: Database,
+    /// The server's page cache.
+    pub pages: std::sync::Arc<iconocast::page_cache::PageCache>,
     /// This app's own media folder, removed when the app is dropped.
     pub media: TestMediaDir,
     // Last, so the server's database outlives everything that uses it.
-    _database: TestDatabase,
+    // `None` for a second server on another app's database.
+    _database: Option<TestDatabase>,
 }
 
 /// A media folder of its own for one test app; removed on drop.
@@ -147,19 +150,49 @@ pub const TEST_MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 
 /// The app with the demo content, on one backend.
 pub async fn spawn_app(backend: &Backend) -> TestApp {
-    spawn(backend, true, TEST_MAX_UPLOAD_BYTES, &[]).await
+    spawn(backend, true, TEST_MAX_UPLOAD_BYTES, &[], DEFAULT_CACHE).await
 }
 
 /// The app with the demo content and an image upload limit of `mb` MB.
 pub async fn spawn_app_with_upload_limit(backend: &Backend, mb: usize) -> TestApp {
-    spawn(backend, true, mb * 1024 * 1024, &[]).await
+    spawn(backend, true, mb * 1024 * 1024, &[], DEFAULT_CACHE).await
 }
 
 /// The app with the demo content behind a trusted proxy at 127.0.0.1 (the
 /// test client), so `X-Forwarded-For` names the client.
 pub async fn spawn_app_behind_proxy(backend: &Backend) -> TestApp {
     let local = std::net::IpAddr::from([127, 0, 0, 1]);
-    spawn(backend, true, TEST_MAX_UPLOAD_BYTES, &[local]).await
+    spawn(
+        backend,
+        true,
+        TEST_MAX_UPLOAD_BYTES,
+        &[local],
+        DEFAULT_CACHE,
+    )
+    .await
+}
+
+/// The page cache budget test apps run with: the server's default.
+const DEFAULT_CACHE: usize = iconocast::page_cache::DEFAULT_BUDGET_MB as usize * 1024 * 1024;
+
+/// The app with the demo content and the page cache turned off.
+pub async fn spawn_app_without_page_cache(backend: &Backend) -> TestApp {
+    spawn(backend, true, TEST_MAX_UPLOAD_BYTES, &[], 0).await
+}
+
+/// A second server process's worth of app on `app`'s database, as a
+/// second instance behind a load balancer would be: its own pool and its
+/// own page cache. The database stays `app`'s to drop.
+pub async fn spawn_second_server(app: &TestApp) -> TestApp {
+    start(
+        None,
+        app.db.url.clone(),
+        false,
+        TEST_MAX_UPLOAD_BYTES,
+        &[],
+        DEFAULT_CACHE,
+    )
+    .await
 }
 
 async fn spawn(
@@ -167,23 +200,45 @@ async fn spawn(
     demo: bool,
     max_upload_bytes: usize,
     trusted_proxies: &[std::net::IpAddr],
+    page_cache_bytes: usize,
 ) -> TestApp {
     let database = TestDatabase::create(backend);
+    let url = database.url.clone();
+    start(
+        Some(database),
+        url,
+        demo,
+        max_upload_bytes,
+        trusted_proxies,
+        page_cache_bytes,
+    )
+    .await
+}
+
+async fn start(
+    database: Option<TestDatabase>,
+    database_url: DatabaseUrl,
+    demo: bool,
+    max_upload_bytes: usize,
+    trusted_proxies: &[std::net::IpAddr],
+    page_cache_bytes: usize,
+) -> TestApp {
     let media = TestMediaDir::create();
     let app = Application::build(Settings {
-        database_url: database.url.clone(),
+        database_url,
         bind: "127.0.0.1:0".to_owned(),
         base_url: None,
         demo,
         media_dir: media.path.clone(),
         max_upload_bytes,
         trusted_proxies: trusted_proxies.to_vec(),
-        page_cache_bytes: iconocast::page_cache::DEFAULT_BUDGET_MB as usize * 1024 * 1024,
+        page_cache_bytes,
     })
     .await
     .expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.database();
+    let pages = app.page_cache();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -193,6 +248,7 @@ async fn spawn(
         address,
         client,
         db,
+        pages,
         media,
         _database: database,
     }
@@ -297,10 +353,15 @@ impl TestApp {
         Page::read(res).await
     }
 
-    /// Runs `f` with a connection of the server's own pool.
+    /// Runs `f` with a connection of the server's own pool. What `f`
+    /// writes is treated as a change made through this server, so its
+    /// page cache shows it on the next request (changes made elsewhere
+    /// are tested on their own, in `page_cache.rs`).
     pub fn with_conn<T>(&self, f: impl FnOnce(&mut DbConn) -> T) -> T {
         let mut conn = self.db.get().expect("a pooled connection");
-        f(&mut conn)
+        let out = f(&mut conn);
+        iconocast::page_cache::changes::refresh(&mut conn, self.pages.freshness());
+        out
     }
 
     pub fn category_id(&self, slug: &str) -> i32 {
@@ -342,7 +403,7 @@ impl TestApp {
     /// The database URL as `--database-url` takes it, for running the
     /// binary against this app's database.
     pub fn database_url(&self) -> String {
-        database_url_arg(&self._database.url)
+        database_url_arg(&self.db.url)
     }
 
     /// A staff member with a known password, made through the same db

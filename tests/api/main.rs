@@ -15,6 +15,7 @@ mod html_validity;
 mod import;
 mod media;
 mod migrations;
+mod page_cache;
 mod pages;
 mod pagination;
 mod queries;
