@@ -96,7 +96,9 @@ impl Application {
             )
         })?;
         let pages = PageCache::new(settings.page_cache_bytes);
-        if pages.enabled() {
+        // The watcher runs with the cache off too: the layout's settings
+        // and categories are kept per generation of the content.
+        {
             let (url, freshness) = (settings.database_url.clone(), pages.freshness().clone());
             actix_web::rt::task::spawn_blocking(move || {
                 page_cache::changes::start_watcher(url, &freshness)
@@ -113,6 +115,8 @@ impl Application {
             max_upload_bytes: settings.max_upload_bytes,
             trusted_proxies: settings.trusted_proxies.clone(),
             pages: pages.clone(),
+            db_slots: Arc::new(tokio::sync::Semaphore::new(db.pool.max_size() as usize)),
+            site: std::sync::Mutex::new(None),
         });
         let server = HttpServer::new(move || {
             App::new()

@@ -203,12 +203,34 @@ pub fn count(conn: &mut DbConn, listing: Listing, now: NaiveDateTime) -> QueryRe
     }
 }
 
-/// Cards for the given ids (visible ones only), in no particular order.
-pub fn cards_by_ids(conn: &mut DbConn, ids: &[i32], now: NaiveDateTime) -> QueryResult<Vec<Card>> {
+/// Related articles are at most this many: [`related`] reads their cards
+/// with a query of this fixed shape, which the connection keeps prepared.
+pub const MAX_RELATED: usize = 4;
+
+/// Cards for up to [`MAX_RELATED`] ids (visible ones only), in no
+/// particular order. The ids are bound one by one, padded with an id that
+/// matches nothing, so the statement is the same every time; a variable
+/// `IN (...)` list would be parsed and planned anew on each page.
+fn cards_by_ids(conn: &mut DbConn, ids: &[i32], now: NaiveDateTime) -> QueryResult<Vec<Card>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    list_cards!(conn, now, ids.len() as i64, 0, articles::id.eq_any(ids))
+    let mut slots = [-1; MAX_RELATED];
+    for (slot, id) in slots.iter_mut().zip(ids) {
+        *slot = *id;
+    }
+    let [a, b, c, d] = slots;
+    list_cards!(
+        conn,
+        now,
+        MAX_RELATED as i64,
+        0,
+        articles::id
+            .eq(a)
+            .or(articles::id.eq(b))
+            .or(articles::id.eq(c))
+            .or(articles::id.eq(d))
+    )
 }
 
 /// A visible article by its slug, with its category, author and hero image.
@@ -264,24 +286,39 @@ pub fn related(
 ) -> QueryResult<Vec<Card>> {
     let this = card.article.id;
     let mut picked: Vec<Card> = Vec::with_capacity(limit);
+    let limit = limit.min(MAX_RELATED);
     if !tag_ids.is_empty() {
-        let shared: Vec<(i32, i64)> = article_tags::table
-            .filter(article_tags::tag_id.eq_any(tag_ids.to_vec()))
+        // Ranked in SQL (most shared hashtags, then newest) and cut to
+        // `limit`, so only the cards shown are read. The article's own
+        // hashtags come from a subquery, not a list of ids, so that the
+        // statement stays prepared.
+        let theirs = diesel::alias!(article_tags as theirs);
+        let own_tags = theirs
+            .filter(theirs.field(article_tags::article_id).eq(this))
+            .select(theirs.field(article_tags::tag_id));
+        let shared: Vec<(i32, Option<NaiveDateTime>, i64)> = article_tags::table
+            .inner_join(articles::table)
+            .filter(article_tags::tag_id.eq_any(own_tags))
             .filter(article_tags::article_id.ne(this))
-            .group_by(article_tags::article_id)
-            .select((article_tags::article_id, dsl::count_star()))
-            .order((dsl::count_star().desc(), article_tags::article_id.desc()))
-            .limit(50)
+            .filter(visible(now))
+            .group_by((article_tags::article_id, articles::published_at))
+            .select((
+                article_tags::article_id,
+                articles::published_at,
+                dsl::count_star(),
+            ))
+            .order((
+                dsl::count_star().desc(),
+                articles::published_at.desc(),
+                article_tags::article_id.desc(),
+            ))
+            .limit(limit as i64)
             .load(conn)?;
-        let ids: Vec<i32> = shared.iter().map(|(id, _)| *id).collect();
+        let ids: Vec<i32> = shared.iter().map(|(id, ..)| *id).collect();
         let mut cards = cards_by_ids(conn, &ids, now)?;
-        let weight = |id: i32| shared.iter().find(|(a, _)| *a == id).map_or(0, |(_, n)| *n);
-        cards.sort_by(|a, b| {
-            weight(b.article.id)
-                .cmp(&weight(a.article.id))
-                .then(b.article.published_at.cmp(&a.article.published_at))
-        });
-        picked.extend(cards.into_iter().take(limit));
+        let rank = |id: i32| ids.iter().position(|i| *i == id);
+        cards.sort_by_key(|c| rank(c.article.id));
+        picked.extend(cards);
     }
     if picked.len() < limit {
         let listing = match card.article.category_id {

@@ -185,3 +185,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     revisions,
 );
+
+// Related articles group shared hashtags by article and order by its
+// publish time (`db::articles::related`).
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    article_tags::article_id,
+    articles::published_at,
+);

@@ -128,7 +128,7 @@ async fn write_request(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let conditions = Conditions::of(req.headers());
     let res = next.call(req).await?;
-    if state.pages.enabled() {
+    {
         let st = state.clone();
         let refreshed = web::block(move || {
             let freshness = st.pages.freshness();

@@ -6,10 +6,13 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, ContentType};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
+use std::sync::{Arc, Mutex};
+
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{Datelike, NaiveDateTime, Utc};
 use serde::Deserialize;
+use tokio::sync::Semaphore;
 
 use crate::db::models::{Category, SiteSettings};
 use crate::db::{categories, settings, Database, DbConn};
@@ -31,8 +34,17 @@ pub struct AppState {
     /// `auth::session::client_ip`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Public pages kept rendered (see `page_cache`).
-    pub pages: std::sync::Arc<crate::page_cache::PageCache>,
+    pub pages: Arc<crate::page_cache::PageCache>,
+    /// One permit per pooled connection: requests wait their turn here,
+    /// on the async side, instead of as parked threads inside the pool.
+    pub db_slots: Arc<Semaphore>,
+    /// The settings and categories every page shows, as of a generation
+    /// of the content (see `page_cache::Freshness`).
+    pub site: Mutex<Option<(u64, Arc<SiteAndCategories>)>>,
 }
+
+/// The site settings and the categories in navigation order.
+pub type SiteAndCategories = (SiteSettings, Vec<Category>);
 
 /// Cards per listing page.
 pub const PER_PAGE: i64 = 12;
@@ -46,6 +58,8 @@ impl AppState {
         T: Send + 'static,
     {
         let pool = self.db.pool.clone();
+        // Never closed; without a permit the pool's own wait still holds.
+        let _permit = self.db_slots.acquire().await.ok();
         web::block(move || {
             let mut conn = pool.get()?;
             f(&mut conn)
@@ -53,10 +67,34 @@ impl AppState {
         .await?
     }
 
-    /// The site settings and navigation: the two queries every page makes.
+    /// The layout of a page: the site settings and navigation, read once
+    /// per change of the content rather than on every page.
     pub fn layout(&self, conn: &mut DbConn, head: Head) -> Result<Layout, AppError> {
-        let (site, cats) = site_and_categories(conn)?;
-        Ok(Layout::new(site, cats, &self.base_url, head, now().year()))
+        let both = self.site_and_categories(conn)?;
+        Ok(Layout::new(
+            both.0.clone(),
+            both.1.clone(),
+            &self.base_url,
+            head,
+            now().year(),
+        ))
+    }
+
+    fn site_and_categories(&self, conn: &mut DbConn) -> Result<Arc<SiteAndCategories>, AppError> {
+        let generation = self.pages.freshness().generation();
+        if let Some((seen, both)) = self.site_memo().as_ref() {
+            if *seen == generation {
+                return Ok(both.clone());
+            }
+        }
+        let both = Arc::new(site_and_categories(conn)?);
+        *self.site_memo() = Some((generation, both.clone()));
+        Ok(both)
+    }
+
+    fn site_memo(&self) -> std::sync::MutexGuard<'_, Option<(u64, Arc<SiteAndCategories>)>> {
+        // Plain data: a panic elsewhere cannot leave it half-written.
+        self.site.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -782,6 +782,8 @@ async fn the_library_is_paged_and_needs_a_session() {
             let app = &app;
             let cookie = cookie.clone();
             async move {
+                // The layout's settings are read again after any change.
+                app.with_conn(|_| ());
                 let before = app.db.queries.get();
                 let page = app.get_as(path, &cookie).await;
                 assert_eq!(page.status, 200, "{path}");
