@@ -144,5 +144,8 @@ fn follow(
         if changed || chrono::Utc::now().timestamp_millis() >= due {
             refresh(&mut conn, &fresh);
         }
+        fresh
+            .rounds
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }

@@ -99,6 +99,9 @@ pub struct Freshness {
     /// Milliseconds since the epoch of the next scheduled change of what
     /// the public sees; `i64::MAX` when none is known.
     next_due: AtomicI64,
+    /// Rounds the watcher has completed: each one has seen every change
+    /// committed before it began.
+    rounds: AtomicU64,
 }
 
 impl Freshness {
@@ -106,6 +109,7 @@ impl Freshness {
         Freshness {
             generation: AtomicU64::new(1),
             next_due: AtomicI64::new(i64::MAX),
+            rounds: AtomicU64::new(0),
         }
     }
 
@@ -131,6 +135,12 @@ impl Freshness {
 
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
+    }
+
+    /// How many rounds the change watcher has completed. Two more rounds
+    /// than now means every change committed by now has been seen.
+    pub fn watcher_rounds(&self) -> u64 {
+        self.rounds.load(Ordering::SeqCst)
     }
 }
 

@@ -353,6 +353,21 @@ impl TestApp {
         Page::read(res).await
     }
 
+    /// Waits until the server's change watcher has seen every change
+    /// committed so far (on PostgreSQL a notification of one's own write
+    /// arrives a moment later, and empties the cache once more).
+    pub async fn settle(&self) {
+        let target = self.pages.freshness().watcher_rounds() + 2;
+        let start = std::time::Instant::now();
+        while self.pages.freshness().watcher_rounds() < target {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(10),
+                "the page cache's watcher has stopped"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Runs `f` with a connection of the server's own pool. What `f`
     /// writes is treated as a change made through this server, so its
     /// page cache shows it on the next request (changes made elsewhere

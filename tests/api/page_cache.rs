@@ -204,6 +204,7 @@ async fn twenty_readers_missing_one_page_cause_one_render() {
                 .execute(c)
         })
         .expect("update");
+        app.settle().await;
         let burst = queries_during(&app, async {
             let pages =
                 futures_util::future::join_all((0..20).map(|_| app.get("/tag/explainer"))).await;
@@ -263,10 +264,24 @@ async fn two_servers_on_one_database_see_each_others_changes_within_a_second() {
         let b = spawn_second_server(&a).await;
         let ed = editor::staff(&a, "ed@example.com", Role::Editor).await;
         let watched = ["/sport", "/sport/feed.xml", "/sitemaps/articles-1.xml"];
-        for path in watched {
-            b.get(path).await;
-            let again = queries_during(&b, b.get(path)).await;
-            assert_eq!(again, 0, "{backend:?} {path}: B's cache is warm");
+        // Signing the editor in wrote to the database; once B has heard of
+        // that, its cache stays warm.
+        let start = Instant::now();
+        loop {
+            let mut cold = 0;
+            for path in watched {
+                b.get(path).await;
+            }
+            for path in watched {
+                cold += queries_during(&b, b.get(path)).await;
+            }
+            if cold == 0 {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "{backend:?}: B's cache never warms"
+            );
         }
 
         let mut form = Form::new(&a, "Harbour relay returns");
@@ -347,9 +362,10 @@ async fn a_scheduled_article_appears_on_a_warm_listing_when_its_time_comes() {
             &[],
         );
         input.status = ArticleStatus::Scheduled;
-        let due = now() + chrono::Duration::milliseconds(1500);
+        let due = now() + chrono::Duration::seconds(3);
         input.published_at = Some(due);
         app.create_article(input);
+        app.settle().await;
         let page = app.get("/sport").await;
         assert!(!page.body.contains("Kick-off moved to noon"), "not yet");
         assert_eq!(queries_during(&app, app.get("/sport")).await, 0, "warm");
