@@ -9,8 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Double, Float, Integer, Text};
 
 use super::articles::{indexed, visible, Card};
-use super::models::{Article, Author, Category};
-use super::schema::{articles, categories, users};
+use super::schema::articles;
 use super::DbConn;
 
 /// The SQLite FTS5 table (see `migrations/sqlite/*_search_index`).
@@ -163,43 +162,31 @@ fn snippet_html(raw: &str) -> String {
     out
 }
 
-use super::articles::CardRow;
-
-/// Matches counted at most; past this the page says "more than".
+/// Matches ranked at most: the newest ones (by id, the order articles are
+/// added in). One more is read to tell the page "more than".
 pub const MAX_COUNTED: i64 = 1000;
 
-/// The index's own name for its table and match expression, per backend.
-macro_rules! ranked_page {
-    ($c:expr, $table:expr, $on:expr, $matches:expr, $rank:expr, $now:expr, $limit:expr, $offset:expr) => {{
-        let base = $table
+/// A match as ranked: its id, score (lower is better) and publish time.
+type Candidate = (i32, f64, Option<NaiveDateTime>);
+
+/// The newest [`MAX_COUNTED`] + 1 visible, indexed matches with their
+/// scores, read in the index's own id order so the search stops there:
+/// ranking (and joining) every match of a common word is what made search
+/// slow on a large archive. Only these few are scored and sorted.
+macro_rules! candidates {
+    ($c:expr, $table:expr, $key:expr, $on:expr, $matches:expr, $score:expr, $score_type:ty, $now:expr) => {{
+        $table
             .inner_join(articles::table.on($on))
-            .left_join(categories::table.on(articles::category_id.eq(categories::id.nullable())))
-            // A left join, as in `articles::list_cards!`: `articles` stays
-            // ahead of `users` in the plan.
-            .left_join(users::table.on(users::id.eq(articles::author_id)))
             .filter($matches)
             .filter(visible($now))
-            .filter(indexed());
-        // Counting stops at MAX_COUNTED + 1: a reader never pages that far,
-        // and counting every match of a common word would cost as much as
-        // the search itself.
-        let counted = base
-            .clone()
-            .select(articles::id)
+            .filter(indexed())
+            .select((articles::id, $score, articles::published_at))
+            .order($key.desc())
             .limit(MAX_COUNTED + 1)
-            .load::<i32>($c)?
-            .len() as i64;
-        let rows = base
-            .select((
-                Article::as_select(),
-                Option::<Category>::as_select(),
-                Option::<Author>::as_select(),
-            ))
-            .order(($rank, articles::published_at.desc(), articles::id.desc()))
-            .limit($limit)
-            .offset($offset)
-            .load::<CardRow>($c)?;
-        (rows, counted)
+            .load::<(i32, $score_type, Option<NaiveDateTime>)>($c)?
+            .into_iter()
+            .map(|(id, score, at)| (id, f64::from(score), at))
+            .collect::<Vec<Candidate>>()
     }};
 }
 
@@ -212,17 +199,32 @@ struct SnippetRow {
 }
 
 /// The ids as a SQL list. They come from our own query, never from input.
-fn id_list(rows: &[CardRow]) -> String {
-    rows.iter()
-        .map(|(a, ..)| a.id.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
+fn id_list(ids: &[i32]) -> String {
+    ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// Best first, then newest: the page's order.
+fn rank(candidates: &mut [Candidate]) {
+    candidates.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.2.cmp(&a.2)).then(b.0.cmp(&a.0)));
+}
+
+/// The ids on the page `limit`/`offset` of the ranked candidates.
+fn page_of(candidates: &[Candidate], limit: i64, offset: i64) -> Vec<i32> {
+    let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+    let take = usize::try_from(limit).unwrap_or(0);
+    candidates
+        .iter()
+        .skip(skip)
+        .take(take)
+        .map(|c| c.0)
+        .collect()
 }
 
 /// One page of results, best first (then newest), and how many matched
-/// (counted up to [`MAX_COUNTED`] + 1). Snippets are cut for the page's
-/// rows only, in a second query: cutting one per match is what made a
-/// common word slow.
+/// (counted up to [`MAX_COUNTED`] + 1). Of a query matching more than
+/// that, the newest [`MAX_COUNTED`] + 1 matches are ranked. Snippets are
+/// cut for the page's rows only, in a second query: cutting one per match
+/// is what made a common word slow.
 pub fn search(
     conn: &mut DbConn,
     query: &SearchQuery,
@@ -233,80 +235,79 @@ pub fn search(
     if query.is_empty() {
         return Ok((Vec::new(), 0));
     }
-    let (rows, total, snippets) = match conn {
+    let (ids, total, snippets) = match conn {
         DbConn::Sqlite(c) => {
             let matches = query.to_fts5();
-            let (rows, total) = ranked_page!(
+            let mut found = candidates!(
                 c,
                 fts5::article_search::table,
+                fts5::article_search::rowid,
                 articles::id.eq(fts5::article_search::rowid),
                 sql::<Bool>("article_search MATCH ").bind::<Text, _>(matches.clone()),
                 // bm25 is lower for better matches; titles and hashtags weigh most.
                 sql::<Double>("bm25(article_search, 10.0, 4.0, 1.0, 6.0)"),
-                now,
-                limit,
-                offset
+                f64,
+                now
             );
-            let snippets: Vec<SnippetRow> = if rows.is_empty() {
+            rank(&mut found);
+            let ids = page_of(&found, limit, offset);
+            let snippets: Vec<SnippetRow> = if ids.is_empty() {
                 Vec::new()
             } else {
                 diesel::sql_query(format!(
                     "SELECT rowid AS id, snippet(article_search, -1, char(1), char(2), '…', 28) AS snippet \
                      FROM article_search WHERE article_search MATCH ? AND rowid IN ({})",
-                    id_list(&rows)
+                    id_list(&ids)
                 ))
                 .bind::<Text, _>(matches)
                 .load(c)?
             };
-            (rows, total, snippets)
+            (ids, found.len() as i64, snippets)
         }
         DbConn::Pg(c) => {
             let tsquery = query.to_tsquery();
-            let (rows, total) = ranked_page!(
+            let mut found = candidates!(
                 c,
                 tsv::article_search::table,
+                tsv::article_search::article_id,
                 articles::id.eq(tsv::article_search::article_id),
                 sql::<Bool>("article_search.document @@ to_tsquery('english', ")
                     .bind::<Text, _>(tsquery.clone())
                     .sql(")"),
-                sql::<Float>("ts_rank(article_search.document, to_tsquery('english', ")
+                // ts_rank is higher for better matches: negated, lower is better.
+                sql::<Float>("-ts_rank(article_search.document, to_tsquery('english', ")
                     .bind::<Text, _>(tsquery.clone())
-                    .sql("))")
-                    .desc(),
-                now,
-                limit,
-                offset
+                    .sql("))"),
+                f32,
+                now
             );
-            let snippets: Vec<SnippetRow> = if rows.is_empty() {
+            rank(&mut found);
+            let ids = page_of(&found, limit, offset);
+            let snippets: Vec<SnippetRow> = if ids.is_empty() {
                 Vec::new()
             } else {
                 diesel::sql_query(format!(
                     "SELECT article_id AS id, ts_headline('english', body, to_tsquery('english', $1), \
                      'StartSel=\u{1}, StopSel=\u{2}, MaxWords=35, MinWords=15, MaxFragments=1') AS snippet \
                      FROM article_search WHERE article_id IN ({})",
-                    id_list(&rows)
+                    id_list(&ids)
                 ))
                 .bind::<Text, _>(tsquery)
                 .load(c)?
             };
-            (rows, total, snippets)
+            (ids, found.len() as i64, snippets)
         }
     };
-    let hits = rows
+    let mut cards = super::articles::cards_by_ids(conn, &ids, now)?;
+    cards.sort_by_key(|card| ids.iter().position(|id| *id == card.article.id));
+    let hits = cards
         .into_iter()
-        .filter_map(|(article, category, author)| {
+        .map(|card| {
             let snippet = snippets
                 .iter()
-                .find(|s| s.id == article.id)
+                .find(|s| s.id == card.article.id)
                 .map_or_else(String::new, |s| snippet_html(&s.snippet));
-            Some(Hit {
-                card: Card {
-                    article,
-                    category,
-                    author: author?,
-                },
-                snippet,
-            })
+            Hit { card, snippet }
         })
         .collect();
     Ok((hits, total))

@@ -3,12 +3,12 @@
 use actix_web::{web, HttpResponse};
 
 use super::blog::ListingPage;
-use super::state::{html, now, AppState, PageQuery, PER_PAGE};
+use super::state::{html, listing_pager, now, AppState, PageQuery, PER_PAGE};
 use crate::db::articles::{self, Listing};
 use crate::db::users;
 use crate::domain::Slug;
 use crate::error::AppError;
-use crate::views::{Crumb, Head, Pager};
+use crate::views::{Crumb, Head};
 
 pub async fn show(
     state: web::Data<AppState>,
@@ -22,9 +22,8 @@ pub async fn show(
         .run(move |conn| {
             let author = users::find_author(conn, slug.as_str())?.ok_or(AppError::NotFound)?;
             let now = now();
-            let total = articles::count(conn, Listing::Author(author.id), now)?;
             let base = format!("/author/{}", author.slug);
-            let pager = Pager::new(&base, page.get(), total, PER_PAGE);
+            let (pager, _) = listing_pager(conn, Listing::Author(author.id), now, &base, page)?;
             if pager.is_past_end() {
                 return Err(AppError::NotFound);
             }

@@ -4,7 +4,7 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::state::{html, now, AppState, Page, PageQuery, PER_PAGE};
+use super::state::{html, listing_pager, now, AppState, Page, PageQuery, PER_PAGE};
 use crate::db::articles::{self, Card, Listing};
 use crate::error::AppError;
 use crate::views::{filters, Crumb, Head, Layout, Pager};
@@ -41,8 +41,7 @@ pub async fn index(
     let listing = state
         .run(move |conn| {
             let now = now();
-            let total = articles::count(conn, Listing::Blog, now)?;
-            let pager = Pager::new("/blog", page.get(), total, PER_PAGE);
+            let (pager, _) = listing_pager(conn, Listing::Blog, now, "/blog", page)?;
             if pager.is_past_end() {
                 return Err(AppError::NotFound);
             }

@@ -3,12 +3,12 @@
 use actix_web::{web, HttpResponse};
 
 use super::blog::ListingPage;
-use super::state::{now, AppState, Found, PageQuery, PER_PAGE};
+use super::state::{listing_pager, now, AppState, Found, PageQuery, PER_PAGE};
 use crate::db::articles::{self, Listing};
 use crate::db::categories;
 use crate::domain::Slug;
 use crate::error::AppError;
-use crate::views::{Crumb, Head, Pager};
+use crate::views::{Crumb, Head};
 
 pub async fn show(
     state: web::Data<AppState>,
@@ -24,9 +24,8 @@ pub async fn show(
             let category =
                 categories::find_by_slug(conn, slug.as_str())?.ok_or(AppError::NotFound)?;
             let now = now();
-            let total = articles::count(conn, Listing::Category(category.id), now)?;
             let base = format!("/{}", category.slug);
-            let pager = Pager::new(&base, page.get(), total, PER_PAGE);
+            let (pager, _) = listing_pager(conn, Listing::Category(category.id), now, &base, page)?;
             if pager.is_past_end() {
                 return Err(AppError::NotFound);
             }

@@ -15,11 +15,11 @@ use serde::Deserialize;
 use tokio::sync::Semaphore;
 
 use crate::db::models::{Category, SiteSettings};
-use crate::db::{categories, settings, Database, DbConn};
+use crate::db::{articles, categories, settings, Database, DbConn};
 use crate::domain::PageNumber;
 use crate::error::AppError;
 use crate::http_cache::http_date;
-use crate::views::{Head, Layout};
+use crate::views::{Head, Layout, Pager};
 
 pub struct AppState {
     pub db: Database,
@@ -48,6 +48,31 @@ pub type SiteAndCategories = (SiteSettings, Vec<Category>);
 
 /// Cards per listing page.
 pub const PER_PAGE: i64 = 12;
+
+/// Articles a listing counts at least; past this (and past the page being
+/// read) its pager says "many" pages instead of counting to the end.
+pub const COUNTED: i64 = 1000;
+
+/// The pager of page `page` of a listing at `base`, and how many articles
+/// it counted (a lower bound when `pager.more`). The listing is counted up
+/// to [`COUNTED`] articles or to the end of the page, whichever is
+/// further, so a long listing costs the same to page as a short one.
+pub fn listing_pager(
+    conn: &mut DbConn,
+    listing: articles::Listing,
+    now: NaiveDateTime,
+    base: &str,
+    page: PageNumber,
+) -> Result<(Pager, i64), AppError> {
+    let enough = COUNTED.max(page.offset(PER_PAGE) + PER_PAGE);
+    let counted = articles::count(conn, listing, now, enough + 1)?;
+    let more = counted > enough;
+    let total = counted.min(enough);
+    Ok((
+        Pager::counted(base, page.get(), total, more, PER_PAGE),
+        total,
+    ))
+}
 
 impl AppState {
     /// Runs `f` with a pooled connection on the blocking thread pool, so

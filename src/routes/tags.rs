@@ -3,12 +3,12 @@
 use actix_web::{web, HttpResponse};
 
 use super::blog::ListingPage;
-use super::state::{html, now, AppState, PageQuery, PER_PAGE};
+use super::state::{html, listing_pager, now, AppState, PageQuery, PER_PAGE};
 use crate::db::articles::{self, Listing};
 use crate::db::tags;
 use crate::domain::Slug;
 use crate::error::AppError;
-use crate::views::{Crumb, Head, Pager};
+use crate::views::{Crumb, Head};
 
 pub async fn show(
     state: web::Data<AppState>,
@@ -22,9 +22,8 @@ pub async fn show(
         .run(move |conn| {
             let tag = tags::find_by_slug(conn, slug.as_str())?.ok_or(AppError::NotFound)?;
             let now = now();
-            let total = articles::count(conn, Listing::Tag(tag.id), now)?;
             let base = format!("/tag/{}", tag.slug);
-            let pager = Pager::new(&base, page.get(), total, PER_PAGE);
+            let (pager, total) = listing_pager(conn, Listing::Tag(tag.id), now, &base, page)?;
             // A tag only some hidden article carries shows nothing public.
             if pager.is_past_end() || total == 0 {
                 return Err(AppError::NotFound);
@@ -69,11 +68,15 @@ pub async fn show(
                 crumbs,
                 heading: format!("#{}", tag.name),
                 kicker: "Hashtag".to_owned(),
-                intro: format!(
-                    "{total} article{} tagged #{}.",
-                    if total == 1 { "" } else { "s" },
-                    tag.name
-                ),
+                intro: if pager.more {
+                    format!("More than {total} articles tagged #{}.", tag.name)
+                } else {
+                    format!(
+                        "{total} article{} tagged #{}.",
+                        if total == 1 { "" } else { "s" },
+                        tag.name
+                    )
+                },
                 cards,
                 pager,
                 empty: String::new(),

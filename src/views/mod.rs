@@ -113,7 +113,10 @@ impl Layout {
 /// Previous/next links of a paginated listing.
 pub struct Pager {
     pub page: u32,
+    /// The number of pages; only a lower bound when `more`.
     pub pages: u32,
+    /// Whether the listing was counted only in part (it has "many" pages).
+    pub more: bool,
     pub prev: Option<String>,
     pub next: Option<String>,
 }
@@ -121,6 +124,11 @@ pub struct Pager {
 impl Pager {
     /// `base` is the listing's path (and query) without `page`.
     pub fn new(base: &str, page: u32, total: i64, per_page: i64) -> Pager {
+        Pager::counted(base, page, total, false, per_page)
+    }
+
+    /// A pager for a listing of at least `total` items (more when `more`).
+    pub fn counted(base: &str, page: u32, total: i64, more: bool, per_page: i64) -> Pager {
         let pages = u32::try_from(((total + per_page - 1) / per_page).max(1)).unwrap_or(u32::MAX);
         let join = if base.contains('?') { '&' } else { '?' };
         let link = |n: u32| {
@@ -133,8 +141,9 @@ impl Pager {
         Pager {
             page,
             pages,
+            more,
             prev: (page > 1).then(|| link(page - 1)),
-            next: (page < pages).then(|| link(page + 1)),
+            next: (page < pages || more).then(|| link(page + 1)),
         }
     }
 
@@ -216,6 +225,12 @@ mod tests {
         assert!(Pager::new("/sport", 4, 30, 12).is_past_end());
         let search = Pager::new("/search?q=tea", 1, 13, 12);
         assert_eq!(search.next.as_deref(), Some("/search?q=tea&page=2"));
+        let many = Pager::counted("/sport", 3, 36, true, 12);
+        assert_eq!(
+            (many.pages, many.next.as_deref()),
+            (3, Some("/sport?page=4"))
+        );
+        assert!(!many.is_past_end());
         let empty = Pager::new("/sport", 1, 0, 12);
         assert_eq!((empty.pages, empty.prev, empty.next), (1, None, None));
     }

@@ -55,3 +55,64 @@ async fn a_listing_pages_by_twelve_with_prev_and_next_links() {
         assert_eq!(app.get("/empty-one?page=2").await.status, 404);
     }
 }
+
+/// Inserts `count` published articles in category `category_id`, the
+/// each tagged `tag_id`, with two statements.
+fn bulk_tagged(app: &crate::helpers::TestApp, category_id: i32, tag_id: i32, count: u32) {
+    use diesel::connection::SimpleConnection;
+    let author = app.author_id("amara-okafor");
+    let at = crate::helpers::hours_ago(2).format("%Y-%m-%d %H:%M:%S");
+    let sql = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+         INSERT INTO articles (kind, category_id, slug, title, author_id, status, \
+         published_at, created_at, updated_at) \
+         SELECT 'news', {category_id}, 'many-' || i, 'Many ' || i, {author}, \
+         'published', '{at}', '{at}', '{at}' FROM n; \
+         INSERT INTO article_tags (article_id, tag_id, position) \
+         SELECT id, {tag_id}, 0 FROM articles WHERE slug LIKE 'many-%';"
+    );
+    app.with_conn(|c| c.batch_execute(&sql))
+        .expect("bulk insert");
+}
+
+/// A long listing is counted only as far as its pager needs: past
+/// `COUNTED` (1,000) articles it has "many" pages, every page still answers
+/// with the same cards, and the last one still ends the listing.
+#[tokio::test]
+async fn a_long_listing_has_many_pages_and_still_ends() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let id = app.new_category("long-run", "Long run");
+        let tag_id = app.with_conn(|c| {
+            iconocast::db::tags::ensure(c, &["LongRun".to_owned()]).expect("tag")[0]
+        });
+        bulk_tagged(&app, id, tag_id, 1_013);
+
+        let first = app.get("/long-run").await;
+        assert_eq!(first.status, 200, "{backend:?}");
+        assert_eq!(first.texts(".page-count"), ["Page 1 of many"]);
+        assert_eq!(first.attrs("a[rel=next]", "href"), ["/long-run?page=2"]);
+        assert_eq!(first.texts(".card-title").len(), 12);
+        let tag = app.get("/tag/longrun").await;
+        assert_eq!(tag.status, 200, "{backend:?}");
+        assert_eq!(
+            tag.texts(".page-intro"),
+            ["More than 1000 articles tagged #LongRun."],
+            "{backend:?}"
+        );
+        assert_eq!(tag.texts(".page-count"), ["Page 1 of many"]);
+
+        // Deep pages are counted to their end: 1,013 articles make 85
+        // pages, the last with five cards and no next link.
+        let page_50 = app.get("/long-run?page=50").await;
+        assert_eq!(page_50.status, 200);
+        assert_eq!(page_50.texts(".page-count"), ["Page 50 of many"]);
+        let last = app.get("/long-run?page=85").await;
+        assert_eq!(last.status, 200, "{backend:?}");
+        assert_eq!(last.texts(".card-title").len(), 5);
+        assert_eq!(last.texts(".page-count"), ["Page 85 of 85"]);
+        assert!(last.attrs("a[rel=next]", "href").is_empty());
+        assert_eq!(app.get("/long-run?page=86").await.status, 404);
+        assert_eq!(app.get("/tag/longrun?page=86").await.status, 404);
+    }
+}
