@@ -231,34 +231,41 @@ pub fn count(
     }
 }
 
-/// Related articles are at most this many: [`related`] reads their cards
-/// with a query of this fixed shape, which the connection keeps prepared.
+/// Related articles are at most this many.
 pub const MAX_RELATED: usize = 4;
 
-/// Cards for up to [`MAX_RELATED`] ids (visible ones only), in no
-/// particular order. The ids are bound one by one, padded with an id that
-/// matches nothing, so the statement is the same every time; a variable
-/// `IN (...)` list would be parsed and planned anew on each page.
-fn cards_by_ids(conn: &mut DbConn, ids: &[i32], now: NaiveDateTime) -> QueryResult<Vec<Card>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut slots = [-1; MAX_RELATED];
-    for (slot, id) in slots.iter_mut().zip(ids) {
-        *slot = *id;
-    }
-    let [a, b, c, d] = slots;
-    list_cards!(
-        conn,
-        now,
-        MAX_RELATED as i64,
-        0,
-        articles::id
+/// Ids bound per card query by [`cards_by_ids`]: a listing page's worth.
+const ID_SLOTS: usize = 12;
+
+/// Cards for the given ids (visible ones only), in no particular order:
+/// one query per [`ID_SLOTS`] ids. The ids are bound one by one, padded
+/// with an id that matches nothing, so the statement is the same every
+/// time and stays prepared; an `IN (...)` list of varying length would be
+/// parsed and planned anew on each page.
+pub fn cards_by_ids(conn: &mut DbConn, ids: &[i32], now: NaiveDateTime) -> QueryResult<Vec<Card>> {
+    let mut cards = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(ID_SLOTS) {
+        let mut slots = [-1; ID_SLOTS];
+        for (slot, id) in slots.iter_mut().zip(chunk) {
+            *slot = *id;
+        }
+        let [a, b, c, d, e, f, g, h, i, j, k, l] = slots;
+        let any = articles::id
             .eq(a)
             .or(articles::id.eq(b))
             .or(articles::id.eq(c))
             .or(articles::id.eq(d))
-    )
+            .or(articles::id.eq(e))
+            .or(articles::id.eq(f))
+            .or(articles::id.eq(g))
+            .or(articles::id.eq(h))
+            .or(articles::id.eq(i))
+            .or(articles::id.eq(j))
+            .or(articles::id.eq(k))
+            .or(articles::id.eq(l));
+        cards.extend(list_cards!(conn, now, ID_SLOTS as i64, 0, any)?);
+    }
+    Ok(cards)
 }
 
 /// A visible article by its slug, with its category, author and hero image.

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# How the pages that grow with the archive slow down as it grows, on SQLite
+# and on PostgreSQL, in one run.
+#
+# For each backend and each size in SIZES it builds a fresh database with
+# `iconocast demo --articles N` (the demo content plus N synthetic articles),
+# serves it with the page cache off (ICONOCAST_PAGE_CACHE_MB=0), and times
+# each page below: one warm-up GET, then the median of 5 (curl, a new
+# connection each, time_total). It prints the times per size and the ratio
+# of the largest size to the smallest per backend. Any answer but 200 stops
+# it with a non-zero exit.
+#
+# The pages: a category, its page 10 and its last page; an author; a
+# hashtag; search for a common word, two words, a prefix and a phrase; the
+# sitemap index and the first articles sitemap. The words, hashtag and
+# author occur in the synthetic content (src/synthetic.rs, src/demo.rs):
+# "market" is its most frequent word, "river" the second, "harb*" matches
+# "harbour"; every article has three of the hashtags Topic001 to Topic300;
+# the synthetic articles are shared among the four demo writers.
+#
+# usage: bench/scale-compare.sh [BINARY]    (default: target/release/iconocast)
+#   SIZES="1000 100000"      articles; 100,000 takes a few minutes per backend
+#   BACKENDS="sqlite postgres"
+#   PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres
+#                            the databases are iconocast_bench_<pid>_<N>, dropped after use
+#   PORT=18490   OUT=/tmp/iconocast-scale-compare.txt   KEEP=1 keeps the scratch folder
+# quick check: SIZES="1000 5000" bench/scale-compare.sh
+set -uo pipefail
+here=$(dirname "$0")
+BIN=$(realpath "${1:-${BIN:-$here/../target/release/iconocast}}") || exit 1
+[[ -x $BIN ]] || { echo "no binary at $BIN: build it (cargo build --release) or name it" >&2; exit 1; }
+read -r -a SIZES <<< "${SIZES:-1000 100000}"
+read -r -a BACKENDS <<< "${BACKENDS:-sqlite postgres}"
+PORT=${PORT:-18490}
+OUT=${OUT:-/tmp/iconocast-scale-compare.txt}
+# shellcheck source=common.sh source-path=SCRIPTDIR
+. "$here/common.sh"
+
+need curl curl
+need /usr/bin/time time
+[[ ${BACKENDS[*]} == *postgres* ]] && need psql postgresql-client
+((${#SIZES[@]} >= 2)) || die "SIZES needs two sizes or more"
+
+WORK=$(mktemp -d /tmp/iconocast-scale.XXXXXX)
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PAGES=(/sport "/sport?page=10" "/sport?page=LAST" /author/lucia-ferreira /tag/topic001
+       "/search?q=market" "/search?q=market+river" "/search?q=harb*" "/search?q=%22market+river%22"
+       /sitemap.xml /sitemaps/articles-1.xml)
+
+# time_page PATH: one warm-up GET and 5 timed ones; prints the median in ms.
+time_page() {
+  local url=http://127.0.0.1:$PORT$1 i code t
+  for ((i = 0; i < 6; i++)); do
+    read -r code t < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "$url")
+    [[ $code == 200 ]] || die "$1 answered ${code:-nothing}, not 200"
+    ((i > 0)) && echo "$t"
+  done | median | awk '{ printf "%.1f", $1 * 1000 }'
+  ((PIPESTATUS[0] == 0)) || exit 1
+}
+
+declare -A MS LAST
+BUILT=()
+for backend in "${BACKENDS[@]}"; do
+  for n in "${SIZES[@]}"; do
+    case $backend in
+      sqlite) url="sqlite://$WORK/bench-$n.db" ;;
+      postgres) db=iconocast_bench_$$_$n; pg_create "$db"; url=$(pg_url "$db") ;;
+      *) die "unknown backend $backend (sqlite or postgres)" ;;
+    esac
+    echo "building $backend with $n articles" >&2
+    start=$(date +%s)
+    "$BIN" --database-url "$url" demo --articles "$n" > "$WORK/demo.log" 2>&1 \
+      || { cat "$WORK/demo.log" >&2; die "demo --articles $n failed on $backend"; }
+    BUILT+=("$backend, $n articles: built in $(($(date +%s) - start)) s")
+    start_portal "$backend-$n" "$url" "$PORT" off
+    last=$(curl -fsS "http://127.0.0.1:$PORT/sport" | grep -o 'Page 1 of [0-9]*' | grep -o '[0-9]*$')
+    [[ -n $last ]] || die "/sport shows no page count"
+    LAST[$backend|$n]=$last
+    for page in "${PAGES[@]}"; do
+      MS[$backend|$n|$page]=$(time_page "${page/LAST/$last}") || exit 1
+      printf '  %-10s %7d  %-30s %8s ms\n' "$backend" "$n" "${page/LAST/$last}" "${MS[$backend|$n|$page]}" >&2
+    done
+    stop_portal "$PORTAL_PID"
+    case $backend in
+      sqlite) rm -f "$WORK/bench-$n.db"* ;;
+      postgres) pg_drop "$db" ;;
+    esac
+  done
+done
+
+small=${SIZES[0]}
+big=${SIZES[-1]}
+{
+  echo "Iconocast at scale, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs; portal: $BIN"
+  echo "median of 5 GETs after a warm-up, in ms; page cache off; ratio = $big articles / $small articles"
+  echo
+  printf '%-30s' page
+  for backend in "${BACKENDS[@]}"; do
+    for n in "${SIZES[@]}"; do printf ' %16s' "$backend $n"; done
+    printf ' %7s' ratio
+  done
+  echo
+  for page in "${PAGES[@]}"; do
+    printf '%-30s' "${page/LAST/<last>}"
+    for backend in "${BACKENDS[@]}"; do
+      for n in "${SIZES[@]}"; do printf ' %16s' "${MS[$backend|$n|$page]}"; done
+      printf ' %7s' "$(awk -v a="${MS[$backend|$big|$page]}" -v b="${MS[$backend|$small|$page]}" \
+        'BEGIN { printf "%.1fx", a / b }')"
+    done
+    echo
+  done
+  echo
+  for backend in "${BACKENDS[@]}"; do
+    pages=()
+    for n in "${SIZES[@]}"; do pages+=("${LAST[$backend|$n]} at $n articles"); done
+    joined=$(printf ', %s' "${pages[@]}")
+    echo "<last> page of /sport on $backend: ${joined:2}"
+  done
+  printf '%s\n' "${BUILT[@]}"
+} | tee "$OUT"
