@@ -29,12 +29,20 @@ impl Coding {
 /// How hard to compress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effort {
-    /// For a page rendered on demand: a few milliseconds at most, so a
-    /// cold page is not held up by its compression.
+    /// For a response compressed for one client only (a staff page, or
+    /// any page with the cache off): fast, with a small window.
+    Response,
+    /// For a page kept in the cache and sent many times: a millisecond or
+    /// two, so a cold page is not held up by its compression.
     Page,
     /// For files compressed once at build time: the smallest output.
     Max,
 }
+
+/// Compressions running at once. Each holds an encoder's window and
+/// tables (megabytes for brotli), so a burst of readers queues here
+/// instead of growing the process by one encoder each.
+pub static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 /// Bodies smaller than this are sent as they are: the coding's own
 /// framing would eat what it saves.
@@ -98,6 +106,7 @@ pub fn compressible(content_type: Option<&HeaderValue>) -> bool {
 /// `body` in gzip.
 pub fn gzip(body: &[u8], effort: Effort) -> Vec<u8> {
     let level = match effort {
+        Effort::Response => flate2::Compression::new(4),
         Effort::Page => flate2::Compression::new(6),
         Effort::Max => flate2::Compression::best(),
     };
@@ -110,6 +119,7 @@ pub fn gzip(body: &[u8], effort: Effort) -> Vec<u8> {
 /// `body` in brotli.
 pub fn brotli(body: &[u8], effort: Effort) -> Vec<u8> {
     let (quality, lgwin) = match effort {
+        Effort::Response => (4, 18),
         Effort::Page => (6, 20),
         Effort::Max => (11, 22),
     };

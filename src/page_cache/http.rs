@@ -186,12 +186,18 @@ async fn build_entry(
         let body = identity.clone();
         let want_gzip = codings.contains(&Coding::Gzip);
         let want_brotli = codings.contains(&Coding::Brotli);
+        let effort = if codings.len() > 1 {
+            Effort::Page
+        } else {
+            Effort::Response
+        };
+        let _slot = encoding::SLOTS.acquire().await.ok();
         web::block(move || {
             let gz = want_gzip
-                .then(|| encoding::encode(&body, Coding::Gzip, Effort::Page))
+                .then(|| encoding::encode(&body, Coding::Gzip, effort))
                 .flatten();
             let br = want_brotli
-                .then(|| encoding::encode(&body, Coding::Brotli, Effort::Page))
+                .then(|| encoding::encode(&body, Coding::Brotli, effort))
                 .flatten();
             (gz.map(Bytes::from), br.map(Bytes::from))
         })
@@ -272,9 +278,10 @@ async fn compress_whole(
     let bytes = body::to_bytes(body)
         .await
         .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
+    let _slot = encoding::SLOTS.acquire().await.ok();
     let encoded = web::block({
         let bytes = bytes.clone();
-        move || encoding::encode(&bytes, coding, Effort::Page)
+        move || encoding::encode(&bytes, coding, Effort::Response)
     })
     .await?;
     let headers = head.headers_mut();
