@@ -1,7 +1,10 @@
 //! Noticing that the content changed, wherever the change was made.
 //!
 //! - This process: every write request (anything but GET and HEAD) ends
-//!   with [`refresh`], so the next request sees the change.
+//!   with [`after_write`], which reads the change counter and, if it moved,
+//!   calls [`refresh`], so the next request sees the change. A post that
+//!   changed nothing (a refused form, a preview, a stranger's junk) leaves
+//!   the cache alone.
 //! - SQLite: triggers raise `content_changes.version` in the writing
 //!   transaction (migration 7). A watcher thread reads it every
 //!   [`POLL`], so a change made by `iconocast import`, `user add`, `demo`
@@ -50,10 +53,26 @@ struct Version {
     version: i64,
 }
 
-fn sqlite_version(conn: &mut DbConn) -> QueryResult<i64> {
-    diesel::sql_query("SELECT version FROM content_changes WHERE id = 1")
+/// The change counter: the row the SQLite triggers raise, or the
+/// sequence the PostgreSQL triggers advance.
+fn counter(conn: &mut DbConn) -> QueryResult<i64> {
+    let sql = match conn {
+        DbConn::Sqlite(_) => "SELECT version FROM content_changes WHERE id = 1",
+        DbConn::Pg(_) => "SELECT last_value AS version FROM content_changes_seq",
+    };
+    diesel::sql_query(sql)
         .get_result::<Version>(conn)
         .map(|v| v.version)
+}
+
+/// After a write request of this process: if the change counter moved,
+/// the content changed, and the cache moves on at once. If the counter
+/// cannot be read, the cache is emptied anyway.
+pub fn after_write(conn: &mut DbConn, freshness: &Freshness) {
+    match counter(conn) {
+        Ok(version) if !freshness.counter_moved(version) => {}
+        _ => refresh(conn, freshness),
+    }
 }
 
 /// Connects the watcher for `url` and starts following, before the
@@ -63,15 +82,15 @@ fn sqlite_version(conn: &mut DbConn) -> QueryResult<i64> {
 pub fn start_watcher(url: DatabaseUrl, freshness: &Arc<Freshness>) -> Result<(), String> {
     let manager = ConnectionManager::new(url);
     let mut conn = manager.establish().map_err(|e| e.to_string())?;
-    let start = begin(&mut conn, freshness).map_err(|e| e.to_string())?;
+    begin(&mut conn, freshness).map_err(|e| e.to_string())?;
     let weak = Arc::downgrade(freshness);
     std::thread::Builder::new()
         .name("page-cache-watcher".to_owned())
         .spawn(move || {
-            let mut next = Some((conn, start));
+            let mut next = Some(conn);
             loop {
-                if let Some((conn, version)) = next.take() {
-                    if let Err(error) = follow(conn, version, &weak) {
+                if let Some(conn) = next.take() {
+                    if let Err(error) = follow(conn, &weak) {
                         tracing::warn!(%error, "page cache: lost the database; cached pages stay until it is back");
                     }
                 }
@@ -81,9 +100,9 @@ pub fn start_watcher(url: DatabaseUrl, freshness: &Arc<Freshness>) -> Result<(),
                 std::thread::sleep(RETRY);
                 let Some(fresh) = weak.upgrade() else { return };
                 if let Ok(mut conn) = manager.establish() {
-                    if let Ok(version) = begin(&mut conn, &fresh) {
+                    if begin(&mut conn, &fresh).is_ok() {
                         tracing::info!("page cache: following content changes again");
-                        next = Some((conn, version));
+                        next = Some(conn);
                     }
                 }
             }
@@ -94,26 +113,20 @@ pub fn start_watcher(url: DatabaseUrl, freshness: &Arc<Freshness>) -> Result<(),
 
 /// Starts listening (PostgreSQL) or reads the counter (SQLite), then
 /// counts everything as changed: whatever happened while nobody listened
-/// is unknown. Returns the counter (0 on PostgreSQL).
-fn begin(conn: &mut DbConn, freshness: &Freshness) -> QueryResult<i64> {
-    let version = match conn {
-        DbConn::Pg(pg) => {
-            pg.batch_execute("LISTEN iconocast_content")?;
-            0
-        }
-        DbConn::Sqlite(_) => sqlite_version(conn)?,
-    };
+/// is unknown.
+fn begin(conn: &mut DbConn, freshness: &Freshness) -> QueryResult<()> {
+    if let DbConn::Pg(pg) = conn {
+        pg.batch_execute("LISTEN iconocast_content")?;
+    }
+    let version = counter(conn)?;
+    freshness.counter_moved(version);
     refresh(conn, freshness);
-    Ok(version)
+    Ok(())
 }
 
 /// Follows the changes over one connection until it fails (an error)
 /// or the cache is gone (`Ok`).
-fn follow(
-    mut conn: DbConn,
-    mut last_version: i64,
-    freshness: &Weak<Freshness>,
-) -> Result<(), String> {
+fn follow(mut conn: DbConn, freshness: &Weak<Freshness>) -> Result<(), String> {
     let mut last_ping = Instant::now();
     loop {
         std::thread::sleep(POLL);
@@ -134,10 +147,9 @@ fn follow(
                 any
             }
             DbConn::Sqlite(_) => {
-                let version = sqlite_version(&mut conn).map_err(|e| e.to_string())?;
-                let changed = version != last_version;
-                last_version = version;
-                changed
+                let version = counter(&mut conn).map_err(|e| e.to_string())?;
+                // Unless a post of this process has seen it move first.
+                fresh.counter_moved(version)
             }
         };
         let due = fresh.next_due.load(std::sync::atomic::Ordering::SeqCst);

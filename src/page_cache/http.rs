@@ -120,7 +120,7 @@ pub async fn serve(
 }
 
 /// A write (POST and the like): once it is done, the content may have
-/// changed, so every cached page of this process is out of date.
+/// changed. If it did, every cached page of this process is out of date.
 async fn write_request(
     state: &web::Data<AppState>,
     req: ServiceRequest,
@@ -133,7 +133,7 @@ async fn write_request(
         let refreshed = web::block(move || {
             let freshness = st.pages.freshness();
             match st.db.get() {
-                Ok(mut conn) => super::changes::refresh(&mut conn, freshness),
+                Ok(mut conn) => super::changes::after_write(&mut conn, freshness),
                 Err(_) => freshness.changed(Some(
                     crate::routes::state::now() + chrono::Duration::seconds(1),
                 )),

@@ -99,6 +99,9 @@ pub struct Freshness {
     /// Milliseconds since the epoch of the next scheduled change of what
     /// the public sees; `i64::MAX` when none is known.
     next_due: AtomicI64,
+    /// The change counter as last read (`content_changes` on SQLite, its
+    /// sequence on PostgreSQL), by the watcher or after a form post.
+    version: AtomicI64,
     /// Rounds the watcher has completed: each one has seen every change
     /// committed before it began.
     rounds: AtomicU64,
@@ -109,6 +112,7 @@ impl Freshness {
         Freshness {
             generation: AtomicU64::new(1),
             next_due: AtomicI64::new(i64::MAX),
+            version: AtomicI64::new(0),
             rounds: AtomicU64::new(0),
         }
     }
@@ -131,6 +135,11 @@ impl Freshness {
         let due = next_due.map_or(i64::MAX, |at| at.and_utc().timestamp_millis());
         self.next_due.store(due, Ordering::SeqCst);
         self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Records the change counter just read; true if it moved.
+    pub fn counter_moved(&self, version: i64) -> bool {
+        self.version.swap(version, Ordering::SeqCst) != version
     }
 
     pub fn generation(&self) -> u64 {

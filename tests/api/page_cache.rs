@@ -488,3 +488,35 @@ async fn http_1_0_clients_get_whole_bodies_never_chunked() {
         }
     }
 }
+
+#[tokio::test]
+async fn posts_that_change_nothing_leave_the_cache_warm() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        app.settle().await;
+        app.get("/sport").await;
+        assert_eq!(queries_during(&app, app.get("/sport")).await, 0, "warm");
+        // A stranger's junk, a refused sign-in, a post to a public page:
+        // none changes the content, so none may empty the cache (else
+        // anyone could keep every reader on the slow path).
+        let junk = app
+            .post_form("/admin/articles/new", &[("title", "x")], "")
+            .await;
+        assert!(junk.status >= 300, "{}", junk.status);
+        let login = app
+            .post_form(
+                "/admin/login",
+                &[("email", "nobody@example.com"), ("password", "wrong")],
+                "",
+            )
+            .await;
+        assert!(login.status >= 400, "{}", login.status);
+        let public = app.post_form("/sport", &[("q", "x")], "").await;
+        assert!(public.status >= 400, "{}", public.status);
+        assert_eq!(
+            queries_during(&app, app.get("/sport")).await,
+            0,
+            "{backend:?}: still warm"
+        );
+    }
+}

@@ -9,3 +9,4 @@ DROP TRIGGER media_changes_content ON media;
 DROP TRIGGER redirects_changes_content ON redirects;
 DROP TRIGGER article_search_changes_content ON article_search;
 DROP FUNCTION iconocast_content_changed();
+DROP SEQUENCE content_changes_seq;

@@ -1,7 +1,9 @@
 -- One counter that every change of public content raises, in the same
 -- transaction as the change. Running servers read it a few times a second
 -- to know that their page caches are out of date, whoever made the change:
--- another server process, `iconocast import`, `user add` or `demo`.
+-- another server process, `iconocast import`, `user add` or `demo`. A
+-- server also reads it after its own form posts: only a post that changed
+-- content empties its cache.
 CREATE TABLE content_changes (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     version BIGINT NOT NULL
