@@ -20,12 +20,14 @@ pub const MAX_PATH_BYTES: usize = 1024;
 /// Query strings longer than this answer 414.
 pub const MAX_QUERY_BYTES: usize = 2048;
 
-/// Logs to stderr; `RUST_LOG` adjusts the level (default `info`).
+/// Logs to stderr; `RUST_LOG` adjusts the level (default `info`). Colours
+/// only on a terminal: a log file or a journal gets plain text.
 pub fn init() {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,diesel=warn,r2d2=warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();

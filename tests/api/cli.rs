@@ -116,3 +116,45 @@ fn demo_adds_synthetic_articles_that_are_searchable() {
         drop(db);
     }
 }
+
+#[test]
+fn logs_written_to_a_file_or_pipe_carry_no_colour_codes() {
+    use std::io::{BufRead, BufReader};
+    let database = TestDatabase::create(&crate::helpers::Backend::Sqlite);
+    let url = crate::helpers::database_url_arg(&database.url);
+    let media = std::env::temp_dir().join(crate::helpers::unique_name("log-media"));
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_iconocast"))
+        .args(["--database-url", &url, "serve", "--bind", "127.0.0.1:0"])
+        .arg("--media-dir")
+        .arg(&media)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "info")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the server");
+    let stderr = server.stderr.take().expect("its stderr");
+    let mut lines = Vec::new();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.expect("a log line");
+        let serving = line.contains("serving");
+        lines.push(line);
+        if serving || lines.len() > 200 {
+            break;
+        }
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&media);
+    assert!(
+        lines.iter().any(|l| l.contains("serving")),
+        "the server logs that it serves: {lines:?}"
+    );
+    for line in &lines {
+        assert!(
+            !line.contains('\u{1b}'),
+            "no terminal escape codes: {line:?}"
+        );
+    }
+}
