@@ -42,7 +42,7 @@ pub fn refresh(conn: &mut DbConn, freshness: &Freshness) {
         Ok(due) => freshness.changed(due),
         Err(error) => {
             tracing::warn!(%error, "page cache: cannot read the next scheduled change");
-            freshness.changed(Some(now + chrono::Duration::seconds(1)));
+            freshness.changed_unknown();
         }
     }
 }

@@ -128,21 +128,14 @@ async fn write_request(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let conditions = Conditions::of(req.headers());
     let res = next.call(req).await?;
-    {
-        let st = state.clone();
-        let refreshed = web::block(move || {
-            let freshness = st.pages.freshness();
-            match st.db.get() {
-                Ok(mut conn) => super::changes::after_write(&mut conn, freshness),
-                Err(_) => freshness.changed(Some(
-                    crate::routes::state::now() + chrono::Duration::seconds(1),
-                )),
-            }
-        })
-        .await;
-        if refreshed.is_err() {
-            state.pages.freshness().changed(None);
-        }
+    let st = state.clone();
+    let checked = web::block(move || match st.db.get() {
+        Ok(mut conn) => super::changes::after_write(&mut conn, st.pages.freshness()),
+        Err(_) => st.pages.freshness().changed_unknown(),
+    })
+    .await;
+    if checked.is_err() {
+        state.pages.freshness().changed_unknown();
     }
     let (req, res) = res.into_parts();
     let res = compress_whole(res, &conditions).await?;

@@ -142,6 +142,14 @@ impl Freshness {
         self.version.swap(version, Ordering::SeqCst) != version
     }
 
+    /// Records a change when the database cannot say what is due next:
+    /// entries then live one second at most, until the watcher knows.
+    pub fn changed_unknown(&self) {
+        self.changed(Some(
+            chrono::Utc::now().naive_utc() + chrono::Duration::seconds(1),
+        ));
+    }
+
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
     }
