@@ -202,9 +202,7 @@ pub fn list(
                 .limit(limit)
                 .offset(offset)
                 .load(conn)?;
-            let mut cards = cards_by_ids(conn, &ids, now)?;
-            cards.sort_by_key(|card| ids.iter().position(|id| *id == card.article.id));
-            cards
+            cards_by_ids(conn, &ids, now)?
         }
     };
     Ok(rows)
@@ -237,7 +235,7 @@ pub const MAX_RELATED: usize = 4;
 /// Ids bound per card query by [`cards_by_ids`]: a listing page's worth.
 const ID_SLOTS: usize = 12;
 
-/// Cards for the given ids (visible ones only), in no particular order:
+/// Cards for the given ids (visible ones only), in the order of `ids`:
 /// one query per [`ID_SLOTS`] ids. The ids are bound one by one, padded
 /// with an id that matches nothing, so the statement is the same every
 /// time and stays prepared; an `IN (...)` list of varying length would be
@@ -265,6 +263,7 @@ pub fn cards_by_ids(conn: &mut DbConn, ids: &[i32], now: NaiveDateTime) -> Query
             .or(articles::id.eq(l));
         cards.extend(list_cards!(conn, now, ID_SLOTS as i64, 0, any)?);
     }
+    cards.sort_by_key(|card| ids.iter().position(|id| *id == card.article.id));
     Ok(cards)
 }
 
@@ -350,10 +349,7 @@ pub fn related(
             .limit(limit as i64)
             .load(conn)?;
         let ids: Vec<i32> = shared.iter().map(|(id, ..)| *id).collect();
-        let mut cards = cards_by_ids(conn, &ids, now)?;
-        let rank = |id: i32| ids.iter().position(|i| *i == id);
-        cards.sort_by_key(|c| rank(c.article.id));
-        picked.extend(cards);
+        picked.extend(cards_by_ids(conn, &ids, now)?);
     }
     if picked.len() < limit {
         let listing = match card.article.category_id {

@@ -298,8 +298,7 @@ pub fn search(
             (ids, found.len() as i64, snippets)
         }
     };
-    let mut cards = super::articles::cards_by_ids(conn, &ids, now)?;
-    cards.sort_by_key(|card| ids.iter().position(|id| *id == card.article.id));
+    let cards = super::articles::cards_by_ids(conn, &ids, now)?;
     let hits = cards
         .into_iter()
         .map(|card| {
