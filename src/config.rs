@@ -146,4 +146,15 @@ pub struct ServeArgs {
         value_name = "N"
     )]
     pub page_cache_mb: u32,
+
+    /// Threads that answer requests (0: one per CPU core). Database work
+    /// and compression run on a separate blocking pool either way.
+    #[arg(
+        long,
+        env = "ICONOCAST_WORKERS",
+        default_value_t = 0,
+        value_parser = clap::value_parser!(u16).range(0..=1024),
+        value_name = "N"
+    )]
+    pub workers: u16,
 }

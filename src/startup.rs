@@ -31,6 +31,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The page cache's memory budget in bytes; 0 turns it off.
     pub page_cache_bytes: usize,
+    /// Request threads; 0 lets actix start one per CPU core.
+    pub workers: usize,
 }
 
 pub struct Application {
@@ -142,9 +144,13 @@ impl Application {
                 .wrap(from_fn(crate::telemetry::log_requests))
                 .configure(routes::config)
                 .default_service(web::to(|| async { ErrorPage::not_found() }))
-        })
-        .listen(listener)?
-        .run();
+        });
+        let server = if settings.workers > 0 {
+            server.workers(settings.workers)
+        } else {
+            server
+        };
+        let server = server.listen(listener)?.run();
         tracing::info!(%addr, %base_url, database = %db.url.display(), "serving");
         Ok(Application {
             port: addr.port(),

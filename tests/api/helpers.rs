@@ -233,6 +233,7 @@ async fn start(
         max_upload_bytes,
         trusted_proxies: trusted_proxies.to_vec(),
         page_cache_bytes,
+        workers: 0,
     })
     .await
     .expect("the application starts");
