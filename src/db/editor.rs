@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::models::{Article, NewArticle, NewArticleTag, NewSection, Section};
 use super::schema::{article_tags, articles, categories, revisions, sections, users};
-use super::{search, tags, DbConn};
+use super::{search, tags, write_transaction, DbConn};
 use crate::domain::{reading_minutes, ArticleKind, ArticleStatus};
 use crate::markdown;
 
@@ -302,7 +302,7 @@ pub fn create(
     now: NaiveDateTime,
 ) -> QueryResult<i32> {
     let (status, published_at) = step.apply(ArticleStatus::Draft.as_str(), None, now);
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let id: i32 = diesel::insert_into(articles::table)
             .values(&NewArticle {
                 kind: &draft.kind,
@@ -372,7 +372,7 @@ pub fn save(
     let was_public = ArticleStatus::PUBLIC.contains(&current.article.status.as_str())
         && current.article.published_at.is_some_and(|p| p <= now);
     let version = expected + 1;
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         // The version check and the write are one statement, so two saves
         // of the same version cannot both succeed.
         let changed = diesel::update(

@@ -21,6 +21,7 @@ mod pagination;
 mod queries;
 mod search;
 mod sitemaps;
+mod staff_writes;
 mod static_assets;
 mod structured_data;
 mod visibility;

@@ -14,7 +14,6 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::Connection;
 use futures_util::StreamExt;
 use serde::Deserialize;
 
@@ -24,7 +23,7 @@ use crate::auth::policy;
 use crate::auth::session::{self, Staff};
 use crate::db::media::{self as db_media, Listed, NewMedia};
 use crate::db::models::{Media, NewAuditEntry};
-use crate::db::{audit, settings};
+use crate::db::{audit, settings, write_transaction};
 use crate::domain::PageNumber;
 use crate::error::{AppError, ErrorPage};
 use crate::media::{self, ImageType};
@@ -408,7 +407,7 @@ async fn store(
                 uploaded_by: Some(user_id),
                 created_at: at,
             };
-            let recorded = conn.transaction::<_, DieselError, _>(|conn| {
+            let recorded = write_transaction::<_, DieselError, _>(conn, |conn| {
                 if let Some(found) = db_media::find_by_name(conn, &name)? {
                     return Ok((found.id, true));
                 }
@@ -509,7 +508,7 @@ pub async fn delete(
     let dir = state.media_dir.clone();
     let outcome = state
         .run(move |conn| {
-            let done = conn.transaction::<_, DeleteFailure, _>(|conn| {
+            let done = write_transaction::<_, DeleteFailure, _>(conn, |conn| {
                 let users = db_media::users_of(conn, &item)?;
                 if !users.is_empty() {
                     return Ok(Deletion::InUse(Conflict {
