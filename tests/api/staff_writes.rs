@@ -1,6 +1,8 @@
-//! Staff writes under load: parallel edits, uploads and imports all land
-//! (SQLite's one writer at a time waits rather than failing).
+//! Staff writes under load and under failure: parallel edits, uploads and
+//! imports all land (SQLite's one writer at a time waits rather than
+//! failing), and a write that fails leaves nothing behind.
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use futures_util::future::join_all;
 use iconocast::db::schema::{articles, audit_log, categories, media};
@@ -267,5 +269,48 @@ async fn parallel_imports_all_succeed() {
             (PARALLEL * ROUNDS) as i64,
             "{backend:?}"
         );
+    }
+}
+
+/// Makes every insert into the audit log fail from now on, as a full disk
+/// or a lost connection between two statements would.
+fn refuse_audit_entries(app: &TestApp) {
+    let sql = if app.db.url.is_sqlite() {
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
+         BEGIN SELECT RAISE(ABORT, 'the audit log refuses entries'); END;"
+    } else {
+        "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN RAISE EXCEPTION 'the audit log refuses entries'; END $$; \
+         CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
+         FOR EACH ROW EXECUTE FUNCTION refuse_audit();"
+    };
+    app.with_conn(|c| c.batch_execute(sql))
+        .expect("install the trigger");
+}
+
+#[tokio::test]
+async fn an_upload_that_cannot_be_recorded_leaves_no_file_behind() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let (cookie, token) = admin(&app).await;
+        let page = upload(&app, &cookie, &token, &distinct_png(1)).await;
+        assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
+        let stored = files_on_disk(&app);
+        assert_eq!(stored.len(), 1, "{backend:?}");
+
+        refuse_audit_entries(&app);
+        let page = upload(&app, &cookie, &token, &distinct_png(2)).await;
+        assert_eq!(page.status, 500, "{backend:?}: {}", page.body);
+        assert_eq!(media_names(&app), stored, "{backend:?}: no row");
+        assert_eq!(
+            files_on_disk(&app),
+            stored,
+            "{backend:?}: the file of the upload without a row stayed"
+        );
+        // The bytes of the image already stored: nothing to record, and
+        // its file stays.
+        let page = upload(&app, &cookie, &token, &distinct_png(1)).await;
+        assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
+        assert_eq!(files_on_disk(&app), stored, "{backend:?}");
     }
 }
