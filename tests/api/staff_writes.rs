@@ -1,13 +1,17 @@
 //! Staff writes under load and under failure: parallel edits, uploads and
 //! imports all land (SQLite's one writer at a time waits rather than
-//! failing), and a write that fails leaves nothing behind.
+//! failing), and a write that fails leaves nothing behind: no change is
+//! stored without its audit entry.
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use futures_util::future::join_all;
-use iconocast::db::schema::{articles, audit_log, categories, media};
+use iconocast::db::schema::{
+    articles, audit_log, categories, media, revisions, site_settings, tags, users,
+};
 use iconocast::domain::Role;
 
+use crate::editor::{self, article, Form};
 use crate::helpers::{backends, spawn_app, Page, TestApp};
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -312,5 +316,198 @@ async fn an_upload_that_cannot_be_recorded_leaves_no_file_behind() {
         let page = upload(&app, &cookie, &token, &distinct_png(1)).await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(files_on_disk(&app), stored, "{backend:?}");
+    }
+}
+
+fn count_revisions(app: &TestApp, id: i32) -> i64 {
+    app.with_conn(|c| {
+        revisions::table
+            .filter(revisions::article_id.eq(id))
+            .count()
+            .get_result(c)
+    })
+    .expect("count revisions")
+}
+
+#[tokio::test]
+async fn an_article_is_never_saved_without_its_audit_entry() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let ed = editor::staff(&app, "ed@example.org", Role::Admin).await;
+        let mut form = Form::new(&app, "Version one");
+        let id = editor::create(&app, &form, &ed, "save").await;
+        let path = format!("/admin/articles/{id}");
+        form.version = 1;
+        form.title = "Version two".to_owned();
+        assert_eq!(
+            editor::post(&app, &path, &form, &ed, "save").await.status,
+            303
+        );
+        let (_, slug, _, _) = article(&app, id);
+        let articles_before = count_articles(&app);
+
+        refuse_audit_entries(&app);
+
+        // A save: refused whole, the stored article is version two still.
+        form.version = 2;
+        form.title = "Version three".to_owned();
+        let page = editor::post(&app, &path, &form, &ed, "save").await;
+        assert_eq!(page.status, 500, "{backend:?}: {}", page.body);
+        let (status, _, title, version) = article(&app, id);
+        assert_eq!(
+            (status.as_str(), title.as_str(), version),
+            ("draft", "Version two", 2),
+            "{backend:?}: the save was stored without its audit entry"
+        );
+        assert_eq!(count_revisions(&app, id), 2, "{backend:?}");
+
+        // Publishing: the article stays a draft, off the site.
+        let page = editor::post(&app, &path, &form, &ed, "publish").await;
+        assert_eq!(page.status, 500, "{backend:?}");
+        assert_eq!(article(&app, id).0, "draft", "{backend:?}");
+        assert_eq!(app.get(&format!("/sport/{slug}")).await.status, 404);
+
+        // A restore of version one: nothing restored.
+        let page = app
+            .post_form(
+                &format!("{path}/history/1/restore"),
+                &[("csrf_token", &ed.csrf), ("current", "2")],
+                &ed.cookie,
+            )
+            .await;
+        assert_eq!(page.status, 500, "{backend:?}: {}", page.body);
+        assert_eq!(article(&app, id).2, "Version two", "{backend:?}");
+        assert_eq!(article(&app, id).3, 2, "{backend:?}");
+        assert_eq!(count_revisions(&app, id), 2, "{backend:?}");
+
+        // A new article: not created.
+        let page = editor::post(
+            &app,
+            "/admin/articles/new",
+            &Form::new(&app, "Never stored"),
+            &ed,
+            "save",
+        )
+        .await;
+        assert_eq!(page.status, 500, "{backend:?}");
+        assert_eq!(count_articles(&app), articles_before, "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn no_staff_change_is_stored_without_its_audit_entry() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let contributor = app.add_staff("co@example.org", "Cora", Role::Contributor, PASSWORD);
+        let (cookie, token) = admin(&app).await;
+        let text = std::fs::read_to_string(FIXTURE).expect("fixture");
+        let (category_id, slug, name, tagline): (i32, String, String, String) = app
+            .with_conn(|c| {
+                categories::table
+                    .order(categories::id.asc())
+                    .select((
+                        categories::id,
+                        categories::slug,
+                        categories::name,
+                        categories::tagline,
+                    ))
+                    .first(c)
+            })
+            .expect("a category");
+        let (tag_id, tag_name): (i32, String) = app
+            .with_conn(|c| {
+                tags::table
+                    .order(tags::id.asc())
+                    .select((tags::id, tags::name))
+                    .first(c)
+            })
+            .expect("a hashtag");
+        let site_name = |app: &TestApp| -> Vec<String> {
+            app.with_conn(|c| site_settings::table.select(site_settings::name).load(c))
+                .expect("settings")
+        };
+        let user_name = |app: &TestApp| -> String {
+            app.with_conn(|c| users::table.find(contributor).select(users::name).first(c))
+                .expect("user")
+        };
+        let (articles_before, names_before) = (count_articles(&app), site_name(&app));
+
+        refuse_audit_entries(&app);
+
+        let page = app
+            .post_form(
+                "/admin/import",
+                &[("csrf_token", &token), ("category", &slug), ("text", &text)],
+                &cookie,
+            )
+            .await;
+        assert_eq!(page.status, 500, "{backend:?}: import");
+        assert_eq!(count_articles(&app), articles_before, "{backend:?}");
+
+        let page = app
+            .post_form(
+                &format!("/admin/categories/{category_id}"),
+                &[
+                    ("csrf_token", &token),
+                    ("slug", &slug),
+                    ("name", &name),
+                    ("tagline", "A tagline never stored."),
+                ],
+                &cookie,
+            )
+            .await;
+        assert_eq!(page.status, 500, "{backend:?}: category");
+        let stored: String = app
+            .with_conn(|c| {
+                categories::table
+                    .find(category_id)
+                    .select(categories::tagline)
+                    .first(c)
+            })
+            .expect("tagline");
+        assert_eq!(stored, tagline, "{backend:?}");
+
+        let page = app
+            .post_form(
+                "/admin/settings",
+                &[
+                    ("csrf_token", &token),
+                    ("name", "A Name Never Stored"),
+                    ("tagline", "Tagline"),
+                    ("time_zone", "UTC"),
+                ],
+                &cookie,
+            )
+            .await;
+        assert_eq!(page.status, 500, "{backend:?}: settings");
+        assert_eq!(site_name(&app), names_before, "{backend:?}");
+
+        let page = app
+            .post_form(
+                &format!("/admin/tags/{tag_id}"),
+                &[("csrf_token", &token), ("name", "NeverRenamed")],
+                &cookie,
+            )
+            .await;
+        assert_eq!(page.status, 500, "{backend:?}: hashtag");
+        let stored: String = app
+            .with_conn(|c| tags::table.find(tag_id).select(tags::name).first(c))
+            .expect("tag");
+        assert_eq!(stored, tag_name, "{backend:?}");
+
+        let page = app
+            .post_form(
+                &format!("/admin/users/{contributor}"),
+                &[
+                    ("csrf_token", &token),
+                    ("name", "Never Renamed"),
+                    ("role", "contributor"),
+                    ("active", "on"),
+                ],
+                &cookie,
+            )
+            .await;
+        assert_eq!(page.status, 500, "{backend:?}: user");
+        assert_eq!(user_name(&app), "Cora", "{backend:?}");
     }
 }
