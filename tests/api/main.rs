@@ -7,6 +7,7 @@ mod admin_tools;
 mod browser;
 mod caching;
 mod cli;
+mod dashboard;
 mod editor;
 mod errors;
 mod feeds;
