@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use crate::config::{Cli, Command, ImportArgs, ServeArgs, UserAddArgs, UserCommand};
 use crate::db::articles::{self, ArticleInput};
 use crate::db::models::Category;
-use crate::db::{categories, DatabaseUrl, DbConn};
+use crate::db::{categories, write_transaction, DatabaseUrl, DbConn};
 use crate::domain::{ArticleKind, ArticleStatus, Email, Role, Slug};
 use crate::import::{self, ImportedArticle};
 use crate::startup::{Application, Settings};
@@ -113,7 +113,7 @@ fn add_user(url: DatabaseUrl, args: &UserAddArgs) -> anyhow::Result<String> {
     let (mut connection, _) = crate::db::connect_once(&url)?;
     let conn: &mut DbConn = &mut connection;
     let now = crate::routes::state::now();
-    let (id, slug) = conn.transaction::<_, anyhow::Error, _>(|conn| {
+    let (id, slug) = write_transaction::<_, anyhow::Error, _>(conn, |conn| {
         if users::email_taken(conn, &email)? {
             anyhow::bail!("a user with the email {email} already exists");
         }
@@ -188,7 +188,7 @@ fn import_files(url: DatabaseUrl, args: &ImportArgs) -> anyhow::Result<Vec<Strin
         (ArticleStatus::Draft, None)
     };
     let total = parsed.len();
-    conn.transaction::<_, anyhow::Error, _>(|conn| {
+    write_transaction::<_, anyhow::Error, _>(conn, |conn| {
         let mut lines = Vec::with_capacity(total);
         for (done, (name, article)) in parsed.into_iter().enumerate() {
             let input =
@@ -269,7 +269,8 @@ fn import_author(conn: &mut DbConn, slug: Option<&str>) -> anyhow::Result<i32> {
 
 /// The `ArticleInput` for a parsed article: a news article in
 /// `category_id` by `author_id`, under a slug made from its title that no
-/// article or redirect uses yet.
+/// article or redirect uses yet. Call it in the write transaction that
+/// creates the article: the slug stays this article's until it commits.
 pub(crate) fn imported_input(
     conn: &mut DbConn,
     article: ImportedArticle,
@@ -278,6 +279,7 @@ pub(crate) fn imported_input(
     status: ArticleStatus,
     published_at: Option<chrono::NaiveDateTime>,
 ) -> QueryResult<ArticleInput> {
+    articles::lock_slugs(conn)?;
     let slug = import::unique_slug(&article.title, |s| slug_taken(conn, s))?;
     Ok(ArticleInput {
         kind: ArticleKind::News,

@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 
 use crate::db::models::{NewCategory, NewSiteSettings, NewUser};
-use crate::db::{articles, categories, settings, users, DbConn};
+use crate::db::{articles, categories, settings, users, write_transaction, DbConn};
 use crate::domain::{ArticleKind, ArticleStatus, Role};
 
 /// (slug, name, tagline, description)
@@ -263,7 +263,7 @@ pub fn seed_if_empty(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<bo
         return Ok(false);
     }
     let demo = all_articles().map_err(anyhow::Error::msg)?;
-    conn.transaction::<_, anyhow::Error, _>(|conn| {
+    write_transaction::<_, anyhow::Error, _>(conn, |conn| {
         seed_site(conn, now)?;
         let cats = categories::all(conn)?;
         let midnight = now.date().and_time(NaiveTime::MIN);

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::models::{NewArticle, NewArticleTag, NewSection};
 use crate::db::schema::{article_tags, articles, categories, sections, users};
-use crate::db::{search, tags, DbConn};
+use crate::db::{search, tags, write_transaction, DbConn};
 use crate::domain::{ArticleKind, ArticleStatus};
 use crate::markdown;
 
@@ -297,7 +297,7 @@ pub fn generate(
                 },
             )
             .collect();
-        conn.transaction::<_, anyhow::Error, _>(|conn| {
+        write_transaction::<_, anyhow::Error, _>(conn, |conn| {
             let ids: Vec<i32> = on_backend!(conn, |c| diesel::insert_into(articles::table)
                 .values(&rows)
                 .returning(articles::id)

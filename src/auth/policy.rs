@@ -35,6 +35,16 @@ impl Staff {
         }
     }
 
+    /// Whose articles the staff area lists for them (the article list and
+    /// the dashboard): `Some(their own id)` for authors and contributors,
+    /// `None` (everyone's) for editors and admins.
+    pub fn articles_listed(&self) -> Option<i32> {
+        match self.role() {
+            Role::Admin | Role::Editor => None,
+            Role::Author | Role::Contributor => Some(self.user_id),
+        }
+    }
+
     /// Whether they may write articles under another author's name.
     pub fn can_assign_author(&self) -> bool {
         matches!(self.role(), Role::Admin | Role::Editor)
@@ -111,6 +121,14 @@ mod tests {
         assert!(e.can_edit(8) && e.can_publish(8) && e.can_manage_tags());
         assert!(!e.is_admin());
         assert!(staff(Role::Admin, 1).is_admin());
+    }
+
+    #[test]
+    fn authors_and_contributors_are_listed_only_their_own_articles() {
+        assert_eq!(staff(Role::Contributor, 7).articles_listed(), Some(7));
+        assert_eq!(staff(Role::Author, 7).articles_listed(), Some(7));
+        assert_eq!(staff(Role::Editor, 7).articles_listed(), None);
+        assert_eq!(staff(Role::Admin, 7).articles_listed(), None);
     }
 
     #[test]

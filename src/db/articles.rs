@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::editor::SectionDraft;
 use super::models::{Article, Author, Category, Media, NewArticle, Section};
 use super::schema::{article_tags, articles, categories, media, sections, users};
-use super::DbConn;
+use super::{write_transaction, DbConn};
 use crate::domain::{anchors_for, reading_minutes, ArticleKind, ArticleStatus};
 
 /// The one visibility rule: an article is public iff it is published or
@@ -370,6 +370,25 @@ pub fn related(
     Ok(picked)
 }
 
+/// The key of the PostgreSQL advisory lock [`lock_slugs`] takes.
+const SLUG_LOCK: i64 = 0x6963_6f6e_736c_7567; // "iconslug"
+
+/// Keeps other transactions from choosing a new article slug until this
+/// one ends. Called inside a [`write_transaction`] before looking for a
+/// free slug and creating the article with it: two imports of the same
+/// title at once would otherwise both find the same slug free, and the
+/// second would fail on the unique index. On PostgreSQL a transaction-scoped
+/// advisory lock; on SQLite the write transaction already keeps every
+/// other writer out.
+pub fn lock_slugs(conn: &mut DbConn) -> QueryResult<()> {
+    match conn {
+        DbConn::Pg(c) => diesel::sql_query(format!("SELECT pg_advisory_xact_lock({SLUG_LOCK})"))
+            .execute(c)
+            .map(drop),
+        DbConn::Sqlite(_) => Ok(()),
+    }
+}
+
 /// Everything needed to create an article; used by the demo seed, the
 /// import and the tests.
 #[derive(Debug, Clone)]
@@ -393,7 +412,7 @@ pub struct ArticleInput {
 /// Creates an article with its sections and hashtags in one transaction and
 /// returns its id.
 pub fn create(conn: &mut DbConn, input: &ArticleInput, now: NaiveDateTime) -> QueryResult<i32> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let words = std::iter::once(input.standfirst.as_str())
             .chain(std::iter::once(input.intro.as_str()))
             .chain(input.sections.iter().map(|(_, body)| body.as_str()));

@@ -8,9 +8,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::models::{Article, NewArticle, NewArticleTag, NewSection, Section};
+use super::models::{Article, NewArticle, NewArticleTag, NewAuditEntry, NewSection, Section};
 use super::schema::{article_tags, articles, categories, revisions, sections, users};
-use super::{search, tags, DbConn};
+use super::{audit, search, tags, write_transaction, DbConn};
 use crate::domain::{reading_minutes, ArticleKind, ArticleStatus};
 use crate::markdown;
 
@@ -293,16 +293,44 @@ fn write_revision(
     Ok(())
 }
 
-/// Creates an article from `draft` as version 1, with its first revision.
-pub fn create(
-    conn: &mut DbConn,
-    draft: &Draft,
-    step: Step,
-    user_id: i32,
-    now: NaiveDateTime,
-) -> QueryResult<i32> {
+/// Who makes a create or a save, when, from where, and the audit entry
+/// it writes. The entry is written in the same transaction as the change,
+/// so a change is never stored without it (nor an entry without its
+/// change).
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'a> {
+    pub user_id: i32,
+    pub at: NaiveDateTime,
+    pub ip: &'a str,
+    /// One of the `audit::ARTICLE_*` actions.
+    pub action: &'a str,
+    /// What the entry says; a save adds ` as version N`.
+    pub detail: &'a str,
+}
+
+/// Writes the audit entry of `change` to article `id`.
+fn record(conn: &mut DbConn, id: i32, change: &Change, detail: &str) -> QueryResult<()> {
+    audit::record(
+        conn,
+        &NewAuditEntry {
+            user_id: Some(change.user_id),
+            action: change.action,
+            target_type: "article",
+            target_id: Some(id),
+            detail,
+            ip: change.ip,
+            created_at: change.at,
+        },
+    )?;
+    Ok(())
+}
+
+/// Creates an article from `draft` as version 1, with its first revision
+/// and the audit entry of `change`, in one transaction.
+pub fn create(conn: &mut DbConn, draft: &Draft, step: Step, change: &Change) -> QueryResult<i32> {
+    let (user_id, now) = (change.user_id, change.at);
     let (status, published_at) = step.apply(ArticleStatus::Draft.as_str(), None, now);
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let id: i32 = diesel::insert_into(articles::table)
             .values(&NewArticle {
                 kind: &draft.kind,
@@ -331,6 +359,7 @@ pub fn create(
             published_at,
         };
         write_revision(conn, id, 1, Some(user_id), &snapshot, now)?;
+        record(conn, id, change, change.detail)?;
         Ok(id)
     })
 }
@@ -352,17 +381,19 @@ pub fn public_path(conn: &mut DbConn, draft: &Draft) -> QueryResult<String> {
 }
 
 /// Saves `draft` over article `current` if it is still at `expected`
-/// version, taking `step` in the workflow; writes the revision, reindexes
-/// search and leaves a 301 when a public article's path changes.
+/// version, taking `step` in the workflow; writes the revision and the
+/// audit entry of `change`, reindexes search and leaves a 301 when a
+/// public article's path changes, all in one transaction. A conflict
+/// writes nothing.
 pub fn save(
     conn: &mut DbConn,
     current: &Stored,
     expected: i32,
     draft: &Draft,
     step: Step,
-    user_id: i32,
-    now: NaiveDateTime,
+    change: &Change,
 ) -> QueryResult<Saved> {
+    let (user_id, now) = (change.user_id, change.at);
     let id = current.article.id;
     if current.article.version != expected {
         return Ok(Saved::Conflict(Box::new(current.clone())));
@@ -372,7 +403,7 @@ pub fn save(
     let was_public = ArticleStatus::PUBLIC.contains(&current.article.status.as_str())
         && current.article.published_at.is_some_and(|p| p <= now);
     let version = expected + 1;
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         // The version check and the write are one statement, so two saves
         // of the same version cannot both succeed.
         let changed = diesel::update(
@@ -434,6 +465,12 @@ pub fn save(
             published_at,
         };
         write_revision(conn, id, version, Some(user_id), &snapshot, now)?;
+        record(
+            conn,
+            id,
+            change,
+            &format!("{} as version {version}", change.detail),
+        )?;
         Ok(Saved::Done { id, version })
     })
 }

@@ -108,6 +108,19 @@ pub fn insert(conn: &mut DbConn, new: &NewMedia) -> QueryResult<i32> {
         .get_result(conn)
 }
 
+/// Keeps other transactions from adding or removing rows until this one
+/// ends: on PostgreSQL a `SHARE` lock of the table, which waits for those
+/// writing it now to finish. SQLite's write transaction (see
+/// [`super::write_transaction`]) already keeps every other writer out.
+pub fn lock_out_writers(conn: &mut DbConn) -> QueryResult<()> {
+    match conn {
+        DbConn::Pg(c) => diesel::sql_query("LOCK TABLE media IN SHARE MODE")
+            .execute(c)
+            .map(drop),
+        DbConn::Sqlite(_) => Ok(()),
+    }
+}
+
 /// Removes the row; returns how many were removed (0 or 1).
 pub fn delete(conn: &mut DbConn, id: i32) -> QueryResult<usize> {
     diesel::delete(media::table.find(id)).execute(conn)

@@ -41,6 +41,51 @@ pub enum DbConn {
 /// The backend type diesel generates for [`DbConn`].
 pub type Backend = MultiBackend;
 
+/// Runs `f` in a transaction that writes, committing if it returns `Ok`
+/// and rolling back if it returns `Err`. Every transaction that writes
+/// goes through here rather than `Connection::transaction`.
+///
+/// On SQLite the outermost one begins with `BEGIN IMMEDIATE`: it takes the
+/// write lock first, waiting up to the busy timeout for another writer to
+/// finish. diesel's `BEGIN` would start as a reader, and a reader that
+/// later writes fails at once ("database is locked", no waiting) whenever
+/// another writer committed since its first read. On PostgreSQL it is a
+/// plain `BEGIN`. Inside another transaction it is a savepoint of that
+/// one, as with `Connection::transaction`; diesel's own bookkeeping of the
+/// depth is used throughout, so the two nest either way.
+pub fn write_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    use diesel::result::Error;
+    type Manager = <DbConn as Connection>::TransactionManager;
+
+    let outermost = Manager::transaction_manager_status_mut(conn)
+        .transaction_depth()?
+        .is_none();
+    match conn {
+        DbConn::Sqlite(inner) if outermost => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+        }
+        _ => Manager::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        // As `Connection::transaction`: the caller's error unless the
+        // rollback itself failed (a broken manager is reported by the
+        // caller's error, which most likely caused it).
+        Err(error) => match Manager::rollback_transaction(conn) {
+            Ok(()) | Err(Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
+}
+
 pub type Pool = r2d2::Pool<ConnectionManager>;
 pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
 
@@ -346,4 +391,119 @@ pub fn revert_all_migrations(conn: &mut DbConn) -> Result<usize, String> {
             .map(|v| v.len()),
     };
     reverted.map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::sql_types::Integer;
+    use diesel::RunQueryDsl;
+
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Integer)]
+        n: i32,
+    }
+
+    /// A fresh SQLite file, removed (with its WAL) when dropped.
+    struct TempDb(std::path::PathBuf);
+
+    impl TempDb {
+        fn new(name: &str) -> TempDb {
+            let path = std::env::temp_dir().join(format!(
+                "iconocast-unit-{name}-{}-{}.db",
+                std::process::id(),
+                chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+            ));
+            TempDb(path)
+        }
+
+        fn connect(&self) -> DbConn {
+            ConnectionManager::new(DatabaseUrl::Sqlite(self.0.clone()))
+                .establish()
+                .expect("a SQLite connection")
+        }
+    }
+
+    impl Drop for TempDb {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = self.0.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+        }
+    }
+
+    fn numbers(conn: &mut DbConn) -> Vec<i32> {
+        diesel::sql_query("SELECT n FROM t ORDER BY n")
+            .load::<Row>(conn)
+            .expect("rows")
+            .into_iter()
+            .map(|r| r.n)
+            .collect()
+    }
+
+    fn insert(conn: &mut DbConn, n: i32) -> diesel::QueryResult<()> {
+        conn.batch_execute(&format!("INSERT INTO t (n) VALUES ({n})"))
+    }
+
+    #[test]
+    fn a_write_transaction_on_sqlite_is_the_writer_from_its_start() {
+        let db = TempDb::new("immediate");
+        let mut first = db.connect();
+        let mut second = db.connect();
+        first
+            .batch_execute("CREATE TABLE t (n INTEGER NOT NULL)")
+            .expect("table");
+        second
+            .batch_execute("PRAGMA busy_timeout = 0")
+            .expect("no waiting");
+        // Read, let another connection try to write, then write: with a
+        // transaction that began as a reader the other write would land
+        // and this one would fail with "database is locked".
+        let outcome = write_transaction::<_, diesel::result::Error, _>(&mut first, |conn| {
+            let before = numbers(conn);
+            let other = insert(&mut second, 1);
+            insert(conn, 2)?;
+            Ok((before, other.is_err()))
+        });
+        assert_eq!(outcome, Ok((Vec::new(), true)));
+        assert_eq!(numbers(&mut first), vec![2]);
+        insert(&mut second, 3).expect("the lock is released at commit");
+        assert_eq!(numbers(&mut first), vec![2, 3]);
+    }
+
+    #[test]
+    fn write_transactions_nest_as_savepoints_and_roll_back_on_error() {
+        let db = TempDb::new("nested");
+        let mut conn = db.connect();
+        conn.batch_execute("CREATE TABLE t (n INTEGER NOT NULL)")
+            .expect("table");
+        let outcome = write_transaction::<_, diesel::result::Error, _>(&mut conn, |conn| {
+            insert(conn, 1)?;
+            let inner = write_transaction::<(), _, _>(conn, |conn| {
+                insert(conn, 2)?;
+                Err(diesel::result::Error::RollbackTransaction)
+            });
+            assert!(inner.is_err());
+            // diesel's own transactions nest inside it too.
+            #[allow(clippy::disallowed_methods)]
+            conn.transaction::<_, diesel::result::Error, _>(|conn| insert(conn, 3))?;
+            Ok(())
+        });
+        assert_eq!(outcome, Ok(()));
+        assert_eq!(numbers(&mut conn), vec![1, 3]);
+
+        let failed = write_transaction::<(), _, _>(&mut conn, |conn| {
+            insert(conn, 4)?;
+            Err(diesel::result::Error::NotFound)
+        });
+        assert_eq!(failed, Err(diesel::result::Error::NotFound));
+        assert_eq!(numbers(&mut conn), vec![1, 3]);
+        // Nothing is left open: the next one begins afresh.
+        write_transaction::<_, diesel::result::Error, _>(&mut conn, |conn| insert(conn, 5))
+            .expect("a new transaction");
+        assert_eq!(numbers(&mut conn), vec![1, 3, 5]);
+    }
 }

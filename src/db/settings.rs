@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use super::models::{NewSiteSettings, SiteSettings};
 use super::schema::site_settings;
-use super::DbConn;
+use super::{write_transaction, DbConn};
 
 /// The settings, or the built-in defaults when none were saved yet.
 pub fn load(conn: &mut DbConn) -> QueryResult<SiteSettings> {
@@ -17,7 +17,7 @@ pub fn load(conn: &mut DbConn) -> QueryResult<SiteSettings> {
 }
 
 pub fn save(conn: &mut DbConn, new: &NewSiteSettings) -> QueryResult<usize> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         diesel::delete(site_settings::table.find(1)).execute(conn)?;
         diesel::insert_into(site_settings::table)
             .values(new)

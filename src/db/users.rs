@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::models::{Author, NewUser, StaffUser};
 use super::schema::users;
-use super::{sessions, DbConn};
+use super::{sessions, write_transaction, DbConn};
 use crate::domain::{slugify, Email, Role};
 
 /// An author page's subject: any active staff member, by slug.
@@ -120,7 +120,7 @@ pub fn add_staff(
     by: &AddedBy,
     now: NaiveDateTime,
 ) -> QueryResult<i32> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let id = create_staff(conn, new, now)?;
         let via = if by.user_id.is_none() {
             " from the command line"
@@ -152,7 +152,7 @@ pub fn add_staff(
 
 /// Sets a new password hash and ends every session of the user.
 pub fn set_password(conn: &mut DbConn, id: i32, password_hash: &str) -> QueryResult<usize> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let n = diesel::update(users::table.find(id))
             .set(users::password_hash.eq(Some(password_hash)))
             .execute(conn)?;
@@ -163,7 +163,7 @@ pub fn set_password(conn: &mut DbConn, id: i32, password_hash: &str) -> QueryRes
 
 /// Changes the role and ends every session of the user.
 pub fn set_role(conn: &mut DbConn, id: i32, role: Role) -> QueryResult<usize> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let n = diesel::update(users::table.find(id))
             .set(users::role.eq(role.as_str()))
             .execute(conn)?;
@@ -174,7 +174,7 @@ pub fn set_role(conn: &mut DbConn, id: i32, role: Role) -> QueryResult<usize> {
 
 /// (De)activates the user and ends every session of theirs.
 pub fn set_active(conn: &mut DbConn, id: i32, active: bool) -> QueryResult<usize> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let n = diesel::update(users::table.find(id))
             .set(users::active.eq(active))
             .execute(conn)?;

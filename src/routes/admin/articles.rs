@@ -73,10 +73,9 @@ fn parse_filter(query: &ListQuery, staff: &Staff) -> Result<ListFilter, AppError
             "The search words are too long.".to_owned(),
         ));
     }
-    let author_id = if staff.can_assign_author() {
-        id(&query.author, "author")?
-    } else {
-        Some(staff.user_id)
+    let author_id = match staff.articles_listed() {
+        Some(own) => Some(own),
+        None => id(&query.author, "author")?,
     };
     Ok(ListFilter {
         status,
@@ -119,7 +118,7 @@ pub async fn list(
     .number()?;
     let filter = parse_filter(&query, &staff)?;
     let offset = number.offset(PER_PAGE);
-    let all_authors = staff.can_assign_author();
+    let all_authors = staff.articles_listed().is_none();
     let (site_name, rows, total, categories, authors) = state
         .run(move |conn| {
             let authors = if all_authors {

@@ -8,14 +8,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::{forbidden, respond, see_other, AdminLayout};
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::models::{Category, NewAuditEntry, NewCategory};
-use crate::db::{audit, categories, redirects, settings, DbConn};
+use crate::db::{audit, categories, redirects, settings, write_transaction, DbConn};
 use crate::domain::{slugify, Slug};
 use crate::error::AppError;
 use crate::routes::state::{now, AppState};
@@ -379,7 +378,7 @@ pub async fn create(
     let posted = form.clone();
     let (site_name, all, outcome) = state
         .run(move |conn| {
-            let outcome = conn.transaction::<_, AppError, _>(|conn| {
+            let outcome = write_transaction::<_, AppError, _>(conn, |conn| {
                 let valid = match validate(conn, &posted, None)? {
                     Ok(v) => v,
                     Err(errors) => return Ok(Outcome::Invalid(errors)),
@@ -490,7 +489,7 @@ pub async fn update(
     let posted = form.clone();
     let (site_name, category, count, outcome) = state
         .run(move |conn| {
-            let (category, outcome) = conn.transaction::<_, AppError, _>(|conn| {
+            let (category, outcome) = write_transaction::<_, AppError, _>(conn, |conn| {
                 let before = categories::find(conn, id)?.ok_or(AppError::NotFound)?;
                 let valid = match validate(conn, &posted, Some(&before))? {
                     Ok(v) => v,
@@ -563,7 +562,7 @@ pub async fn delete(
     let user_id = staff.user_id;
     let (site_name, category, count, deleted) = state
         .run(move |conn| {
-            let (category, count, deleted) = conn.transaction::<_, AppError, _>(|conn| {
+            let (category, count, deleted) = write_transaction::<_, AppError, _>(conn, |conn| {
                 let category = categories::find(conn, id)?.ok_or(AppError::NotFound)?;
                 let count = categories::article_count(conn, id)?;
                 if count > 0 {

@@ -1,5 +1,6 @@
 //! `/admin`: who is signed in, articles by status, and the most recently
-//! changed articles of any status.
+//! changed articles of any status. Authors and contributors see only their
+//! own articles here, as in the article list (`Staff::articles_listed`).
 
 use actix_web::http::StatusCode;
 use actix_web::web;
@@ -37,20 +38,34 @@ pub struct DashboardPage {
     pub articles: Vec<ArticleRow>,
     /// How many articles each status has, in workflow order.
     pub counts: Vec<(ArticleStatus, i64)>,
+    /// Whether the page shows only the staff member's own articles.
+    pub own_only: bool,
 }
 
-/// The number of articles in each status: the unpublished ones from their
-/// partial index, the published ones as the rest of the total.
-fn status_counts(conn: &mut DbConn) -> QueryResult<Vec<(ArticleStatus, i64)>> {
+/// The number of articles in each status, of `author` or of everyone.
+/// Everyone's: the unpublished ones from their partial index, the
+/// published ones as the rest of the total. One author's: one grouped
+/// query over their articles, from the author index.
+fn status_counts(conn: &mut DbConn, author: Option<i32>) -> QueryResult<Vec<(ArticleStatus, i64)>> {
     let published = ArticleStatus::Published.as_str();
-    let mut rows: Vec<(String, i64)> = articles::table
-        .filter(articles::status.ne(published))
-        .group_by(articles::status)
-        .select((articles::status, diesel::dsl::count_star()))
-        .load(conn)?;
-    let total: i64 = articles::table.count().get_result(conn)?;
-    let others: i64 = rows.iter().map(|(_, n)| n).sum();
-    rows.push((published.to_owned(), total - others));
+    let rows: Vec<(String, i64)> = match author {
+        Some(id) => articles::table
+            .filter(articles::author_id.eq(id))
+            .group_by(articles::status)
+            .select((articles::status, diesel::dsl::count_star()))
+            .load(conn)?,
+        None => {
+            let mut rows: Vec<(String, i64)> = articles::table
+                .filter(articles::status.ne(published))
+                .group_by(articles::status)
+                .select((articles::status, diesel::dsl::count_star()))
+                .load(conn)?;
+            let total: i64 = articles::table.count().get_result(conn)?;
+            let others: i64 = rows.iter().map(|(_, n)| n).sum();
+            rows.push((published.to_owned(), total - others));
+            rows
+        }
+    };
     Ok(ArticleStatus::ALL
         .into_iter()
         .map(|s| {
@@ -63,11 +78,17 @@ fn status_counts(conn: &mut DbConn) -> QueryResult<Vec<(ArticleStatus, i64)>> {
         .collect())
 }
 
-/// The most recently changed articles, whatever their status.
-fn newest_articles(conn: &mut DbConn) -> QueryResult<Vec<ArticleRow>> {
-    let rows = articles::table
+/// The most recently changed articles, whatever their status, of
+/// `author` or of everyone.
+fn newest_articles(conn: &mut DbConn, author: Option<i32>) -> QueryResult<Vec<ArticleRow>> {
+    let mut query = articles::table
         // A left join keeps `articles` the outer table (see db::editor::list).
         .left_join(users::table)
+        .into_boxed();
+    if let Some(id) = author {
+        query = query.filter(articles::author_id.eq(id));
+    }
+    let rows = query
         .order((articles::updated_at.desc(), articles::id.desc()))
         .limit(NEWEST)
         .select((
@@ -93,12 +114,13 @@ fn newest_articles(conn: &mut DbConn) -> QueryResult<Vec<ArticleRow>> {
 }
 
 pub async fn show(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
+    let author = staff.articles_listed();
     let (site, articles, counts) = state
-        .run(|conn| {
+        .run(move |conn| {
             Ok((
                 settings::load(conn)?,
-                newest_articles(conn)?,
-                status_counts(conn)?,
+                newest_articles(conn, author)?,
+                status_counts(conn, author)?,
             ))
         })
         .await?;
@@ -106,6 +128,7 @@ pub async fn show(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespon
         layout: AdminLayout::new(site.name, "Dashboard", Some(staff)),
         articles,
         counts,
+        own_only: author.is_some(),
     };
     respond(StatusCode::OK, &page)
 }

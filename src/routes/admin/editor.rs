@@ -20,7 +20,7 @@ use crate::auth::{csrf, policy};
 use crate::db::articles::Card;
 use crate::db::editor::{self, Draft, Saved, SectionDraft, Snapshot, Step, Stored};
 use crate::db::media as db_media;
-use crate::db::models::{Article, Author, Category, Media, NewAuditEntry, Section, Tag};
+use crate::db::models::{Article, Author, Category, Media, Section, Tag};
 use crate::db::schema::users;
 use crate::db::{audit, categories, settings, DbConn};
 use crate::domain::{slugify, tag_slug, ArticleKind, ArticleStatus, Slug};
@@ -985,23 +985,33 @@ async fn submit(
                 p.errors = errors;
                 return Ok(Outcome::Page(StatusCode::UNPROCESSABLE_ENTITY, Box::new(p)));
             }
-            let (article_id, audit_action, detail) = match &stored {
+            let article_id = match &stored {
                 None => {
-                    let id = editor::create(conn, &draft, step, staff.user_id, at)?;
-                    let action_name = if step == Step::Keep {
-                        audit::ARTICLE_CREATE
-                    } else {
-                        action.audit_action()
+                    let detail = format!("created \"{}\"", draft.title);
+                    let change = editor::Change {
+                        user_id: staff.user_id,
+                        at,
+                        ip: &ip,
+                        action: if step == Step::Keep {
+                            audit::ARTICLE_CREATE
+                        } else {
+                            action.audit_action()
+                        },
+                        detail: &detail,
                     };
-                    (id, action_name, format!("created \"{}\"", draft.title))
+                    editor::create(conn, &draft, step, &change)?
                 }
                 Some(current) => {
-                    match editor::save(conn, current, expected, &draft, step, staff.user_id, at)? {
-                        Saved::Done { id, version } => (
-                            id,
-                            action.audit_action(),
-                            format!("saved \"{}\" as version {version}", draft.title),
-                        ),
+                    let detail = format!("saved \"{}\"", draft.title);
+                    let change = editor::Change {
+                        user_id: staff.user_id,
+                        at,
+                        ip: &ip,
+                        action: action.audit_action(),
+                        detail: &detail,
+                    };
+                    match editor::save(conn, current, expected, &draft, step, &change)? {
+                        Saved::Done { id, .. } => id,
                         Saved::Conflict(now_stored) => {
                             tracing::info!(
                                 article_id = current.article.id,
@@ -1027,18 +1037,6 @@ async fn submit(
                     }
                 }
             };
-            audit::record(
-                conn,
-                &NewAuditEntry {
-                    user_id: Some(staff.user_id),
-                    action: audit_action,
-                    target_type: "article",
-                    target_id: Some(article_id),
-                    detail: &detail,
-                    ip: &ip,
-                    created_at: at,
-                },
-            )?;
             let key = if stored.is_none() && step == Step::Keep {
                 "created"
             } else {

@@ -15,7 +15,6 @@ use super::{forbidden, respond, see_other, AdminLayout};
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::editor::{self, RevisionRow, Saved, Step};
-use crate::db::models::NewAuditEntry;
 use crate::db::schema::{categories, media};
 use crate::db::{audit, settings};
 use crate::domain::ArticleStatus;
@@ -189,38 +188,20 @@ pub async fn restore(
             if draft.author_id != stored.article.author_id && !staff.can_assign_author() {
                 draft.author_id = stored.article.author_id;
             }
-            let at = now();
-            match editor::save(
-                conn,
-                &stored,
-                expected,
-                &draft,
-                Step::Keep,
-                staff.user_id,
-                at,
-            )? {
+            let detail = format!("restored version {version} of \"{}\"", draft.title);
+            let change = editor::Change {
+                user_id: staff.user_id,
+                at: now(),
+                ip: &ip,
+                action: audit::ARTICLE_RESTORE,
+                detail: &detail,
+            };
+            match editor::save(conn, &stored, expected, &draft, Step::Keep, &change)? {
                 Saved::Conflict(_) => Ok(Err(Refusal::Conflict)),
                 Saved::Done {
                     version: new_version,
                     ..
-                } => {
-                    audit::record(
-                        conn,
-                        &NewAuditEntry {
-                            user_id: Some(staff.user_id),
-                            action: audit::ARTICLE_RESTORE,
-                            target_type: "article",
-                            target_id: Some(id),
-                            detail: &format!(
-                                "restored version {version} of \"{}\" as version {new_version}",
-                                draft.title
-                            ),
-                            ip: &ip,
-                            created_at: at,
-                        },
-                    )?;
-                    Ok(Ok(new_version))
-                }
+                } => Ok(Ok(new_version)),
             }
         })
         .await?;

@@ -5,14 +5,13 @@ use actix_web::error::{InternalError, UrlencodedError};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::{forbidden, respond, see_other, AdminLayout};
 use crate::auth::csrf;
 use crate::auth::session::{self, Staff};
 use crate::db::models::{Category, NewAuditEntry};
-use crate::db::{articles, audit, categories, settings};
+use crate::db::{articles, audit, categories, settings, write_transaction};
 use crate::domain::ArticleStatus;
 use crate::error::{AppError, ErrorPage};
 use crate::import;
@@ -117,7 +116,7 @@ pub async fn submit(
                 (Ok(_), None) => Outcome::Invalid("Choose one of the categories.".to_owned()),
                 (Ok(article), Some(category)) => {
                     let at = now();
-                    let id = conn.transaction::<_, AppError, _>(|conn| {
+                    let id = write_transaction::<_, AppError, _>(conn, |conn| {
                         let input = crate::cli::imported_input(
                             conn,
                             article,

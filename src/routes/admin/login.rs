@@ -5,13 +5,12 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::{forbidden, AdminLayout, CsrfForm};
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, password, random_token, throttle};
-use crate::db::{audit, sessions, settings, users, DbConn};
+use crate::db::{audit, sessions, settings, users, write_transaction, DbConn};
 use crate::domain::Email;
 use crate::error::AppError;
 use crate::routes::state::{now, AppState};
@@ -147,7 +146,7 @@ fn attempt(
     match user.filter(|u| matched && u.active) {
         Some(user) => {
             let (row, token) = session::new_session(user.id, ip, user_agent);
-            conn.transaction::<_, AppError, _>(|conn| {
+            write_transaction::<_, AppError, _>(conn, |conn| {
                 sessions::attempt_succeeded(conn, claim)?;
                 sessions::create(conn, &row)?;
                 // Housekeeping, cheap and rare enough to do here.
@@ -248,7 +247,7 @@ pub async fn logout(
     state
         .run(move |conn| {
             let at = now();
-            conn.transaction::<_, AppError, _>(|conn| {
+            write_transaction::<_, AppError, _>(conn, |conn| {
                 sessions::delete(conn, &session_id)?;
                 audit::note(conn, Some(user_id), audit::LOGOUT, "", &ip, at)?;
                 Ok(())

@@ -6,15 +6,15 @@
 //! before its `file` part (the form is written that way). It is read with
 //! a hard cap, recognised by its content only (`crate::media::sniff`),
 //! written to the media folder under its content-addressed name, and then
-//! recorded with its audit entry in one transaction. The same bytes
-//! uploaded twice are one file and one row.
+//! recorded with its audit entry in one transaction; if that fails, the
+//! file goes again (unless a row of the same bytes uses it). The same
+//! bytes uploaded twice are one file and one row.
 
 use actix_multipart::Multipart;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::Connection;
 use futures_util::StreamExt;
 use serde::Deserialize;
 
@@ -24,7 +24,7 @@ use crate::auth::policy;
 use crate::auth::session::{self, Staff};
 use crate::db::media::{self as db_media, Listed, NewMedia};
 use crate::db::models::{Media, NewAuditEntry};
-use crate::db::{audit, settings};
+use crate::db::{audit, settings, write_transaction};
 use crate::domain::PageNumber;
 use crate::error::{AppError, ErrorPage};
 use crate::media::{self, ImageType};
@@ -396,7 +396,7 @@ async fn store(
 
     let (user_id, ip) = (staff.user_id, session::client_ip(req));
     let name = file_name.clone();
-    let (id, existing) = state
+    let recorded = state
         .run(move |conn| {
             let at = now();
             let new = NewMedia {
@@ -408,7 +408,7 @@ async fn store(
                 uploaded_by: Some(user_id),
                 created_at: at,
             };
-            let recorded = conn.transaction::<_, DieselError, _>(|conn| {
+            let recorded = write_transaction::<_, DieselError, _>(conn, |conn| {
                 if let Some(found) = db_media::find_by_name(conn, &name)? {
                     return Ok((found.id, true));
                 }
@@ -442,7 +442,14 @@ async fn store(
                 other => Ok(other?),
             }
         })
-        .await?;
+        .await;
+    let (id, existing) = match recorded {
+        Ok(recorded) => recorded,
+        Err(error) => {
+            forget_file(state, &file_name).await;
+            return Err(error);
+        }
+    };
     // A deletion of the same image by another request may have removed
     // the file between the write and the commit: the row now exists, so
     // make sure its file does too.
@@ -454,6 +461,39 @@ async fn store(
         }
     }
     Ok(Ok((id, existing)))
+}
+
+/// Removes the file of an upload whose row could not be written, unless a
+/// row for the same bytes exists: another upload of them committed. This
+/// runs as a write transaction, with the table locked against new rows on
+/// PostgreSQL, so an upload of the same bytes committing at the same
+/// moment is either seen here, or commits after the removal and then
+/// finds its file missing and writes it again. If even this fails, the
+/// file stays (it might be in use) and the log says so.
+async fn forget_file(state: &web::Data<AppState>, name: &str) {
+    let dir = state.media_dir.clone();
+    let target = name.to_owned();
+    let outcome = state
+        .run(move |conn| {
+            write_transaction::<_, AppError, _>(conn, |conn| {
+                db_media::lock_out_writers(conn)?;
+                if db_media::find_by_name(conn, &target)?.is_some() {
+                    return Ok(Ok(false));
+                }
+                Ok(media::remove(&dir, &target).map(|()| true))
+            })
+        })
+        .await;
+    match outcome {
+        Ok(Ok(true)) => tracing::info!(file = name, "file of an unrecorded upload removed"),
+        Ok(Ok(false)) => tracing::info!(file = name, "upload not recorded; its file stays in use"),
+        Ok(Err(error)) => {
+            tracing::warn!(file = name, error = %error, "file of an unrecorded upload not removed")
+        }
+        Err(error) => {
+            tracing::warn!(file = name, error = %error, "file of an unrecorded upload left in place")
+        }
+    }
 }
 
 /// Writes `bytes` as `name` in the media folder, on the blocking pool.
@@ -509,7 +549,7 @@ pub async fn delete(
     let dir = state.media_dir.clone();
     let outcome = state
         .run(move |conn| {
-            let done = conn.transaction::<_, DeleteFailure, _>(|conn| {
+            let done = write_transaction::<_, DeleteFailure, _>(conn, |conn| {
                 let users = db_media::users_of(conn, &item)?;
                 if !users.is_empty() {
                     return Ok(Deletion::InUse(Conflict {

@@ -7,7 +7,6 @@ use actix_web::error::{InternalError, UrlencodedError};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::categories::{quoted, DoneQuery, FieldErrors};
@@ -16,7 +15,7 @@ use super::{respond, see_other};
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::models::{NewAuditEntry, NewSiteSettings, SiteSettings};
-use crate::db::{audit, settings};
+use crate::db::{audit, settings, write_transaction};
 use crate::error::{AppError, ErrorPage};
 use crate::routes::state::{now, AppState};
 
@@ -237,7 +236,7 @@ pub async fn save(
     let checked = validate(&form);
     let (site_name, outcome) = state
         .run(move |conn| {
-            conn.transaction::<_, AppError, _>(|conn| {
+            write_transaction::<_, AppError, _>(conn, |conn| {
                 let before = settings::load(conn)?;
                 let valid = match checked {
                     Ok(v) => v,

@@ -6,7 +6,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::categories::parse_id;
@@ -15,7 +14,7 @@ use super::{respond, see_other};
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::models::{NewAuditEntry, Tag};
-use crate::db::{audit, redirects, search, settings, tags, DbConn};
+use crate::db::{audit, redirects, search, settings, tags, write_transaction, DbConn};
 use crate::domain::{tag_slug, PageNumber};
 use crate::error::AppError;
 use crate::routes::state::{now, AppState};
@@ -279,7 +278,7 @@ pub async fn rename(
     let checked = check_name(&form.name);
     let outcome = state
         .run(move |conn| {
-            conn.transaction::<_, AppError, _>(|conn| {
+            write_transaction::<_, AppError, _>(conn, |conn| {
                 let tag = tags::find(conn, id)?.ok_or(AppError::NotFound)?;
                 let (name, slug) = match checked {
                     Ok(v) => v,
@@ -402,7 +401,7 @@ pub async fn delete(
     let user_id = staff.user_id;
     state
         .run(move |conn| {
-            conn.transaction::<_, AppError, _>(|conn| {
+            write_transaction::<_, AppError, _>(conn, |conn| {
                 let tag = tags::find(conn, id)?.ok_or(AppError::NotFound)?;
                 let ids = tags::article_ids(conn, id)?;
                 tags::delete(conn, id)?;

@@ -10,7 +10,6 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDateTime;
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::categories::{checked, parse_id, quoted, DoneQuery, FieldErrors};
@@ -19,7 +18,7 @@ use super::{respond, see_other};
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, password, policy};
 use crate::db::models::{NewAuditEntry, StaffUser};
-use crate::db::{audit, settings, users, DbConn};
+use crate::db::{audit, settings, users, write_transaction, DbConn};
 use crate::domain::{Email, Role};
 use crate::error::AppError;
 use crate::routes::state::{now, AppState};
@@ -279,7 +278,7 @@ pub async fn create(
             let outcome = match (email, role) {
                 (Some(email), Some(role)) if errors.is_empty() => {
                     let hashed = hash(&posted.password)?;
-                    conn.transaction::<_, AppError, _>(|conn| {
+                    write_transaction::<_, AppError, _>(conn, |conn| {
                         if users::email_taken(conn, &email)? {
                             errors.add(
                                 "email",
@@ -406,7 +405,7 @@ pub async fn update(
                 (true, Some(_)) => Some(hash(&posted.password)?),
                 _ => None,
             };
-            let (user, outcome) = conn.transaction::<_, AppError, _>(|conn| {
+            let (user, outcome) = write_transaction::<_, AppError, _>(conn, |conn| {
                 // Locked first (PostgreSQL), so the last-admin check holds.
                 let admins = users::lock_active_admins(conn)?;
                 let (user, old_bio) = users::find_with_bio(conn, id)?.ok_or(AppError::NotFound)?;

@@ -1,0 +1,513 @@
+//! Staff writes under load and under failure: parallel edits, uploads and
+//! imports all land (SQLite's one writer at a time waits rather than
+//! failing), and a write that fails leaves nothing behind: no change is
+//! stored without its audit entry.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use futures_util::future::join_all;
+use iconocast::db::schema::{
+    articles, audit_log, categories, media, revisions, site_settings, tags, users,
+};
+use iconocast::domain::Role;
+
+use crate::editor::{self, article, Form};
+use crate::helpers::{backends, spawn_app, Page, TestApp};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Requests sent at once, and how many times. Before writing transactions
+/// began as writers, about one SQLite request in seven failed with
+/// "database is locked"; 200 requests make a pass by luck unlikely.
+const PARALLEL: usize = 20;
+const ROUNDS: usize = 10;
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/seed-article.txt"
+);
+
+/// A 1x1 PNG.
+const PNG_1X1: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x60, 0x60, 0x60, 0x60,
+    0x00, 0x00, 0x00, 0x05, 0x00, 0x01, 0xA5, 0xF6, 0x45, 0x40, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// A signed-in admin: (cookie, CSRF token).
+async fn admin(app: &TestApp) -> (String, String) {
+    app.add_staff("ad@example.org", "Ada Admin", Role::Admin, PASSWORD);
+    let cookie = app.sign_in("ad@example.org", PASSWORD).await;
+    let token = app.csrf_token(&cookie).await;
+    (cookie, token)
+}
+
+/// A PNG whose bytes (and so whose stored name) differ for each `n`:
+/// bytes after the end chunk change the file, not the image.
+fn distinct_png(n: usize) -> Vec<u8> {
+    let mut bytes = PNG_1X1.to_vec();
+    bytes.extend_from_slice(format!("upload {n}").as_bytes());
+    bytes
+}
+
+/// Uploads `data` through the library's form.
+async fn upload(app: &TestApp, cookie: &str, token: &str, data: &[u8]) -> Page {
+    let boundary = "----iconocastStaffWrites";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n\
+             {token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
+             filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(data);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let res = app
+        .client
+        .post(format!("{}/admin/media", app.address))
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("Cookie", cookie)
+        .body(body)
+        .send()
+        .await
+        .expect("POST /admin/media");
+    Page::read(res).await
+}
+
+/// The files in the app's media folder.
+fn files_on_disk(app: &TestApp) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(&app.media.path)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+fn media_names(app: &TestApp) -> Vec<String> {
+    let mut names: Vec<String> = app
+        .with_conn(|c| media::table.select(media::file_name).load(c))
+        .expect("media rows");
+    names.sort();
+    names
+}
+
+fn count_audit(app: &TestApp, action: &str) -> i64 {
+    app.with_conn(|c| {
+        audit_log::table
+            .filter(audit_log::action.eq(action))
+            .count()
+            .get_result(c)
+    })
+    .expect("count audit entries")
+}
+
+fn count_articles(app: &TestApp) -> i64 {
+    app.with_conn(|c| articles::table.count().get_result(c))
+        .expect("count articles")
+}
+
+/// The answers that were not the redirect of a done change: status and
+/// page title.
+fn failures(pages: &[Page]) -> Vec<String> {
+    pages
+        .iter()
+        .filter(|p| p.status != 303)
+        .map(|p| format!("{} {:?}", p.status, p.texts("title")))
+        .collect()
+}
+
+#[tokio::test]
+async fn parallel_category_edits_all_succeed() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let (cookie, token) = admin(&app).await;
+        let (id, slug, name, description): (i32, String, String, String) = app
+            .with_conn(|c| {
+                categories::table
+                    .order(categories::id.asc())
+                    .select((
+                        categories::id,
+                        categories::slug,
+                        categories::name,
+                        categories::description,
+                    ))
+                    .first(c)
+            })
+            .expect("a demo category");
+        let before = count_audit(&app, "category_update");
+        let mut failed = Vec::new();
+        let mut last = Vec::new();
+        for round in 0..ROUNDS {
+            let taglines: Vec<String> = (0..PARALLEL)
+                .map(|i| format!("Edit {i} of round {round}."))
+                .collect();
+            let pages = join_all(taglines.iter().map(|tagline| {
+                let fields = [
+                    ("csrf_token", token.as_str()),
+                    ("slug", slug.as_str()),
+                    ("name", name.as_str()),
+                    ("tagline", tagline.as_str()),
+                    ("description", description.as_str()),
+                    ("position", "0"),
+                ];
+                let path = format!("/admin/categories/{id}");
+                let cookie = cookie.clone();
+                let app = &app;
+                async move { app.post_form(&path, &fields, &cookie).await }
+            }))
+            .await;
+            failed.extend(failures(&pages));
+            last = taglines;
+        }
+        assert_eq!(
+            failed,
+            Vec::<String>::new(),
+            "{backend:?}: {} of {} requests failed",
+            failed.len(),
+            PARALLEL * ROUNDS
+        );
+        let stored: String = app
+            .with_conn(|c| {
+                categories::table
+                    .find(id)
+                    .select(categories::tagline)
+                    .first(c)
+            })
+            .expect("tagline");
+        assert!(last.contains(&stored), "{backend:?}: {stored}");
+        // Each edit changed the tagline from the one before: one entry each.
+        assert_eq!(
+            count_audit(&app, "category_update") - before,
+            (PARALLEL * ROUNDS) as i64,
+            "{backend:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn parallel_uploads_all_succeed_and_each_has_its_row() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let (cookie, token) = admin(&app).await;
+        let mut failed = Vec::new();
+        for round in 0..ROUNDS {
+            let images: Vec<Vec<u8>> = (0..PARALLEL)
+                .map(|i| distinct_png(round * PARALLEL + i))
+                .collect();
+            let pages = join_all(
+                images
+                    .iter()
+                    .map(|data| upload(&app, &cookie, &token, data)),
+            )
+            .await;
+            failed.extend(failures(&pages));
+        }
+        assert_eq!(
+            failed,
+            Vec::<String>::new(),
+            "{backend:?}: {} of {} requests failed",
+            failed.len(),
+            PARALLEL * ROUNDS
+        );
+        let rows = media_names(&app);
+        assert_eq!(rows.len(), PARALLEL * ROUNDS, "{backend:?}");
+        assert_eq!(files_on_disk(&app), rows, "{backend:?}: a file per row");
+        assert_eq!(
+            count_audit(&app, "media_upload"),
+            (PARALLEL * ROUNDS) as i64,
+            "{backend:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn parallel_imports_all_succeed() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let (cookie, token) = admin(&app).await;
+        let text = std::fs::read_to_string(FIXTURE).expect("fixture");
+        let before = count_articles(&app);
+        let mut failed = Vec::new();
+        for _ in 0..ROUNDS {
+            // The same text each time: every import must find a slug of
+            // its own even while the others choose theirs.
+            let pages = join_all((0..PARALLEL).map(|_| {
+                let fields = [
+                    ("csrf_token", token.as_str()),
+                    ("category", "travel"),
+                    ("text", text.as_str()),
+                ];
+                let cookie = cookie.clone();
+                let app = &app;
+                async move { app.post_form("/admin/import", &fields, &cookie).await }
+            }))
+            .await;
+            failed.extend(failures(&pages));
+        }
+        assert_eq!(
+            failed,
+            Vec::<String>::new(),
+            "{backend:?}: {} of {} requests failed",
+            failed.len(),
+            PARALLEL * ROUNDS
+        );
+        assert_eq!(
+            count_articles(&app) - before,
+            (PARALLEL * ROUNDS) as i64,
+            "{backend:?}"
+        );
+        assert_eq!(
+            count_audit(&app, "import"),
+            (PARALLEL * ROUNDS) as i64,
+            "{backend:?}"
+        );
+    }
+}
+
+/// Makes every insert into the audit log fail from now on, as a full disk
+/// or a lost connection between two statements would.
+fn refuse_audit_entries(app: &TestApp) {
+    let sql = if app.db.url.is_sqlite() {
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
+         BEGIN SELECT RAISE(ABORT, 'the audit log refuses entries'); END;"
+    } else {
+        "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN RAISE EXCEPTION 'the audit log refuses entries'; END $$; \
+         CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
+         FOR EACH ROW EXECUTE FUNCTION refuse_audit();"
+    };
+    app.with_conn(|c| c.batch_execute(sql))
+        .expect("install the trigger");
+}
+
+#[tokio::test]
+async fn an_upload_that_cannot_be_recorded_leaves_no_file_behind() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let (cookie, token) = admin(&app).await;
+        let page = upload(&app, &cookie, &token, &distinct_png(1)).await;
+        assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
+        let stored = files_on_disk(&app);
+        assert_eq!(stored.len(), 1, "{backend:?}");
+
+        refuse_audit_entries(&app);
+        let page = upload(&app, &cookie, &token, &distinct_png(2)).await;
+        assert_eq!(page.status, 500, "{backend:?}: {}", page.body);
+        assert_eq!(media_names(&app), stored, "{backend:?}: no row");
+        assert_eq!(
+            files_on_disk(&app),
+            stored,
+            "{backend:?}: the file of the upload without a row stayed"
+        );
+        // The bytes of the image already stored: nothing to record, and
+        // its file stays.
+        let page = upload(&app, &cookie, &token, &distinct_png(1)).await;
+        assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
+        assert_eq!(files_on_disk(&app), stored, "{backend:?}");
+    }
+}
+
+fn count_revisions(app: &TestApp, id: i32) -> i64 {
+    app.with_conn(|c| {
+        revisions::table
+            .filter(revisions::article_id.eq(id))
+            .count()
+            .get_result(c)
+    })
+    .expect("count revisions")
+}
+
+#[tokio::test]
+async fn an_article_is_never_saved_without_its_audit_entry() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let ed = editor::staff(&app, "ed@example.org", Role::Admin).await;
+        let mut form = Form::new(&app, "Version one");
+        let id = editor::create(&app, &form, &ed, "save").await;
+        let path = format!("/admin/articles/{id}");
+        form.version = 1;
+        form.title = "Version two".to_owned();
+        assert_eq!(
+            editor::post(&app, &path, &form, &ed, "save").await.status,
+            303
+        );
+        let (_, slug, _, _) = article(&app, id);
+        let articles_before = count_articles(&app);
+
+        refuse_audit_entries(&app);
+
+        // A save: refused whole, the stored article is version two still.
+        form.version = 2;
+        form.title = "Version three".to_owned();
+        let page = editor::post(&app, &path, &form, &ed, "save").await;
+        assert_eq!(page.status, 500, "{backend:?}: {}", page.body);
+        let (status, _, title, version) = article(&app, id);
+        assert_eq!(
+            (status.as_str(), title.as_str(), version),
+            ("draft", "Version two", 2),
+            "{backend:?}: the save was stored without its audit entry"
+        );
+        assert_eq!(count_revisions(&app, id), 2, "{backend:?}");
+
+        // Publishing: the article stays a draft, off the site.
+        let page = editor::post(&app, &path, &form, &ed, "publish").await;
+        assert_eq!(page.status, 500, "{backend:?}");
+        assert_eq!(article(&app, id).0, "draft", "{backend:?}");
+        assert_eq!(app.get(&format!("/sport/{slug}")).await.status, 404);
+
+        // A restore of version one: nothing restored.
+        let page = app
+            .post_form(
+                &format!("{path}/history/1/restore"),
+                &[("csrf_token", &ed.csrf), ("current", "2")],
+                &ed.cookie,
+            )
+            .await;
+        assert_eq!(page.status, 500, "{backend:?}: {}", page.body);
+        assert_eq!(article(&app, id).2, "Version two", "{backend:?}");
+        assert_eq!(article(&app, id).3, 2, "{backend:?}");
+        assert_eq!(count_revisions(&app, id), 2, "{backend:?}");
+
+        // A new article: not created.
+        let page = editor::post(
+            &app,
+            "/admin/articles/new",
+            &Form::new(&app, "Never stored"),
+            &ed,
+            "save",
+        )
+        .await;
+        assert_eq!(page.status, 500, "{backend:?}");
+        assert_eq!(count_articles(&app), articles_before, "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn no_staff_change_is_stored_without_its_audit_entry() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let contributor = app.add_staff("co@example.org", "Cora", Role::Contributor, PASSWORD);
+        let (cookie, token) = admin(&app).await;
+        let text = std::fs::read_to_string(FIXTURE).expect("fixture");
+        let (category_id, slug, name, tagline): (i32, String, String, String) = app
+            .with_conn(|c| {
+                categories::table
+                    .order(categories::id.asc())
+                    .select((
+                        categories::id,
+                        categories::slug,
+                        categories::name,
+                        categories::tagline,
+                    ))
+                    .first(c)
+            })
+            .expect("a category");
+        let (tag_id, tag_name): (i32, String) = app
+            .with_conn(|c| {
+                tags::table
+                    .order(tags::id.asc())
+                    .select((tags::id, tags::name))
+                    .first(c)
+            })
+            .expect("a hashtag");
+        let site_name = |app: &TestApp| -> Vec<String> {
+            app.with_conn(|c| site_settings::table.select(site_settings::name).load(c))
+                .expect("settings")
+        };
+        let user_name = |app: &TestApp| -> String {
+            app.with_conn(|c| users::table.find(contributor).select(users::name).first(c))
+                .expect("user")
+        };
+        let (articles_before, names_before) = (count_articles(&app), site_name(&app));
+
+        refuse_audit_entries(&app);
+
+        let page = app
+            .post_form(
+                "/admin/import",
+                &[("csrf_token", &token), ("category", &slug), ("text", &text)],
+                &cookie,
+            )
+            .await;
+        assert_eq!(page.status, 500, "{backend:?}: import");
+        assert_eq!(count_articles(&app), articles_before, "{backend:?}");
+
+        let page = app
+            .post_form(
+                &format!("/admin/categories/{category_id}"),
+                &[
+                    ("csrf_token", &token),
+                    ("slug", &slug),
+                    ("name", &name),
+                    ("tagline", "A tagline never stored."),
+                ],
+                &cookie,
+            )
+            .await;
+        assert_eq!(page.status, 500, "{backend:?}: category");
+        let stored: String = app
+            .with_conn(|c| {
+                categories::table
+                    .find(category_id)
+                    .select(categories::tagline)
+                    .first(c)
+            })
+            .expect("tagline");
+        assert_eq!(stored, tagline, "{backend:?}");
+
+        let page = app
+            .post_form(
+                "/admin/settings",
+                &[
+                    ("csrf_token", &token),
+                    ("name", "A Name Never Stored"),
+                    ("tagline", "Tagline"),
+                    ("time_zone", "UTC"),
+                ],
+                &cookie,
+            )
+            .await;
+        assert_eq!(page.status, 500, "{backend:?}: settings");
+        assert_eq!(site_name(&app), names_before, "{backend:?}");
+
+        let page = app
+            .post_form(
+                &format!("/admin/tags/{tag_id}"),
+                &[("csrf_token", &token), ("name", "NeverRenamed")],
+                &cookie,
+            )
+            .await;
+        assert_eq!(page.status, 500, "{backend:?}: hashtag");
+        let stored: String = app
+            .with_conn(|c| tags::table.find(tag_id).select(tags::name).first(c))
+            .expect("tag");
+        assert_eq!(stored, tag_name, "{backend:?}");
+
+        let page = app
+            .post_form(
+                &format!("/admin/users/{contributor}"),
+                &[
+                    ("csrf_token", &token),
+                    ("name", "Never Renamed"),
+                    ("role", "contributor"),
+                    ("active", "on"),
+                ],
+                &cookie,
+            )
+            .await;
+        assert_eq!(page.status, 500, "{backend:?}: user");
+        assert_eq!(user_name(&app), "Cora", "{backend:?}");
+    }
+}
