@@ -29,14 +29,15 @@ port_free() { ! (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null; }
 
 # start_portal NAME DATABASE_URL PORT on|off: runs the portal under
 # `time -v` with the page cache on (ICONOCAST_PAGE_CACHE_MB unset) or off
-# (=0) and waits until /healthz answers. Sets PORTAL_PID (time's pid);
+# (=0) and waits until /healthz answers. WORKERS, if set, is passed as
+# --workers (0 or unset: actix's default, one per CPU). Sets PORTAL_PID (time's pid);
 # time's report goes to $WORK/NAME.time, the server's output to $WORK/NAME.log.
 start_portal() {
   local name=$1 url=$2 port=$3 cache=$4 cache_env
   port_free "$port" || die "port $port is already taken (set PORT_BASE)"
   if [[ $cache == off ]]; then cache_env=(ICONOCAST_PAGE_CACHE_MB=0); else cache_env=(-u ICONOCAST_PAGE_CACHE_MB); fi
   env "${cache_env[@]}" RUST_LOG=warn /usr/bin/time -v -o "$WORK/$name.time" \
-    "$BIN" --database-url "$url" --bind "127.0.0.1:$port" --media-dir "$WORK/media" \
+    "$BIN" --database-url "$url" --bind "127.0.0.1:$port" --media-dir "$WORK/media" --workers "${WORKERS:-0}" \
     > "$WORK/$name.log" 2>&1 &
   PORTAL_PID=$!
   RUNNING+=("$PORTAL_PID")

@@ -30,6 +30,8 @@
 # usage: bench/compare.sh [BINARY]          (default: target/release/iconocast)
 #   ROUNDS=5 DURATION=10     rounds and seconds of each wrk run
 #   RSS_DURATION=10          seconds of each 256-connection run
+#   WORKERS=1                the portal's request threads, like nginx's one
+#                            worker; 0 = one per CPU (the portal's default)
 #   BACKENDS="sqlite postgres"
 #   PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres
 #   PORT_BASE=18480          nginx on PORT_BASE, the portals on the next ports
@@ -43,6 +45,7 @@ BIN=$(realpath "${1:-${BIN:-$here/../target/release/iconocast}}") || exit 1
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-10}
 RSS_DURATION=${RSS_DURATION:-10}
+WORKERS=${WORKERS:-1}
 BACKENDS=${BACKENDS:-sqlite postgres}
 PORT_BASE=${PORT_BASE:-18480}
 OUT=${OUT:-/tmp/iconocast-compare.txt}
@@ -239,7 +242,7 @@ done
 {
   echo "Iconocast and nginx, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))"
   echo "portal: $BIN ($(stat -c %s "$BIN") bytes, built $(date -u -r "$BIN" '+%Y-%m-%d %H:%M UTC'))"
-  echo "yardstick: $(nginx -v 2>&1 | cut -d' ' -f3), one worker, gzip_static + brotli_static; the portal: actix's default workers (one per CPU)"
+  echo "yardstick: $(nginx -v 2>&1 | cut -d' ' -f3), one worker, gzip_static + brotli_static; the portal: $(if [[ $WORKERS == 0 ]]; then echo "one worker per CPU"; else echo "$WORKERS worker(s)"; fi) (WORKERS)"
   echo "wrk -t1 -c64, median of $ROUNDS x ${DURATION} s; ratio = req/s / nginx's req/s for the same request"
   echo
   printf '%-11s %-20s %-9s %8s %10s %9s %7s\n' request target encoding bytes req/s "p99 ms" ratio
