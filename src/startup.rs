@@ -31,7 +31,13 @@ pub struct Settings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The page cache's memory budget in bytes; 0 turns it off.
     pub page_cache_bytes: usize,
+    /// How long a request body may take to arrive, before the allowance
+    /// for its length (see `crate::body_timeout`).
+    pub body_timeout: std::time::Duration,
 }
+
+/// The body timeout unless `--body-timeout` says otherwise.
+pub const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
 pub struct Application {
     port: u16,
@@ -118,6 +124,7 @@ impl Application {
             db_slots: Arc::new(tokio::sync::Semaphore::new(db.pool.max_size() as usize)),
             site: std::sync::Mutex::new(None),
         });
+        let body_timeout = settings.body_timeout;
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -135,6 +142,9 @@ impl Application {
                 }))
                 .app_data(web::PathConfig::default().error_handler(|err, _req| {
                     InternalError::from_response(err, ErrorPage::not_found()).into()
+                }))
+                .wrap(from_fn(move |req, next| {
+                    crate::body_timeout::limit(body_timeout, req, next)
                 }))
                 .wrap(from_fn(crate::routes::state::follow_redirects))
                 .wrap(from_fn(crate::page_cache::http::serve))

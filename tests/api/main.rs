@@ -23,4 +23,5 @@ mod search;
 mod sitemaps;
 mod static_assets;
 mod structured_data;
+mod transport;
 mod visibility;
