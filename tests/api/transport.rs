@@ -78,3 +78,86 @@ async fn a_body_that_stops_arriving_gets_408_and_the_connection_is_closed() {
         app.sign_in("ed@example.org", PASSWORD).await;
     }
 }
+
+/// Sends `method` to `path` with `cookie` (if any); status, `Allow` and body.
+async fn send(app: &TestApp, method: &str, path: &str, cookie: &str) -> (u16, String, String) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+    let mut req = app
+        .client
+        .request(method.clone(), format!("{}{path}", app.address));
+    if !cookie.is_empty() {
+        req = req.header("Cookie", cookie);
+    }
+    let res = req.send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let status = res.status().as_u16();
+    let allow = res
+        .headers()
+        .get("allow")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, allow, res.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn other_methods_get_405_with_the_methods_a_path_answers_to() {
+    for backend in backends() {
+        let app = spawn_app_with(&backend, |_| {}).await;
+        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
+        let cookie = app.sign_in("ed@example.org", PASSWORD).await;
+        let article = app
+            .get("/sport")
+            .await
+            .attrs("a[href^='/sport/']", "href")
+            .into_iter()
+            .find(|href| !href.ends_with(".xml"))
+            .expect("an article on /sport");
+
+        // Public pages answer GET and HEAD only.
+        for (method, path) in [
+            ("PUT", "/about"),
+            ("DELETE", "/sport"),
+            ("PATCH", article.as_str()),
+            ("POST", "/"),
+            ("POST", "/search?q=x"),
+            ("DELETE", "/feed.xml"),
+            ("PUT", "/static/site.css"),
+            ("OPTIONS", "/tag/sport"),
+        ] {
+            let (status, allow, body) = send(&app, method, path, "").await;
+            assert_eq!(status, 405, "{backend:?}: {method} {path}");
+            assert_eq!(allow, "GET, HEAD", "{backend:?}: {method} {path}");
+            assert!(body.contains("Method not allowed"), "{method} {path}: {body}");
+        }
+        // Staff forms answer POST too; a button's action POST only.
+        for (method, path, allowed) in [
+            ("PUT", "/admin/articles/new", "GET, HEAD, POST"),
+            ("DELETE", "/admin/media", "GET, HEAD, POST"),
+            ("PATCH", "/admin/settings", "GET, HEAD, POST"),
+            ("GET", "/admin/logout", "POST"),
+            ("DELETE", "/admin", "GET, HEAD"),
+        ] {
+            let (status, allow, _) = send(&app, method, path, &cookie).await;
+            assert_eq!(status, 405, "{backend:?}: {method} {path}");
+            assert_eq!(allow, allowed, "{backend:?}: {method} {path}");
+        }
+        // The sign-in form is public; the rest of the staff area sends
+        // strangers to it whatever the method, as before.
+        let (status, allow, _) = send(&app, "PUT", "/admin/login", "").await;
+        assert_eq!((status, allow.as_str()), (405, "GET, HEAD, POST"), "{backend:?}");
+        let (status, _, _) = send(&app, "PUT", "/admin/articles/new", "").await;
+        assert_eq!(status, 303, "{backend:?}");
+
+        // An address no route has stays a 404, signed in or not.
+        for (path, cookie) in [
+            ("/no/such/page/here", ""),
+            ("/admin/no-such-page", cookie.as_str()),
+        ] {
+            let (status, allow, _) = send(&app, "PUT", path, cookie).await;
+            assert_eq!((status, allow.as_str()), (404, ""), "{backend:?}: {path}");
+        }
+        // And the methods that are allowed still work.
+        assert_eq!(send(&app, "HEAD", "/about", "").await.0, 200, "{backend:?}");
+        assert_eq!(send(&app, "GET", &article, "").await.0, 200, "{backend:?}");
+    }
+}
