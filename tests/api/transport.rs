@@ -161,3 +161,123 @@ async fn other_methods_get_405_with_the_methods_a_path_answers_to() {
         assert_eq!(send(&app, "GET", &article, "").await.0, 200, "{backend:?}");
     }
 }
+
+/// Whether a `Set-Cookie` value carries `attribute` (case-insensitive).
+fn has_attribute(set_cookie: &str, attribute: &str) -> bool {
+    set_cookie
+        .split(';')
+        .skip(1)
+        .any(|a| a.trim().eq_ignore_ascii_case(attribute))
+}
+
+#[tokio::test]
+async fn an_https_site_sends_hsts_and_host_only_secure_cookies() {
+    for backend in backends() {
+        let app = spawn_app_with(&backend, |s| {
+            s.base_url = Some("https://news.example.org".to_owned());
+        })
+        .await;
+        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
+
+        // HSTS on every answer: pages (also when served again from the
+        // page cache), files, errors and the staff area.
+        for path in ["/", "/", "/about", "/static/site.css", "/no/such/page", "/admin/login"] {
+            let page = app.get(path).await;
+            assert_eq!(
+                page.header("strict-transport-security").as_deref(),
+                Some("max-age=31536000"),
+                "{backend:?}: {path}"
+            );
+        }
+
+        // The login form's cookie and the session's: __Host-, Secure,
+        // Path=/, no Domain, still HttpOnly and SameSite=Lax.
+        let form = app.get("/admin/login").await;
+        assert!(form.set_cookie("iconocast_login_csrf").is_none(), "{backend:?}");
+        let csrf_set = form
+            .set_cookie("__Host-iconocast_login_csrf")
+            .expect("the login form's cookie");
+        let csrf = form
+            .cookie_value("__Host-iconocast_login_csrf")
+            .expect("its value");
+        let page = app
+            .post_form(
+                "/admin/login",
+                &[
+                    ("email", "ed@example.org"),
+                    ("password", PASSWORD),
+                    ("csrf_token", &csrf),
+                    ("next", "/admin"),
+                ],
+                &format!("__Host-iconocast_login_csrf={csrf}"),
+            )
+            .await;
+        assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
+        assert!(page.set_cookie("iconocast_session").is_none(), "{backend:?}");
+        let session_set = page
+            .set_cookie("__Host-iconocast_session")
+            .expect("the session cookie");
+        for set in [&csrf_set, &session_set] {
+            for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+                assert!(has_attribute(set, attribute), "{attribute}: {set}");
+            }
+            assert!(!set.to_ascii_lowercase().contains("domain="), "{set}");
+        }
+        let token = page
+            .cookie_value("__Host-iconocast_session")
+            .expect("a token");
+
+        // The session is read from that cookie only.
+        let signed_in = app
+            .get_as("/admin", &format!("__Host-iconocast_session={token}"))
+            .await;
+        assert_eq!(signed_in.status, 200, "{backend:?}");
+        let plain = app
+            .get_as("/admin", &format!("iconocast_session={token}"))
+            .await;
+        assert_eq!(plain.status, 303, "{backend:?}");
+
+        // Signing out clears it under the same name.
+        let csrf_token = signed_in
+            .attrs("form.admin-logout input[name=csrf_token]", "value")
+            .pop()
+            .expect("the logout form");
+        let page = app
+            .post_form(
+                "/admin/logout",
+                &[("csrf_token", csrf_token.as_str())],
+                &format!("__Host-iconocast_session={token}"),
+            )
+            .await;
+        assert_eq!(page.status, 303, "{backend:?}");
+        let removal = page
+            .set_cookie("__Host-iconocast_session")
+            .expect("the cookie cleared");
+        assert!(has_attribute(&removal, "Secure"), "{removal}");
+        assert!(has_attribute(&removal, "Path=/"), "{removal}");
+    }
+}
+
+#[tokio::test]
+async fn a_plain_http_site_sends_no_hsts_and_plain_cookies() {
+    for backend in backends() {
+        let app = spawn_app_with(&backend, |s| {
+            s.base_url = Some("http://laptop.local:8080".to_owned());
+        })
+        .await;
+        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
+        for path in ["/", "/no/such/page", "/admin/login"] {
+            let page = app.get(path).await;
+            assert_eq!(page.header("strict-transport-security"), None, "{path}");
+        }
+        let form = app.get("/admin/login").await;
+        let csrf_set = form
+            .set_cookie("iconocast_login_csrf")
+            .expect("the login form's cookie");
+        assert!(!has_attribute(&csrf_set, "Secure"), "{csrf_set}");
+        // The helpers sign in as a browser would on the laptop demo.
+        let cookie = app.sign_in("ed@example.org", PASSWORD).await;
+        assert!(cookie.starts_with("iconocast_session="), "{cookie}");
+        assert_eq!(app.get_as("/admin", &cookie).await.status, 200, "{backend:?}");
+    }
+}
