@@ -36,7 +36,13 @@ pub const PIXEL_LIMIT_TEXT: &str = "12,000 pixels a side and 50 megapixels";
 /// the whole file, since compressed pixel data can hold raw bytes too.
 /// No needle is shorter than five bytes, so that a chance match in
 /// compressed data stays rarer than one in thousands of large uploads.
-const FOREIGN: [&[u8]; 5] = [b"<?php", b"<script", b"<html", b"<!doctype html", b"<iframe"];
+const FOREIGN: [&[u8]; 5] = [
+    b"<?php",
+    b"<script",
+    b"<html",
+    b"<!doctype html",
+    b"<iframe",
+];
 
 /// The image formats the library accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -362,7 +368,10 @@ mod structure {
                 return None;
             }
             let size = u32_le(bytes, at + 4)? as usize;
-            at = at.checked_add(8)?.checked_add(size)?.checked_add(size % 2)?;
+            at = at
+                .checked_add(8)?
+                .checked_add(size)?
+                .checked_add(size % 2)?;
         }
         // Some encoders leave the last chunk's pad byte out of the length.
         (at <= end + 1).then_some(end)
@@ -627,7 +636,12 @@ mod tests {
             for tail in [&b"PK\x03\x04"[..], b"x", b"\0\0\x01"] {
                 let mut more = image.to_vec();
                 more.extend_from_slice(tail);
-                assert_eq!(sniff(&more), Err(Refusal::DataAfterEnd), "{:?}", &image[..4]);
+                assert_eq!(
+                    sniff(&more),
+                    Err(Refusal::DataAfterEnd),
+                    "{:?}",
+                    &image[..4]
+                );
             }
         }
     }

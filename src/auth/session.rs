@@ -283,7 +283,10 @@ mod tests {
         assert!(c.contains("Path=/"), "{c}");
         assert!(!c.contains("Secure"), "{c}");
         let secure = cookie("t".into(), true).to_string();
-        assert!(secure.starts_with("__Host-iconocast_session=t;"), "{secure}");
+        assert!(
+            secure.starts_with("__Host-iconocast_session=t;"),
+            "{secure}"
+        );
         for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
             assert!(secure.contains(attribute), "{secure}");
         }

@@ -69,7 +69,10 @@ pub async fn serve(
     // take an upload for anything but the image its name says it is.
     response
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static(CACHE)))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .insert_header((
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .insert_header((header::ETAG, etag));
     if fresh {
         return Ok(response.finish());

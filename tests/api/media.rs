@@ -874,7 +874,11 @@ fn png_bomb_73_bytes() -> Vec<u8> {
     ihdr.extend_from_slice(&65_535u32.to_be_bytes());
     ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
     png_chunk(&mut out, b"IHDR", &ihdr);
-    png_chunk(&mut out, b"IDAT", &[0x78, 0x9C, 0x63, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    png_chunk(
+        &mut out,
+        b"IDAT",
+        &[0x78, 0x9C, 0x63, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    );
     png_chunk(&mut out, b"IEND", b"");
     assert_eq!(out.len(), 73);
     out
@@ -906,7 +910,11 @@ async fn image_bombs_and_files_carrying_another_format_are_refused_and_not_store
     let mut gif_then_php = GIF_3X2.to_vec();
     gif_then_php.extend_from_slice(php);
     let mut png_script = PNG_1X1[..33].to_vec();
-    png_chunk(&mut png_script, b"tEXt", b"Comment\0<script>alert(1)</script>");
+    png_chunk(
+        &mut png_script,
+        b"tEXt",
+        b"Comment\0<script>alert(1)</script>",
+    );
     png_script.extend_from_slice(&PNG_1X1[33..]);
     let mut jpeg_zip = JPEG_640X480.to_vec();
     jpeg_zip.extend_from_slice(b"PK\x03\x04\x14\0\0\0\x08\0payload.jar");
@@ -932,7 +940,12 @@ async fn image_bombs_and_files_carrying_another_format_are_refused_and_not_store
             ("wide.png", &too_wide, 422, "12001 × 10 pixels"),
             ("many.png", &too_many, 422, "8000 × 7000 pixels"),
             ("shell.gif", &gif_php, 415, "script or web page"),
-            ("shell2.gif", &gif_then_php, 415, "after the end of the image"),
+            (
+                "shell2.gif",
+                &gif_then_php,
+                415,
+                "after the end of the image",
+            ),
             ("xss.png", &png_script, 415, "script or web page"),
             ("gifar.jpg", &jpeg_zip, 415, "after the end of the image"),
             ("page.png", &png_html, 415, "after the end of the image"),

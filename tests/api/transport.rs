@@ -19,9 +19,7 @@ const PASSWORD: &str = "correct horse battery staple";
 /// hanging it.
 async fn stall_body(app: &TestApp, head: &str, partial: &[u8]) -> String {
     let addr = app.address.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(addr)
-        .await
-        .expect("connect");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let request = format!("{head}\r\nHost: {addr}\r\nContent-Length: 1000\r\n\r\n");
     stream.write_all(request.as_bytes()).await.expect("send");
     stream.write_all(partial).await.expect("send");
@@ -88,7 +86,10 @@ async fn send(app: &TestApp, method: &str, path: &str, cookie: &str) -> (u16, St
     if !cookie.is_empty() {
         req = req.header("Cookie", cookie);
     }
-    let res = req.send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let res = req
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
     let status = res.status().as_u16();
     let allow = res
         .headers()
@@ -127,7 +128,10 @@ async fn other_methods_get_405_with_the_methods_a_path_answers_to() {
             let (status, allow, body) = send(&app, method, path, "").await;
             assert_eq!(status, 405, "{backend:?}: {method} {path}");
             assert_eq!(allow, "GET, HEAD", "{backend:?}: {method} {path}");
-            assert!(body.contains("Method not allowed"), "{method} {path}: {body}");
+            assert!(
+                body.contains("Method not allowed"),
+                "{method} {path}: {body}"
+            );
         }
         // Staff forms answer POST too; a button's action POST only.
         for (method, path, allowed) in [
@@ -144,7 +148,11 @@ async fn other_methods_get_405_with_the_methods_a_path_answers_to() {
         // The sign-in form is public; the rest of the staff area sends
         // strangers to it whatever the method, as before.
         let (status, allow, _) = send(&app, "PUT", "/admin/login", "").await;
-        assert_eq!((status, allow.as_str()), (405, "GET, HEAD, POST"), "{backend:?}");
+        assert_eq!(
+            (status, allow.as_str()),
+            (405, "GET, HEAD, POST"),
+            "{backend:?}"
+        );
         let (status, _, _) = send(&app, "PUT", "/admin/articles/new", "").await;
         assert_eq!(status, 303, "{backend:?}");
 
@@ -181,7 +189,14 @@ async fn an_https_site_sends_hsts_and_host_only_secure_cookies() {
 
         // HSTS on every answer: pages (also when served again from the
         // page cache), files, errors and the staff area.
-        for path in ["/", "/", "/about", "/static/site.css", "/no/such/page", "/admin/login"] {
+        for path in [
+            "/",
+            "/",
+            "/about",
+            "/static/site.css",
+            "/no/such/page",
+            "/admin/login",
+        ] {
             let page = app.get(path).await;
             assert_eq!(
                 page.header("strict-transport-security").as_deref(),
@@ -193,7 +208,10 @@ async fn an_https_site_sends_hsts_and_host_only_secure_cookies() {
         // The login form's cookie and the session's: __Host-, Secure,
         // Path=/, no Domain, still HttpOnly and SameSite=Lax.
         let form = app.get("/admin/login").await;
-        assert!(form.set_cookie("iconocast_login_csrf").is_none(), "{backend:?}");
+        assert!(
+            form.set_cookie("iconocast_login_csrf").is_none(),
+            "{backend:?}"
+        );
         let csrf_set = form
             .set_cookie("__Host-iconocast_login_csrf")
             .expect("the login form's cookie");
@@ -213,7 +231,10 @@ async fn an_https_site_sends_hsts_and_host_only_secure_cookies() {
             )
             .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
-        assert!(page.set_cookie("iconocast_session").is_none(), "{backend:?}");
+        assert!(
+            page.set_cookie("iconocast_session").is_none(),
+            "{backend:?}"
+        );
         let session_set = page
             .set_cookie("__Host-iconocast_session")
             .expect("the session cookie");
@@ -278,6 +299,10 @@ async fn a_plain_http_site_sends_no_hsts_and_plain_cookies() {
         // The helpers sign in as a browser would on the laptop demo.
         let cookie = app.sign_in("ed@example.org", PASSWORD).await;
         assert!(cookie.starts_with("iconocast_session="), "{cookie}");
-        assert_eq!(app.get_as("/admin", &cookie).await.status, 200, "{backend:?}");
+        assert_eq!(
+            app.get_as("/admin", &cookie).await.status,
+            200,
+            "{backend:?}"
+        );
     }
 }

@@ -190,16 +190,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .service(form_at("/media", media::show, media::upload))
             .service(post_at("/media/{id}/delete", media::delete))
             .service(page_at("/articles", articles::list))
-            .service(form_at(
-                "/articles/new",
-                editor::new_form,
-                editor::create,
-            ))
-            .service(form_at(
-                "/articles/{id}",
-                editor::edit_form,
-                editor::update,
-            ))
+            .service(form_at("/articles/new", editor::new_form, editor::create))
+            .service(form_at("/articles/{id}", editor::edit_form, editor::update))
             .service(page_at("/articles/{id}/history", history::show))
             .service(page_at("/articles/{id}/history/diff", history::diff))
             .service(post_at(
