@@ -157,4 +157,16 @@ pub struct ServeArgs {
         value_name = "N"
     )]
     pub workers: u16,
+
+    /// Seconds a request body may take to arrive (1 to 600), plus one for
+    /// every 16 KB of it received; a body that takes longer is answered
+    /// 408 and its connection closed.
+    #[arg(
+        long,
+        env = "ICONOCAST_BODY_TIMEOUT",
+        default_value_t = 20,
+        value_parser = clap::value_parser!(u32).range(1..=600),
+        value_name = "SECS"
+    )]
+    pub body_timeout: u32,
 }

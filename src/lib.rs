@@ -3,6 +3,7 @@
 //! and `templates/` the pages.
 
 pub mod auth;
+pub mod body_timeout;
 pub mod cli;
 pub mod config;
 pub mod db;

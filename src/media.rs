@@ -20,8 +20,29 @@ pub const ACCEPT: &str = "image/jpeg,image/png,image/webp,image/gif";
 /// The kinds in words, for messages.
 pub const ACCEPTED_NAMES: &str = "JPEG, PNG, WebP or GIF";
 
-/// The largest width or height accepted, in pixels.
-pub const MAX_DIMENSION: u32 = 65_535;
+/// The largest width or height accepted, in pixels: twice what the widest
+/// screens show, and more than any photograph a news page needs.
+pub const MAX_SIDE: u32 = 12_000;
+
+/// The most pixels accepted in one image (or one frame of a GIF): 50
+/// megapixels, some 200 MB once a browser or an image tool decodes it.
+pub const MAX_PIXELS: u64 = 50_000_000;
+
+/// The limits in words, for the form and messages.
+pub const PIXEL_LIMIT_TEXT: &str = "12,000 pixels a side and 50 megapixels";
+
+/// Markup or script that has no business in an image: what a file that is
+/// also a PHP script or a web page carries. Compared ignoring case, over
+/// the whole file, since compressed pixel data can hold raw bytes too.
+/// No needle is shorter than five bytes, so that a chance match in
+/// compressed data stays rarer than one in thousands of large uploads.
+const FOREIGN: [&[u8]; 5] = [
+    b"<?php",
+    b"<script",
+    b"<html",
+    b"<!doctype html",
+    b"<iframe",
+];
 
 /// The image formats the library accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,34 +127,255 @@ fn signature(bytes: &[u8]) -> Option<ImageKind> {
     None
 }
 
+/// Why an upload is not taken as an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not a JPEG, PNG, WebP or GIF, or one that is cut short, malformed,
+    /// or of zero size.
+    NotAnImage,
+    /// Larger than [`MAX_SIDE`] or [`MAX_PIXELS`], as its header declares.
+    TooManyPixels { width: u64, height: u64 },
+    /// Markup or script inside the file (see [`FOREIGN`]).
+    ForeignContent,
+    /// Bytes other than zero padding after the image's own end (a PNG's
+    /// `IEND`, a JPEG's `EOI`, a GIF's trailer, the end of a WebP's RIFF).
+    DataAfterEnd,
+}
+
+fn within_limits(width: u64, height: u64) -> Result<(), Refusal> {
+    let side = u64::from(MAX_SIDE);
+    if width > side || height > side || width.saturating_mul(height) > MAX_PIXELS {
+        return Err(Refusal::TooManyPixels { width, height });
+    }
+    Ok(())
+}
+
 /// Recognises a JPEG, PNG, WebP or GIF by its content alone (never by a
-/// file name or a browser's content type) and reads its dimensions.
-/// Anything else, an image whose header is cut short, or one claiming a
-/// zero or huge size, is `None`.
-pub fn sniff(bytes: &[u8]) -> Option<ImageType> {
-    let kind = signature(bytes)?;
-    let found = match imagesize::image_type(bytes).ok()? {
+/// file name or a browser's content type), reads its dimensions from the
+/// header and checks them against the limits before anything else, then
+/// walks the format's structure to its end marker and looks for markup
+/// or script anywhere in it. Nothing is decoded; every step is linear in
+/// the size of the file.
+pub fn sniff(bytes: &[u8]) -> Result<ImageType, Refusal> {
+    let kind = signature(bytes).ok_or(Refusal::NotAnImage)?;
+    let found = match imagesize::image_type(bytes).map_err(|_| Refusal::NotAnImage)? {
         imagesize::ImageType::Jpeg => ImageKind::Jpeg,
         imagesize::ImageType::Png => ImageKind::Png,
         imagesize::ImageType::Webp => ImageKind::Webp,
         imagesize::ImageType::Gif => ImageKind::Gif,
-        _ => return None,
+        _ => return Err(Refusal::NotAnImage),
     };
     if found != kind {
-        return None;
+        return Err(Refusal::NotAnImage);
     }
-    let size = imagesize::blob_size(bytes).ok()?;
-    let width = u32::try_from(size.width).ok()?;
-    let height = u32::try_from(size.height).ok()?;
-    let fits = |d: u32| (1..=MAX_DIMENSION).contains(&d);
-    if !fits(width) || !fits(height) {
-        return None;
+    let size = imagesize::blob_size(bytes).map_err(|_| Refusal::NotAnImage)?;
+    let (width, height) = (size.width as u64, size.height as u64);
+    if width == 0 || height == 0 {
+        return Err(Refusal::NotAnImage);
     }
-    Some(ImageType {
+    within_limits(width, height)?;
+    let end = match kind {
+        ImageKind::Png => structure::png_end(bytes),
+        ImageKind::Jpeg => structure::jpeg_end(bytes),
+        ImageKind::Gif => structure::gif_end(bytes)?,
+        ImageKind::Webp => structure::webp_end(bytes),
+    }
+    .ok_or(Refusal::NotAnImage)?;
+    if bytes.get(end..).unwrap_or_default().iter().any(|&b| b != 0) {
+        return Err(Refusal::DataAfterEnd);
+    }
+    if contains_foreign(bytes) {
+        return Err(Refusal::ForeignContent);
+    }
+    Ok(ImageType {
         kind,
-        width,
-        height,
+        // Both at most MAX_SIDE.
+        width: u32::try_from(width).map_err(|_| Refusal::NotAnImage)?,
+        height: u32::try_from(height).map_err(|_| Refusal::NotAnImage)?,
     })
+}
+
+/// Whether `bytes` hold any of [`FOREIGN`], ignoring case: one pass over
+/// the file, a few comparisons at each `<`.
+fn contains_foreign(bytes: &[u8]) -> bool {
+    bytes.iter().enumerate().any(|(at, &b)| {
+        b == b'<'
+            && FOREIGN.iter().any(|needle| {
+                bytes
+                    .get(at..at + needle.len())
+                    .is_some_and(|window| window.eq_ignore_ascii_case(needle))
+            })
+    })
+}
+
+/// Walking each format's blocks to its end marker. Each returns the offset
+/// just past the end, or `None` for a file that is cut short or
+/// malformed. Every step moves forward, so each walk is linear.
+mod structure {
+    use super::Refusal;
+
+    fn u16_le(bytes: &[u8], at: usize) -> Option<u16> {
+        Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?))
+    }
+
+    fn u16_be(bytes: &[u8], at: usize) -> Option<u16> {
+        Some(u16::from_be_bytes(bytes.get(at..at + 2)?.try_into().ok()?))
+    }
+
+    fn u32_be(bytes: &[u8], at: usize) -> Option<u32> {
+        Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+    }
+
+    fn u32_le(bytes: &[u8], at: usize) -> Option<u32> {
+        Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+    }
+
+    /// PNG: chunks (length, type, data, CRC) from the signature to `IEND`.
+    pub fn png_end(bytes: &[u8]) -> Option<usize> {
+        let mut at = 8;
+        loop {
+            let length = u32_be(bytes, at)?;
+            if length > 0x7FFF_FFFF {
+                return None;
+            }
+            let kind = bytes.get(at + 4..at + 8)?;
+            if !kind.iter().all(u8::is_ascii_alphabetic) {
+                return None;
+            }
+            let end = at.checked_add(12)?.checked_add(length as usize)?;
+            if end > bytes.len() {
+                return None;
+            }
+            if kind == b"IEND" {
+                return Some(end);
+            }
+            at = end;
+        }
+    }
+
+    /// JPEG: marker segments from SOI to EOI, skipping the entropy-coded
+    /// data after each start of scan (where `FF` is followed by `00`, a
+    /// restart marker or more `FF` fill).
+    pub fn jpeg_end(bytes: &[u8]) -> Option<usize> {
+        let mut at = 2;
+        loop {
+            if *bytes.get(at)? != 0xFF {
+                return None;
+            }
+            while *bytes.get(at)? == 0xFF {
+                at += 1;
+            }
+            let marker = *bytes.get(at)?;
+            at += 1;
+            match marker {
+                0xD9 => return Some(at),
+                0xD0..=0xD7 | 0x01 => {}
+                0x00 | 0xD8 => return None,
+                _ => {
+                    let length = usize::from(u16_be(bytes, at)?);
+                    if length < 2 {
+                        return None;
+                    }
+                    at += length;
+                    if marker == 0xDA {
+                        // Entropy-coded data up to the next real marker.
+                        loop {
+                            let ff = at + bytes.get(at..)?.iter().position(|&b| b == 0xFF)?;
+                            match *bytes.get(ff + 1)? {
+                                0x00 | 0xD0..=0xD7 => at = ff + 2,
+                                0xFF => at = ff + 1,
+                                _ => {
+                                    at = ff;
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The size in bytes of a GIF colour table announced by `flags`.
+    fn colour_table(flags: u8) -> usize {
+        if flags & 0x80 == 0 {
+            0
+        } else {
+            3 << ((flags & 0x07) + 1)
+        }
+    }
+
+    /// Skips a chain of GIF data sub-blocks, through its zero terminator.
+    fn gif_sub_blocks(bytes: &[u8], mut at: usize) -> Option<usize> {
+        loop {
+            let size = usize::from(*bytes.get(at)?);
+            at += 1;
+            if size == 0 {
+                return Some(at);
+            }
+            at += size;
+        }
+    }
+
+    /// GIF: the screen descriptor, then extensions and images (each frame's
+    /// own size checked against the limits too) to the trailer.
+    pub fn gif_end(bytes: &[u8]) -> Result<Option<usize>, Refusal> {
+        let Some(&flags) = bytes.get(10) else {
+            return Ok(None);
+        };
+        let mut at = 13 + colour_table(flags);
+        loop {
+            let Some(&block) = bytes.get(at) else {
+                return Ok(None);
+            };
+            match block {
+                0x3B => return Ok(Some(at + 1)),
+                0x21 => match gif_sub_blocks(bytes, at + 2) {
+                    Some(next) => at = next,
+                    None => return Ok(None),
+                },
+                0x2C => {
+                    let (Some(width), Some(height), Some(&flags)) = (
+                        u16_le(bytes, at + 5),
+                        u16_le(bytes, at + 7),
+                        bytes.get(at + 9),
+                    ) else {
+                        return Ok(None);
+                    };
+                    super::within_limits(u64::from(width), u64::from(height))?;
+                    // Descriptor, local colour table, LZW code size, data.
+                    let data = at + 10 + colour_table(flags) + 1;
+                    match gif_sub_blocks(bytes, data) {
+                        Some(next) => at = next,
+                        None => return Ok(None),
+                    }
+                }
+                _ => return Ok(None),
+            }
+        }
+    }
+
+    /// WebP: the RIFF container's declared length, with its chunks (each
+    /// padded to an even length) filling it exactly.
+    pub fn webp_end(bytes: &[u8]) -> Option<usize> {
+        let end = 8usize.checked_add(u32_le(bytes, 4)? as usize)?;
+        if end > bytes.len() {
+            return None;
+        }
+        let mut at = 12;
+        while at < end {
+            if at + 8 > end {
+                return None;
+            }
+            let size = u32_le(bytes, at + 4)? as usize;
+            at = at
+                .checked_add(8)?
+                .checked_add(size)?
+                .checked_add(size % 2)?;
+        }
+        // Some encoders leave the last chunk's pad byte out of the length.
+        (at <= end + 1).then_some(end)
+    }
 }
 
 /// The content-addressed name of `bytes`: the first 16 hex digits of their
@@ -293,6 +535,7 @@ mod tests {
     #[test]
     fn the_four_formats_are_recognised_with_their_sizes() {
         let png = sniff(PNG_1X1).expect("png");
+        assert_eq!(png.extension(), "png");
         assert_eq!((png.kind, png.width, png.height), (ImageKind::Png, 1, 1));
         assert_eq!(png.content_type(), "image/png");
         let gif = sniff(GIF_3X2).expect("gif");
@@ -313,36 +556,146 @@ mod tests {
 
     #[test]
     fn anything_else_is_refused() {
+        let not = Err(Refusal::NotAnImage);
         let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>"#;
-        assert_eq!(sniff(svg), None);
-        assert_eq!(sniff(b"Just some text, renamed to photo.jpg\n"), None);
-        assert_eq!(sniff(b""), None);
-        assert_eq!(sniff(b"\xFF\xD8"), None);
+        assert_eq!(sniff(svg), not);
+        assert_eq!(sniff(b"Just some text, renamed to photo.jpg\n"), not);
+        assert_eq!(sniff(b""), not);
+        assert_eq!(sniff(b"\xFF\xD8"), not);
         // Cut-off headers: the signature is there, the size is not.
-        assert_eq!(sniff(&PNG_1X1[..20]), None);
-        assert_eq!(sniff(&GIF_3X2[..8]), None);
-        assert_eq!(sniff(&JPEG_640X480[..22]), None);
-        assert_eq!(sniff(&WEBP_2X3[..16]), None);
+        assert_eq!(sniff(&PNG_1X1[..20]), not);
+        assert_eq!(sniff(&GIF_3X2[..8]), not);
+        assert_eq!(sniff(&JPEG_640X480[..22]), not);
+        assert_eq!(sniff(&WEBP_2X3[..16]), not);
+        // Cut off before the end marker: the size is there, the end is not.
+        assert_eq!(sniff(&PNG_1X1[..PNG_1X1.len() - 12]), not);
+        assert_eq!(sniff(&GIF_3X2[..GIF_3X2.len() - 1]), not);
+        assert_eq!(sniff(&JPEG_640X480[..JPEG_640X480.len() - 2]), not);
+        assert_eq!(sniff(&WEBP_2X3[..WEBP_2X3.len() - 2]), not);
         // A BMP and a TIFF are images, but not ones we take.
         assert_eq!(
             sniff(b"BM\x3a\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0\x01\0\0\0\x01\0"),
-            None
+            not
         );
-        assert_eq!(sniff(b"II*\0\x08\0\0\0\0\0\0\0\0\0\0\0"), None);
+        assert_eq!(sniff(b"II*\0\x08\0\0\0\0\0\0\0\0\0\0\0"), not);
         // A PNG signature with a zero width.
         let mut zero = PNG_1X1.to_vec();
         zero[16..20].copy_from_slice(&[0, 0, 0, 0]);
-        assert_eq!(sniff(&zero), None);
-        // A PNG claiming to be bigger than any page needs.
-        let mut huge = PNG_1X1.to_vec();
-        huge[16..20].copy_from_slice(&[0x7F, 0xFF, 0xFF, 0xFF]);
-        assert_eq!(sniff(&huge), None);
+        assert_eq!(sniff(&zero), not);
+    }
+
+    /// `PNG_1X1` claiming another size in its header.
+    fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+        let mut png = PNG_1X1.to_vec();
+        png[16..20].copy_from_slice(&width.to_be_bytes());
+        png[20..24].copy_from_slice(&height.to_be_bytes());
+        png
     }
 
     #[test]
-    fn a_jpeg_with_a_zero_length_segment_is_refused_not_looped_on() {
-        let bytes = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x00, 0x00, 0x00, 0, 0, 0, 0];
-        assert_eq!(sniff(&bytes), None);
+    fn sizes_past_the_pixel_limits_are_refused_from_the_header() {
+        for (width, height) in [
+            (65_535, 65_535),
+            (0x7FFF_FFFF, 1),
+            (MAX_SIDE + 1, 1),
+            (1, MAX_SIDE + 1),
+            (8_000, 7_000),
+        ] {
+            assert_eq!(
+                sniff(&png_claiming(width, height)),
+                Err(Refusal::TooManyPixels {
+                    width: width.into(),
+                    height: height.into()
+                }),
+                "{width}x{height}"
+            );
+        }
+        // The limits themselves are fine.
+        for (width, height) in [(MAX_SIDE, 1), (1, MAX_SIDE), (10_000, 5_000)] {
+            let image = sniff(&png_claiming(width, height)).expect("within the limits");
+            assert_eq!((image.width, image.height), (width, height));
+        }
+        // A GIF's frames are held to the limits too, not only its screen.
+        let mut gif = GIF_3X2.to_vec();
+        gif[24..28].copy_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF]);
+        assert_eq!(
+            sniff(&gif),
+            Err(Refusal::TooManyPixels {
+                width: 65_535,
+                height: 65_535
+            })
+        );
+    }
+
+    #[test]
+    fn data_after_the_end_marker_is_refused_but_zero_padding_is_not() {
+        for image in [PNG_1X1, GIF_3X2, JPEG_640X480, WEBP_2X3] {
+            let mut padded = image.to_vec();
+            padded.extend_from_slice(&[0; 100]);
+            assert!(sniff(&padded).is_ok(), "{:?}", &image[..4]);
+            for tail in [&b"PK\x03\x04"[..], b"x", b"\0\0\x01"] {
+                let mut more = image.to_vec();
+                more.extend_from_slice(tail);
+                assert_eq!(
+                    sniff(&more),
+                    Err(Refusal::DataAfterEnd),
+                    "{:?}",
+                    &image[..4]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn markup_and_script_inside_an_image_are_refused() {
+        for text in [
+            &b"<?php echo 1; ?>"[..],
+            b"<?PHP echo 1; ?>",
+            b"<script>alert(1)</script>",
+            b"<ScRiPt src=//evil>",
+            b"<html><body>",
+            b"<!DOCTYPE html>",
+            b"<iframe src=//evil>",
+        ] {
+            // In a GIF comment extension, a legal place for text.
+            let mut gif = GIF_3X2[..19].to_vec();
+            gif.extend_from_slice(&[0x21, 0xFE, u8::try_from(text.len()).expect("short")]);
+            gif.extend_from_slice(text);
+            gif.push(0);
+            gif.extend_from_slice(&GIF_3X2[19..]);
+            assert_eq!(
+                sniff(&gif),
+                Err(Refusal::ForeignContent),
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        // Plain words in a comment are fine; so is a lone `<`.
+        let mut gif = GIF_3X2[..19].to_vec();
+        gif.extend_from_slice(&[0x21, 0xFE, 9]);
+        gif.extend_from_slice(b"a < b <ht");
+        gif.push(0);
+        gif.extend_from_slice(&GIF_3X2[19..]);
+        assert!(sniff(&gif).is_ok());
+    }
+
+    #[test]
+    fn jpeg_scans_are_walked_to_the_end_marker() {
+        // SOI, SOF0, SOS, entropy-coded data with stuffed FF 00, a restart
+        // marker and fill bytes, then EOI.
+        let mut jpeg = JPEG_640X480[..39].to_vec();
+        jpeg.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00]);
+        jpeg.extend_from_slice(&[0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56, 0xFF, 0xFF, 0xD9]);
+        assert!(sniff(&jpeg).is_ok());
+        // An EOI inside a segment (an embedded thumbnail's) is not the end.
+        let mut thumb = JPEG_640X480[..20].to_vec();
+        thumb.extend_from_slice(&[0xFF, 0xE1, 0x00, 0x06, 0xFF, 0xD9, 0x00, 0x00]);
+        thumb.extend_from_slice(&JPEG_640X480[20..]);
+        assert!(sniff(&thumb).is_ok());
+        // A scan that never ends is cut short.
+        let mut cut = jpeg.clone();
+        cut.truncate(jpeg.len() - 2);
+        assert_eq!(sniff(&cut), Err(Refusal::NotAnImage));
     }
 
     #[test]

@@ -33,7 +33,13 @@ pub struct Settings {
     pub page_cache_bytes: usize,
     /// Request threads; 0 lets actix start one per CPU core.
     pub workers: usize,
+    /// How long a request body may take to arrive, before the allowance
+    /// for its length (see `crate::body_timeout`).
+    pub body_timeout: std::time::Duration,
 }
+
+/// The body timeout unless `--body-timeout` says otherwise.
+pub const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
 pub struct Application {
     port: u16,
@@ -65,11 +71,29 @@ pub async fn prepare_database(url: DatabaseUrl, demo: bool) -> anyhow::Result<Da
     .context("database set-up was interrupted")?
 }
 
+/// Whether the public base URL is https: then browsers are told to use
+/// nothing else (HSTS) and cookies are `Secure` and `__Host-`.
+pub fn is_https(base_url: &str) -> bool {
+    base_url
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+}
+
+/// `Strict-Transport-Security` of an https site: a year, this host only
+/// (other hosts of the domain may still be served over plain http).
+pub const HSTS: &str = "max-age=31536000";
+
 /// Headers every response carries: no sniffing, no framing, and a content
 /// security policy that allows only this site's own files (the pages need no
-/// script at all; JSON-LD blocks are data, not script).
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// script at all; JSON-LD blocks are data, not script); on an https site,
+/// HSTS. Added outside the page cache, so cached answers carry them too.
+fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = if https {
+        DefaultHeaders::new().add(("Strict-Transport-Security", HSTS))
+    } else {
+        DefaultHeaders::new()
+    };
+    headers
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
         .add((
@@ -120,6 +144,8 @@ impl Application {
             db_slots: Arc::new(tokio::sync::Semaphore::new(db.pool.max_size() as usize)),
             site: std::sync::Mutex::new(None),
         });
+        let body_timeout = settings.body_timeout;
+        let https = is_https(&base_url);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -138,9 +164,12 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(|err, _req| {
                     InternalError::from_response(err, ErrorPage::not_found()).into()
                 }))
+                .wrap(from_fn(move |req, next| {
+                    crate::body_timeout::limit(body_timeout, req, next)
+                }))
                 .wrap(from_fn(crate::routes::state::follow_redirects))
                 .wrap(from_fn(crate::page_cache::http::serve))
-                .wrap(security_headers())
+                .wrap(security_headers(https))
                 .wrap(from_fn(crate::telemetry::log_requests))
                 .configure(routes::config)
                 .default_service(web::to(|| async { ErrorPage::not_found() }))

@@ -1,5 +1,5 @@
 //! Sessions as the browser sees them: a random token in the
-//! `iconocast_session` cookie, looked up by its BLAKE2 digest, and the
+//! `iconocast_session` cookie (`__Host-iconocast_session` over https), looked up by its BLAKE2 digest, and the
 //! [`Staff`] extractor that every page under `/admin` takes. Without a live
 //! session it answers 303 to the login form, with `next` set to the page.
 
@@ -33,14 +33,30 @@ fn well_formed(token: &str) -> bool {
     token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Cookies are `Secure` when the site is served over HTTPS.
+/// The session cookie of a site served over https: `Secure`, and with the
+/// `__Host-` prefix, which browsers accept only from this very host, over
+/// https, with `Path=/` and no `Domain`, so no other host of the domain
+/// (nor anyone on plain http) can set or overwrite it.
+pub const SECURE_COOKIE: &str = "__Host-iconocast_session";
+
+/// Cookies are `Secure` and `__Host-` when the site is served over HTTPS.
 pub fn secure(state: &AppState) -> bool {
-    state.base_url.starts_with("https://")
+    crate::startup::is_https(&state.base_url)
+}
+
+/// The session cookie's name: [`SECURE_COOKIE`] over https, [`COOKIE`]
+/// on plain http (the laptop demo).
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_COOKIE
+    } else {
+        COOKIE
+    }
 }
 
 /// The cookie that carries a new session's token.
 pub fn cookie(token: String, secure: bool) -> Cookie<'static> {
-    Cookie::build(COOKIE, token)
+    Cookie::build(cookie_name(secure), token)
         .http_only(true)
         .same_site(SameSite::Lax)
         .path("/")
@@ -170,17 +186,18 @@ impl FromRequest for Staff {
             let refuse = || -> actix_web::Error {
                 InternalError::from_response("sign-in required", login_redirect(&req)).into()
             };
-            let Some(token) = req.cookie(COOKIE).map(|c| c.value().to_owned()) else {
-                return Err(refuse());
-            };
-            if !well_formed(&token) {
-                return Err(refuse());
-            }
             let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
                 return Err(actix_web::error::ErrorInternalServerError(
                     "no application state",
                 ));
             };
+            let name = cookie_name(secure(&state));
+            let Some(token) = req.cookie(name).map(|c| c.value().to_owned()) else {
+                return Err(refuse());
+            };
+            if !well_formed(&token) {
+                return Err(refuse());
+            }
             let id = digest(&token);
             let found = state
                 .run(move |conn| Ok(sessions::find_live(conn, &id, now())?))
@@ -265,6 +282,15 @@ mod tests {
         assert!(c.contains("SameSite=Lax"), "{c}");
         assert!(c.contains("Path=/"), "{c}");
         assert!(!c.contains("Secure"), "{c}");
-        assert!(cookie("t".into(), true).to_string().contains("Secure"));
+        let secure = cookie("t".into(), true).to_string();
+        assert!(
+            secure.starts_with("__Host-iconocast_session=t;"),
+            "{secure}"
+        );
+        for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+            assert!(secure.contains(attribute), "{secure}");
+        }
+        assert!(!secure.contains("Domain"), "{secure}");
+        assert!(c.starts_with("iconocast_session=t;"), "{c}");
     }
 }

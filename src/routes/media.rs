@@ -2,7 +2,8 @@
 //! shape the library generates (`{16 hex}.{jpg|png|webp|gif}`) are looked
 //! up, so no address can reach any other path; the file is read on the
 //! blocking pool. Names are content-addressed, so a file never changes
-//! under its name and is cached for a year.
+//! under its name and is cached for a year. The content type comes from
+//! the name (one of four image types), with `nosniff`.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
@@ -64,8 +65,14 @@ pub async fn serve(
     } else {
         HttpResponse::Ok()
     };
+    // Set here as well as by the site-wide headers: a browser must never
+    // take an upload for anything but the image its name says it is.
     response
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static(CACHE)))
+        .insert_header((
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .insert_header((header::ETAG, etag));
     if fresh {
         return Ok(response.finish());

@@ -1,6 +1,7 @@
 //! The URL map. Each public area has its module; `config` wires them in the
 //! order that keeps fixed names (`/blog`, `/tag`, ...) ahead of the
-//! catch-all `/{category}` routes.
+//! catch-all `/{category}` routes. Every address is one resource that
+//! answers 405, with `Allow`, to the methods it does not take.
 
 pub mod about;
 pub mod admin;
@@ -18,7 +19,10 @@ pub mod state;
 pub mod static_files;
 pub mod tags;
 
-use actix_web::{guard, web, Route};
+use actix_web::http::{header, StatusCode};
+use actix_web::{guard, web, FromRequest, Handler, HttpResponse, Resource, Responder, Route};
+
+use crate::error::ErrorPage;
 
 /// First path segments that can never be a category slug.
 pub const RESERVED: [&str; 17] = [
@@ -41,37 +45,76 @@ pub const RESERVED: [&str; 17] = [
     "favicon.ico",
 ];
 
+/// `Allow` of a page.
+pub const PAGE_METHODS: &str = "GET, HEAD";
+/// `Allow` of a page with a form that posts back to it.
+pub const FORM_METHODS: &str = "GET, HEAD, POST";
+/// `Allow` of a button's action.
+pub const POST_METHODS: &str = "POST";
+
 /// A public page answers GET and HEAD (actix sends no body for HEAD).
 fn page() -> Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
+/// The 405 for a method an address does not answer to, with `Allow`
+/// naming those it does. The request log notes it.
+pub fn method_not_allowed(allow: &'static str) -> HttpResponse {
+    let mut response = ErrorPage::response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Method not allowed",
+        "This address does not take that kind of request.",
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, header::HeaderValue::from_static(allow));
+    response
+}
+
+/// The address `path` with no routes yet, answering 405 to any method its
+/// routes do not take. Each path is one resource, so that a method no
+/// route takes ends here rather than falling through to the catch-all
+/// routes and the 404.
+fn methods(path: &str, allow: &'static str) -> Resource {
+    web::resource(path).default_service(web::to(move || async move { method_not_allowed(allow) }))
+}
+
+/// A public page at `path`: GET and HEAD.
+fn page_at<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    methods(path, PAGE_METHODS).route(page().to(handler))
+}
+
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", page().to(home::show))
+    cfg.service(page_at("/", home::show))
         .configure(admin::config)
-        .route("/healthz", page().to(health::check))
-        .route("/static/{file}", page().to(static_files::serve))
-        .route("/media/{file}", page().to(media::serve))
-        .route("/about", page().to(about::show))
-        .route("/search", page().to(search::show))
-        .route("/feed.xml", page().to(feeds::rss))
-        .route("/atom.xml", page().to(feeds::atom))
-        .route("/feed.json", page().to(feeds::json_feed))
-        .route("/blog", page().to(blog::index))
-        .route("/blog/feed.xml", page().to(feeds::blog_rss))
-        .route("/blog/{slug}", page().to(articles::show_blog_post))
-        .route("/tag/{tag}/feed.xml", page().to(feeds::tag_rss))
-        .route("/tag/{tag}", page().to(tags::show))
-        .route("/author/{slug}", page().to(authors::show))
-        .route("/robots.txt", page().to(sitemaps::robots))
-        .route("/sitemap.xml", page().to(sitemaps::index))
-        .route("/news-sitemap.xml", page().to(sitemaps::news))
-        .route("/sitemaps/pages.xml", page().to(sitemaps::pages))
-        .route("/sitemaps/categories.xml", page().to(sitemaps::categories))
-        .route("/sitemaps/tags.xml", page().to(sitemaps::tags))
-        .route("/sitemaps/authors.xml", page().to(sitemaps::authors))
-        .route("/sitemaps/articles-{n}.xml", page().to(sitemaps::articles))
-        .route("/{category}/feed.xml", page().to(feeds::category_rss))
-        .route("/{category}", page().to(categories::show))
-        .route("/{category}/{slug}", page().to(articles::show_news));
+        .service(page_at("/healthz", health::check))
+        .service(page_at("/static/{file}", static_files::serve))
+        .service(page_at("/media/{file}", media::serve))
+        .service(page_at("/about", about::show))
+        .service(page_at("/search", search::show))
+        .service(page_at("/feed.xml", feeds::rss))
+        .service(page_at("/atom.xml", feeds::atom))
+        .service(page_at("/feed.json", feeds::json_feed))
+        .service(page_at("/blog", blog::index))
+        .service(page_at("/blog/feed.xml", feeds::blog_rss))
+        .service(page_at("/blog/{slug}", articles::show_blog_post))
+        .service(page_at("/tag/{tag}/feed.xml", feeds::tag_rss))
+        .service(page_at("/tag/{tag}", tags::show))
+        .service(page_at("/author/{slug}", authors::show))
+        .service(page_at("/robots.txt", sitemaps::robots))
+        .service(page_at("/sitemap.xml", sitemaps::index))
+        .service(page_at("/news-sitemap.xml", sitemaps::news))
+        .service(page_at("/sitemaps/pages.xml", sitemaps::pages))
+        .service(page_at("/sitemaps/categories.xml", sitemaps::categories))
+        .service(page_at("/sitemaps/tags.xml", sitemaps::tags))
+        .service(page_at("/sitemaps/authors.xml", sitemaps::authors))
+        .service(page_at("/sitemaps/articles-{n}.xml", sitemaps::articles))
+        .service(page_at("/{category}/feed.xml", feeds::category_rss))
+        .service(page_at("/{category}", categories::show))
+        .service(page_at("/{category}/{slug}", articles::show_news));
 }

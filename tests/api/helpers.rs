@@ -153,6 +153,23 @@ pub async fn spawn_app(backend: &Backend) -> TestApp {
     spawn(backend, true, TEST_MAX_UPLOAD_BYTES, &[], DEFAULT_CACHE).await
 }
 
+/// The app with the demo content and its settings changed by `tune`
+/// (a base URL, a body timeout...).
+pub async fn spawn_app_with(backend: &Backend, tune: impl FnOnce(&mut Settings)) -> TestApp {
+    let database = TestDatabase::create(backend);
+    let url = database.url.clone();
+    start_with(
+        Some(database),
+        url,
+        true,
+        TEST_MAX_UPLOAD_BYTES,
+        &[],
+        DEFAULT_CACHE,
+        tune,
+    )
+    .await
+}
+
 /// The app with the demo content and an image upload limit of `mb` MB.
 pub async fn spawn_app_with_upload_limit(backend: &Backend, mb: usize) -> TestApp {
     spawn(backend, true, mb * 1024 * 1024, &[], DEFAULT_CACHE).await
@@ -223,8 +240,29 @@ async fn start(
     trusted_proxies: &[std::net::IpAddr],
     page_cache_bytes: usize,
 ) -> TestApp {
+    start_with(
+        database,
+        database_url,
+        demo,
+        max_upload_bytes,
+        trusted_proxies,
+        page_cache_bytes,
+        |_| {},
+    )
+    .await
+}
+
+async fn start_with(
+    database: Option<TestDatabase>,
+    database_url: DatabaseUrl,
+    demo: bool,
+    max_upload_bytes: usize,
+    trusted_proxies: &[std::net::IpAddr],
+    page_cache_bytes: usize,
+    tune: impl FnOnce(&mut Settings),
+) -> TestApp {
     let media = TestMediaDir::create();
-    let app = Application::build(Settings {
+    let mut settings = Settings {
         database_url,
         bind: "127.0.0.1:0".to_owned(),
         base_url: None,
@@ -234,9 +272,12 @@ async fn start(
         trusted_proxies: trusted_proxies.to_vec(),
         page_cache_bytes,
         workers: 0,
-    })
-    .await
-    .expect("the application starts");
+        body_timeout: iconocast::startup::DEFAULT_BODY_TIMEOUT,
+    };
+    tune(&mut settings);
+    let app = Application::build(settings)
+        .await
+        .expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.database();
     let pages = app.page_cache();

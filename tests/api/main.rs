@@ -25,4 +25,5 @@ mod sitemaps;
 mod staff_writes;
 mod static_assets;
 mod structured_data;
+mod transport;
 mod visibility;

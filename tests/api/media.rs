@@ -833,3 +833,154 @@ async fn the_library_is_paged_and_needs_a_session() {
 fn rand_like(i: usize) -> u64 {
     (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
+
+/// A PNG chunk: length, type, data and CRC.
+fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&u32::try_from(data.len()).expect("chunk size").to_be_bytes());
+    let mut crc = flate2::Crc::new();
+    crc.update(kind);
+    crc.update(data);
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    out.extend_from_slice(&crc.sum().to_be_bytes());
+}
+
+/// A whole, valid black-and-white PNG (1 bit a pixel) of `width` x
+/// `height`, all black: a few KB however many pixels it has.
+fn png_of_size(width: u32, height: u32) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[1, 0, 0, 0, 0]);
+    png_chunk(&mut out, b"IHDR", &ihdr);
+    let row = vec![0u8; 1 + (width as usize).div_ceil(8)];
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    for _ in 0..height {
+        z.write_all(&row).expect("compress");
+    }
+    png_chunk(&mut out, b"IDAT", &z.finish().expect("compress"));
+    png_chunk(&mut out, b"IEND", b"");
+    out
+}
+
+/// The 73-byte PNG that declares 65,535 x 65,535 pixels (16 GB of RGBA
+/// once decoded) with next to no data.
+fn png_bomb_73_bytes() -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&65_535u32.to_be_bytes());
+    ihdr.extend_from_slice(&65_535u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
+    png_chunk(&mut out, b"IHDR", &ihdr);
+    png_chunk(
+        &mut out,
+        b"IDAT",
+        &[0x78, 0x9C, 0x63, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    );
+    png_chunk(&mut out, b"IEND", b"");
+    assert_eq!(out.len(), 73);
+    out
+}
+
+/// `GIF_3X2` with a comment extension (a legal part of a GIF) that holds
+/// `text`, before the image.
+fn gif_with_comment(text: &[u8]) -> Vec<u8> {
+    let (head, rest) = GIF_3X2.split_at(19);
+    let mut out = head.to_vec();
+    out.extend_from_slice(&[0x21, 0xFE]);
+    for block in text.chunks(255) {
+        out.push(u8::try_from(block.len()).expect("block size"));
+        out.extend_from_slice(block);
+    }
+    out.push(0);
+    out.extend_from_slice(rest);
+    out
+}
+
+#[tokio::test]
+async fn image_bombs_and_files_carrying_another_format_are_refused_and_not_stored() {
+    let php = b"<?php system($_GET['c']); ?>";
+    let bomb = png_bomb_73_bytes();
+    let huge = png_of_size(20_000, 20_000);
+    let too_wide = png_of_size(12_001, 10);
+    let too_many = png_of_size(8_000, 7_000);
+    let gif_php = gif_with_comment(php);
+    let mut gif_then_php = GIF_3X2.to_vec();
+    gif_then_php.extend_from_slice(php);
+    let mut png_script = PNG_1X1[..33].to_vec();
+    png_chunk(
+        &mut png_script,
+        b"tEXt",
+        b"Comment\0<script>alert(1)</script>",
+    );
+    png_script.extend_from_slice(&PNG_1X1[33..]);
+    let mut jpeg_zip = JPEG_640X480.to_vec();
+    jpeg_zip.extend_from_slice(b"PK\x03\x04\x14\0\0\0\x08\0payload.jar");
+    let mut png_html = PNG_1X1.to_vec();
+    png_html.extend_from_slice(b"<HTML><body>hello</body></HTML>");
+    let mut webp_after = WEBP_2X3.to_vec();
+    webp_after.extend_from_slice(b"#!/bin/sh\nrm -rf /\n");
+
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
+        let cookie = app.sign_in("ed@example.org", PASSWORD).await;
+        let form = app.get_as("/admin/media", &cookie).await;
+        assert!(
+            form.texts(".media-help")[0].contains("12,000 pixels a side"),
+            "{backend:?}: {:?}",
+            form.texts(".media-help")
+        );
+
+        let refused: [(&str, &[u8], u16, &str); 10] = [
+            ("bomb.png", &bomb, 422, "65535 × 65535 pixels"),
+            ("huge.png", &huge, 422, "20000 × 20000 pixels"),
+            ("wide.png", &too_wide, 422, "12001 × 10 pixels"),
+            ("many.png", &too_many, 422, "8000 × 7000 pixels"),
+            ("shell.gif", &gif_php, 415, "script or web page"),
+            (
+                "shell2.gif",
+                &gif_then_php,
+                415,
+                "after the end of the image",
+            ),
+            ("xss.png", &png_script, 415, "script or web page"),
+            ("gifar.jpg", &jpeg_zip, 415, "after the end of the image"),
+            ("page.png", &png_html, 415, "after the end of the image"),
+            ("run.webp", &webp_after, 415, "after the end of the image"),
+        ];
+        for (name, data, status, says) in refused {
+            let page = upload(&app, &cookie, name, "image/png", data).await;
+            assert_eq!(page.status, status, "{backend:?}: {name}: {}", page.body);
+            let message = page.texts("#media-error");
+            assert_eq!(message.len(), 1, "{backend:?}: {name}");
+            assert!(message[0].contains(says), "{name}: {message:?}");
+            assert!(message[0].contains("nothing was uploaded"), "{message:?}");
+        }
+        assert_eq!(media_rows(&app), 0, "{backend:?}");
+        assert_eq!(files_on_disk(&app), Vec::<String>::new(), "{backend:?}");
+        assert!(audit_rows(&app, "media_upload").is_empty(), "{backend:?}");
+
+        // Within the limits, an image of any shape is taken: 48 megapixels,
+        // 12,000 pixels wide, and a GIF with an innocent comment.
+        let fits = png_of_size(12_000, 4_000);
+        let id = uploaded_id(&upload(&app, &cookie, "wide.png", "image/png", &fits).await);
+        let row = find_media(&app, id).expect("the row");
+        assert_eq!((row.width, row.height), (12_000, 4_000), "{backend:?}");
+        let commented = gif_with_comment(b"Photo: Iconocast News Agency");
+        uploaded_id(&upload(&app, &cookie, "c.gif", "image/gif", &commented).await);
+        assert_eq!(media_rows(&app), 2, "{backend:?}");
+        let (status, headers, body) = fetch(
+            &app,
+            reqwest::Method::GET,
+            &format!("/media/{}", row.file_name),
+            &[],
+        )
+        .await;
+        assert_eq!((status, body.len()), (200, fits.len()), "{backend:?}");
+        assert_eq!(header(&headers, "content-type"), "image/png");
+        assert_eq!(header(&headers, "x-content-type-options"), "nosniff");
+    }
+}

@@ -173,7 +173,7 @@ pub async fn submit(
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    if !csrf::login_token_ok(&req, &form.csrf_token) {
+    if !csrf::login_token_ok(&req, session::secure(&state), &form.csrf_token) {
         return Ok(forbidden());
     }
     let next = next_or_dashboard(Some(&form.next));

@@ -4,7 +4,9 @@
 //!
 //! An upload is a `multipart/form-data` POST whose `csrf_token` part comes
 //! before its `file` part (the form is written that way). It is read with
-//! a hard cap, recognised by its content only (`crate::media::sniff`),
+//! a hard cap, recognised by its content only (`crate::media::sniff`:
+//! the format, its size in pixels within the limits, nothing after its
+//! end and no markup or script inside),
 //! written to the media folder under its content-addressed name, and then
 //! recorded with its audit entry in one transaction; if that fails, the
 //! file goes again (unless a row of the same bytes uses it). The same
@@ -27,7 +29,7 @@ use crate::db::models::{Media, NewAuditEntry};
 use crate::db::{audit, settings, write_transaction};
 use crate::domain::PageNumber;
 use crate::error::{AppError, ErrorPage};
-use crate::media::{self, ImageType};
+use crate::media::{self, ImageType, Refusal};
 use crate::routes::state::{now, AppState, PageQuery};
 use crate::views::filters;
 
@@ -75,6 +77,7 @@ pub struct MediaPage {
     pub accept: &'static str,
     pub accepted_names: &'static str,
     pub limit: String,
+    pub pixel_limit: &'static str,
     pub uploaded_id: Option<i32>,
     pub notice: Option<Notice>,
     pub error: Option<String>,
@@ -171,6 +174,7 @@ async fn library(
         accept: media::ACCEPT,
         accepted_names: media::ACCEPTED_NAMES,
         limit: limit_text(state.max_upload_bytes),
+        pixel_limit: media::PIXEL_LIMIT_TEXT,
         uploaded_id: match notice {
             Some(Notice::Uploaded { .. }) => uploaded_id,
             _ => None,
@@ -338,17 +342,22 @@ pub async fn upload(
             return refuse(&state, staff, StatusCode::UNPROCESSABLE_ENTITY, extras).await;
         }
     };
-    let Some(image) = media::sniff(&bytes) else {
-        tracing::info!(bytes = bytes.len(), "upload refused: not an accepted image");
-        let extras = Extras {
-            error: Some(format!(
-                "That file is not an image we accept, so nothing was uploaded. \
-                 Upload a {} image.",
-                media::ACCEPTED_NAMES
-            )),
-            ..Extras::default()
-        };
-        return refuse(&state, staff, StatusCode::UNSUPPORTED_MEDIA_TYPE, extras).await;
+    // A walk over the whole file: off the async workers.
+    let (bytes, checked) = web::block(move || {
+        let checked = media::sniff(&bytes);
+        (bytes, checked)
+    })
+    .await?;
+    let image = match checked {
+        Ok(image) => image,
+        Err(refusal) => {
+            let (status, message) = refusal_message(refusal, bytes.len());
+            let extras = Extras {
+                error: Some(message),
+                ..Extras::default()
+            };
+            return refuse(&state, staff, status, extras).await;
+        }
     };
     let (id, existing) = match store(&req, &state, &staff, bytes, image).await? {
         Ok(stored) => stored,
@@ -363,6 +372,55 @@ pub async fn upload(
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
         .finish())
+}
+
+/// The status and message for an upload that is not taken as an image;
+/// the refusal is logged.
+fn refusal_message(refusal: Refusal, bytes: usize) -> (StatusCode, String) {
+    match refusal {
+        Refusal::NotAnImage => {
+            tracing::info!(bytes, "upload refused: not an accepted image");
+            (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!(
+                    "That file is not an image we accept, so nothing was uploaded. \
+                     Upload a {} image.",
+                    media::ACCEPTED_NAMES
+                ),
+            )
+        }
+        Refusal::TooManyPixels { width, height } => {
+            tracing::info!(bytes, width, height, "upload refused: too many pixels");
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!(
+                    "That image is {width} × {height} pixels, more than the library takes \
+                     (at most {}), so nothing was uploaded. Scale it down and upload it again.",
+                    media::PIXEL_LIMIT_TEXT
+                ),
+            )
+        }
+        Refusal::ForeignContent => {
+            tracing::warn!(bytes, "upload refused: markup or script inside the image");
+            (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "That file carries text that looks like a script or web page besides \
+                 the image, so nothing was uploaded. Export the picture again as a plain \
+                 image and upload that."
+                    .to_owned(),
+            )
+        }
+        Refusal::DataAfterEnd => {
+            tracing::warn!(bytes, "upload refused: data after the end of the image");
+            (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "That file carries other data after the end of the image (a motion \
+                 photo's video, an attachment or a script), so nothing was uploaded. \
+                 Export the picture again as a plain image and upload that."
+                    .to_owned(),
+            )
+        }
+    }
 }
 
 /// The 500 page for a media folder that cannot be written or changed.

@@ -21,13 +21,14 @@ use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::DefaultHeaders;
-use actix_web::{guard, web, HttpResponse, Route};
+use actix_web::{guard, web, FromRequest, Handler, HttpResponse, Resource, Responder, Route};
 use serde::Deserialize;
 
 use crate::auth::session::Staff;
 use askama::Template;
 
 use crate::error::{AppError, ErrorPage};
+use crate::routes::{method_not_allowed, FORM_METHODS, PAGE_METHODS, POST_METHODS};
 
 /// What every staff page's layout shows.
 pub struct AdminLayout {
@@ -93,6 +94,50 @@ async fn not_found(_staff: Staff) -> HttpResponse {
     ErrorPage::not_found()
 }
 
+/// A staff address with no routes yet, answering 405 to the methods its
+/// routes do not take: after sign-in, like everything under `/admin`
+/// but the sign-in form (strangers learn nothing of the staff area).
+fn methods(path: &str, allow: &'static str) -> Resource {
+    web::resource(path).default_service(web::to(move |_staff: Staff| async move {
+        method_not_allowed(allow)
+    }))
+}
+
+/// A staff page at `path`: GET and HEAD.
+fn page_at<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    methods(path, PAGE_METHODS).route(page().to(handler))
+}
+
+/// A staff page at `path` whose form posts back to it.
+fn form_at<F, A, G, B>(path: &str, show: F, submit: G) -> Resource
+where
+    F: Handler<A>,
+    A: FromRequest + 'static,
+    F::Output: Responder + 'static,
+    G: Handler<B>,
+    B: FromRequest + 'static,
+    G::Output: Responder + 'static,
+{
+    methods(path, FORM_METHODS)
+        .route(page().to(show))
+        .route(web::post().to(submit))
+}
+
+/// A button's action at `path`: POST only.
+fn post_at<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    methods(path, POST_METHODS).route(web::post().to(handler))
+}
+
 /// The `/admin` scope; registered before the `/{category}` routes.
 pub fn config(cfg: &mut web::ServiceConfig) {
     let no_store =
@@ -115,52 +160,46 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         web::scope("/admin")
             .wrap(no_store)
             .app_data(forms)
-            .route("", page().to(dashboard::show))
-            .route("/", page().to(dashboard::show))
-            .route("/login", page().to(login::form))
-            .route("/login", web::post().to(login::submit))
-            .route("/logout", web::post().to(login::logout))
-            .route("/audit", page().to(audit::show))
-            .route("/categories", page().to(categories::list))
-            .route("/categories", web::post().to(categories::create))
-            .route("/categories/{id}", page().to(categories::edit))
-            .route("/categories/{id}", web::post().to(categories::update))
-            .route(
-                "/categories/{id}/delete",
-                web::post().to(categories::delete),
-            )
-            .route("/tags", page().to(tags::list))
-            .route("/tags/{id}", web::post().to(tags::rename))
-            .route("/tags/{id}/delete", web::post().to(tags::delete))
-            .route("/users", page().to(users::list))
-            .route("/users", web::post().to(users::create))
-            .route("/users/{id}", page().to(users::edit))
-            .route("/users/{id}", web::post().to(users::update))
+            .service(page_at("", dashboard::show))
+            .service(page_at("/", dashboard::show))
+            // The sign-in form is public, and so is its 405.
             .service(
-                web::resource("/settings")
-                    .app_data(settings::form_config())
-                    .route(page().to(settings::form))
-                    .route(web::post().to(settings::save)),
+                web::resource("/login")
+                    .route(page().to(login::form))
+                    .route(web::post().to(login::submit))
+                    .default_service(web::to(|| async { method_not_allowed(FORM_METHODS) })),
             )
-            .route("/media", page().to(media::show))
-            .route("/media", web::post().to(media::upload))
-            .route("/media/{id}/delete", web::post().to(media::delete))
-            .route("/articles", page().to(articles::list))
-            .route("/articles/new", page().to(editor::new_form))
-            .route("/articles/new", web::post().to(editor::create))
-            .route("/articles/{id}", page().to(editor::edit_form))
-            .route("/articles/{id}", web::post().to(editor::update))
-            .route("/articles/{id}/history", page().to(history::show))
-            .route("/articles/{id}/history/diff", page().to(history::diff))
-            .route(
+            .service(post_at("/logout", login::logout))
+            .service(page_at("/audit", audit::show))
+            .service(form_at("/categories", categories::list, categories::create))
+            .service(form_at(
+                "/categories/{id}",
+                categories::edit,
+                categories::update,
+            ))
+            .service(post_at("/categories/{id}/delete", categories::delete))
+            .service(page_at("/tags", tags::list))
+            .service(post_at("/tags/{id}", tags::rename))
+            .service(post_at("/tags/{id}/delete", tags::delete))
+            .service(form_at("/users", users::list, users::create))
+            .service(form_at("/users/{id}", users::edit, users::update))
+            .service(
+                form_at("/settings", settings::form, settings::save)
+                    .app_data(settings::form_config()),
+            )
+            .service(form_at("/media", media::show, media::upload))
+            .service(post_at("/media/{id}/delete", media::delete))
+            .service(page_at("/articles", articles::list))
+            .service(form_at("/articles/new", editor::new_form, editor::create))
+            .service(form_at("/articles/{id}", editor::edit_form, editor::update))
+            .service(page_at("/articles/{id}/history", history::show))
+            .service(page_at("/articles/{id}/history/diff", history::diff))
+            .service(post_at(
                 "/articles/{id}/history/{version}/restore",
-                web::post().to(history::restore),
-            )
+                history::restore,
+            ))
             .service(
-                web::resource("/import")
-                    .app_data(import::form_config())
-                    .route(page().to(import::form))
-                    .route(web::post().to(import::submit)),
+                form_at("/import", import::form, import::submit).app_data(import::form_config()),
             )
             .default_service(web::to(not_found)),
     );
