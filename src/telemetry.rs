@@ -50,13 +50,26 @@ fn next_request_id() -> String {
     )
 }
 
+/// The longest prefix of `text` of at most `max` bytes that ends on a
+/// character boundary.
+fn clip(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let end = (0..=max)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    &text[..end]
+}
+
 pub async fn log_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let id = next_request_id();
     let method = req.method().clone();
-    let path: String = req.path().chars().take(200).collect();
+    let path = clip(req.path(), 200).to_owned();
     let start = Instant::now();
     let too_long = req.path().len() > MAX_PATH_BYTES || req.query_string().len() > MAX_QUERY_BYTES;
     let mut res = if too_long {
@@ -77,4 +90,18 @@ pub async fn log_requests(
     let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
     tracing::info!(request_id = %id, %method, %path, status, latency_ms = format!("{latency_ms:.2}"), "request");
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip;
+
+    #[test]
+    fn long_paths_are_clipped_on_a_character_boundary() {
+        assert_eq!(clip("/sport", 200), "/sport");
+        assert_eq!(clip("/añb", 2), "/");
+        assert_eq!(clip("/añb", 3), "/a");
+        assert_eq!(clip("/añb", 4), "/añ");
+        assert_eq!(clip(&"é".repeat(300), 200).len(), 200);
+    }
 }

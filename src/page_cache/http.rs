@@ -74,8 +74,8 @@ pub async fn serve(
     let mut leader = None;
     if cache.enabled() && !private_path(req.path()) {
         let key = match req.query_string() {
-            "" => req.path().to_owned(),
-            q => format!("{}?{q}", req.path()),
+            "" => std::borrow::Cow::Borrowed(req.path()),
+            q => std::borrow::Cow::Owned(format!("{}?{q}", req.path())),
         };
         match cache.lookup(&key) {
             Lookup::Hit(entry) => return Ok(req.into_response(respond(&entry, &conditions))),
