@@ -24,16 +24,50 @@ pub enum AppError {
     Database(diesel::result::Error),
     #[error("no database connection: {0}")]
     Pool(#[from] r2d2::Error),
+    /// The database is away or too busy to take the request in time: a
+    /// connection was lost under a query, or none freed up soon enough.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("the blocking pool is gone")]
     Blocking(#[from] actix_web::error::BlockingError),
     #[error("template error: {0}")]
     Template(#[from] askama::Error),
 }
 
+/// Seconds a client is asked to wait after a 503.
+const RETRY_AFTER_SECS: &str = "5";
+
+/// Whether a query failed because its connection went away (the database
+/// restarted or was stopped under it) rather than because of the query.
+/// PostgreSQL reports an administrator's shutdown only in the message.
+pub fn connection_lost(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+        | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => true,
+        Error::DatabaseError(_, info) => {
+            let message = info.message();
+            [
+                "terminating connection",
+                "server closed the connection",
+                "no connection to the server",
+                "could not receive data from server",
+                "connection to server",
+                "the database system is shutting down",
+                "the database system is starting up",
+            ]
+            .iter()
+            .any(|m| message.contains(m))
+        }
+        _ => false,
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => AppError::NotFound,
+            other if connection_lost(&other) => AppError::Unavailable(other.to_string()),
             other => AppError::Database(other),
         }
     }
@@ -87,7 +121,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Pool(_) | AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -103,13 +137,18 @@ impl ResponseError for AppError {
                 tracing::warn!(reason = %message, "staff action refused by role");
                 ErrorPage::response(StatusCode::FORBIDDEN, "Not allowed", message)
             }
-            AppError::Pool(e) => {
-                tracing::error!(error = %e, "database unavailable");
-                ErrorPage::response(
+            AppError::Pool(_) | AppError::Unavailable(_) => {
+                tracing::error!(error = %self, "database unavailable");
+                let mut page = ErrorPage::response(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "Temporarily unavailable",
                     "The site cannot reach its database right now. Please try again in a moment.",
-                )
+                );
+                page.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from_static(RETRY_AFTER_SECS),
+                );
+                page
             }
             other => {
                 tracing::error!(error = %other, "request failed");

@@ -278,6 +278,11 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
+/// How long a request waits for a database connection before it is
+/// answered 503: long enough for a burst of writers, short enough that a
+/// reader is not left hanging while the database is away.
+pub const POOL_WAIT: Duration = Duration::from_secs(2);
+
 /// The pool and what the application needs to know about it.
 #[derive(Clone)]
 pub struct Database {
@@ -299,7 +304,7 @@ impl Database {
         let pool = r2d2::Pool::builder()
             .max_size(size)
             .min_idle(Some(1))
-            .connection_timeout(Duration::from_secs(10))
+            .connection_timeout(POOL_WAIT)
             .build(manager)
             .map_err(|source| DbError::Pool {
                 url: url.display(),

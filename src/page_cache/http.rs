@@ -96,6 +96,20 @@ pub async fn serve(
         && !no_store(res.headers());
     if !page {
         if let Some(leader) = leader {
+            if res.status() == StatusCode::SERVICE_UNAVAILABLE {
+                // The database is away: the last copy, marked stale, is
+                // better than no page.
+                if let Some(entry) = cache.stale(leader.key()) {
+                    tracing::warn!(path = %req.path(), "database unavailable: serving a stale copy");
+                    leader.finish(None);
+                    return Ok(ServiceResponse::new(
+                        req,
+                        respond_stale(&entry, &conditions),
+                    ));
+                }
+            } else if !res.status().is_server_error() {
+                cache.forget(leader.key());
+            }
             leader.finish(None);
         }
         let res = compress_whole(res, &conditions).await?;
@@ -250,6 +264,24 @@ fn respond(entry: &Entry, conditions: &Conditions) -> HttpResponse {
         reply.insert_header((header::CONTENT_ENCODING, value));
     }
     reply.body(body)
+}
+
+/// A copy from before the last change, sent while the page cannot be
+/// rendered: marked stale (RFC 9111's `Warning: 110` and a
+/// `Cache-Status`), and not to be kept by any other cache.
+fn respond_stale(entry: &Entry, conditions: &Conditions) -> HttpResponse {
+    let mut res = respond(entry, conditions);
+    let headers = res.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(
+        header::WARNING,
+        HeaderValue::from_static("110 iconocast \"Response is Stale\""),
+    );
+    headers.insert(
+        HeaderName::from_static("cache-status"),
+        HeaderValue::from_static("iconocast; hit; detail=\"stale, database unavailable\""),
+    );
+    res
 }
 
 /// A response that is not a shared page (a staff page, an error page, a

@@ -6,7 +6,8 @@
 //! *generation* it was rendered in and the moment the visibility rule
 //! would next change its answer (a scheduled article coming due). Any
 //! change to the content bumps the generation, which makes every older
-//! entry a miss; [`changes`] notices changes made by this process, by
+//! entry a miss (kept, until the budget pushes it out, as the stale copy
+//! served while the database is away); [`changes`] notices changes made by this process, by
 //! other processes on the same database, and by the command line.
 //!
 //! Memory is bounded by a byte budget with least-recently-used eviction,
@@ -174,8 +175,6 @@ pub struct Stats {
 struct Store {
     entries: lru::LruCache<String, Arc<Entry>>,
     bytes: usize,
-    /// The generation `entries` belong to; older entries were dropped.
-    generation: u64,
     stats: Stats,
 }
 
@@ -215,6 +214,11 @@ impl Leader {
         self.stamp
     }
 
+    /// The key being rendered.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
     /// Stores the rendered entry (if cacheable) and hands it to waiters.
     pub fn finish(self, entry: Option<Arc<Entry>>) {
         if let Some(entry) = &entry {
@@ -242,7 +246,6 @@ impl PageCache {
             store: Mutex::new(Store {
                 entries: lru::LruCache::unbounded(),
                 bytes: 0,
-                generation: 0,
                 stats: Stats::default(),
             }),
             in_flight: Mutex::new(HashMap::new()),
@@ -273,29 +276,18 @@ impl PageCache {
         self.in_flight.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Drops every entry older than the current generation.
-    fn catch_up(&self, store: &mut Store) {
-        let current = self.freshness.generation();
-        if store.generation != current {
-            store.entries.clear();
-            store.bytes = 0;
-            store.generation = current;
-        }
-    }
-
+    /// The entry for `key` if it is current: rendered in this generation
+    /// and before the next scheduled change. An out-of-date entry stays
+    /// where it is, as the stale copy [`Self::stale`] hands out while the
+    /// database is away, until a fresh render replaces it or the budget
+    /// pushes it out.
     fn get(&self, key: &str) -> Option<Arc<Entry>> {
-        let mut store = self.store();
-        self.catch_up(&mut store);
+        let current = self.freshness.generation();
         let now = now_millis();
+        let mut store = self.store();
         let found = match store.entries.get(key) {
-            Some(e) if e.valid_until > now => Some(e.clone()),
-            Some(_) => {
-                if let Some(old) = store.entries.pop(key) {
-                    store.bytes -= old.size(key);
-                }
-                None
-            }
-            None => None,
+            Some(e) if e.generation == current && e.valid_until > now => Some(e.clone()),
+            _ => None,
         };
         match found {
             Some(entry) => {
@@ -346,8 +338,7 @@ impl PageCache {
             return;
         }
         let mut store = self.store();
-        self.catch_up(&mut store);
-        if entry.generation != store.generation {
+        if entry.generation != self.freshness.generation() {
             return;
         }
         if let Some(old) = store.entries.put(key.to_owned(), entry) {
@@ -362,6 +353,26 @@ impl PageCache {
                 }
                 None => break,
             }
+        }
+    }
+
+    /// The last entry rendered for `key`, however old: what a reader gets,
+    /// marked stale, when the page cannot be rendered because the
+    /// database is away.
+    pub fn stale(&self, key: &str) -> Option<Arc<Entry>> {
+        if !self.enabled() {
+            return None;
+        }
+        self.store().entries.peek(key).cloned()
+    }
+
+    /// Drops the entry for `key`: the page now answers something that is
+    /// not kept (gone, moved, private), so no stale copy of it may be
+    /// served later either.
+    pub fn forget(&self, key: &str) {
+        let mut store = self.store();
+        if let Some(old) = store.entries.pop(key) {
+            store.bytes -= old.size(key);
         }
     }
 

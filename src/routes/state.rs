@@ -83,8 +83,20 @@ impl AppState {
         T: Send + 'static,
     {
         let pool = self.db.pool.clone();
-        // Never closed; without a permit the pool's own wait still holds.
-        let _permit = self.db_slots.acquire().await.ok();
+        // A reader waits at most about as long for a turn as for a
+        // connection: when the database is away, an answer (503, or a
+        // stale page from the cache) comes within seconds, not after a
+        // queue of timeouts.
+        let _permit =
+            match actix_web::rt::time::timeout(crate::db::POOL_WAIT, self.db_slots.acquire()).await
+            {
+                Ok(permit) => permit.ok(),
+                Err(_) => {
+                    return Err(AppError::Unavailable(
+                        "no database connection freed up in time".to_owned(),
+                    ))
+                }
+            };
         web::block(move || {
             let mut conn = pool.get()?;
             f(&mut conn)

@@ -16,6 +16,7 @@ mod html_validity;
 mod import;
 mod media;
 mod migrations;
+mod outage;
 mod page_cache;
 mod pages;
 mod pagination;
