@@ -21,16 +21,34 @@ pub fn ensure(conn: &mut DbConn, names: &[String]) -> QueryResult<Vec<i32>> {
             .optional()?;
         let id = match existing {
             Some(id) => id,
-            None => diesel::insert_into(tags::table)
-                .values(&NewTag { slug: &slug, name })
-                .returning(tags::id)
-                .get_result(conn)?,
+            None => create(conn, &slug, name)?,
         };
         if !ids.contains(&id) {
             ids.push(id);
         }
     }
     Ok(ids)
+}
+
+/// Creates a hashtag, or finds it when another writer created the same
+/// one between our look-up and our insert (PostgreSQL lets two
+/// transactions race there; the unique slug decides, and the loser's
+/// savepoint is rolled back instead of its whole save).
+fn create(conn: &mut DbConn, slug: &str, name: &str) -> QueryResult<i32> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    let inserted = super::write_transaction(conn, |c| {
+        diesel::insert_into(tags::table)
+            .values(&NewTag { slug, name })
+            .returning(tags::id)
+            .get_result(c)
+    });
+    match inserted {
+        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => tags::table
+            .filter(tags::slug.eq(slug))
+            .select(tags::id)
+            .first(conn),
+        other => other,
+    }
 }
 
 /// An article's hashtags in the order they were written.

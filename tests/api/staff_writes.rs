@@ -44,11 +44,18 @@ async fn admin(app: &TestApp) -> (String, String) {
     (cookie, token)
 }
 
-/// A PNG whose bytes (and so whose stored name) differ for each `n`:
-/// bytes after the end chunk change the file, not the image.
+/// A PNG whose bytes (and so whose stored name) differ for each `n`: a
+/// text chunk before the end chunk changes the file, not the image.
 fn distinct_png(n: usize) -> Vec<u8> {
-    let mut bytes = PNG_1X1.to_vec();
-    bytes.extend_from_slice(format!("upload {n}").as_bytes());
+    let text = format!("tEXtComment\0upload {n}");
+    let mut crc = flate2::Crc::new();
+    crc.update(text.as_bytes());
+    let end = PNG_1X1.len() - 12; // the IEND chunk
+    let mut bytes = PNG_1X1[..end].to_vec();
+    bytes.extend_from_slice(&((text.len() - 4) as u32).to_be_bytes());
+    bytes.extend_from_slice(text.as_bytes());
+    bytes.extend_from_slice(&crc.sum().to_be_bytes());
+    bytes.extend_from_slice(&PNG_1X1[end..]);
     bytes
 }
 
@@ -509,5 +516,35 @@ async fn no_staff_change_is_stored_without_its_audit_entry() {
             .await;
         assert_eq!(page.status, 500, "{backend:?}: user");
         assert_eq!(user_name(&app), "Cora", "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn parallel_articles_with_the_same_new_hashtag_all_save() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let ed = editor::staff(&app, "ed@example.org", Role::Editor).await;
+        for round in 0..3 {
+            let saves = (0..PARALLEL).map(|n| {
+                let mut form = Form::new(&app, &format!("Harbour swim {round}-{n}"));
+                form.hashtags = format!("#BrandNewTag{round} #Harbour");
+                let (app, ed) = (&app, &ed);
+                async move { editor::post(app, "/admin/articles/new", &form, ed, "save").await }
+            });
+            for page in join_all(saves).await {
+                assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
+            }
+        }
+        let made: i64 = app.with_conn(|c| {
+            tags::table
+                .filter(tags::slug.like("brandnewtag%"))
+                .count()
+                .get_result(c)
+                .expect("count the hashtags")
+        });
+        assert_eq!(
+            made, 3,
+            "one hashtag per name, however many saved it at once"
+        );
     }
 }
