@@ -618,3 +618,99 @@ async fn feeds_are_cacheable_and_cost_the_same_queries_for_one_item_or_many() {
         assert!(modified >= newest, "{modified} < {newest}");
     }
 }
+
+#[tokio::test]
+async fn control_characters_stored_by_other_means_never_break_feeds_sitemaps_or_json_ld() {
+    use iconocast::db::schema::{site_settings, users};
+    let title = "Nul\u{0} bell\u{7} escape\u{1b}[1m del\u{7f} title";
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let sport = app.category_id("sport");
+        // Written straight into the database, as data from before the
+        // forms refused control characters would be.
+        let mut input = news(
+            &app,
+            sport,
+            "stored-controls",
+            title,
+            &["Clean", "Odd\u{1}Tag"],
+        );
+        input.standfirst = "A standfirst\u{0} with a non-character \u{FFFF} in it.".to_owned();
+        input.sections[0].1 = "A body with an escape \u{1b} and a form feed \u{c}.".to_owned();
+        app.create_article(input);
+        app.with_conn(|c| {
+            diesel::update(site_settings::table)
+                .set(site_settings::name.eq("The \u{1b}Agency"))
+                .execute(c)?;
+            diesel::update(users::table.filter(users::slug.eq("amara-okafor")))
+                .set(users::name.eq("Amara\u{7} Okafor"))
+                .execute(c)
+        })
+        .expect("stored");
+
+        for path in [
+            "/news-sitemap.xml",
+            "/feed.xml",
+            "/atom.xml",
+            "/sport/feed.xml",
+            "/tag/clean/feed.xml",
+            "/sitemap.xml",
+            "/sitemaps/pages.xml",
+            "/sitemaps/tags.xml",
+            "/sitemaps/authors.xml",
+            "/sitemaps/articles-1.xml",
+        ] {
+            let page = app.get(path).await;
+            assert_eq!(page.status, 200, "{backend:?} {path}");
+            if let Err(e) = Document::parse(&page.body) {
+                panic!("{backend:?} {path} is not well-formed XML: {e}");
+            }
+        }
+        // What XML cannot carry is left out; the rest of the text stays.
+        let news_sitemap = app.get("/news-sitemap.xml").await;
+        let doc = Document::parse(&news_sitemap.body).expect("well-formed");
+        let titles: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("title"))
+            .filter_map(|n| n.text())
+            .collect();
+        assert!(
+            titles.contains(&"Nul bell escape[1m del\u{7f} title"),
+            "{titles:?}"
+        );
+        let feed = rss(&app, "/feed.xml").await;
+        let item = feed
+            .items
+            .iter()
+            .find(|i| i.link.ends_with("/sport/stored-controls"))
+            .expect("the article is in the feed");
+        assert_eq!(item.creator, "Amara Okafor");
+        assert_eq!(feed.title, "The Agency");
+
+        // JSON escapes them: the JSON Feed and the JSON-LD parse, and give
+        // the stored text back.
+        let json = app.get("/feed.json").await;
+        let value: serde_json::Value = serde_json::from_str(&json.body).expect("valid JSON Feed");
+        assert!(value["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|i| i["title"] == title));
+        let page = app.get("/sport/stored-controls").await;
+        assert_eq!(page.status, 200, "{backend:?}");
+        let blocks = page.texts_raw("script[type='application/ld+json']");
+        assert!(!blocks.is_empty());
+        let mut headlines = Vec::new();
+        for block in &blocks {
+            assert!(
+                !block.chars().any(|c| c.is_control()),
+                "{backend:?}: a raw control character in {block:?}"
+            );
+            let value: serde_json::Value = serde_json::from_str(block).expect("valid JSON-LD");
+            if let Some(h) = value["headline"].as_str() {
+                headlines.push(h.to_owned());
+            }
+        }
+        assert_eq!(headlines, vec![title.to_owned()], "{backend:?}");
+    }
+}
