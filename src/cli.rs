@@ -8,6 +8,7 @@ use crate::config::{Cli, Command, ImportArgs, ServeArgs, UserAddArgs, UserComman
 use crate::db::articles::{self, ArticleInput};
 use crate::db::models::Category;
 use crate::db::{categories, write_transaction, DatabaseUrl, DbConn};
+use crate::domain::text::{self, Lines};
 use crate::domain::{ArticleKind, ArticleStatus, Email, Role, Slug};
 use crate::import::{self, ImportedArticle};
 use crate::startup::{Application, Settings};
@@ -87,6 +88,12 @@ fn add_user(url: DatabaseUrl, args: &UserAddArgs) -> anyhow::Result<String> {
     let name = args.name.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.is_empty() || name.chars().count() > 120 {
         anyhow::bail!("the name must have 1 to 120 characters");
+    }
+    if let Some(c) = text::forbidden_char(&name, Lines::One) {
+        anyhow::bail!(
+            "the name contains the control character U+{:04X}; remove it",
+            u32::from(c)
+        );
     }
     let wanted_slug = match &args.slug {
         Some(raw) => Some(

@@ -3,6 +3,7 @@
 
 mod page;
 mod slug;
+pub mod text;
 
 pub use page::{PageError, PageNumber};
 pub use slug::{anchors_for, slugify, tag_slug, Slug};
