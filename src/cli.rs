@@ -162,13 +162,11 @@ fn import_files(url: DatabaseUrl, args: &ImportArgs) -> anyhow::Result<Vec<Strin
     let mut failed = 0;
     for path in &args.files {
         let name = path.display().to_string();
-        let result = std::fs::read(path)
-            .map_err(|e| format!("{name}: cannot read the file: {e}"))
-            .and_then(|bytes| {
-                import::decode(&bytes, &name)
-                    .and_then(|text| import::parse(text, &name))
-                    .map_err(|e| e.to_string())
-            });
+        let result = import::read_file(path, &name).and_then(|bytes| {
+            import::decode(&bytes, &name)
+                .and_then(|text| import::parse(text, &name))
+                .map_err(|e| e.to_string())
+        });
         match result {
             Ok(article) => parsed.push((name, article)),
             Err(message) => {
