@@ -72,7 +72,7 @@ pub struct EditorForm {
     pub noindex: bool,
     pub sections: Vec<SectionDraft>,
     /// How many sections the form sent, when that is more than
-    /// [`MAX_FORM_SECTIONS`] (only that many are kept).
+    /// [`MAX_FORM_SECTIONS`]; `sections` is then left empty.
     pub too_many_sections: Option<usize>,
 }
 
@@ -454,7 +454,7 @@ fn context(conn: &mut DbConn, staff: &Staff, hero: Option<i32>) -> QueryResult<C
 /// field trimmed, every count and size limit, control characters, the
 /// hashtags and the sections with their anchors. It runs on the blocking
 /// pool before a connection is taken, so a long form never holds one.
-pub struct Checked {
+struct Checked {
     title: String,
     kind: ArticleKind,
     standfirst: String,
@@ -502,7 +502,7 @@ fn hashtags(raw: &str) -> Result<Vec<String>, String> {
 }
 
 /// Checks what needs no database: see [`Checked`].
-pub fn check_form(form: &EditorForm) -> Checked {
+fn check_form(form: &EditorForm) -> Checked {
     let mut errors = Vec::new();
     let mut fail =
         |field: &'static str, message: String| errors.push(FieldError { field, message });
