@@ -12,7 +12,7 @@ use iconocast::db::settings;
 use iconocast::domain::ArticleStatus;
 use roxmltree::{Document, Node};
 
-use crate::helpers::{backends, hours_ago, news, now, spawn_app, Page, TestApp};
+use crate::helpers::{backends, hours_ago, news, now, spawn_app, Backend, Page, TestApp};
 
 const ATOM: &str = "http://www.w3.org/2005/Atom";
 const CONTENT: &str = "http://purl.org/rss/1.0/modules/content/";
@@ -622,8 +622,18 @@ async fn feeds_are_cacheable_and_cost_the_same_queries_for_one_item_or_many() {
 #[tokio::test]
 async fn control_characters_stored_by_other_means_never_break_feeds_sitemaps_or_json_ld() {
     use iconocast::db::schema::{site_settings, users};
-    let title = "Nul\u{0} bell\u{7} escape\u{1b}[1m del\u{7f} title";
     for backend in backends() {
+        // PostgreSQL cannot store NUL at all; SQLite can.
+        let (title, clean) = match backend {
+            Backend::Sqlite => (
+                "Nul\u{0} bell\u{7} escape\u{1b}[1m del\u{7f} title",
+                "Nul bell escape[1m del\u{7f} title",
+            ),
+            Backend::Postgres(_) => (
+                "Soh\u{1} bell\u{7} escape\u{1b}[1m del\u{7f} title",
+                "Soh bell escape[1m del\u{7f} title",
+            ),
+        };
         let app = spawn_app(&backend).await;
         let sport = app.category_id("sport");
         // Written straight into the database, as data from before the
@@ -635,7 +645,7 @@ async fn control_characters_stored_by_other_means_never_break_feeds_sitemaps_or_
             title,
             &["Clean", "Odd\u{1}Tag"],
         );
-        input.standfirst = "A standfirst\u{0} with a non-character \u{FFFF} in it.".to_owned();
+        input.standfirst = "A standfirst\u{2} with a non-character \u{FFFF} in it.".to_owned();
         input.sections[0].1 = "A body with an escape \u{1b} and a form feed \u{c}.".to_owned();
         app.create_article(input);
         app.with_conn(|c| {
@@ -674,10 +684,7 @@ async fn control_characters_stored_by_other_means_never_break_feeds_sitemaps_or_
             .filter(|n| n.has_tag_name("title"))
             .filter_map(|n| n.text())
             .collect();
-        assert!(
-            titles.contains(&"Nul bell escape[1m del\u{7f} title"),
-            "{titles:?}"
-        );
+        assert!(titles.contains(&clean), "{titles:?}");
         let feed = rss(&app, "/feed.xml").await;
         let item = feed
             .items
