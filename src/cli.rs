@@ -8,6 +8,7 @@ use crate::config::{Cli, Command, ImportArgs, ServeArgs, UserAddArgs, UserComman
 use crate::db::articles::{self, ArticleInput};
 use crate::db::models::Category;
 use crate::db::{categories, write_transaction, DatabaseUrl, DbConn};
+use crate::domain::text::{self, Lines};
 use crate::domain::{ArticleKind, ArticleStatus, Email, Role, Slug};
 use crate::import::{self, ImportedArticle};
 use crate::startup::{Application, Settings};
@@ -88,6 +89,12 @@ fn add_user(url: DatabaseUrl, args: &UserAddArgs) -> anyhow::Result<String> {
     if name.is_empty() || name.chars().count() > 120 {
         anyhow::bail!("the name must have 1 to 120 characters");
     }
+    if let Some(c) = text::forbidden_char(&name, Lines::One) {
+        anyhow::bail!(
+            "the name contains the control character U+{:04X}; remove it",
+            u32::from(c)
+        );
+    }
     let wanted_slug = match &args.slug {
         Some(raw) => Some(
             Slug::parse(raw)
@@ -155,13 +162,11 @@ fn import_files(url: DatabaseUrl, args: &ImportArgs) -> anyhow::Result<Vec<Strin
     let mut failed = 0;
     for path in &args.files {
         let name = path.display().to_string();
-        let result = std::fs::read(path)
-            .map_err(|e| format!("{name}: cannot read the file: {e}"))
-            .and_then(|bytes| {
-                import::decode(&bytes, &name)
-                    .and_then(|text| import::parse(text, &name))
-                    .map_err(|e| e.to_string())
-            });
+        let result = import::read_file(path, &name).and_then(|bytes| {
+            import::decode(&bytes, &name)
+                .and_then(|text| import::parse(text, &name))
+                .map_err(|e| e.to_string())
+        });
         match result {
             Ok(article) => parsed.push((name, article)),
             Err(message) => {

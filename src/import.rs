@@ -16,16 +16,26 @@
 //!   the hashtags only that boilerplate may follow, so no text is lost
 //!   silently.
 //!
+//! An imported article keeps to the editor's limits (`domain::limits`):
+//! at most 2 MB of text, 60 sections and 20 hashtags of up to 60
+//! characters, so that it can be saved unchanged in the editor later. Each
+//! limit is checked as the text is read, so parsing stops at the line that
+//! passes it.
+//!
 //! Paragraphs are plain text: they are escaped so that Markdown renders
 //! them as written, then joined into Markdown bodies.
 
+use std::collections::HashSet;
 use std::fmt;
 
+use crate::domain::limits::{MAX_ARTICLE_BYTES, MAX_SECTIONS, MAX_TAGS, MAX_TAG_CHARS};
 use crate::domain::tag_slug;
+use crate::domain::text::{self, Lines};
+
+pub use crate::domain::limits::MAX_TITLE_CHARS;
 
 /// The line that starts the publisher's boilerplate, compared ignoring case.
 pub const SITE_NAME: &str = "Iconocast News Agency";
-pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_LINE_CHARS: usize = 20_000;
 /// A headline line has at most this many characters ...
 pub const MAX_HEADLINE_CHARS: usize = 80;
@@ -66,8 +76,25 @@ pub enum ImportErrorKind {
     InvalidUtf8,
     #[error("the line is {chars} characters long; a line may have at most {MAX_LINE_CHARS}")]
     LineTooLong { chars: usize },
+    #[error(
+        "the text is over {} MB, the most one article may have",
+        MAX_ARTICLE_BYTES / 1024 / 1024
+    )]
+    TooLarge,
     #[error("the line contains the control character U+{code:04X}")]
     ControlCharacter { code: u32 },
+    #[error(
+        "a section more than an article may have: at most {MAX_SECTIONS}; \
+         split the text into several articles"
+    )]
+    TooManySections,
+    #[error("a hashtag more than an article may have: at most {MAX_TAGS} different ones")]
+    TooManyHashtags,
+    #[error(
+        "the hashtag #{name} is {chars} characters long; a hashtag may have at most \
+         {MAX_TAG_CHARS}"
+    )]
+    HashtagTooLong { name: String, chars: usize },
     #[error("no title: the first line is {what}, not a title")]
     NoTitle { what: &'static str },
     #[error("the title is {chars} characters long; a title may have at most {MAX_TITLE_CHARS}")]
@@ -105,6 +132,22 @@ fn error(source_name: &str, line: usize, kind: ImportErrorKind) -> ImportError {
     }
 }
 
+/// Reads an article's file, refusing one over the size an article may
+/// have without reading more than that.
+pub fn read_file(path: &std::path::Path, source_name: &str) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)
+        .map_err(|e| format!("{source_name}: cannot read the file: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_ARTICLE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{source_name}: cannot read the file: {e}"))?;
+    if bytes.len() > MAX_ARTICLE_BYTES {
+        return Err(error(source_name, 1, ImportErrorKind::TooLarge).to_string());
+    }
+    Ok(bytes)
+}
+
 /// Checks that `bytes` are UTF-8 text; the error names the line of the first
 /// invalid byte.
 pub fn decode<'a>(bytes: &'a [u8], source_name: &str) -> Result<&'a str, ImportError> {
@@ -132,12 +175,17 @@ enum State {
 /// Parses one article; `source_name` labels errors (a file name, or e.g.
 /// "pasted text").
 pub fn parse(text: &str, source_name: &str) -> Result<ImportedArticle, ImportError> {
+    if text.len() > MAX_ARTICLE_BYTES {
+        return Err(error(source_name, 1, ImportErrorKind::TooLarge));
+    }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut title: Option<(usize, String)> = None;
     let mut intro: Vec<String> = Vec::new();
     // (line of the heading, heading, paragraphs)
     let mut sections: Vec<(usize, String, Vec<String>)> = Vec::new();
     let mut tags: Vec<String> = Vec::new();
+    // The slugs of `tags`: one tag per slug, found in constant time.
+    let mut tag_slugs: HashSet<String> = HashSet::new();
     let mut state = State::Article;
 
     for (index, raw) in text.split('\n').enumerate() {
@@ -151,7 +199,11 @@ pub fn parse(text: &str, source_name: &str) -> Result<ImportedArticle, ImportErr
                 ImportErrorKind::LineTooLong { chars },
             ));
         }
-        if let Some(c) = raw.chars().find(|c| c.is_control() && *c != '\t') {
+        // Tab is allowed inside a line (the line breaks are gone already).
+        if let Some(c) = raw
+            .chars()
+            .find(|&c| c != '\t' && !text::allowed(c, Lines::One))
+        {
             return Err(error(
                 source_name,
                 number,
@@ -193,8 +245,25 @@ pub fn parse(text: &str, source_name: &str) -> Result<ImportedArticle, ImportErr
         }
         if let Some(found) = hashtags {
             for tag in found {
-                let slug = tag_slug(&tag);
-                if !tags.iter().any(|t| tag_slug(t) == slug) {
+                let chars = tag.chars().count();
+                if chars > MAX_TAG_CHARS {
+                    let name: String = tag.chars().take(20).collect();
+                    return Err(error(
+                        source_name,
+                        number,
+                        ImportErrorKind::HashtagTooLong {
+                            name: format!("{name}…"),
+                            chars,
+                        },
+                    ));
+                }
+                // A name that makes no slug names no hashtag page: the
+                // editor refuses it, and storing would drop it.
+                let Some(slug) = tag_slug(&tag) else { continue };
+                if tag_slugs.insert(slug) {
+                    if tags.len() == MAX_TAGS {
+                        return Err(error(source_name, number, ImportErrorKind::TooManyHashtags));
+                    }
                     tags.push(tag);
                 }
             }
@@ -219,6 +288,9 @@ pub fn parse(text: &str, source_name: &str) -> Result<ImportedArticle, ImportErr
             State::Article => {}
         }
         if is_headline(line) {
+            if sections.len() == MAX_SECTIONS {
+                return Err(error(source_name, number, ImportErrorKind::TooManySections));
+            }
             sections.push((number, collapse_spaces(line), Vec::new()));
         } else {
             let paragraph = line.to_owned();
@@ -693,6 +765,79 @@ mod tests {
             (e.line, &e.kind),
             (3, &ImportErrorKind::ControlCharacter { code: 0 })
         );
+    }
+
+    #[test]
+    fn the_editors_limits_hold_for_imports_too() {
+        let article = |sections: usize, tags: &str| {
+            let mut text = String::from("Title\n");
+            for i in 1..=sections {
+                text.push_str(&format!("Part {i}\nSome text.\n"));
+            }
+            text.push_str(tags);
+            text
+        };
+        assert_eq!(
+            parse(&article(60, ""), "t")
+                .expect("60 sections")
+                .sections
+                .len(),
+            60
+        );
+        // The 61st heading is on line 122: parsing stops there.
+        let e = err(&article(61, ""));
+        assert_eq!((e.line, &e.kind), (122, &ImportErrorKind::TooManySections));
+        assert!(e.to_string().contains("at most 60"), "{e}");
+
+        let twenty: Vec<String> = (1..=20).map(|i| format!("#Tag{i}")).collect();
+        let a = parse(&article(1, &twenty.join(" ")), "t").expect("20 hashtags");
+        assert_eq!(a.tags.len(), 20);
+        // Repeats count once, whatever their case, however many there are.
+        let repeats = format!("{}\n{}", twenty.join(" "), "#tag1 #TAG2\n".repeat(5_000));
+        assert_eq!(
+            parse(&article(1, &repeats), "t").expect("repeats").tags,
+            a.tags
+        );
+        // A 21st, on a second hashtag line (line 5).
+        let e = err(&article(
+            1,
+            &format!("{}\n#OneMore #AndAnother", twenty.join(" ")),
+        ));
+        assert_eq!((e.line, &e.kind), (5, &ImportErrorKind::TooManyHashtags));
+        // 200 different ones on one line: refused at that line.
+        let many: Vec<String> = (1..=200).map(|i| format!("#T{i}")).collect();
+        let e = err(&article(1, &many.join(" ")));
+        assert_eq!((e.line, &e.kind), (4, &ImportErrorKind::TooManyHashtags));
+
+        let e = err(&article(1, &format!("#{}", "h".repeat(61))));
+        assert!(
+            matches!(e.kind, ImportErrorKind::HashtagTooLong { chars: 61, .. }),
+            "{e}"
+        );
+        assert!(parse(&article(1, &format!("#{}", "h".repeat(60))), "t").is_ok());
+
+        let huge = format!("Title\nPart\n{}", "Words and words.\n".repeat(130_000));
+        let e = err(&huge);
+        assert_eq!((e.line, &e.kind), (1, &ImportErrorKind::TooLarge));
+        assert!(e.to_string().contains("over 2 MB"), "{e}");
+    }
+
+    #[test]
+    fn control_characters_and_non_characters_are_refused() {
+        for (text, code) in [
+            ("Title\nHeading\nAn escape \u{1b}[31m here.\n", 0x1b),
+            ("Title\u{7}\nHeading\nText.\n", 0x7),
+            ("Title\nHeading\nA carriage\rreturn inside.\n", 0xd),
+            ("Title\nHeading\nNot a character \u{FFFF}.\n", 0xffff),
+        ] {
+            let e = err(text);
+            assert_eq!(
+                e.kind,
+                ImportErrorKind::ControlCharacter { code },
+                "{text:?}"
+            );
+        }
+        assert!(parse("Title\nHeading\nA\ttab is fine.\r\n", "t").is_ok());
     }
 
     #[test]

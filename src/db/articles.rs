@@ -446,6 +446,7 @@ pub fn create(conn: &mut DbConn, input: &ArticleInput, now: NaiveDateTime) -> Qu
                 anchor,
                 heading: heading.clone(),
                 body: body.clone(),
+                body_html: None,
             })
             .collect();
         super::editor::write_body(conn, id, &sections, &input.tags, false)?;

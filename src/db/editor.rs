@@ -21,6 +21,11 @@ pub struct SectionDraft {
     pub anchor: String,
     pub heading: String,
     pub body: String,
+    /// The body rendered and sanitized, when the editor has done so
+    /// already (off the connection); otherwise a save renders it. Not part
+    /// of a revision.
+    #[serde(skip)]
+    pub body_html: Option<String>,
 }
 
 /// Everything an editor writes about an article: what a revision keeps and
@@ -165,6 +170,7 @@ pub fn load(conn: &mut DbConn, id: i32) -> QueryResult<Option<Stored>> {
                 anchor: s.anchor,
                 heading: s.heading,
                 body: s.body,
+                body_html: None,
             })
             .collect(),
     };
@@ -238,6 +244,14 @@ pub(crate) fn write_body(
             .execute(conn)?;
     }
     for (i, s) in sections_in_order.iter().enumerate() {
+        let rendered;
+        let body_html = match &s.body_html {
+            Some(html) => html,
+            None => {
+                rendered = markdown::to_html(&s.body);
+                &rendered
+            }
+        };
         diesel::insert_into(sections::table)
             .values(&NewSection {
                 article_id: id,
@@ -245,7 +259,7 @@ pub(crate) fn write_body(
                 anchor: &s.anchor,
                 heading: &s.heading,
                 body: &s.body,
-                body_html: &markdown::to_html(&s.body),
+                body_html,
             })
             .execute(conn)?;
     }
@@ -709,6 +723,7 @@ mod tests {
                     anchor: "first".into(),
                     heading: "First".into(),
                     body: "Line one\nLine two".into(),
+                    body_html: None,
                 }],
                 ..Draft::default()
             },

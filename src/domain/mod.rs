@@ -3,9 +3,25 @@
 
 mod page;
 mod slug;
+pub mod text;
 
 pub use page::{PageError, PageNumber};
-pub use slug::{anchors_for, slugify, tag_slug, Slug};
+pub use slug::{anchors_for, slugify, tag_slug, Anchors, Slug};
+
+/// What one article may hold, whether written in the editor or imported.
+pub mod limits {
+    /// Sections in one article.
+    pub const MAX_SECTIONS: usize = 60;
+    /// Hashtags on one article (repeats counted once).
+    pub const MAX_TAGS: usize = 20;
+    /// Characters in one hashtag's name.
+    pub const MAX_TAG_CHARS: usize = 60;
+    /// Characters in a title.
+    pub const MAX_TITLE_CHARS: usize = 200;
+    /// The text of one article, in bytes: the editor's largest form, and
+    /// the largest file `iconocast import` reads.
+    pub const MAX_ARTICLE_BYTES: usize = 2 * 1024 * 1024;
+}
 
 /// News articles live in a category; blog posts live under `/blog`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

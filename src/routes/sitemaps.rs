@@ -12,7 +12,7 @@ use crate::db::sitemaps::{self, ListingEntry};
 use crate::db::{settings, DbConn};
 use crate::error::AppError;
 use crate::http_cache::http_date;
-use crate::views::filters;
+use crate::views::{self, filters};
 
 /// How far back the news sitemap reaches (Google News reads two days).
 const NEWS_WINDOW_HOURS: i64 = 48;
@@ -69,7 +69,7 @@ fn newest_of(locs: &[Loc]) -> Option<NaiveDateTime> {
 
 fn urlset(urls: Vec<Loc>) -> Result<HttpResponse, AppError> {
     let modified = newest_of(&urls);
-    Ok(xml(UrlSet { urls }.render()?, modified))
+    Ok(xml(views::xml::render(&UrlSet { urls })?, modified))
 }
 
 /// When the site settings last changed: the date of a page that lists no
@@ -139,7 +139,10 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
         })
         .await?;
     let modified = newest_of(&sitemaps);
-    Ok(xml(SitemapIndex { sitemaps }.render()?, modified))
+    Ok(xml(
+        views::xml::render(&SitemapIndex { sitemaps })?,
+        modified,
+    ))
 }
 
 /// `/sitemaps/pages.xml`: the home page, the blog and the about page.
@@ -262,7 +265,7 @@ pub async fn news(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
             title: e.title,
         })
         .collect();
-    let body = NewsSitemap { publication, urls }.render()?;
+    let body = views::xml::render(&NewsSitemap { publication, urls })?;
     Ok(xml(body, modified))
 }
 

@@ -3,6 +3,7 @@
 
 pub mod filters;
 pub mod structured;
+pub mod xml;
 
 use chrono::NaiveDateTime;
 

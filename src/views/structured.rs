@@ -1,6 +1,8 @@
 //! Structured data (schema.org JSON-LD) for crawlers: the publisher on every
 //! page, the site search on the home page, breadcrumbs, and articles.
 
+use std::fmt::Write;
+
 use serde_json::{json, Value};
 
 use super::Crumb;
@@ -9,13 +11,23 @@ use crate::db::models::{SiteSettings, Tag};
 
 /// Serializes for a `<script type="application/ld+json">` block: `<`, `>`
 /// and `&` only occur inside JSON strings, where their `\u` escapes mean
-/// the same, so the block can never close the script element early.
+/// the same, so the block can never close the script element early. Every
+/// control character is escaped too (serde_json escapes U+0000 to U+001F;
+/// DEL, the C1 controls, U+FFFE and U+FFFF are escaped here), so whatever
+/// is stored, the block is valid JSON with no raw control character in
+/// the page.
 pub fn script_json(value: &Value) -> String {
-    value
-        .to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+    let json = value.to_string();
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if matches!(c, '<' | '>' | '&' | '\u{FFFE}' | '\u{FFFF}') || c.is_control() {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 pub fn organization(site: &SiteSettings, base_url: &str, logo: &str) -> Value {
@@ -117,6 +129,16 @@ mod tests {
         let v = json!({ "headline": "</script><script>alert(1)</script> & more" });
         let out = script_json(&v);
         assert!(!out.contains("</script"));
+        let back: Value = serde_json::from_str(&out).expect("still JSON");
+        assert_eq!(back, v);
+    }
+
+    #[test]
+    fn script_json_escapes_every_control_character() {
+        let v = json!({ "headline": "nul\u{0} esc\u{1b} del\u{7f} c1\u{85} end\u{FFFF}" });
+        let out = script_json(&v);
+        assert!(!out.chars().any(|c| c.is_control()), "{out:?}");
+        assert!(out.contains("\\u007f") && out.contains("\\u0085") && out.contains("\\uffff"));
         let back: Value = serde_json::from_str(&out).expect("still JSON");
         assert_eq!(back, v);
     }

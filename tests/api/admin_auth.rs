@@ -182,7 +182,7 @@ async fn admin_user_add_refuses_bad_input_with_one_line_and_creates_nobody() {
         );
         assert_eq!(code, 0, "{stderr}");
         let before = user_count(&app);
-        let cases: [(&[&str], &str, &str); 5] = [
+        let cases: [(&[&str], &str, &str); 6] = [
             (
                 &["--email", "not-an-email", "--name", "X", "--role", "admin"],
                 PASSWORD,
@@ -230,6 +230,18 @@ async fn admin_user_add_refuses_bad_input_with_one_line_and_creates_nobody() {
                 ],
                 PASSWORD,
                 "not a valid slug",
+            ),
+            (
+                &[
+                    "--email",
+                    "x@example.org",
+                    "--name",
+                    "Escape\u{1b}[31m Artist",
+                    "--role",
+                    "author",
+                ],
+                PASSWORD,
+                "control character U+001B",
             ),
         ];
         for (args, password, expected) in cases {

@@ -1602,3 +1602,141 @@ async fn every_management_form_needs_its_csrf_token() {
         );
     }
 }
+
+#[tokio::test]
+async fn control_characters_are_refused_on_every_management_form() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let (_, admin, token) = admin(&app).await;
+        let editor_id = app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
+        let travel = app.category_id("travel");
+        let article = app.create_article(news(&app, travel, "a-story", "A story", &["Harbour"]));
+        let harbour = tag_id(&app, "harbour").expect("tag");
+        let categories_before = category_count(&app);
+        let users_before = user_count(&app);
+        let refused = |page: &Page, selector: &str, code: &str| {
+            assert_eq!(page.status, 422, "{backend:?} {selector}: {}", page.body);
+            let error = page.texts(selector).concat();
+            assert!(error.contains("control character"), "{selector}: {error}");
+            assert!(error.contains(code), "{selector}: {error}");
+        };
+
+        // Site settings: the name (every page title, feed and sitemap) and
+        // the pitch; the typed text comes back.
+        let page = post(
+            &app,
+            "/admin/settings",
+            &token,
+            &[
+                ("name", "The \u{1b}[1mAgency"),
+                ("tagline", "Kept tagline"),
+                ("time_zone", "UTC"),
+            ],
+            &admin,
+        )
+        .await;
+        refused(&page, "#settings-name-error", "U+001B");
+        assert_eq!(page.attrs("#settings-tagline", "value"), ["Kept tagline"]);
+        let page = post(
+            &app,
+            "/admin/settings",
+            &token,
+            &[
+                ("name", "Harbour Wire"),
+                ("pitch", "Two lines\nwith a nul\u{0}."),
+                ("time_zone", "UTC"),
+            ],
+            &admin,
+        )
+        .await;
+        refused(&page, "#settings-pitch-error", "U+0000");
+        assert_eq!(site_name(&app), "Iconocast News Agency", "{backend:?}");
+
+        // Categories: a new one and an edit.
+        let page = post(
+            &app,
+            "/admin/categories",
+            &token,
+            &[("name", "Bell\u{7} news"), ("slug", "bell-news")],
+            &admin,
+        )
+        .await;
+        refused(&page, "#category-name-error", "U+0007");
+        let page = post(
+            &app,
+            &format!("/admin/categories/{travel}"),
+            &token,
+            &[
+                ("name", "Travel"),
+                ("slug", "travel"),
+                ("description", "Tabs\tand\nlines are fine, \u{1b} is not."),
+            ],
+            &admin,
+        )
+        .await;
+        refused(&page, "#category-description-error", "U+001B");
+        assert_eq!(category_count(&app), categories_before, "{backend:?}");
+        assert_eq!(category_row(&app, travel).1, "Travel");
+
+        // A hashtag's new name.
+        let page = post(
+            &app,
+            &format!("/admin/tags/{harbour}"),
+            &token,
+            &[("name", "Har\u{0}bour"), ("q", ""), ("page", "1")],
+            &admin,
+        )
+        .await;
+        refused(&page, &format!("#tag-{harbour}-error"), "U+0000");
+        assert_eq!(tag_name(&app, harbour).as_deref(), Some("Harbour"));
+        assert_eq!(tags_of(&app, article), vec![harbour]);
+
+        // Users: the name is every byline.
+        let page = post(
+            &app,
+            "/admin/users",
+            &token,
+            &[
+                ("email", "nia@example.org"),
+                ("name", "Nia\u{1b} New"),
+                ("role", "author"),
+                ("password", PASSWORD),
+            ],
+            &admin,
+        )
+        .await;
+        refused(&page, "#user-name-error", "U+001B");
+        assert_eq!(user_count(&app), users_before, "{backend:?}");
+        let page = post(
+            &app,
+            &format!("/admin/users/{editor_id}"),
+            &token,
+            &[
+                ("name", "Ed Editor"),
+                ("bio", "Writes\tabout\nharbours.\u{7}"),
+                ("role", "editor"),
+                ("active", "on"),
+            ],
+            &admin,
+        )
+        .await;
+        refused(&page, "#user-bio-error", "U+0007");
+        assert_eq!(user_row(&app, editor_id).3, "", "{backend:?}");
+        // Tabs and line breaks are welcome where text has lines.
+        let page = post(
+            &app,
+            &format!("/admin/users/{editor_id}"),
+            &token,
+            &[
+                ("name", "Ed Editor"),
+                ("bio", "Writes\tabout\nharbours."),
+                ("role", "editor"),
+                ("active", "on"),
+            ],
+            &admin,
+        )
+        .await;
+        assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
+        assert_eq!(user_row(&app, editor_id).3, "Writes\tabout\nharbours.");
+    }
+}

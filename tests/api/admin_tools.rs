@@ -291,3 +291,65 @@ async fn a_bad_paste_keeps_the_text_and_names_the_line() {
         assert_eq!(article_count(&app), before, "{backend:?}");
     }
 }
+
+#[tokio::test]
+async fn a_paste_past_the_editors_limits_is_refused_and_nothing_is_stored() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
+        let cookie = sign_in(&app, "ed@example.org").await;
+        let (_, token) = import_form(&app, &cookie).await;
+        let before = article_count(&app);
+        let tag_count = || {
+            app.with_conn(|c| article_tags::table.count().get_result::<i64>(c))
+                .expect("count")
+        };
+        let tags_before = tag_count();
+
+        // 30 lines of 200 different hashtags: refused at the first of them.
+        let mut many = String::from("A headline\nA section\nSome words.\n");
+        for line in 0..30 {
+            let tags: Vec<String> = (0..200).map(|i| format!("#t{line}x{i}")).collect();
+            many.push_str(&tags.join(" "));
+            many.push('\n');
+        }
+        // 61 sections: refused at the 61st heading, line 122.
+        let mut sections = String::from("A headline\n");
+        for i in 1..=61 {
+            sections.push_str(&format!("Part {i}\nSome words.\n"));
+        }
+        let escape = "A headline\nA section\nAn escape \u{1b}[31m in the text.\n";
+        for (text, expected) in [
+            (
+                many.as_str(),
+                "pasted text:4: a hashtag more than an article may have: at most 20",
+            ),
+            (
+                sections.as_str(),
+                "pasted text:122: a section more than an article may have: at most 60",
+            ),
+            (
+                escape,
+                "pasted text:3: the line contains the control character U+001B",
+            ),
+        ] {
+            let page = app
+                .post_form(
+                    "/admin/import",
+                    &[
+                        ("csrf_token", &token),
+                        ("category", "sport"),
+                        ("text", text),
+                    ],
+                    &cookie,
+                )
+                .await;
+            assert_eq!(page.status, 422, "{backend:?}: {expected}");
+            let error = page.texts("#import-error").join(" ");
+            assert!(error.contains(expected), "{backend:?}: {error}");
+            assert_eq!(page.texts_raw("textarea[name=text]"), vec![text.to_owned()]);
+        }
+        assert_eq!(article_count(&app), before, "{backend:?}");
+        assert_eq!(tag_count(), tags_before, "{backend:?}");
+    }
+}

@@ -919,3 +919,171 @@ async fn an_article_from_before_the_editor_keeps_its_first_state_as_a_revision()
             .contains(&"+Title: An older story, revised".to_owned()));
     }
 }
+
+#[tokio::test]
+async fn control_characters_are_refused_by_their_field_and_nothing_is_saved() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let ed = staff(&app, "ed@example.com", Role::Editor).await;
+        let before = count_articles(&app);
+        for (title, code) in [
+            ("A nul\u{0} in the title", "U+0000"),
+            ("Bell\u{7} and escape \u{1b}[31m", "U+0007"),
+        ] {
+            let mut form = Form::new(&app, title);
+            form.intro = "Kept intro\twith a tab\nand a second line.".to_owned();
+            let page = post(&app, "/admin/articles/new", &form, &ed, "publish").await;
+            assert_eq!(page.status, 422, "{backend:?}: {title:?}");
+            let error = page.texts("#field-title .field-error").concat();
+            assert!(error.contains("control character"), "{error}");
+            assert!(error.contains(code), "{error}");
+            assert!(page.texts("#editor-errors li").concat().contains(code));
+            // Everything typed is kept.
+            assert_eq!(page.texts_raw("textarea[name=intro]"), vec![form.intro]);
+            assert_eq!(
+                page.texts_raw("textarea[name=section_body]")[1],
+                "Towels, tea and a sauna."
+            );
+        }
+        // Every other field says so by itself.
+        let mut form = Form::new(&app, "A clean title");
+        form.standfirst = "A standfirst with an escape \u{1b}.".to_owned();
+        form.intro = "An intro \u{1b}[0m".to_owned();
+        form.hashtags = "#Fine #Bad\u{0}Tag".to_owned();
+        form.sections[1].1 = "A heading with a bell \u{7}".to_owned();
+        let page = post(&app, "/admin/articles/new", &form, &ed, "save").await;
+        assert_eq!(page.status, 422, "{backend:?}");
+        for field in ["standfirst", "intro", "hashtags", "sections"] {
+            let error = page.texts(&format!("#field-{field} .field-error")).concat();
+            assert!(error.contains("control character"), "{field}: {error}");
+        }
+        let mut form = Form::new(&app, "A clean title");
+        form.sections[0].2 = "A body with a form feed \u{c} in it.".to_owned();
+        let page = post(&app, "/admin/articles/new", &form, &ed, "save").await;
+        assert_eq!(page.status, 422, "{backend:?}");
+        let error = page.texts("#field-sections .field-error").concat();
+        assert!(error.contains("text of section 1"), "{error}");
+        assert_eq!(count_articles(&app), before, "{backend:?}: nothing saved");
+
+        // A stored article is not changed by a refused save.
+        let mut form = Form::new(&app, "Saved cleanly");
+        let id = create(&app, &form, &ed, "publish").await;
+        form.version = 1;
+        form.title = "Now with an escape \u{1b}".to_owned();
+        let page = post(&app, &format!("/admin/articles/{id}"), &form, &ed, "save").await;
+        assert_eq!(page.status, 422, "{backend:?}");
+        assert_eq!(
+            article(&app, id),
+            (
+                "published".into(),
+                "saved-cleanly".into(),
+                "Saved cleanly".into(),
+                1
+            )
+        );
+    }
+}
+
+#[tokio::test]
+async fn thousands_of_sections_or_hashtags_are_refused_and_hold_up_no_reader() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let ed = staff(&app, "ed@example.com", Role::Editor).await;
+        let before = count_articles(&app);
+        let mut form = Form::new(&app, "Repeated headings");
+        form.sections = vec![
+            (
+                String::new(),
+                "The same heading".to_owned(),
+                "The same words.".to_owned()
+            );
+            5_000
+        ];
+        // As many at once as the pool has connections, while a reader
+        // reads: every post is refused, and the reader is served.
+        let posts = (0..8).map(|_| post(&app, "/admin/articles/new", &form, &ed, "save"));
+        let (pages, reader) =
+            tokio::join!(futures_util::future::join_all(posts), app.get("/sport"));
+        assert_eq!(reader.status, 200, "{backend:?}");
+        for page in pages {
+            assert_eq!(page.status, 422, "{backend:?}");
+            assert!(page.body.contains("5000 sections"), "{}", page.body);
+            assert!(page.body.contains("at most 60"), "{}", page.body);
+        }
+
+        // Just over the limit, the form comes back with every section kept.
+        form.sections = (1..=61)
+            .map(|i| (String::new(), format!("Part {i}"), "Words.".to_owned()))
+            .collect();
+        let page = post(&app, "/admin/articles/new", &form, &ed, "save").await;
+        assert_eq!(page.status, 422, "{backend:?}");
+        let error = page.texts("#field-sections .field-error").concat();
+        assert!(error.contains("at most 60"), "{error}");
+        assert_eq!(page.attrs("input[name=section_heading]", "value").len(), 61);
+
+        let mut form = Form::new(&app, "Tagged to death");
+        form.hashtags = (0..10_000)
+            .map(|i| format!("#tag{i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let page = post(&app, "/admin/articles/new", &form, &ed, "save").await;
+        assert_eq!(page.status, 422, "{backend:?}");
+        let error = page.texts("#field-hashtags .field-error").concat();
+        assert!(error.contains("at most 20"), "{error}");
+        assert_eq!(count_articles(&app), before, "{backend:?}: nothing saved");
+
+        // One hashtag 10,000 times over is one hashtag.
+        form.hashtags = "#Harbour #harbour ".repeat(5_000);
+        let id = create(&app, &form, &ed, "save").await;
+        let page = app
+            .get_as(&format!("/admin/articles/{id}"), &ed.cookie)
+            .await;
+        assert_eq!(
+            page.attrs("input[name=hashtags]", "value"),
+            vec!["#Harbour"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn versions_too_large_to_compare_say_so_instead_of_a_diff() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let ed = staff(&app, "ed@example.com", Role::Editor).await;
+        let lines = |word: &str| {
+            (0..12_000)
+                .map(|i| format!("{word} {i}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let mut form = Form::new(&app, "A very long list");
+        form.intro = lines("First");
+        let id = create(&app, &form, &ed, "save").await;
+        let path = format!("/admin/articles/{id}");
+        form.version = 1;
+        form.intro = lines("Second");
+        assert_eq!(post(&app, &path, &form, &ed, "save").await.status, 303);
+
+        let diff = app
+            .get_as(&format!("{path}/history/diff?from=1&to=2"), &ed.cookie)
+            .await;
+        assert_eq!(diff.status, 200, "{backend:?}");
+        assert!(
+            diff.body.contains("too large to compare line by line"),
+            "{backend:?}"
+        );
+        assert!(diff.texts(".diff-added, .diff-removed").is_empty());
+
+        // A stale save of it: refused as ever, with the same note.
+        form.intro = lines("Third");
+        let page = post(&app, &path, &form, &ed, "save").await;
+        assert_eq!(page.status, 409, "{backend:?}");
+        let conflict = page.texts(".conflict").concat();
+        assert!(
+            conflict.contains("too large to compare line by line"),
+            "{conflict}"
+        );
+        assert!(page.texts(".diff-added, .diff-removed").is_empty());
+        assert_eq!(article(&app, id).3, 2);
+    }
+}

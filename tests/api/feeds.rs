@@ -12,7 +12,7 @@ use iconocast::db::settings;
 use iconocast::domain::ArticleStatus;
 use roxmltree::{Document, Node};
 
-use crate::helpers::{backends, hours_ago, news, now, spawn_app, Page, TestApp};
+use crate::helpers::{backends, hours_ago, news, now, spawn_app, Backend, Page, TestApp};
 
 const ATOM: &str = "http://www.w3.org/2005/Atom";
 const CONTENT: &str = "http://purl.org/rss/1.0/modules/content/";
@@ -616,5 +616,108 @@ async fn feeds_are_cacheable_and_cost_the_same_queries_for_one_item_or_many() {
         let newest = parse_rss(&page.body).items[0].pub_date.clone();
         let newest = DateTime::parse_from_rfc2822(&newest).expect("pubDate");
         assert!(modified >= newest, "{modified} < {newest}");
+    }
+}
+
+#[tokio::test]
+async fn control_characters_stored_by_other_means_never_break_feeds_sitemaps_or_json_ld() {
+    use iconocast::db::schema::{site_settings, users};
+    for backend in backends() {
+        // PostgreSQL cannot store NUL at all; SQLite can.
+        let (title, clean) = match backend {
+            Backend::Sqlite => (
+                "Nul\u{0} bell\u{7} escape\u{1b}[1m del\u{7f} title",
+                "Nul bell escape[1m del\u{7f} title",
+            ),
+            Backend::Postgres(_) => (
+                "Soh\u{1} bell\u{7} escape\u{1b}[1m del\u{7f} title",
+                "Soh bell escape[1m del\u{7f} title",
+            ),
+        };
+        let app = spawn_app(&backend).await;
+        let sport = app.category_id("sport");
+        // Written straight into the database, as data from before the
+        // forms refused control characters would be.
+        let mut input = news(
+            &app,
+            sport,
+            "stored-controls",
+            title,
+            &["Clean", "Odd\u{1}Tag"],
+        );
+        input.standfirst = "A standfirst\u{2} with a non-character \u{FFFF} in it.".to_owned();
+        input.sections[0].1 = "A body with an escape \u{1b} and a form feed \u{c}.".to_owned();
+        app.create_article(input);
+        app.with_conn(|c| {
+            diesel::update(site_settings::table)
+                .set(site_settings::name.eq("The \u{1b}Agency"))
+                .execute(c)?;
+            diesel::update(users::table.filter(users::slug.eq("amara-okafor")))
+                .set(users::name.eq("Amara\u{7} Okafor"))
+                .execute(c)
+        })
+        .expect("stored");
+
+        for path in [
+            "/news-sitemap.xml",
+            "/feed.xml",
+            "/atom.xml",
+            "/sport/feed.xml",
+            "/tag/clean/feed.xml",
+            "/sitemap.xml",
+            "/sitemaps/pages.xml",
+            "/sitemaps/tags.xml",
+            "/sitemaps/authors.xml",
+            "/sitemaps/articles-1.xml",
+        ] {
+            let page = app.get(path).await;
+            assert_eq!(page.status, 200, "{backend:?} {path}");
+            if let Err(e) = Document::parse(&page.body) {
+                panic!("{backend:?} {path} is not well-formed XML: {e}");
+            }
+        }
+        // What XML cannot carry is left out; the rest of the text stays.
+        let news_sitemap = app.get("/news-sitemap.xml").await;
+        let doc = Document::parse(&news_sitemap.body).expect("well-formed");
+        let titles: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("title"))
+            .filter_map(|n| n.text())
+            .collect();
+        assert!(titles.contains(&clean), "{titles:?}");
+        let feed = rss(&app, "/feed.xml").await;
+        let item = feed
+            .items
+            .iter()
+            .find(|i| i.link.ends_with("/sport/stored-controls"))
+            .expect("the article is in the feed");
+        assert_eq!(item.creator, "Amara Okafor");
+        assert_eq!(feed.title, "The Agency");
+
+        // JSON escapes them: the JSON Feed and the JSON-LD parse, and give
+        // the stored text back.
+        let json = app.get("/feed.json").await;
+        let value: serde_json::Value = serde_json::from_str(&json.body).expect("valid JSON Feed");
+        assert!(value["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|i| i["title"] == title));
+        let page = app.get("/sport/stored-controls").await;
+        assert_eq!(page.status, 200, "{backend:?}");
+        let blocks = page.texts_raw("script[type='application/ld+json']");
+        assert!(!blocks.is_empty());
+        let mut headlines = Vec::new();
+        for block in &blocks {
+            assert!(
+                !block.chars().any(|c| c.is_control()),
+                "{backend:?}: a raw control character in {block:?}"
+            );
+            let value: serde_json::Value = serde_json::from_str(block).expect("valid JSON-LD");
+            if let Some(h) = value["headline"].as_str() {
+                headlines.push(h.to_owned());
+            }
+        }
+        assert_eq!(headlines, vec![title.to_owned()], "{backend:?}");
     }
 }

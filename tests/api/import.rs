@@ -280,6 +280,52 @@ async fn one_malformed_file_means_nothing_is_imported() {
 }
 
 #[tokio::test]
+async fn files_past_the_editors_limits_are_refused_and_nothing_is_imported() {
+    let inputs = Inputs::new();
+    let mut text = String::from("A headline\nA section\nSome words.\n");
+    for line in 0..30 {
+        let tags: Vec<String> = (0..200).map(|i| format!("#t{line}x{i}")).collect();
+        text.push_str(&tags.join(" "));
+        text.push('\n');
+    }
+    let tags = inputs.write("tags.txt", text.as_bytes());
+    let mut text = String::from("A headline\n");
+    for i in 1..=61 {
+        text.push_str(&format!("Part {i}\nSome words.\n"));
+    }
+    let sections = inputs.write("sections.txt", text.as_bytes());
+    let huge = inputs.write(
+        "huge.txt",
+        format!(
+            "A headline\nA section\n{}",
+            "Words and words.\n".repeat(130_000)
+        )
+        .as_bytes(),
+    );
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let before = article_count(&app);
+        let (code, stdout, stderr) = import(&app, &[FIXTURE, &tags, &sections, &huge]);
+        assert_eq!(code, 1, "{backend:?}: {stderr}");
+        assert_eq!(stdout, "");
+        for expected in [
+            format!("iconocast: {tags}:4: a hashtag more than an article may have: at most 20"),
+            format!(
+                "iconocast: {sections}:122: a section more than an article may have: at most 60"
+            ),
+            format!("iconocast: {huge}:1: the text is over 2 MB"),
+        ] {
+            assert!(
+                stderr.lines().any(|l| l.starts_with(&expected)),
+                "{expected:?} in {stderr}"
+            );
+        }
+        assert!(stderr.contains("nothing was imported"), "{stderr}");
+        assert_eq!(article_count(&app), before, "{backend:?}");
+    }
+}
+
+#[tokio::test]
 async fn several_files_show_progress_and_get_unique_slugs() {
     let inputs = Inputs::new();
     let second = inputs.write(

@@ -15,6 +15,7 @@ use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::models::{Category, NewAuditEntry, NewCategory};
 use crate::db::{audit, categories, redirects, settings, write_transaction, DbConn};
+use crate::domain::text::{self, Lines};
 use crate::domain::{slugify, Slug};
 use crate::error::AppError;
 use crate::routes::state::{now, AppState};
@@ -198,6 +199,8 @@ fn validate(
             "name",
             format!("The name is too long: at most {MAX_NAME} characters."),
         );
+    } else if let Err(message) = text::check(&name, Lines::One, "name") {
+        errors.add("name", message);
     }
     let typed_slug = form.slug.trim();
     let slug = if typed_slug.is_empty() {
@@ -240,6 +243,8 @@ fn validate(
             "tagline",
             format!("The tagline is too long: at most {MAX_TAGLINE} characters."),
         );
+    } else if let Err(message) = text::check(&tagline, Lines::One, "tagline") {
+        errors.add("tagline", message);
     }
     let description = form.description.trim().to_owned();
     if description.chars().count() > MAX_DESCRIPTION {
@@ -247,6 +252,8 @@ fn validate(
             "description",
             format!("The description is too long: at most {MAX_DESCRIPTION} characters."),
         );
+    } else if let Err(message) = text::check(&description, Lines::Many, "description") {
+        errors.add("description", message);
     }
     let position = match (form.position.trim(), editing) {
         ("", Some(c)) => c.position,

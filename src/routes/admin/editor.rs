@@ -6,6 +6,8 @@
 //! stale one is refused with both versions shown. Preview renders the
 //! article with the public page's own template. Works without JavaScript.
 
+use std::collections::HashSet;
+
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -14,7 +16,7 @@ use chrono_tz::Tz;
 use diesel::prelude::*;
 use futures_util::StreamExt;
 
-use super::{forbidden, respond, see_other, AdminLayout};
+use super::{forbidden, see_other, AdminLayout};
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::articles::Card;
@@ -23,17 +25,23 @@ use crate::db::media as db_media;
 use crate::db::models::{Article, Author, Category, Media, Section, Tag};
 use crate::db::schema::users;
 use crate::db::{audit, categories, settings, DbConn};
-use crate::domain::{slugify, tag_slug, ArticleKind, ArticleStatus, Slug};
+use crate::domain::limits::{
+    MAX_ARTICLE_BYTES, MAX_SECTIONS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
+};
+use crate::domain::text::{self, Lines};
+use crate::domain::{slugify, tag_slug, Anchors, ArticleKind, ArticleStatus, Slug};
 use crate::error::{AppError, ErrorPage};
 use crate::markdown;
 use crate::routes::state::{now, AppState};
 use crate::views::filters;
 
 /// The largest article form accepted (all sections together).
-pub const MAX_BODY: usize = 2 * 1024 * 1024;
-/// Limits on what one article may hold.
-const MAX_SECTIONS: usize = 60;
-const MAX_TAGS: usize = 20;
+pub const MAX_BODY: usize = MAX_ARTICLE_BYTES;
+/// More sections than this in one form did not come from the editor,
+/// which offers [`MAX_SECTIONS`]; it is refused without showing it again.
+/// Up to here a form over the limit comes back with its sections, so that
+/// an article stored with too many can be shortened.
+const MAX_FORM_SECTIONS: usize = 4 * MAX_SECTIONS;
 /// Media offered in the hero image picker, newest first.
 const PICKER_MEDIA: i64 = 200;
 
@@ -63,6 +71,9 @@ pub struct EditorForm {
     pub publish_at: String,
     pub noindex: bool,
     pub sections: Vec<SectionDraft>,
+    /// How many sections the form sent, when that is more than
+    /// [`MAX_FORM_SECTIONS`]; `sections` is then left empty.
+    pub too_many_sections: Option<usize>,
 }
 
 impl EditorForm {
@@ -71,6 +82,15 @@ impl EditorForm {
     pub fn parse(body: &[u8]) -> EditorForm {
         let mut form = EditorForm::default();
         let (mut anchors, mut headings, mut bodies) = (Vec::new(), Vec::new(), Vec::new());
+        // Past the limit only the count is kept growing, not the texts.
+        let keep = |list: &mut Vec<String>, value: String| {
+            let value = if list.len() < MAX_FORM_SECTIONS {
+                value
+            } else {
+                String::new()
+            };
+            list.push(value);
+        };
         for (key, value) in url::form_urlencoded::parse(body) {
             let value = value.into_owned();
             match key.as_ref() {
@@ -89,19 +109,24 @@ impl EditorForm {
                 "hero_alt" => form.hero_alt = value,
                 "publish_at" => form.publish_at = value,
                 "noindex" => form.noindex = !value.is_empty(),
-                "section_anchor" => anchors.push(value),
-                "section_heading" => headings.push(value),
-                "section_body" => bodies.push(value),
+                "section_anchor" => keep(&mut anchors, value),
+                "section_heading" => keep(&mut headings, value),
+                "section_body" => keep(&mut bodies, value),
                 _ => {}
             }
         }
         let n = anchors.len().max(headings.len()).max(bodies.len());
+        if n > MAX_FORM_SECTIONS {
+            form.too_many_sections = Some(n);
+            return form;
+        }
         let take = |v: &mut Vec<String>, i: usize| v.get_mut(i).map(std::mem::take);
         for i in 0..n {
             form.sections.push(SectionDraft {
                 anchor: take(&mut anchors, i).unwrap_or_default(),
                 heading: take(&mut headings, i).unwrap_or_default(),
                 body: take(&mut bodies, i).unwrap_or_default(),
+                body_html: None,
             });
         }
         form
@@ -259,7 +284,7 @@ fn notice_for(key: &str) -> Option<&'static str> {
     })
 }
 
-/// The differences between two texts, line by line.
+/// One line of a diff.
 #[derive(Debug, Clone)]
 pub struct DiffLine {
     /// `same`, `added` or `removed`.
@@ -267,8 +292,50 @@ pub struct DiffLine {
     pub text: String,
 }
 
-pub fn diff_lines(old: &str, new: &str) -> Vec<DiffLine> {
-    similar::TextDiff::from_lines(old, new)
+/// The differences between two texts, line by line, or a note that they
+/// are too large to compare.
+#[derive(Debug, Clone, Default)]
+pub struct LineDiff {
+    pub lines: Vec<DiffLine>,
+    /// The texts were over [`MAX_DIFF_BYTES`] or [`MAX_DIFF_LINES`]
+    /// together, so no line diff was made.
+    pub too_large: bool,
+}
+
+impl LineDiff {
+    /// How many lines were added or removed.
+    pub fn changes(&self) -> usize {
+        self.lines.iter().filter(|l| l.kind != "same").count()
+    }
+}
+
+/// Texts larger than this together (bytes, or lines) are not compared
+/// line by line: two versions of the largest article the editor takes,
+/// or 20,000 lines (a long article has a few hundred).
+pub const MAX_DIFF_BYTES: usize = 2 * MAX_BODY;
+pub const MAX_DIFF_LINES: usize = 20_000;
+/// How long the diff algorithm may look for the shortest diff; past this
+/// it settles for a longer one that is still correct.
+const DIFF_TIME: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// A line diff of two texts, bounded in size and in time. CPU work: call
+/// it on the blocking pool.
+pub fn diff_lines(old: &str, new: &str) -> LineDiff {
+    let lines = old.lines().count() + new.lines().count();
+    if old.len() + new.len() > MAX_DIFF_BYTES || lines > MAX_DIFF_LINES {
+        tracing::info!(
+            bytes = old.len() + new.len(),
+            lines,
+            "texts too large to compare line by line"
+        );
+        return LineDiff {
+            lines: Vec::new(),
+            too_large: true,
+        };
+    }
+    let lines = similar::TextDiff::configure()
+        .timeout(DIFF_TIME)
+        .diff_lines(old, new)
         .iter_all_changes()
         .map(|c| DiffLine {
             kind: match c.tag() {
@@ -278,14 +345,18 @@ pub fn diff_lines(old: &str, new: &str) -> Vec<DiffLine> {
             },
             text: c.value().trim_end_matches('\n').to_owned(),
         })
-        .collect()
+        .collect();
+    LineDiff {
+        lines,
+        too_large: false,
+    }
 }
 
 /// A stale save: what is stored now against what the editor sent.
 pub struct ConflictView {
     pub stored_version: i32,
     pub stored_at: NaiveDateTime,
-    pub lines: Vec<DiffLine>,
+    pub diff: LineDiff,
 }
 
 #[derive(Template)]
@@ -379,30 +450,195 @@ fn context(conn: &mut DbConn, staff: &Staff, hero: Option<i32>) -> QueryResult<C
     })
 }
 
-/// Turns the typed form into a draft, with an error per bad field.
-/// `author_id` is the author the article has (or will have).
+/// The form as far as it can be checked without the database: every
+/// field trimmed, every count and size limit, control characters, the
+/// hashtags and the sections with their anchors. It runs on the blocking
+/// pool before a connection is taken, so a long form never holds one.
+struct Checked {
+    title: String,
+    kind: ArticleKind,
+    standfirst: String,
+    intro: String,
+    hero_alt: String,
+    tags: Vec<String>,
+    sections: Vec<SectionDraft>,
+    errors: Vec<FieldError>,
+}
+
+/// At most this many characters of a typed value are quoted in a message.
+const QUOTED: usize = 60;
+
+fn quote(typed: &str) -> String {
+    let mut short: String = typed.chars().take(QUOTED).collect();
+    if short.len() < typed.len() {
+        short.push('…');
+    }
+    short
+}
+
+/// The hashtags of the field, repeats (by slug) dropped, in one pass that
+/// stops at the first one past [`MAX_TAGS`].
+fn hashtags(raw: &str) -> Result<Vec<String>, String> {
+    text::check(raw, Lines::Many, "hashtags field")?;
+    let mut tags: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    for word in raw.split(|c: char| c.is_whitespace() || c == ',') {
+        let name = word.trim().trim_start_matches('#');
+        if name.is_empty() {
+            continue;
+        }
+        let slug = match tag_slug(name) {
+            Some(slug) if name.chars().count() <= MAX_TAG_CHARS => slug,
+            _ => return Err(format!("#{} is not a usable hashtag.", quote(name))),
+        };
+        if seen.insert(slug) {
+            if tags.len() == MAX_TAGS {
+                return Err(format!("Use at most {MAX_TAGS} hashtags."));
+            }
+            tags.push(name.to_owned());
+        }
+    }
+    Ok(tags)
+}
+
+/// Checks what needs no database: see [`Checked`].
+fn check_form(form: &EditorForm) -> Checked {
+    let mut errors = Vec::new();
+    let mut fail =
+        |field: &'static str, message: String| errors.push(FieldError { field, message });
+    let title = form.title.trim().to_owned();
+    if title.is_empty() {
+        fail("title", "Give the article a title.".into());
+    } else if title.chars().count() > MAX_TITLE_CHARS {
+        fail(
+            "title",
+            format!("Keep the title under {MAX_TITLE_CHARS} characters."),
+        );
+    } else if let Err(m) = text::check(&title, Lines::One, "title") {
+        fail("title", m);
+    }
+    let kind = match form.kind.as_str() {
+        "blog" => ArticleKind::Blog,
+        "news" | "" => ArticleKind::News,
+        _ => {
+            fail("kind", "Choose news or blog post.".into());
+            ArticleKind::News
+        }
+    };
+    let standfirst = form.standfirst.trim().to_owned();
+    if standfirst.chars().count() > 400 {
+        fail(
+            "standfirst",
+            "Keep the standfirst to one or two sentences (400 characters at most).".into(),
+        );
+    } else if let Err(m) = text::check(&standfirst, Lines::Many, "standfirst") {
+        fail("standfirst", m);
+    }
+    let intro = form.intro.trim_end().to_owned();
+    if let Err(m) = text::check(&intro, Lines::Many, "introduction") {
+        fail("intro", m);
+    }
+    let tags = hashtags(&form.hashtags).unwrap_or_else(|m| {
+        fail("hashtags", m);
+        Vec::new()
+    });
+    let hero_alt = form.hero_alt.trim().to_owned();
+    if hero_alt.chars().count() > 300 {
+        fail("hero_alt", "Keep the alt text under 300 characters.".into());
+    } else if let Err(m) = text::check(&hero_alt, Lines::One, "alt text") {
+        fail("hero_alt", m);
+    }
+    // Counted before anything is done per section.
+    let written = |s: &&SectionDraft| !s.heading.trim().is_empty() || !s.body.trim().is_empty();
+    let count = form.sections.iter().filter(written).count();
+    let mut sections: Vec<SectionDraft> = Vec::new();
+    if count > MAX_SECTIONS {
+        fail(
+            "sections",
+            format!("Use at most {MAX_SECTIONS} sections (this form has {count})."),
+        );
+    } else {
+        sections = form
+            .sections
+            .iter()
+            .filter(written)
+            .map(|s| SectionDraft {
+                anchor: s.anchor.trim().to_owned(),
+                heading: s.heading.trim().to_owned(),
+                body: s.body.trim_end().to_owned(),
+                body_html: None,
+            })
+            .collect();
+        if sections.iter().any(|s| s.heading.is_empty()) {
+            fail(
+                "sections",
+                "Every section with text needs a heading.".into(),
+            );
+        } else if sections.iter().any(|s| s.heading.chars().count() > 200) {
+            fail(
+                "sections",
+                "Keep section headings under 200 characters.".into(),
+            );
+        } else if let Some(m) = sections.iter().enumerate().find_map(|(i, s)| {
+            let n = i + 1;
+            text::check(&s.heading, Lines::One, &format!("heading of section {n}"))
+                .and_then(|()| text::check(&s.body, Lines::Many, &format!("text of section {n}")))
+                .err()
+        }) {
+            fail("sections", m);
+        }
+        assign_anchors(&mut sections);
+    }
+    // Rendering the Markdown is the costliest part of a save: done here,
+    // so that the save's transaction only writes.
+    if errors.is_empty() {
+        for s in &mut sections {
+            s.body_html = Some(markdown::to_html(&s.body));
+        }
+    }
+    Checked {
+        title,
+        kind,
+        standfirst,
+        intro,
+        hero_alt,
+        tags,
+        sections,
+        errors,
+    }
+}
+
+/// Completes a checked form with what needs the database (the slug, the
+/// category, the author and the hero image) into a draft, with an error
+/// per bad field. `stored` is the article as saved, if it exists yet.
 fn validate(
     conn: &mut DbConn,
     form: &EditorForm,
+    checked: Checked,
     ctx: &Context,
-    article_id: Option<i32>,
-    stored_slug: Option<&str>,
-    author_id: i32,
+    stored: Option<&Stored>,
     staff: &Staff,
 ) -> QueryResult<(Draft, Vec<FieldError>)> {
-    let mut errors = Vec::new();
+    let article_id = stored.map(|s| s.article.id);
+    let stored_slug = stored.map(|s| s.article.slug.as_str());
+    // The author the article has (or will have).
+    let author_id = stored.map_or(staff.user_id, |s| s.article.author_id);
+    let Checked {
+        title,
+        kind,
+        standfirst,
+        intro,
+        hero_alt,
+        tags,
+        sections,
+        mut errors,
+    } = checked;
     let mut fail = |field: &'static str, message: &str| {
         errors.push(FieldError {
             field,
             message: message.to_owned(),
         })
     };
-    let title = form.title.trim().to_owned();
-    if title.is_empty() {
-        fail("title", "Give the article a title.");
-    } else if title.chars().count() > 200 {
-        fail("title", "Keep the title under 200 characters.");
-    }
     // A blank slug keeps the stored one, or is made from the title (and
     // numbered if another article has it).
     let slug = match (form.slug.trim(), stored_slug) {
@@ -435,14 +671,6 @@ fn validate(
             "Another article already has this slug; choose another.",
         );
     }
-    let kind = match form.kind.as_str() {
-        "blog" => ArticleKind::Blog,
-        "news" | "" => ArticleKind::News,
-        _ => {
-            fail("kind", "Choose news or blog post.");
-            ArticleKind::News
-        }
-    };
     let category_id = match kind {
         ArticleKind::Blog => None,
         ArticleKind::News => {
@@ -470,33 +698,6 @@ fn validate(
     } else {
         author_id
     };
-    if form.standfirst.chars().count() > 400 {
-        fail(
-            "standfirst",
-            "Keep the standfirst to one or two sentences (400 characters at most).",
-        );
-    }
-    let mut tags: Vec<String> = Vec::new();
-    for word in form.hashtags.split(|c: char| c.is_whitespace() || c == ',') {
-        let name = word.trim().trim_start_matches('#');
-        if name.is_empty() {
-            continue;
-        }
-        match tag_slug(name) {
-            Some(_) if name.chars().count() <= 60 => {
-                if !tags.iter().any(|t| tag_slug(t) == tag_slug(name)) {
-                    tags.push(name.to_owned())
-                }
-            }
-            _ => {
-                fail("hashtags", &format!("#{name} is not a usable hashtag."));
-                break;
-            }
-        }
-    }
-    if tags.len() > MAX_TAGS {
-        fail("hashtags", &format!("Use at most {MAX_TAGS} hashtags."));
-    }
     let hero_media_id = match form.hero_media_id.trim() {
         "" => None,
         raw => match raw.parse::<i32>() {
@@ -507,42 +708,19 @@ fn validate(
             }
         },
     };
-    let hero_alt = form.hero_alt.trim().to_owned();
     if hero_media_id.is_some() && hero_alt.is_empty() {
         fail(
             "hero_alt",
             "Describe the image for readers who cannot see it (alt text is required).",
         );
-    } else if hero_alt.chars().count() > 300 {
-        fail("hero_alt", "Keep the alt text under 300 characters.");
     }
-    let mut sections: Vec<SectionDraft> = form
-        .sections
-        .iter()
-        .filter(|s| !s.heading.trim().is_empty() || !s.body.trim().is_empty())
-        .map(|s| SectionDraft {
-            anchor: s.anchor.trim().to_owned(),
-            heading: s.heading.trim().to_owned(),
-            body: s.body.trim_end().to_owned(),
-        })
-        .collect();
-    if sections.len() > MAX_SECTIONS {
-        fail("sections", &format!("Use at most {MAX_SECTIONS} sections."));
-    }
-    if sections.iter().any(|s| s.heading.is_empty()) {
-        fail("sections", "Every section with text needs a heading.");
-    }
-    if sections.iter().any(|s| s.heading.chars().count() > 200) {
-        fail("sections", "Keep section headings under 200 characters.");
-    }
-    assign_anchors(&mut sections);
     let draft = Draft {
         kind: kind.as_str().to_owned(),
         category_id,
         slug,
         title,
-        standfirst: form.standfirst.trim().to_owned(),
-        intro: form.intro.trim_end().to_owned(),
+        standfirst,
+        intro,
         author_id,
         hero_media_id,
         hero_alt,
@@ -554,35 +732,19 @@ fn validate(
 }
 
 /// Keeps each section's anchor when it is well formed and unique, and
-/// gives the others one made from their heading.
+/// gives the others one made from their heading. Linear in the number of
+/// sections (see [`Anchors`]).
 pub fn assign_anchors(sections: &mut [SectionDraft]) {
-    let mut taken: Vec<String> = Vec::with_capacity(sections.len());
+    let mut anchors = Anchors::with_capacity(sections.len());
     let mut pending = Vec::new();
     for (i, s) in sections.iter().enumerate() {
-        if Slug::parse(&s.anchor).is_some() && s.anchor.len() <= 100 && !taken.contains(&s.anchor) {
-            taken.push(s.anchor.clone());
-        } else {
+        let well_formed = Slug::parse(&s.anchor).is_some() && s.anchor.len() <= 100;
+        if !(well_formed && anchors.keep(&s.anchor)) {
             pending.push(i);
         }
     }
     for i in pending {
-        let base = match slugify(&sections[i].heading) {
-            s if s.is_empty() => format!("section-{}", i + 1),
-            s => s
-                .chars()
-                .take(80)
-                .collect::<String>()
-                .trim_end_matches('-')
-                .to_owned(),
-        };
-        let mut anchor = base.clone();
-        let mut n = 2;
-        while taken.contains(&anchor) {
-            anchor = format!("{base}-{n}");
-            n += 1;
-        }
-        taken.push(anchor.clone());
-        sections[i].anchor = anchor;
+        sections[i].anchor = anchors.fresh(&sections[i].heading, i);
     }
 }
 
@@ -636,13 +798,14 @@ fn step_for(
     }
 }
 
-/// The preview of `draft`, rendered with the public article template.
+/// What the preview of `draft` shows, read from the database; its
+/// Markdown is rendered by [`render_preview`], off the connection.
 fn preview(
     conn: &mut DbConn,
     draft: &Draft,
     ctx: &Context,
     stored: Option<&Stored>,
-) -> Result<String, AppError> {
+) -> Result<Preview, AppError> {
     let author = users::table
         .find(draft.author_id)
         .select(Author::as_select())
@@ -692,7 +855,8 @@ fn preview(
             anchor: s.anchor.clone(),
             heading: s.heading.clone(),
             body: s.body.clone(),
-            body_html: markdown::to_html(&s.body),
+            // Rendered by `render_preview` unless `check_form` did.
+            body_html: s.body_html.clone().unwrap_or_default(),
         })
         .collect();
     let tags = draft
@@ -704,8 +868,8 @@ fn preview(
             name: t.clone(),
         })
         .collect();
-    let page = Preview {
-        intro_html: markdown::to_html(&draft.intro),
+    Ok(Preview {
+        intro_html: String::new(),
         card: Card {
             article,
             category,
@@ -715,21 +879,60 @@ fn preview(
         sections,
         tags,
         updated: false,
-    };
-    Ok(page.render()?)
+    })
+}
+
+/// The preview rendered with the public article template, its Markdown
+/// rendered and sanitized as a save would.
+fn render_preview(mut preview: Preview) -> Result<String, AppError> {
+    preview.intro_html = markdown::to_html(&preview.card.article.intro);
+    for s in &mut preview.sections {
+        if s.body_html.is_empty() {
+            s.body_html = markdown::to_html(&s.body);
+        }
+    }
+    Ok(preview.render()?)
 }
 
 /// What a request to the editor came to.
 enum Outcome {
-    Page(StatusCode, Box<EditorPage>),
+    Page(StatusCode, Box<EditorPage>, Extra),
     Redirect(String),
 }
 
-fn answer(outcome: Outcome) -> Result<HttpResponse, AppError> {
-    match outcome {
-        Outcome::Page(status, page) => respond(status, page.as_ref()),
-        Outcome::Redirect(to) => Ok(see_other(&to)),
-    }
+/// What a page shows besides the form, made after the connection has gone
+/// back to the pool.
+enum Extra {
+    Nothing,
+    /// The preview of the form's draft.
+    Preview(Box<Preview>),
+    /// A stale save: the texts of the stored version and of the one sent.
+    Conflict(String, String),
+}
+
+/// Answers with the outcome. Markdown, the diff and the page are rendered
+/// on the blocking pool, without a connection.
+async fn answer(outcome: Outcome) -> Result<HttpResponse, AppError> {
+    let (status, mut page, extra) = match outcome {
+        Outcome::Redirect(to) => return Ok(see_other(&to)),
+        Outcome::Page(status, page, extra) => (status, page, extra),
+    };
+    let html = web::block(move || -> Result<String, AppError> {
+        match extra {
+            Extra::Nothing => {}
+            Extra::Preview(preview) => page.preview_html = Some(render_preview(*preview)?),
+            Extra::Conflict(stored, mine) => {
+                if let Some(c) = page.conflict.as_mut() {
+                    c.diff = diff_lines(&stored, &mine);
+                }
+            }
+        }
+        Ok(page.render()?)
+    })
+    .await??;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }
 
 fn page(
@@ -810,10 +1013,11 @@ pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpRe
             Ok(Outcome::Page(
                 StatusCode::OK,
                 Box::new(page(&staff, ctx, None, form, None)),
+                Extra::Nothing,
             ))
         })
         .await?;
-    answer(outcome)
+    answer(outcome).await
 }
 
 /// GET /admin/articles/{id}.
@@ -833,10 +1037,14 @@ pub async fn edit_form(
             let live = live_path(conn, &stored)?;
             let mut page = page(&staff, ctx, Some(&stored), form, live);
             page.notice = notice;
-            Ok(Outcome::Page(StatusCode::OK, Box::new(page)))
+            Ok(Outcome::Page(
+                StatusCode::OK,
+                Box::new(page),
+                Extra::Nothing,
+            ))
         })
         .await?;
-    answer(outcome)
+    answer(outcome).await
 }
 
 /// Reads the form body, refusing more than [`MAX_BODY`] with a 413 page.
@@ -897,9 +1105,31 @@ async fn submit(
         Ok(body) => body,
         Err(refusal) => return Ok(refusal),
     };
-    let mut form = EditorForm::parse(&body);
+    // Reading and checking the form is CPU work on up to 2 MB of text: it
+    // runs on the blocking pool, before a pooled connection is taken.
+    let who = staff.clone();
+    let (mut form, checked) = web::block(move || {
+        let form = EditorForm::parse(&body);
+        let validating = csrf::session_token_ok(&who, &form.csrf_token)
+            && form.too_many_sections.is_none()
+            && Action::parse(&form.action).is_some_and(|a| !a.rearranges());
+        let checked = validating.then(|| check_form(&form));
+        (form, checked)
+    })
+    .await?;
     if !csrf::session_token_ok(&staff, &form.csrf_token) {
         return Ok(forbidden());
+    }
+    if let Some(n) = form.too_many_sections {
+        tracing::info!(sections = n, "article form with too many sections refused");
+        return Ok(ErrorPage::response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Too many sections",
+            &format!(
+                "The form has {n} sections; an article may have at most {MAX_SECTIONS}, \
+                 so nothing was saved. Go back and remove some."
+            ),
+        ));
     }
     let Some(action) = Action::parse(&form.action) else {
         return Err(AppError::BadRequest("Unknown editor button.".to_owned()));
@@ -937,23 +1167,23 @@ async fn submit(
                 }
                 let mut p = page(&staff, ctx, stored.as_ref(), form, live);
                 p.version = expected;
-                return Ok(Outcome::Page(StatusCode::OK, Box::new(p)));
+                return Ok(Outcome::Page(StatusCode::OK, Box::new(p), Extra::Nothing));
             }
-            let (draft, mut errors) = validate(
-                conn,
-                &form,
-                &ctx,
-                stored.as_ref().map(|s| s.article.id),
-                stored.as_ref().map(|s| s.article.slug.as_str()),
-                author_id,
-                &staff,
-            )?;
+            let checked = match checked {
+                Some(checked) => checked,
+                None => check_form(&form),
+            };
+            let (draft, mut errors) =
+                validate(conn, &form, checked, &ctx, stored.as_ref(), &staff)?;
             if action == Action::Preview {
-                let html = preview(conn, &draft, &ctx, stored.as_ref())?;
+                let preview = preview(conn, &draft, &ctx, stored.as_ref())?;
                 let mut p = page(&staff, ctx, stored.as_ref(), form, live);
                 p.version = expected;
-                p.preview_html = Some(html);
-                return Ok(Outcome::Page(StatusCode::OK, Box::new(p)));
+                return Ok(Outcome::Page(
+                    StatusCode::OK,
+                    Box::new(p),
+                    Extra::Preview(Box::new(preview)),
+                ));
             }
             // Who may take this step: publishing and anything that changes
             // a public or archived article is for those who may publish.
@@ -983,7 +1213,11 @@ async fn submit(
                 let mut p = page(&staff, ctx, stored.as_ref(), form, live);
                 p.version = expected;
                 p.errors = errors;
-                return Ok(Outcome::Page(StatusCode::UNPROCESSABLE_ENTITY, Box::new(p)));
+                return Ok(Outcome::Page(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Box::new(p),
+                    Extra::Nothing,
+                ));
             }
             let article_id = match &stored {
                 None => {
@@ -1023,16 +1257,19 @@ async fn submit(
                                 status: now_stored.article.status.clone(),
                                 published_at: now_stored.article.published_at,
                             };
-                            let lines =
-                                diff_lines(&now_stored.snapshot().as_text(), &mine.as_text());
+                            let texts = (now_stored.snapshot().as_text(), mine.as_text());
                             let live = live_path(conn, &now_stored)?;
                             let mut p = page(&staff, ctx, Some(&now_stored), form, live);
                             p.conflict = Some(ConflictView {
                                 stored_version: now_stored.article.version,
                                 stored_at: now_stored.article.updated_at,
-                                lines,
+                                diff: LineDiff::default(),
                             });
-                            return Ok(Outcome::Page(StatusCode::CONFLICT, Box::new(p)));
+                            return Ok(Outcome::Page(
+                                StatusCode::CONFLICT,
+                                Box::new(p),
+                                Extra::Conflict(texts.0, texts.1),
+                            ));
                         }
                     }
                 }
@@ -1047,7 +1284,7 @@ async fn submit(
             )))
         })
         .await?;
-    answer(outcome)
+    answer(outcome).await
 }
 
 #[cfg(test)]
@@ -1073,22 +1310,84 @@ mod tests {
                 anchor: "first-words".into(),
                 heading: "Renamed heading".into(),
                 body: String::new(),
+                body_html: None,
             },
             SectionDraft {
                 anchor: String::new(),
                 heading: "First words".into(),
                 body: String::new(),
+                body_html: None,
             },
             SectionDraft {
                 anchor: "bad anchor!".into(),
                 heading: "".into(),
                 body: String::new(),
+                body_html: None,
             },
         ];
         assign_anchors(&mut sections);
         assert_eq!(sections[0].anchor, "first-words");
         assert_eq!(sections[1].anchor, "first-words-2");
         assert_eq!(sections[2].anchor, "section-3");
+    }
+
+    #[test]
+    fn the_section_limit_is_checked_before_any_section_is_worked_on() {
+        let same = SectionDraft {
+            anchor: String::new(),
+            heading: "Same heading".into(),
+            body: "Same words.".into(),
+            body_html: None,
+        };
+        let form = EditorForm {
+            title: "T".into(),
+            sections: vec![same.clone(); 5_000],
+            ..EditorForm::default()
+        };
+        let checked = check_form(&form);
+        assert!(checked.sections.is_empty(), "no section was prepared");
+        let errors: Vec<_> = checked.errors.iter().map(|e| e.field).collect();
+        assert_eq!(errors, ["sections"]);
+        assert!(checked.errors[0].message.contains("5000"));
+
+        let form = EditorForm {
+            title: "T".into(),
+            sections: vec![same; MAX_SECTIONS],
+            ..EditorForm::default()
+        };
+        let checked = check_form(&form);
+        assert!(checked.errors.is_empty());
+        let anchors: HashSet<&str> = checked.sections.iter().map(|s| s.anchor.as_str()).collect();
+        assert_eq!(
+            anchors.len(),
+            MAX_SECTIONS,
+            "each section has its own anchor"
+        );
+    }
+
+    #[test]
+    fn hashtags_are_counted_once_each_and_stop_at_the_first_past_the_limit() {
+        assert_eq!(
+            hashtags("#Sport, #sport #SPORT #Running"),
+            Ok(vec!["Sport".to_owned(), "Running".to_owned()])
+        );
+        assert_eq!(
+            hashtags(&"#Same ".repeat(10_000)),
+            Ok(vec!["Same".to_owned()])
+        );
+        let many: Vec<String> = (0..10_000).map(|i| format!("#t{i}")).collect();
+        // A bad word after the 21st hashtag is never reached.
+        let typed = format!("{} #!!!", many.join(" "));
+        assert_eq!(
+            hashtags(&typed),
+            Err(format!("Use at most {MAX_TAGS} hashtags."))
+        );
+        assert!(hashtags("#Fine #!!!").is_err_and(|e| e.contains("#!!! is not a usable")));
+        let long = format!("#{}", "x".repeat(5_000));
+        assert!(
+            hashtags(&long).is_err_and(|e| e.chars().count() < 100),
+            "quoted short"
+        );
     }
 
     #[test]
@@ -1128,8 +1427,14 @@ mod tests {
 
     #[test]
     fn diffs_mark_added_and_removed_lines() {
-        let lines = diff_lines("a\nb\n", "a\nc\n");
-        let kinds: Vec<_> = lines.iter().map(|l| (l.kind, l.text.as_str())).collect();
+        let diff = diff_lines("a\nb\n", "a\nc\n");
+        assert!(!diff.too_large);
+        assert_eq!(diff.changes(), 2);
+        let kinds: Vec<_> = diff
+            .lines
+            .iter()
+            .map(|l| (l.kind, l.text.as_str()))
+            .collect();
         assert_eq!(kinds, vec![("same", "a"), ("removed", "b"), ("added", "c")]);
     }
 }

@@ -10,7 +10,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::editor::{diff_lines, editable, DiffLine};
+use super::editor::{diff_lines, editable, LineDiff};
 use super::{forbidden, respond, see_other, AdminLayout};
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
@@ -43,7 +43,7 @@ pub struct DiffPage {
     pub title: String,
     pub from: i32,
     pub to: i32,
-    pub lines: Vec<DiffLine>,
+    pub diff: LineDiff,
     pub changes: usize,
 }
 
@@ -102,26 +102,35 @@ pub async fn diff(
         })
     };
     let (from, to) = (version(&query.from)?, version(&query.to)?);
-    let page = state
+    let who = staff.clone();
+    let (site_name, title, old, new) = state
         .run(move |conn| {
-            let stored = editable(conn, id, &staff)?;
+            let stored = editable(conn, id, &who)?;
             let old = editor::revision(conn, id, from)?.ok_or(AppError::NotFound)?;
             let new = editor::revision(conn, id, to)?.ok_or(AppError::NotFound)?;
-            let lines = diff_lines(&old.as_text(), &new.as_text());
-            let changes = lines.iter().filter(|l| l.kind != "same").count();
             let site_name = settings::load(conn)?.name;
-            Ok(DiffPage {
-                layout: AdminLayout::new(site_name, "Compare revisions", Some(staff)),
-                id,
-                title: stored.article.title,
-                from,
-                to,
-                lines,
-                changes,
-            })
+            Ok((site_name, stored.article.title, old, new))
         })
         .await?;
-    respond(StatusCode::OK, &page)
+    // The diff and the page are CPU work, done without a connection.
+    let html = web::block(move || -> Result<String, AppError> {
+        let diff = diff_lines(&old.as_text(), &new.as_text());
+        let changes = diff.changes();
+        let page = DiffPage {
+            layout: AdminLayout::new(site_name, "Compare revisions", Some(staff)),
+            id,
+            title,
+            from,
+            to,
+            diff,
+            changes,
+        };
+        Ok(page.render()?)
+    })
+    .await??;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -16,6 +16,7 @@ use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::models::{NewAuditEntry, NewSiteSettings, SiteSettings};
 use crate::db::{audit, settings, write_transaction};
+use crate::domain::text::{self, Lines};
 use crate::error::{AppError, ErrorPage};
 use crate::routes::state::{now, AppState};
 
@@ -147,6 +148,13 @@ fn too_long(errors: &mut FieldErrors, field: &'static str, label: &str, value: &
     }
 }
 
+/// Refuses control characters, which no page or feed can carry.
+fn controls(errors: &mut FieldErrors, field: &'static str, label: &str, value: &str, lines: Lines) {
+    if let Err(message) = text::check(value, lines, label) {
+        errors.add(field, message);
+    }
+}
+
 fn validate(form: &SettingsForm) -> Result<Valid, FieldErrors> {
     let mut errors = FieldErrors::default();
     let name = form.name.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -154,12 +162,16 @@ fn validate(form: &SettingsForm) -> Result<Valid, FieldErrors> {
         errors.add("name", "Give the site a name.");
     }
     too_long(&mut errors, "name", "name", &name, MAX_NAME);
+    controls(&mut errors, "name", "site name", &name, Lines::One);
     let tagline = text(&form.tagline);
     too_long(&mut errors, "tagline", "tagline", &tagline, MAX_TAGLINE);
+    controls(&mut errors, "tagline", "tagline", &tagline, Lines::One);
     let pitch = text(&form.pitch);
     too_long(&mut errors, "pitch", "pitch", &pitch, MAX_PITCH);
+    controls(&mut errors, "pitch", "pitch", &pitch, Lines::Many);
     let about = text(&form.about);
     too_long(&mut errors, "about", "about text", &about, MAX_ABOUT);
+    controls(&mut errors, "about", "about text", &about, Lines::Many);
     let typed_zone = form.time_zone.trim();
     let time_zone = match typed_zone.parse::<chrono_tz::Tz>() {
         Ok(tz) => tz.name().to_owned(),

@@ -15,6 +15,7 @@ use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::models::{NewAuditEntry, Tag};
 use crate::db::{audit, redirects, search, settings, tags, write_transaction, DbConn};
+use crate::domain::text::{self, Lines};
 use crate::domain::{tag_slug, PageNumber};
 use crate::error::AppError;
 use crate::routes::state::{now, AppState};
@@ -229,6 +230,7 @@ fn check_name(raw: &str) -> Result<(String, String), String> {
             "The name is too long: at most {MAX_NAME} characters."
         ));
     }
+    text::check(&name, Lines::One, "name")?;
     match tag_slug(&name) {
         Some(slug) => Ok((name, slug)),
         None => Err("The name needs at least one letter or digit.".to_owned()),

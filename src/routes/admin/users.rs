@@ -19,6 +19,7 @@ use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, password, policy};
 use crate::db::models::{NewAuditEntry, StaffUser};
 use crate::db::{audit, settings, users, write_transaction, DbConn};
+use crate::domain::text::{self, Lines};
 use crate::domain::{Email, Role};
 use crate::error::AppError;
 use crate::routes::state::{now, AppState};
@@ -148,6 +149,8 @@ fn check_name(name: &str, errors: &mut FieldErrors) {
             "name",
             format!("The name must have 1 to {MAX_NAME} characters."),
         );
+    } else if let Err(message) = text::check(name, Lines::One, "name") {
+        errors.add("name", message);
     }
 }
 
@@ -394,6 +397,8 @@ pub async fn update(
                     "bio",
                     format!("The bio is too long: at most {MAX_BIO} characters."),
                 );
+            } else if let Err(message) = text::check(&bio, Lines::Many, "bio") {
+                errors.add("bio", message);
             }
             let role = check_role(&posted.role, &mut errors);
             let active = checked(&posted.active);
