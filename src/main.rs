@@ -28,10 +28,11 @@ async fn main() -> std::process::ExitCode {
 /// glibc raises its mmap threshold each time a large block is freed, so
 /// after a few page renders and compressions (buffers of a few hundred KB
 /// to a few MB) such buffers come from the heap arenas, which fragment
-/// and rarely shrink: under a soak of readers and editors the resident
-/// memory grew from 40 to 156 MB. A fixed threshold (glibc's initial
-/// 128 KB) keeps large buffers in their own mappings, returned to the
-/// system when freed: the same soak peaked at 92 MB.
+/// and rarely shrink: under a soak of readers and editors
+/// (bench/soak.sh) the resident memory grew from 40 to 156 MB. A fixed
+/// threshold (glibc's initial 128 KB) keeps large buffers in their own
+/// mappings, returned to the system when freed: the same soak peaked at
+/// 66 MB.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn keep_large_buffers_out_of_the_heap() {
     // SAFETY: mallopt only changes allocator parameters; it is called
