@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::models::{Session, StaffUser};
 use super::schema::{login_attempts, sessions, users};
 use super::DbConn;
-use crate::auth::throttle::Failures;
+use crate::auth::throttle::{Failures, FREE_CLIENT_FAILURES, FREE_FAILURES};
 
 /// A session ends after this long without a request...
 pub const IDLE_HOURS: i64 = 12;
@@ -83,18 +83,21 @@ pub fn count_for_user(conn: &mut DbConn, user_id: i32) -> QueryResult<i64> {
 }
 
 /// Notes a login attempt as a failure before it is checked, and returns
-/// its id. `email` is what was typed, normalised and cut to a sane length. Claiming first makes the throttle hold under a burst of
-/// parallel attempts: each one counts every attempt claimed before it.
+/// its id. `email` is what was typed, normalised and cut to a sane
+/// length; `client` is the client it counts against (the `ip` column:
+/// `auth::throttle::client_group`, an IPv4 address or an IPv6 /64).
+/// Claiming first makes the throttle hold under a burst of parallel
+/// attempts: each one counts every attempt claimed before it.
 pub fn claim_attempt(
     conn: &mut DbConn,
     email: &str,
-    ip: &str,
+    client: &str,
     now: NaiveDateTime,
 ) -> QueryResult<i32> {
     diesel::insert_into(login_attempts::table)
         .values((
             login_attempts::email.eq(email),
-            login_attempts::ip.eq(ip),
+            login_attempts::ip.eq(client),
             login_attempts::succeeded.eq(false),
             login_attempts::attempted_at.eq(now),
         ))
@@ -115,47 +118,60 @@ pub fn forget_attempt(conn: &mut DbConn, id: i32) -> QueryResult<usize> {
     diesel::delete(login_attempts::table.find(id)).execute(conn)
 }
 
-/// Failed logins for `email` since `since`, or since its last successful
-/// login if that is later: signing in clears the email's own count. The
-/// attempt `except` (the one being checked) is not counted.
+/// Failed logins for `email` from `client` since `since`, or since that
+/// client's last successful login as that email if that is later: signing
+/// in clears the count. Failures for the email from other clients are not
+/// counted, so they cannot lock its owner out. The attempt `except` (the
+/// one being checked) is not counted.
 pub fn email_failures(
     conn: &mut DbConn,
     email: &str,
+    client: &str,
     since: NaiveDateTime,
     except: i32,
 ) -> QueryResult<Failures> {
     let last_success: Option<NaiveDateTime> = login_attempts::table
         .filter(login_attempts::email.eq(email))
+        .filter(login_attempts::ip.eq(client))
         .filter(login_attempts::succeeded.eq(true))
         .select(max(login_attempts::attempted_at))
         .first(conn)?;
     let since = last_success.map_or(since, |s| s.max(since));
     let (count, latest) = login_attempts::table
         .filter(login_attempts::email.eq(email))
+        .filter(login_attempts::ip.eq(client))
         .filter(login_attempts::succeeded.eq(false))
         .filter(login_attempts::attempted_at.gt(since))
         .filter(login_attempts::id.ne(except))
         .select((count_star(), max(login_attempts::attempted_at)))
         .first::<(i64, Option<NaiveDateTime>)>(conn)?;
-    Ok(Failures { count, latest })
+    Ok(Failures {
+        count,
+        latest,
+        free: FREE_FAILURES,
+    })
 }
 
-/// Failed logins from `ip` since `since`, whoever succeeded meanwhile,
-/// not counting the attempt `except`.
-pub fn ip_failures(
+/// Failed logins from `client` for any email since `since`, whoever
+/// succeeded meanwhile, not counting the attempt `except`.
+pub fn client_failures(
     conn: &mut DbConn,
-    ip: &str,
+    client: &str,
     since: NaiveDateTime,
     except: i32,
 ) -> QueryResult<Failures> {
     let (count, latest) = login_attempts::table
-        .filter(login_attempts::ip.eq(ip))
+        .filter(login_attempts::ip.eq(client))
         .filter(login_attempts::succeeded.eq(false))
         .filter(login_attempts::attempted_at.gt(since))
         .filter(login_attempts::id.ne(except))
         .select((count_star(), max(login_attempts::attempted_at)))
         .first::<(i64, Option<NaiveDateTime>)>(conn)?;
-    Ok(Failures { count, latest })
+    Ok(Failures {
+        count,
+        latest,
+        free: FREE_CLIENT_FAILURES,
+    })
 }
 
 /// Forgets login attempts older than `cutoff`; returns how many.

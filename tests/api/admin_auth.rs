@@ -459,7 +459,7 @@ async fn assert_throttled(app: &TestApp, email: &str, password: &str, backend: &
 }
 
 #[tokio::test]
-async fn admin_logins_are_throttled_per_email_and_per_ip() {
+async fn admin_logins_are_throttled_per_email_and_client_and_per_client() {
     for backend in backends() {
         // Per email: five wrong passwords lock out even the right one.
         let app = spawn_app(&backend).await;
@@ -470,32 +470,30 @@ async fn admin_logins_are_throttled_per_email_and_per_ip() {
         assert_throttled(&app, EMAIL, PASSWORD, &backend).await;
         assert_eq!(session_count(&app), 0);
 
-        // Per IP: five different emails from one address.
+        // Per client: ten different emails from one address.
         let app = spawn_app(&backend).await;
         app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
-        for n in 0..5 {
+        for n in 0..10 {
             let email = format!("guess{n}@example.org");
             assert_eq!(post_login(&app, &email, PASSWORD).await.status, 401);
         }
         assert_throttled(&app, EMAIL, PASSWORD, &backend).await;
 
-        // The email's failures from elsewhere lock that email only; the
-        // counts live in the database, so they hold across processes.
+        // The counts live in the database, so they hold across processes;
+        // an email's failures from another client do not lock it here.
         let app = spawn_app(&backend).await;
         app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
         app.add_staff("grace@example.org", "Grace Hopper", Role::Author, PASSWORD);
         app.with_conn(|c| -> diesel::QueryResult<()> {
             for _ in 0..5 {
                 session_db::claim_attempt(c, EMAIL, "203.0.113.9", now())?;
+                session_db::claim_attempt(c, "grace@example.org", "127.0.0.1", now())?;
             }
             Ok(())
         })
         .expect("record attempts");
-        assert_throttled(&app, EMAIL, PASSWORD, &backend).await;
-        assert_eq!(
-            post_login(&app, "grace@example.org", PASSWORD).await.status,
-            303
-        );
+        assert_throttled(&app, "grace@example.org", PASSWORD, &backend).await;
+        assert_eq!(post_login(&app, EMAIL, PASSWORD).await.status, 303);
     }
 }
 
@@ -535,10 +533,10 @@ fn attempt_ips(app: &TestApp) -> Vec<String> {
 async fn behind_a_trusted_proxy_each_client_is_throttled_and_audited_by_its_own_address() {
     for backend in backends() {
         // Behind a proxy every request comes from the proxy's address: the
-        // forwarded one must count, or five failures would lock out all.
+        // forwarded one must count, or ten failures would lock out all.
         let app = spawn_app_behind_proxy(&backend).await;
         app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
-        for n in 0..5 {
+        for n in 0..10 {
             let email = format!("guess{n}@example.org");
             let page = post_login_via(&app, "203.0.113.9", &email, PASSWORD).await;
             assert_eq!(page.status, 401, "{backend:?}");
@@ -554,17 +552,94 @@ async fn behind_a_trusted_proxy_each_client_is_throttled_and_audited_by_its_own_
         // Without the setting, the header is anyone's words: ignored.
         let app = spawn_app(&backend).await;
         app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
-        for n in 0..5 {
+        for n in 0..10 {
             let email = format!("guess{n}@example.org");
             let forged = format!("198.51.100.{n}");
             post_login_via(&app, &forged, &email, PASSWORD).await;
         }
-        assert_eq!(attempt_ips(&app), vec!["127.0.0.1"; 5]);
+        assert_eq!(attempt_ips(&app), vec!["127.0.0.1"; 10]);
         let page = post_login_via(&app, "198.51.100.77", EMAIL, PASSWORD).await;
         assert_eq!(
             page.status, 429,
             "{backend:?}: a forged header does not escape"
         );
+    }
+}
+
+#[tokio::test]
+async fn wrong_passwords_from_one_client_do_not_lock_the_owner_out_from_another() {
+    for backend in backends() {
+        // Anyone who knows an editor's email can get it wrong five times;
+        // that locks their own address out, not the editor's.
+        let app = spawn_app_behind_proxy(&backend).await;
+        app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
+        for _ in 0..5 {
+            let page = post_login_via(&app, "203.0.113.9", EMAIL, "wrong password!").await;
+            assert_eq!(page.status, 401, "{backend:?}");
+        }
+        let page = post_login_via(&app, "203.0.113.9", EMAIL, PASSWORD).await;
+        assert_eq!(page.status, 429, "{backend:?}: the guessing client waits");
+        let page = post_login_via(&app, "198.51.100.4", EMAIL, PASSWORD).await;
+        assert_eq!(page.status, 303, "{backend:?}: the editor signs in");
+        assert!(page.set_cookie("iconocast_session").is_some());
+        // The editor's sign-in does not give the guesser new tries.
+        let page = post_login_via(&app, "203.0.113.9", EMAIL, PASSWORD).await;
+        assert_eq!(page.status, 429, "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn ipv6_clients_are_counted_by_their_64_and_ipv4_clients_by_their_address() {
+    for backend in backends() {
+        // One email, guessed from two addresses of one /64: one count.
+        let app = spawn_app_behind_proxy(&backend).await;
+        app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
+        for from in ["2001:db8:1:2::a", "2001:db8:1:2::b"]
+            .iter()
+            .cycle()
+            .take(5)
+        {
+            let page = post_login_via(&app, from, EMAIL, "wrong password!").await;
+            assert_eq!(page.status, 401, "{backend:?} {from}");
+        }
+        let page = post_login_via(&app, "2001:db8:1:2:ffff::1", EMAIL, PASSWORD).await;
+        assert_eq!(page.status, 429, "{backend:?}: the same /64");
+        let page = post_login_via(&app, "2001:db8:1:3::a", EMAIL, PASSWORD).await;
+        assert_eq!(page.status, 303, "{backend:?}: another /64");
+
+        // Many emails from one /64 (password spraying) reach the
+        // per-client limit; another /64 and IPv4 neighbours are free.
+        let app = spawn_app_behind_proxy(&backend).await;
+        app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
+        for n in 0..10 {
+            let from = format!("2001:db8:9:9::{:x}", n + 1);
+            let email = format!("guess{n}@example.org");
+            let page = post_login_via(&app, &from, &email, PASSWORD).await;
+            assert_eq!(page.status, 401, "{backend:?} {from}");
+        }
+        let page = post_login_via(&app, "2001:db8:9:9::99", EMAIL, PASSWORD).await;
+        assert_eq!(page.status, 429, "{backend:?}: the /64 is one client");
+        let page = post_login_via(&app, "2001:db8:9:a::1", EMAIL, PASSWORD).await;
+        assert_eq!(page.status, 303, "{backend:?}");
+        for n in 0..10 {
+            let email = format!("guess{n}@example.org");
+            post_login_via(&app, "203.0.113.9", &email, PASSWORD).await;
+        }
+        let page = post_login_via(&app, "203.0.113.9", EMAIL, PASSWORD).await;
+        assert_eq!(page.status, 429, "{backend:?}");
+        let page = post_login_via(&app, "203.0.113.10", EMAIL, PASSWORD).await;
+        assert_eq!(page.status, 303, "{backend:?}: IPv4 counts per address");
+        // The audit log keeps the whole address.
+        let ips: Vec<String> = app
+            .with_conn(|c| {
+                audit_log::table
+                    .filter(audit_log::action.eq("login_failed"))
+                    .order(audit_log::id)
+                    .select(audit_log::ip)
+                    .load(c)
+            })
+            .expect("audit rows");
+        assert_eq!(ips.first().map(String::as_str), Some("2001:db8:9:9::1"));
     }
 }
 

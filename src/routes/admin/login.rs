@@ -119,14 +119,15 @@ fn attempt(
     user_agent: &str,
 ) -> Result<Outcome, AppError> {
     let typed = typed_email(raw_email);
+    let client = throttle::client_group(ip);
     let started = now();
     // Claimed as a failure first, then counted against the others: of any
     // number of parallel attempts, only as many as are free get through.
-    let claim = sessions::claim_attempt(conn, &typed, ip, started)?;
+    let claim = sessions::claim_attempt(conn, &typed, &client, started)?;
     let since = throttle::window_start(started);
-    let by_email = sessions::email_failures(conn, &typed, since, claim)?;
-    let by_ip = sessions::ip_failures(conn, ip, since, claim)?;
-    if let Some(secs) = throttle::retry_after(&[by_email, by_ip], started) {
+    let by_email = sessions::email_failures(conn, &typed, &client, since, claim)?;
+    let by_client = sessions::client_failures(conn, &client, since, claim)?;
+    if let Some(secs) = throttle::retry_after(&[by_email, by_client], started) {
         sessions::forget_attempt(conn, claim)?;
         return Ok(Outcome::Throttled(secs));
     }
