@@ -1,11 +1,13 @@
 //! Password hashing and verification: argon2id with the crate's default
 //! parameters, in PHC string format.
 
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
+use actix_web::error::BlockingError;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use tokio::sync::Semaphore;
 
 /// The shortest password `user add` accepts, in characters.
 pub const MIN_LEN: usize = 12;
@@ -57,6 +59,30 @@ pub fn verify_dummy(password: &str) {
     if let Some(h) = dummy {
         let _ = verify(password, h);
     }
+}
+
+/// Password checks running at once: one per core. Each holds argon2's
+/// 19 MiB and a core for its whole run, so more at once would only queue
+/// on the cores while holding their memory; the others wait their turn
+/// here, on the async side, holding nothing.
+static CHECKS: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+
+/// Whether `password` matches `hash`, or, for a login whose email names
+/// nobody (no hash), `false` after as long as a real check takes. Runs on
+/// the blocking pool, off the async workers, and never with a database
+/// connection in hand: the caller takes what it needs and lets go first.
+pub async fn check(password: String, hash: Option<String>) -> Result<bool, BlockingError> {
+    // Never closed; without a permit the check still runs.
+    let _permit = CHECKS.acquire().await.ok();
+    actix_web::web::block(move || match hash {
+        Some(hash) => verify(&password, &hash),
+        None => {
+            verify_dummy(&password);
+            false
+        }
+    })
+    .await
 }
 
 #[cfg(test)]

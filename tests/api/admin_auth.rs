@@ -643,6 +643,86 @@ async fn ipv6_clients_are_counted_by_their_64_and_ipv4_clients_by_their_address(
     }
 }
 
+/// An argon2id hash of `password` that takes a while to check (twenty
+/// passes instead of two), long enough to look at the pool meanwhile.
+fn slow_hash(password: &str) -> String {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+    let params = argon2::Params::new(19_456, 20, 1, None).expect("argon2 parameters");
+    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    argon
+        .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng))
+        .expect("hash")
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_sign_in_holds_no_database_connection_while_it_checks_the_password() {
+    use iconocast::db::schema::login_attempts;
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let id = app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
+        let hash = slow_hash(PASSWORD);
+        app.with_conn(|c| user_db::set_password(c, id, &hash))
+            .expect("set the password");
+        let form = login_form(&app).await;
+
+        // Every connection of the pool but one is taken here, so the
+        // sign-in has that one; it must give it back while it checks.
+        let max = app.db.pool.max_size();
+        let mut held: Vec<_> = (1..max)
+            .map(|_| app.db.get().expect("a pooled connection"))
+            .collect();
+        let client = app.client.clone();
+        let url = format!("{}/admin/login", app.address);
+        let login = tokio::spawn(async move {
+            client
+                .post(url)
+                .header("Cookie", format!("iconocast_login_csrf={}", form.cookie))
+                .form(&[
+                    ("email", EMAIL),
+                    ("password", PASSWORD),
+                    ("csrf_token", &form.token),
+                    ("next", "/admin"),
+                ])
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        });
+        let conn = &mut *held[0];
+        let mut free_while_checking = false;
+        while !login.is_finished() {
+            // Claimed, so the sign-in is under way; then a connection is
+            // free while the sign-in is not yet audited: it is checking
+            // the password without a connection in hand.
+            let claimed: i64 = login_attempts::table
+                .count()
+                .get_result(conn)
+                .expect("count attempts");
+            if claimed == 1 {
+                let state = app.db.pool.state();
+                let free = state.idle_connections > 0 || state.connections < max;
+                let audited: i64 = audit_log::table
+                    .filter(audit_log::action.eq_any(["login", "login_failed"]))
+                    .count()
+                    .get_result(conn)
+                    .expect("count audit rows");
+                if free && audited == 0 {
+                    free_while_checking = true;
+                    break;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        drop(held);
+        let status = login.await.expect("the sign-in task").expect("a response");
+        assert_eq!(status, 303, "{backend:?}");
+        assert!(
+            free_while_checking,
+            "{backend:?}: the sign-in held its connection while checking the password"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_burst_of_parallel_guesses_gets_no_more_tries_than_a_sequence() {
     for backend in backends() {

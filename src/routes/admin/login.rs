@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::{forbidden, AdminLayout, CsrfForm};
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, password, random_token, throttle};
+use crate::db::models::StaffUser;
 use crate::db::{audit, sessions, settings, users, write_transaction, DbConn};
 use crate::domain::Email;
 use crate::error::AppError;
@@ -102,69 +103,119 @@ pub async fn form(
         .body(page.render()?))
 }
 
-/// What a login attempt came to.
+/// What a login attempt came to; a refusal carries the site's name for
+/// the form it shows again.
 enum Outcome {
-    Throttled(u64),
-    Wrong,
+    Throttled { secs: u64, site_name: String },
+    Wrong { site_name: String },
     SignedIn(String),
 }
 
-/// Checks the throttle, then the password; notes the attempt and audits
-/// it; on success stores a new session and returns its token.
-fn attempt(
-    conn: &mut DbConn,
-    raw_email: &str,
-    password_typed: &str,
-    ip: &str,
-    user_agent: &str,
-) -> Result<Outcome, AppError> {
-    let typed = typed_email(raw_email);
+/// What the first look at the database found: a throttled attempt, or
+/// the claimed attempt and the user its email names (if any).
+enum Claimed {
+    Throttled { secs: u64, site_name: String },
+    Go { claim: i32, user: Option<StaffUser> },
+}
+
+/// Claims the attempt, checks the throttle and reads the user. The
+/// password is not checked here: that takes tens of milliseconds of CPU,
+/// and must not hold a database connection meanwhile.
+fn claim(conn: &mut DbConn, typed: &str, raw_email: &str, ip: &str) -> Result<Claimed, AppError> {
     let client = throttle::client_group(ip);
     let started = now();
     // Claimed as a failure first, then counted against the others: of any
     // number of parallel attempts, only as many as are free get through.
-    let claim = sessions::claim_attempt(conn, &typed, &client, started)?;
+    let claim = sessions::claim_attempt(conn, typed, &client, started)?;
     let since = throttle::window_start(started);
-    let by_email = sessions::email_failures(conn, &typed, &client, since, claim)?;
+    let by_email = sessions::email_failures(conn, typed, &client, since, claim)?;
     let by_client = sessions::client_failures(conn, &client, since, claim)?;
     if let Some(secs) = throttle::retry_after(&[by_email, by_client], started) {
         sessions::forget_attempt(conn, claim)?;
-        return Ok(Outcome::Throttled(secs));
+        let site_name = settings::load(conn)?.name;
+        return Ok(Claimed::Throttled { secs, site_name });
     }
     let user = match Email::parse(raw_email) {
         Some(email) => users::find_by_email(conn, &email)?,
         None => None,
     };
-    let matched = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
-        Some(hash) => password::verify(password_typed, hash),
-        None => {
-            password::verify_dummy(password_typed);
-            false
-        }
-    };
+    Ok(Claimed::Go { claim, user })
+}
+
+/// Records a checked attempt and audits it; on success stores a new
+/// session and returns its token. A user whose password or active flag
+/// changed while the password was being checked is not signed in.
+fn record(
+    conn: &mut DbConn,
+    claim: i32,
+    typed: &str,
+    user: Option<StaffUser>,
+    matched: bool,
+    ip: &str,
+    user_agent: &str,
+) -> Result<Outcome, AppError> {
     let known_id = user.as_ref().map(|u| u.id);
     let at = now();
-    match user.filter(|u| matched && u.active) {
-        Some(user) => {
+    let signed_in = match user.filter(|u| matched && u.active) {
+        Some(user) => write_transaction::<_, AppError, _>(conn, |conn| {
+            // Read again as the writer: the password checked must still
+            // be the user's, and the user still active.
+            let current = users::find_staff(conn, user.id)?;
+            if !current.is_some_and(|c| c.active && c.password_hash == user.password_hash) {
+                return Ok(None);
+            }
             let (row, token) = session::new_session(user.id, ip, user_agent);
-            write_transaction::<_, AppError, _>(conn, |conn| {
-                sessions::attempt_succeeded(conn, claim)?;
-                sessions::create(conn, &row)?;
-                // Housekeeping, cheap and rare enough to do here.
-                sessions::delete_expired(conn, at)?;
-                sessions::delete_attempts_before(conn, at - chrono::Duration::days(1))?;
-                audit::note(conn, Some(user.id), audit::LOGIN, "", ip, at)?;
-                Ok(())
-            })?;
-            Ok(Outcome::SignedIn(token))
-        }
+            sessions::attempt_succeeded(conn, claim)?;
+            sessions::create(conn, &row)?;
+            // Housekeeping, cheap and rare enough to do here.
+            sessions::delete_expired(conn, at)?;
+            sessions::delete_attempts_before(conn, at - chrono::Duration::days(1))?;
+            audit::note(conn, Some(user.id), audit::LOGIN, "", ip, at)?;
+            Ok(Some(token))
+        })?,
+        None => None,
+    };
+    match signed_in {
+        Some(token) => Ok(Outcome::SignedIn(token)),
         None => {
             // The claimed attempt stays as the failure it is.
             let detail = format!("email tried: {typed}");
             audit::note(conn, known_id, audit::LOGIN_FAILED, &detail, ip, at)?;
-            Ok(Outcome::Wrong)
+            let site_name = settings::load(conn)?.name;
+            Ok(Outcome::Wrong { site_name })
         }
     }
+}
+
+/// Checks the throttle, then the password; notes the attempt and audits
+/// it; on success stores a new session and returns its token. The
+/// database connection is taken twice, before and after the password
+/// check, and is not held while the password is checked.
+async fn attempt(
+    state: &AppState,
+    raw_email: String,
+    password_typed: String,
+    ip: String,
+    user_agent: String,
+) -> Result<Outcome, AppError> {
+    let typed = typed_email(&raw_email);
+    let claimed = {
+        let (typed, ip) = (typed.clone(), ip.clone());
+        state
+            .run(move |conn| claim(conn, &typed, &raw_email, &ip))
+            .await?
+    };
+    let (claim, user) = match claimed {
+        Claimed::Throttled { secs, site_name } => {
+            return Ok(Outcome::Throttled { secs, site_name })
+        }
+        Claimed::Go { claim, user } => (claim, user),
+    };
+    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    let matched = password::check(password_typed, hash).await?;
+    state
+        .run(move |conn| record(conn, claim, &typed, user, matched, &ip, &user_agent))
+        .await
 }
 
 /// POST /admin/login.
@@ -185,17 +236,14 @@ pub async fn submit(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let (email, typed_password) = (form.email.clone(), form.password);
-    let (outcome, site_name) = state
-        .run(move |conn| {
-            let outcome = attempt(conn, &email, &typed_password, &ip, &user_agent)?;
-            Ok((outcome, settings::load(conn)?.name))
-        })
-        .await?;
+    let outcome = attempt(&state, form.email.clone(), form.password, ip, user_agent).await?;
     let secure = session::secure(&state);
-    let again = |status: StatusCode, message: String| -> Result<HttpResponse, AppError> {
+    let again = |status: StatusCode,
+                 site_name: String,
+                 message: String|
+     -> Result<HttpResponse, AppError> {
         let page = login_page(
-            site_name.clone(),
+            site_name,
             form.csrf_token.clone(),
             next.clone(),
             form.email.trim().to_owned(),
@@ -211,15 +259,16 @@ pub async fn submit(
             .cookie(csrf::login_removal_cookie(secure))
             .insert_header((header::LOCATION, next.clone()))
             .finish()),
-        Outcome::Wrong => {
+        Outcome::Wrong { site_name } => {
             tracing::info!("failed staff login");
-            again(StatusCode::UNAUTHORIZED, WRONG.to_owned())
+            again(StatusCode::UNAUTHORIZED, site_name, WRONG.to_owned())
         }
-        Outcome::Throttled(secs) => {
+        Outcome::Throttled { secs, site_name } => {
             tracing::info!(retry_after = secs, "staff login throttled");
             let minutes = secs.div_ceil(60);
             let mut response = again(
                 StatusCode::TOO_MANY_REQUESTS,
+                site_name,
                 format!(
                     "Too many failed sign-ins. Try again in {minutes} minute{}.",
                     if minutes == 1 { "" } else { "s" }
