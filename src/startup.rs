@@ -46,6 +46,7 @@ pub struct Application {
     base_url: String,
     db: Database,
     pages: Arc<PageCache>,
+    search: Arc<routes::search::SearchLimits>,
     server: Server,
 }
 
@@ -134,6 +135,7 @@ impl Application {
             .map_err(anyhow::Error::msg)
             .context("the page cache cannot follow the database's changes")?;
         }
+        let search = Arc::new(routes::search::SearchLimits::default());
         let state = web::Data::new(AppState {
             db: db.clone(),
             base_url: base_url.clone(),
@@ -143,6 +145,7 @@ impl Application {
             pages: pages.clone(),
             db_slots: Arc::new(tokio::sync::Semaphore::new(db.pool.max_size() as usize)),
             site: std::sync::Mutex::new(None),
+            search: search.clone(),
         });
         let body_timeout = settings.body_timeout;
         let https = is_https(&base_url);
@@ -186,6 +189,7 @@ impl Application {
             base_url,
             db,
             pages,
+            search,
             server,
         })
     }
@@ -205,6 +209,11 @@ impl Application {
     /// The cache of public pages this server keeps.
     pub fn page_cache(&self) -> Arc<PageCache> {
         self.pages.clone()
+    }
+
+    /// The bounds on public search, which tests may lower.
+    pub fn search_limits(&self) -> Arc<routes::search::SearchLimits> {
+        self.search.clone()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

@@ -243,6 +243,11 @@ impl ConnectionManager {
                     url: shown.clone(),
                     source,
                 })?;
+                // The time limit of public search (`search::search`).
+                search::register_functions(&mut conn).map_err(|source| DbError::Setup {
+                    url: shown.clone(),
+                    source,
+                })?;
                 DbConn::Sqlite(conn)
             }
             DatabaseUrl::Postgres(url) => DbConn::Pg(PgConnection::establish(url).map_err(

@@ -3,10 +3,16 @@
 //! holds one row per article (title, standfirst, intro and sections,
 //! hashtags) and is rewritten by [`reindex`] on every save.
 
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
 use chrono::NaiveDateTime;
+use diesel::connection::{SimpleConnection, TransactionManager};
 use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Bool, Double, Float, Integer, Text};
+use diesel::sqlite::{Sqlite, SqliteConnection};
 
 use super::articles::{indexed, visible, Card};
 use super::schema::articles;
@@ -136,6 +142,141 @@ impl SearchQuery {
     }
 }
 
+/// Why a search gave no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The search needed more than its time limit and was stopped.
+    #[error("the search was stopped at its time limit")]
+    TooSlow,
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+thread_local! {
+    /// When the search running on this thread must stop, if one is
+    /// running, and whether it was stopped. SQLite calls
+    /// `iconocast_search_budget` on the thread that runs the statement.
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    static STOPPED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The deadline of the search on this thread, from `set` until dropped.
+struct Deadline;
+
+impl Deadline {
+    fn set(limit: Duration) -> Deadline {
+        DEADLINE.set(Instant::now().checked_add(limit));
+        STOPPED.set(false);
+        Deadline
+    }
+
+    fn stopped() -> bool {
+        STOPPED.get()
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        DEADLINE.set(None);
+    }
+}
+
+/// What `iconocast_search_budget` answers for a row: true while the
+/// search is within its time, else an error, which stops the statement.
+#[derive(Debug)]
+struct Budget(bool);
+
+impl ToSql<Bool, Sqlite> for Budget {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        if self.0 {
+            <bool as ToSql<Bool, Sqlite>>::to_sql(&true, out)
+        } else {
+            Err("the search's time limit was reached".into())
+        }
+    }
+}
+
+diesel::define_sql_function! {
+    /// SQLite only: true while the search on this thread is within its
+    /// time limit; past it, an error that stops the statement. Called
+    /// with a column of every row a search reads, so that no row is read
+    /// after the limit (see [`register_functions`]).
+    #[sql_name = "iconocast_search_budget"]
+    fn search_budget(row: Integer) -> Bool;
+}
+
+/// Registers `iconocast_search_budget` on a new SQLite connection.
+/// diesel 2.3 gives no safe access to SQLite's progress handler or to
+/// `sqlite3_interrupt`; a function in the search's `WHERE` clause is
+/// called for every row the search reads, and its error ends the
+/// statement at once, which bounds the search just as well.
+pub fn register_functions(conn: &mut SqliteConnection) -> QueryResult<()> {
+    search_budget_utils::register_nondeterministic_impl(conn, |_row: i32| {
+        let within = DEADLINE.get().is_none_or(|at| Instant::now() < at);
+        if !within {
+            STOPPED.set(true);
+        }
+        Budget(within)
+    })
+}
+
+/// Runs the queries of one search under `limit`. On PostgreSQL they run
+/// in a transaction whose `statement_timeout` is the limit; on SQLite
+/// every row they read checks the limit (`iconocast_search_budget`).
+fn within_limit<T>(
+    conn: &mut DbConn,
+    limit: Duration,
+    f: impl FnOnce(&mut DbConn) -> QueryResult<T>,
+) -> Result<T, SearchError> {
+    type Manager = <DbConn as Connection>::TransactionManager;
+    let started = Instant::now();
+    match conn {
+        DbConn::Sqlite(_) => {
+            let _deadline = Deadline::set(limit);
+            f(conn).map_err(|e| {
+                if Deadline::stopped() {
+                    SearchError::TooSlow
+                } else {
+                    SearchError::Database(e)
+                }
+            })
+        }
+        DbConn::Pg(_) => {
+            // 0 would mean no limit at all.
+            let ms = limit.as_millis().clamp(1, u128::from(u32::MAX));
+            Manager::begin_transaction(conn)?;
+            let outcome = conn
+                .batch_execute(&format!("SET LOCAL statement_timeout = {ms}"))
+                .and_then(|()| f(conn));
+            match outcome {
+                Ok(value) => {
+                    Manager::commit_transaction(conn)?;
+                    Ok(value)
+                }
+                Err(error) => {
+                    let _ = Manager::rollback_transaction(conn);
+                    // PostgreSQL says which error it was only in the
+                    // message, which may be translated: a query that failed
+                    // past the limit, its connection intact, timed out.
+                    let timed_out = match &error {
+                        diesel::result::Error::DatabaseError(_, info) => {
+                            info.message().contains("statement timeout")
+                                || (started.elapsed() >= limit
+                                    && !crate::error::connection_lost(&error))
+                        }
+                        _ => false,
+                    };
+                    Err(if timed_out {
+                        SearchError::TooSlow
+                    } else {
+                        SearchError::Database(error)
+                    })
+                }
+            }
+        }
+    }
+}
+
 /// A search result: the card and an HTML snippet with `<mark>`ed matches.
 pub struct Hit {
     pub card: Card,
@@ -224,17 +365,31 @@ fn page_of(candidates: &[Candidate], limit: i64, offset: i64) -> Vec<i32> {
 /// (counted up to [`MAX_COUNTED`] + 1). Of a query matching more than
 /// that, the newest [`MAX_COUNTED`] + 1 matches are ranked. Snippets are
 /// cut for the page's rows only, in a second query: cutting one per match
-/// is what made a common word slow.
+/// is what made a common word slow. A search that needs more than
+/// `time_limit` is stopped: [`SearchError::TooSlow`].
 pub fn search(
     conn: &mut DbConn,
     query: &SearchQuery,
     now: NaiveDateTime,
     limit: i64,
     offset: i64,
-) -> QueryResult<(Vec<Hit>, i64)> {
+    time_limit: Duration,
+) -> Result<(Vec<Hit>, i64), SearchError> {
     if query.is_empty() {
         return Ok((Vec::new(), 0));
     }
+    within_limit(conn, time_limit, |conn| {
+        search_unbounded(conn, query, now, limit, offset)
+    })
+}
+
+fn search_unbounded(
+    conn: &mut DbConn,
+    query: &SearchQuery,
+    now: NaiveDateTime,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<Hit>, i64)> {
     let (ids, total, snippets) = match conn {
         DbConn::Sqlite(c) => {
             let matches = query.to_fts5();
@@ -243,7 +398,9 @@ pub fn search(
                 fts5::article_search::table,
                 fts5::article_search::rowid,
                 articles::id.eq(fts5::article_search::rowid),
-                sql::<Bool>("article_search MATCH ").bind::<Text, _>(matches.clone()),
+                sql::<Bool>("article_search MATCH ")
+                    .bind::<Text, _>(matches.clone())
+                    .sql(" AND iconocast_search_budget(article_search.rowid)"),
                 // bm25 is lower for better matches; titles and hashtags weigh most.
                 sql::<Double>("bm25(article_search, 10.0, 4.0, 1.0, 6.0)"),
                 f64,
@@ -256,7 +413,8 @@ pub fn search(
             } else {
                 diesel::sql_query(format!(
                     "SELECT rowid AS id, snippet(article_search, -1, char(1), char(2), '…', 28) AS snippet \
-                     FROM article_search WHERE article_search MATCH ? AND rowid IN ({})",
+                     FROM article_search WHERE article_search MATCH ? AND rowid IN ({}) \
+                     AND iconocast_search_budget(rowid)",
                     id_list(&ids)
                 ))
                 .bind::<Text, _>(matches)

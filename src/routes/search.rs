@@ -2,18 +2,75 @@
 //! highlighted snippets. Words, `"phrases"` and `prefix*` are understood;
 //! everything else a reader types is taken as plain words.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
+use tokio::sync::Semaphore;
 
 use super::state::{html, now, AppState, Page, PER_PAGE};
-use crate::db::search::{self, Hit, SearchQuery as Terms};
+use crate::db::search::{self, Hit, SearchError, SearchQuery as Terms};
 use crate::domain::PageNumber;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorPage};
 use crate::views::{filters, Crumb, Head, Layout, Pager};
 
 /// Longest query we look at; longer input is cut, not refused.
 const MAX_QUERY_CHARS: usize = 200;
+
+/// What one search may cost: how many run at once, and for how long.
+pub struct SearchLimits {
+    /// One permit per search running; a search that finds none free
+    /// answers 503 at once rather than queueing.
+    pub slots: Semaphore,
+    time_limit_ms: AtomicU64,
+}
+
+impl SearchLimits {
+    /// Searches running at once, by default.
+    pub const AT_ONCE: usize = 4;
+    /// How long one search's queries may run, by default.
+    pub const TIME_LIMIT: Duration = Duration::from_secs(2);
+    /// `Retry-After` of a refused search, in seconds.
+    pub const RETRY_AFTER_SECS: u32 = 2;
+
+    pub fn new(at_once: usize, time_limit: Duration) -> SearchLimits {
+        let limits = SearchLimits {
+            slots: Semaphore::new(at_once),
+            time_limit_ms: AtomicU64::new(0),
+        };
+        limits.set_time_limit(time_limit);
+        limits
+    }
+
+    pub fn time_limit(&self) -> Duration {
+        Duration::from_millis(self.time_limit_ms.load(Ordering::Relaxed))
+    }
+
+    /// Changes the time limit of the searches that start from now on.
+    pub fn set_time_limit(&self, limit: Duration) {
+        let ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
+        self.time_limit_ms.store(ms, Ordering::Relaxed);
+    }
+}
+
+impl Default for SearchLimits {
+    fn default() -> Self {
+        SearchLimits::new(Self::AT_ONCE, Self::TIME_LIMIT)
+    }
+}
+
+/// A 503 that asks to try again shortly; never cached.
+fn unavailable(title: &str, message: &str) -> HttpResponse {
+    let mut response = ErrorPage::response(StatusCode::SERVICE_UNAVAILABLE, title, message);
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(SearchLimits::RETRY_AFTER_SECS),
+    );
+    response
+}
 
 #[derive(Debug, Deserialize)]
 pub struct SearchQuery {
@@ -64,11 +121,41 @@ pub async fn show(
     if terms.is_empty() && !text.is_empty() {
         notice = "Try searching with words or numbers.".to_owned();
     }
+    // Checked before any work: over the cap a search costs nothing.
+    let _slot = if terms.is_empty() {
+        None
+    } else {
+        match state.search.slots.try_acquire() {
+            Ok(permit) => Some(permit),
+            Err(_) => {
+                tracing::info!("search refused: as many searches as allowed are running");
+                return Ok(unavailable(
+                    "Search is busy",
+                    "Many people are searching right now. Please try again in a moment.",
+                ));
+            }
+        }
+    };
+    let time_limit = state.search.time_limit();
     let st = state.clone();
     let page_view = state
         .run(move |conn| {
-            let (hits, total) =
-                search::search(conn, &terms, now(), PER_PAGE, page.offset(PER_PAGE))?;
+            let found = search::search(
+                conn,
+                &terms,
+                now(),
+                PER_PAGE,
+                page.offset(PER_PAGE),
+                time_limit,
+            );
+            let (hits, total) = match found {
+                Ok(found) => found,
+                Err(SearchError::TooSlow) => {
+                    tracing::warn!(query = %text, "search stopped at its time limit");
+                    return Ok(None);
+                }
+                Err(SearchError::Database(e)) => return Err(e.into()),
+            };
             let base = format!(
                 "/search?q={}",
                 url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
@@ -97,7 +184,7 @@ pub async fn show(
             )?;
             let crumbs = vec![Crumb::link("Home", "/"), Crumb::here("Search")];
             layout.add_breadcrumbs(&crumbs);
-            Ok(SearchPage {
+            Ok(Some(SearchPage {
                 layout,
                 crumbs,
                 query: text,
@@ -106,8 +193,15 @@ pub async fn show(
                 hits,
                 pager,
                 notice,
-            })
+            }))
         })
         .await?;
-    html(&page_view)
+    match page_view {
+        Some(page_view) => html(&page_view),
+        None => Ok(unavailable(
+            "Search took too long",
+            "That search needed more work than one search may take. Try fewer words, \
+             a phrase in quotes, or whole words instead of short beginnings with *.",
+        )),
+    }
 }

@@ -41,6 +41,8 @@ pub struct AppState {
     /// The settings and categories every page shows, as of a generation
     /// of the content (see `page_cache::Freshness`).
     pub site: Mutex<Option<(u64, Arc<SiteAndCategories>)>>,
+    /// How many searches run at once, and for how long (`routes::search`).
+    pub search: Arc<super::search::SearchLimits>,
 }
 
 /// The site settings and the categories in navigation order.

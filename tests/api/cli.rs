@@ -104,6 +104,7 @@ fn demo_adds_synthetic_articles_that_are_searchable() {
             chrono::Utc::now().naive_utc(),
             50,
             0,
+            std::time::Duration::from_secs(60),
         )
         .expect("search");
         assert!(

@@ -118,6 +118,8 @@ pub struct TestApp {
     pub db: Database,
     /// The server's page cache.
     pub pages: std::sync::Arc<iconocast::page_cache::PageCache>,
+    /// The server's bounds on search, which a test may lower.
+    pub search: std::sync::Arc<iconocast::routes::search::SearchLimits>,
     /// This app's own media folder, removed when the app is dropped.
     pub media: TestMediaDir,
     // Last, so the server's database outlives everything that uses it.
@@ -281,6 +283,7 @@ async fn start_with(
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.database();
     let pages = app.page_cache();
+    let search = app.search_limits();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -291,6 +294,7 @@ async fn start_with(
         client,
         db,
         pages,
+        search,
         media,
         _database: database,
     }

@@ -1,10 +1,14 @@
 //! Full-text search: ranking, phrases, prefixes, highlighting, escaping of
 //! operators, the noindex rule and pagination, on each backend.
 
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use iconocast::db::schema::articles;
+use iconocast::routes::search::SearchLimits;
 
-use crate::helpers::{backends, news, spawn_app};
+use crate::helpers::{backends, news, spawn_app, Backend, Page};
 
 #[tokio::test]
 async fn search_ranks_title_matches_first_and_highlights_the_match() {
@@ -135,5 +139,88 @@ async fn noindex_articles_are_not_found_and_results_paginate() {
         assert_eq!(second.texts(".search-result").len(), 1);
         assert!(!first.body.contains("Zebra hidden") && !second.body.contains("Zebra hidden"));
         assert_eq!(app.get("/search?q=zebra&page=3").await.status, 404);
+    }
+}
+
+fn assert_refused(page: &Page, title: &str, backend: &Backend) {
+    assert_eq!(page.status, 503, "{backend:?}: {}", page.body);
+    assert_eq!(
+        page.header("retry-after").as_deref(),
+        Some("2"),
+        "{backend:?}"
+    );
+    assert_eq!(page.header("cache-control").as_deref(), Some("no-store"));
+    assert_eq!(page.texts("h1"), [title], "{backend:?}");
+}
+
+#[tokio::test]
+async fn over_the_cap_a_search_answers_503_with_retry_after() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let id = app.category_id("travel");
+        app.create_article(news(&app, id, "wombats", "Wombat country explained", &[]));
+        // As many searches as allowed are running.
+        let running = app
+            .search
+            .slots
+            .try_acquire_many(SearchLimits::AT_ONCE as u32)
+            .expect("every search slot");
+        let page = app.get("/search?q=wombat").await;
+        assert_refused(&page, "Search is busy", &backend);
+        // The empty form searches nothing and needs no slot.
+        assert_eq!(app.get("/search").await.status, 200, "{backend:?}");
+        drop(running);
+        let page = app.get("/search?q=wombat").await;
+        assert_eq!(page.status, 200, "{backend:?}: the refusal was not kept");
+        assert_eq!(
+            page.texts(".search-result .card-title"),
+            ["Wombat country explained"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_search_stopped_at_its_time_limit_answers_a_clear_503() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let id = app.category_id("travel");
+        app.create_article(news(&app, id, "wombats", "Wombat country explained", &[]));
+        // On SQLite a limit of nothing stops the search at the first row
+        // it reads. On PostgreSQL another connection holds the index, so
+        // the search waits until its statement timeout.
+        let mut holder = match backend {
+            Backend::Sqlite => {
+                app.search.set_time_limit(Duration::ZERO);
+                None
+            }
+            Backend::Postgres(_) => {
+                app.search.set_time_limit(Duration::from_millis(200));
+                let mut conn = app.db.get().expect("a connection");
+                conn.batch_execute("BEGIN; LOCK TABLE article_search IN ACCESS EXCLUSIVE MODE")
+                    .expect("lock the search index");
+                Some(conn)
+            }
+        };
+        let search = app.get("/search?q=wombat");
+        let page = tokio::time::timeout(Duration::from_secs(30), search)
+            .await
+            .expect("the search answers without waiting for the index");
+        assert_refused(&page, "Search took too long", &backend);
+        assert!(
+            page.body.contains("Try fewer words"),
+            "{backend:?}: {}",
+            page.body
+        );
+        if let Some(conn) = holder.as_mut() {
+            conn.batch_execute("ROLLBACK").expect("let go of the index");
+        }
+        drop(holder);
+        app.search.set_time_limit(SearchLimits::TIME_LIMIT);
+        let page = app.get("/search?q=wombat").await;
+        assert_eq!(page.status, 200, "{backend:?}: the refusal was not kept");
+        assert_eq!(
+            page.texts(".search-result .card-title"),
+            ["Wombat country explained"]
+        );
     }
 }
