@@ -10,7 +10,12 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use tracing::Instrument;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Instrument, Level, Subscriber};
+use tracing_core::field::FieldSet;
+use tracing_core::metadata::{Kind, Metadata};
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::EnvFilter;
 
 use crate::error::ErrorPage;
@@ -20,17 +25,104 @@ pub const MAX_PATH_BYTES: usize = 1024;
 /// Query strings longer than this answer 414.
 pub const MAX_QUERY_BYTES: usize = 2048;
 
+/// The log filter when `RUST_LOG` is not set.
+pub const DEFAULT_FILTER: &str = "info,diesel=warn,r2d2=warn";
+
+/// `RUST_LOG`'s filter, or [`DEFAULT_FILTER`].
+fn env_filter() -> EnvFilter {
+    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER))
+}
+
 /// Logs to stderr; `RUST_LOG` adjusts the level (default `info`). Colours
 /// only on a terminal: a log file or a journal gets plain text.
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,diesel=warn,r2d2=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing::subscriber::set_global_default(subscriber(env_filter, std::io::stderr, ansi));
+}
+
+/// The subscriber [`init`] installs, writing to `writer`; `filter` makes
+/// the filter (it is asked for twice).
+pub fn subscriber<W>(filter: impl Fn() -> EnvFilter, writer: W, ansi: bool) -> impl Subscriber
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt()
+        .with_env_filter(filter())
+        .with_ansi(ansi)
+        .with_writer(writer)
         .with_target(false)
-        .try_init();
+        .finish()
+        .with(ClientConnectionErrors { filter: filter() })
+}
+
+/// Where actix-http logs the connections it ends.
+const DISPATCHER: &str = "actix_http::h1::dispatcher";
+
+/// actix-http logs at error level every connection that ends in an
+/// error, and most such errors are the client's doing: a malformed
+/// request (answered 400), a head too large (431), a connection that
+/// broke. Any client could fill the error log with them, and they carry
+/// no request id. This layer treats those as debug: they are written only
+/// when the filter lets `actix_http` debug through
+/// (`RUST_LOG=info,actix_http=debug`). Everything else actix logs,
+/// response bodies that failed and internal errors among it, stays as it
+/// is.
+struct ClientConnectionErrors {
+    filter: EnvFilter,
+}
+
+/// Reads an event's message.
+#[derive(Default)]
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = format!("{value:?}");
+        }
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.0 = value.to_owned();
+        }
+    }
+}
+
+/// Whether `event` is actix-http's report of a connection ended by the
+/// client's error: what it logs as `stream error` for an I/O or parse
+/// error, and a peer that stopped taking data.
+fn is_client_connection_error(event: &Event<'_>) -> bool {
+    let meta = event.metadata();
+    if meta.target() != DISPATCHER || *meta.level() != Level::ERROR {
+        return false;
+    }
+    let mut message = Message::default();
+    event.record(&mut message);
+    let m = message.0.as_str();
+    m.starts_with("stream error: I/O error")
+        || m.starts_with("stream error: request parse error")
+        || m == "write zero; closing"
+}
+
+impl<S: Subscriber> Layer<S> for ClientConnectionErrors {
+    fn event_enabled(&self, event: &Event<'_>, ctx: Context<'_, S>) -> bool {
+        if !is_client_connection_error(event) {
+            return true;
+        }
+        let meta = event.metadata();
+        let as_debug = Metadata::new(
+            meta.name(),
+            meta.target(),
+            Level::DEBUG,
+            meta.file(),
+            meta.line(),
+            meta.module_path(),
+            FieldSet::new(&[], meta.callsite()),
+            Kind::EVENT,
+        );
+        self.filter.enabled(&as_debug, ctx)
+    }
 }
 
 static PROCESS_TAG: LazyLock<u32> = LazyLock::new(|| {
@@ -94,7 +186,86 @@ pub async fn log_requests(
 
 #[cfg(test)]
 mod tests {
-    use super::clip;
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// Log output kept in memory.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("log buffer").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'w> MakeWriter<'w> for Captured {
+        type Writer = Captured;
+        fn make_writer(&'w self) -> Captured {
+            self.clone()
+        }
+    }
+
+    /// What the subscriber with `directives` writes for the events `emit`
+    /// sends.
+    fn logged(directives: &'static str, emit: impl FnOnce()) -> String {
+        let out = Captured::default();
+        let subscriber = subscriber(|| EnvFilter::new(directives), out.clone(), false);
+        tracing::subscriber::with_default(subscriber, emit);
+        let bytes = out.0.lock().expect("log buffer").clone();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// What actix-http's dispatcher logs, from its own target.
+    fn dispatcher_errors() {
+        tracing::error!(
+            target: "actix_http::h1::dispatcher",
+            "stream error: {}",
+            "request parse error: invalid Header provided"
+        );
+        tracing::error!(
+            target: "actix_http::h1::dispatcher",
+            "stream error: {}",
+            "I/O error: Connection reset by peer (os error 104)"
+        );
+        tracing::error!(target: "actix_http::h1::dispatcher", "write zero; closing");
+        tracing::error!(target: "actix_http::h1::dispatcher", "stream error: internal error");
+        tracing::error!(
+            target: "actix_http::h1::dispatcher",
+            "Response payload stream error: {:?}",
+            "broken"
+        );
+        tracing::error!(target: "iconocast::error", "request failed");
+    }
+
+    #[test]
+    fn the_default_filter_keeps_client_connection_errors_out_of_the_error_log() {
+        let out = logged(DEFAULT_FILTER, dispatcher_errors);
+        assert!(!out.contains("request parse error"), "{out}");
+        assert!(!out.contains("Connection reset by peer"), "{out}");
+        assert!(!out.contains("write zero"), "{out}");
+        // Real server errors stay visible.
+        assert!(out.contains("stream error: internal error"), "{out}");
+        assert!(out.contains("Response payload stream error"), "{out}");
+        assert!(out.contains("request failed"), "{out}");
+        for line in out.lines() {
+            assert!(line.contains("ERROR"), "{line}");
+        }
+    }
+
+    #[test]
+    fn client_connection_errors_show_with_actix_http_debug() {
+        let out = logged("info,actix_http=debug", dispatcher_errors);
+        assert!(out.contains("request parse error"), "{out}");
+        assert!(out.contains("Connection reset by peer"), "{out}");
+        let out = logged("warn", dispatcher_errors);
+        assert!(!out.contains("request parse error"), "{out}");
+        assert!(out.contains("request failed"), "{out}");
+    }
 
     #[test]
     fn long_paths_are_clipped_on_a_character_boundary() {

@@ -159,3 +159,90 @@ fn logs_written_to_a_file_or_pipe_carry_no_colour_codes() {
         );
     }
 }
+
+/// Sends `request` on a new connection to `port` and reads the answer
+/// until the server closes the connection.
+fn raw_request(port: u16, request: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("a read timeout");
+    stream.write_all(request).expect("send");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[test]
+fn malformed_requests_are_not_logged_as_errors() {
+    use std::io::{BufRead, BufReader};
+    let database = TestDatabase::create(&crate::helpers::Backend::Sqlite);
+    let url = crate::helpers::database_url_arg(&database.url);
+    let media = std::env::temp_dir().join(crate::helpers::unique_name("log-media"));
+    // The default filter: no RUST_LOG.
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_iconocast"))
+        .args([
+            "--database-url",
+            &url,
+            "serve",
+            "--no-demo",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .arg("--media-dir")
+        .arg(&media)
+        .env_remove("DATABASE_URL")
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the server");
+    let stderr = server.stderr.take().expect("its stderr");
+    let mut lines = BufReader::new(stderr).lines().map_while(Result::ok);
+    let port: u16 = lines
+        .by_ref()
+        .take(200)
+        .find_map(|line| {
+            let addr = line.split_whitespace().find(|w| w.starts_with("addr="))?;
+            addr.rsplit(':').next()?.parse().ok()
+        })
+        .expect("the server logs the address it serves on");
+
+    let junk: [&[u8]; 3] = [
+        b"GET / HTTP/1.1\r\nHost: x\r\nNot a header line\r\n\r\n",
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\nContent-Length: 13\r\n\r\n",
+    ];
+    for request in junk {
+        let answer = raw_request(port, request);
+        assert!(answer.starts_with("HTTP/1.1 400"), "{answer:?}");
+    }
+    // A real request after them: its log line comes after theirs.
+    let answer = raw_request(
+        port,
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+    let mut seen = Vec::new();
+    for line in lines.by_ref().take(200) {
+        let done = line.contains("/healthz");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&media);
+    assert!(
+        seen.iter().any(|l| l.contains("/healthz")),
+        "the real request is logged: {seen:?}"
+    );
+    let errors: Vec<&String> = seen.iter().filter(|l| l.contains("ERROR")).collect();
+    assert!(
+        errors.is_empty(),
+        "a client's malformed request is not a server error: {errors:?}"
+    );
+}
