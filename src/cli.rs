@@ -333,6 +333,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         page_cache_bytes: args.page_cache_mb as usize * 1024 * 1024,
         workers: usize::from(args.workers),
         body_timeout: std::time::Duration::from_secs(args.body_timeout.into()),
+        metrics_bind: args.metrics_bind,
     })
     .await?;
     app.run_until_stopped().await?;

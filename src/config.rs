@@ -169,4 +169,10 @@ pub struct ServeArgs {
         value_name = "SECS"
     )]
     pub body_timeout: u32,
+
+    /// Address to serve /metrics on (Prometheus text format) for the
+    /// operator's monitoring, apart from the public address; none when
+    /// unset. Expose it only to the monitoring network.
+    #[arg(long, env = "ICONOCAST_METRICS_BIND", value_name = "ADDR")]
+    pub metrics_bind: Option<String>,
 }

@@ -14,6 +14,7 @@ pub mod http_cache;
 pub mod import;
 pub mod markdown;
 pub mod media;
+pub mod metrics;
 pub mod page_cache;
 pub mod routes;
 pub mod startup;

@@ -13,6 +13,7 @@ use anyhow::Context;
 
 use crate::db::{Database, DatabaseUrl};
 use crate::error::ErrorPage;
+use crate::metrics::Metrics;
 use crate::page_cache::{self, PageCache};
 use crate::routes::{self, state::AppState};
 
@@ -36,6 +37,9 @@ pub struct Settings {
     /// How long a request body may take to arrive, before the allowance
     /// for its length (see `crate::body_timeout`).
     pub body_timeout: std::time::Duration,
+    /// Where to serve `/metrics` for the operator's monitoring, apart
+    /// from the public address; `None` keeps no metrics at all.
+    pub metrics_bind: Option<String>,
 }
 
 /// The body timeout unless `--body-timeout` says otherwise.
@@ -48,6 +52,8 @@ pub struct Application {
     pages: Arc<PageCache>,
     search: Arc<routes::search::SearchLimits>,
     server: Server,
+    /// The metrics listener's port and server, with `--metrics-bind`.
+    metrics: Option<(u16, Server)>,
 }
 
 /// Connects, migrates and (if asked and the database is empty) seeds.
@@ -110,6 +116,13 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let addr = listener.local_addr()?;
+        let metrics_listener = match &settings.metrics_bind {
+            Some(bind) => Some(
+                TcpListener::bind(bind)
+                    .with_context(|| format!("cannot listen for metrics on {bind}"))?,
+            ),
+            None => None,
+        };
         let base_url = settings
             .base_url
             .clone()
@@ -136,6 +149,12 @@ impl Application {
             .context("the page cache cannot follow the database's changes")?;
         }
         let search = Arc::new(routes::search::SearchLimits::default());
+        let metrics = match metrics_listener {
+            Some(_) => Some(Arc::new(
+                Metrics::new(db.clone(), pages.clone()).context("cannot set up the metrics")?,
+            )),
+            None => None,
+        };
         let state = web::Data::new(AppState {
             db: db.clone(),
             base_url: base_url.clone(),
@@ -146,6 +165,7 @@ impl Application {
             db_slots: Arc::new(tokio::sync::Semaphore::new(db.pool.max_size() as usize)),
             site: std::sync::Mutex::new(None),
             search: search.clone(),
+            metrics: metrics.clone(),
         });
         let body_timeout = settings.body_timeout;
         let https = is_https(&base_url);
@@ -184,6 +204,15 @@ impl Application {
         };
         let server = server.listen(listener)?.run();
         tracing::info!(%addr, %base_url, database = %db.url.display(), "serving");
+        let metrics = match (metrics, metrics_listener) {
+            (Some(metrics), Some(listener)) => {
+                let addr = listener.local_addr()?;
+                let server = crate::metrics::server(metrics, listener)?;
+                tracing::info!(%addr, "serving metrics at /metrics");
+                Some((addr.port(), server))
+            }
+            _ => None,
+        };
         Ok(Application {
             port: addr.port(),
             base_url,
@@ -191,11 +220,17 @@ impl Application {
             pages,
             search,
             server,
+            metrics,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port `/metrics` is served on, with `--metrics-bind`.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
     }
 
     pub fn base_url(&self) -> &str {
@@ -216,7 +251,20 @@ impl Application {
         self.search.clone()
     }
 
+    /// Serves until the server is stopped (by a signal); the metrics
+    /// listener stops with it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Some((_, metrics)) = self.metrics else {
+            return self.server.await;
+        };
+        let handle = metrics.handle();
+        let server = self.server;
+        let main = async move {
+            let stopped = server.await;
+            handle.stop(true).await;
+            stopped
+        };
+        let (main, metrics) = futures_util::future::join(main, metrics).await;
+        main.and(metrics)
     }
 }

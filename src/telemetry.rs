@@ -10,6 +10,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
+use actix_web::web;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Instrument, Level, Subscriber};
 use tracing_core::field::FieldSet;
@@ -19,6 +20,7 @@ use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::EnvFilter;
 
 use crate::error::ErrorPage;
+use crate::routes::state::AppState;
 
 /// Paths longer than this answer 414: no page of ours has one.
 pub const MAX_PATH_BYTES: usize = 1024;
@@ -178,8 +180,12 @@ pub async fn log_requests(
         res.headers_mut()
             .insert(HeaderName::from_static("x-request-id"), value);
     }
+    let elapsed = start.elapsed();
+    if let Some(state) = res.request().app_data::<web::Data<AppState>>() {
+        state.count(|m| m.observe_request(res.request(), res.status(), elapsed));
+    }
     let status = res.status().as_u16();
-    let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
     tracing::info!(request_id = %id, %method, %path, status, latency_ms = format!("{latency_ms:.2}"), "request");
     Ok(res)
 }

@@ -74,9 +74,12 @@ pub fn method_not_allowed(allow: &'static str) -> HttpResponse {
 /// The address `path` with no routes yet, answering 405 to any method its
 /// routes do not take. Each path is one resource, so that a method no
 /// route takes ends here rather than falling through to the catch-all
-/// routes and the 404.
+/// routes and the 404. It is named by its pattern, the route label of the
+/// request metrics (`crate::metrics`).
 fn methods(path: &str, allow: &'static str) -> Resource {
-    web::resource(path).default_service(web::to(move || async move { method_not_allowed(allow) }))
+    web::resource(path)
+        .name(path)
+        .default_service(web::to(move || async move { method_not_allowed(allow) }))
 }
 
 /// A public page at `path`: GET and HEAD.

@@ -3,7 +3,7 @@
 //! everything else a reader types is taken as plain words.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
@@ -140,6 +140,7 @@ pub async fn show(
     let st = state.clone();
     let page_view = state
         .run(move |conn| {
+            let started = Instant::now();
             let found = search::search(
                 conn,
                 &terms,
@@ -148,6 +149,9 @@ pub async fn show(
                 page.offset(PER_PAGE),
                 time_limit,
             );
+            if !terms.is_empty() {
+                st.count(|m| m.observe_search(started.elapsed()));
+            }
             let (hits, total) = match found {
                 Ok(found) => found,
                 Err(SearchError::TooSlow) => {

@@ -12,13 +12,14 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{Datelike, NaiveDateTime, Utc};
 use serde::Deserialize;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, TryAcquireError};
 
 use crate::db::models::{Category, SiteSettings};
 use crate::db::{articles, categories, settings, Database, DbConn};
 use crate::domain::PageNumber;
 use crate::error::AppError;
 use crate::http_cache::http_date;
+use crate::metrics::Metrics;
 use crate::views::{Head, Layout, Pager};
 
 pub struct AppState {
@@ -43,6 +44,8 @@ pub struct AppState {
     pub site: Mutex<Option<(u64, Arc<SiteAndCategories>)>>,
     /// How many searches run at once, and for how long (`routes::search`).
     pub search: Arc<super::search::SearchLimits>,
+    /// The operator's metrics, when `--metrics-bind` serves them.
+    pub metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 /// The site settings and the categories in navigation order.
@@ -89,21 +92,40 @@ impl AppState {
         // connection: when the database is away, an answer (503, or a
         // stale page from the cache) comes within seconds, not after a
         // queue of timeouts.
-        let _permit =
-            match actix_web::rt::time::timeout(crate::db::POOL_WAIT, self.db_slots.acquire()).await
-            {
-                Ok(permit) => permit.ok(),
-                Err(_) => {
-                    return Err(AppError::Unavailable(
-                        "no database connection freed up in time".to_owned(),
-                    ))
+        let _permit = match self.db_slots.try_acquire() {
+            Ok(permit) => Some(permit),
+            Err(TryAcquireError::Closed) => None,
+            Err(TryAcquireError::NoPermits) => {
+                self.count(Metrics::pool_wait);
+                let wait =
+                    actix_web::rt::time::timeout(crate::db::POOL_WAIT, self.db_slots.acquire());
+                match wait.await {
+                    Ok(permit) => permit.ok(),
+                    Err(_) => {
+                        self.count(Metrics::pool_timeout);
+                        return Err(AppError::Unavailable(
+                            "no database connection freed up in time".to_owned(),
+                        ));
+                    }
                 }
-            };
-        web::block(move || {
+            }
+        };
+        let done = web::block(move || {
             let mut conn = pool.get()?;
             f(&mut conn)
         })
-        .await?
+        .await?;
+        if let Err(AppError::Pool(_)) = done {
+            self.count(Metrics::pool_timeout);
+        }
+        done
+    }
+
+    /// Records `what` in the metrics, if they are kept.
+    pub fn count(&self, what: impl FnOnce(&Metrics)) {
+        if let Some(metrics) = &self.metrics {
+            what(metrics);
+        }
     }
 
     /// The layout of a page: the site settings and navigation, read once

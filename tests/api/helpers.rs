@@ -114,6 +114,9 @@ impl Drop for TestDatabase {
 
 pub struct TestApp {
     pub address: String,
+    /// Where `/metrics` is served, when the test asked for it
+    /// (`metrics_bind`).
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub db: Database,
     /// The server's page cache.
@@ -275,12 +278,16 @@ async fn start_with(
         page_cache_bytes,
         workers: 0,
         body_timeout: iconocast::startup::DEFAULT_BODY_TIMEOUT,
+        metrics_bind: None,
     };
     tune(&mut settings);
     let app = Application::build(settings)
         .await
         .expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     let db = app.database();
     let pages = app.page_cache();
     let search = app.search_limits();
@@ -291,6 +298,7 @@ async fn start_with(
         .expect("http client");
     TestApp {
         address,
+        metrics_address,
         client,
         db,
         pages,

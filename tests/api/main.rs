@@ -15,6 +15,7 @@ mod helpers;
 mod html_validity;
 mod import;
 mod media;
+mod metrics;
 mod migrations;
 mod outage;
 mod page_cache;

@@ -97,10 +97,13 @@ async fn not_found(_staff: Staff) -> HttpResponse {
 /// A staff address with no routes yet, answering 405 to the methods its
 /// routes do not take: after sign-in, like everything under `/admin`
 /// but the sign-in form (strangers learn nothing of the staff area).
+/// Named by its whole pattern, the route label of the request metrics.
 fn methods(path: &str, allow: &'static str) -> Resource {
-    web::resource(path).default_service(web::to(move |_staff: Staff| async move {
-        method_not_allowed(allow)
-    }))
+    web::resource(path)
+        .name(&format!("/admin{path}"))
+        .default_service(web::to(move |_staff: Staff| async move {
+            method_not_allowed(allow)
+        }))
 }
 
 /// A staff page at `path`: GET and HEAD.
@@ -165,6 +168,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             // The sign-in form is public, and so is its 405.
             .service(
                 web::resource("/login")
+                    .name("/admin/login")
                     .route(page().to(login::form))
                     .route(web::post().to(login::submit))
                     .default_service(web::to(|| async { method_not_allowed(FORM_METHODS) })),
