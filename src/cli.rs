@@ -333,7 +333,8 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         page_cache_bytes: args.page_cache_mb as usize * 1024 * 1024,
         workers: usize::from(args.workers),
         body_timeout: std::time::Duration::from_secs(args.body_timeout.into()),
-        metrics_bind: args.metrics_bind,
+        // An empty ICONOCAST_METRICS_BIND is as good as unset.
+        metrics_bind: args.metrics_bind.filter(|bind| !bind.trim().is_empty()),
     })
     .await?;
     app.run_until_stopped().await?;

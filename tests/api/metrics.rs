@@ -2,7 +2,12 @@
 //! `--metrics-bind` address only, with requests by route pattern and
 //! status, latency, the database pool, search timings and the page cache.
 
-use crate::helpers::{backends, spawn_app, spawn_app_with, Backend, TestApp};
+use std::io::{BufRead, BufReader};
+
+use crate::helpers::{
+    backends, database_url_arg, run_iconocast_env, spawn_app, spawn_app_with, unique_name, Backend,
+    TestApp, TestDatabase,
+};
 
 const ARTICLE: &str = "/sport/the-quiet-science-of-the-warm-up";
 const ARTICLE_ROUTE: &str = "/{category}/{slug}";
@@ -91,6 +96,8 @@ async fn metrics_count_requests_by_route_latency_pool_search_and_page_cache() {
         assert_eq!(app.get("/search?q=warm").await.status, 200);
         assert_eq!(app.get("/no-such-category").await.status, 404);
         assert_eq!(app.get("/a/path/no/route/has").await.status, 404);
+        let too_long = format!("/{}", "a".repeat(1100));
+        assert_eq!(app.get(&too_long).await.status, 414);
 
         let m = Scrape::of(&app).await;
         let requests = "iconocast_http_requests_total";
@@ -111,6 +118,10 @@ async fn metrics_count_requests_by_route_latency_pool_search_and_page_cache() {
         );
         assert_eq!(
             m.get(requests, &[("route", "unmatched"), ("status", "404")]),
+            1.0
+        );
+        assert_eq!(
+            m.get(requests, &[("route", "unmatched"), ("status", "414")]),
             1.0
         );
         assert!(
@@ -230,4 +241,91 @@ async fn metrics_count_waits_for_a_connection_and_timeouts() {
             f64::from(max + 1)
         );
     }
+}
+
+/// Starts the binary on a fresh SQLite file with `env` and reads its log
+/// until a line contains `until` (or it exits); then stops it. Returns
+/// the lines read, and the line that matched.
+fn serve_until(env: &[(&str, &str)], until: &str) -> (Vec<String>, Option<String>) {
+    let database = TestDatabase::create(&Backend::Sqlite);
+    let url = database_url_arg(&database.url);
+    let media = std::env::temp_dir().join(unique_name("metrics-media"));
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_iconocast"))
+        .args(["--database-url", &url, "serve", "--bind", "127.0.0.1:0"])
+        .arg("--media-dir")
+        .arg(&media)
+        .env_remove("DATABASE_URL")
+        .env_remove("ICONOCAST_METRICS_BIND")
+        .envs(env.iter().copied())
+        .env("RUST_LOG", "info")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the server");
+    let mut lines = BufReader::new(server.stderr.take().expect("its stderr")).lines();
+    let mut read = Vec::new();
+    let mut found = None;
+    for line in lines.by_ref() {
+        let line = line.expect("a log line");
+        read.push(line.clone());
+        if line.contains(until) {
+            found = Some(line);
+            break;
+        }
+    }
+    let _ = server.kill();
+    read.extend(lines.map_while(Result::ok));
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&media);
+    (read, found)
+}
+
+#[test]
+fn the_metrics_address_comes_from_the_environment() {
+    let (lines, found) = serve_until(
+        &[("ICONOCAST_METRICS_BIND", "127.0.0.1:0")],
+        "serving metrics",
+    );
+    let line = found.unwrap_or_else(|| panic!("the server says where: {lines:?}"));
+    let addr = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("addr="))
+        .unwrap_or_else(|| panic!("an address in {line:?}"));
+    assert!(addr.starts_with("127.0.0.1:"), "{line}");
+    // Empty is as good as unset: the site is served, without metrics.
+    let (lines, served) = serve_until(&[("ICONOCAST_METRICS_BIND", "")], "serving");
+    assert!(served.is_some(), "served: {lines:?}");
+    assert!(
+        !lines.iter().any(|l| l.contains("serving metrics")),
+        "no metrics: {lines:?}"
+    );
+}
+
+#[test]
+fn an_unusable_metrics_address_stops_the_server_with_one_line() {
+    let database = TestDatabase::create(&Backend::Sqlite);
+    let url = database_url_arg(&database.url);
+    let media = std::env::temp_dir().join(unique_name("metrics-media"));
+    let media = media.to_string_lossy();
+    let (code, _, stderr) = run_iconocast_env(
+        &[
+            "--database-url",
+            &url,
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--media-dir",
+            &media,
+            "--metrics-bind",
+            "nowhere",
+        ],
+        &[],
+    );
+    let _ = std::fs::remove_dir_all(&*media);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("cannot listen for metrics on nowhere"),
+        "{stderr}"
+    );
 }
