@@ -45,7 +45,7 @@ pub struct AppState {
     /// How many searches run at once, and for how long (`routes::search`).
     pub search: Arc<super::search::SearchLimits>,
     /// The operator's metrics, when `--metrics-bind` serves them.
-    pub metrics: Option<Arc<crate::metrics::Metrics>>,
+    pub metrics: Option<Arc<Metrics>>,
 }
 
 /// The site settings and the categories in navigation order.
