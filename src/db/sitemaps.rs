@@ -1,19 +1,19 @@
 //! Sitemap queries: the few columns each sitemap lists, read with a fixed
 //! handful of typed queries per sitemap, whatever the number of URLs.
 //!
-//! Articles are paged by id. A page's first id is found with one id-only
-//! probe (`ORDER BY id LIMIT 1 OFFSET k`), then the page is a range on the
-//! primary key (`id >= first ORDER BY id LIMIT 10000`): the skipped rows are
-//! never joined or decoded, and a page never returns more than 10,000 rows.
+//! Articles are paged by id, 10,000 to a page. Where each page starts and
+//! its date come from `sitemap_blocks`, a count per block of 128 ids that
+//! triggers keep (see [`articles_pages`]); a page is then a range on the
+//! primary key (`id >= first ORDER BY id LIMIT 10000`).
 
 use chrono::NaiveDateTime;
 use diesel::dsl;
 use diesel::prelude::*;
 
 use super::articles::{indexed, visible};
-use super::schema::{article_tags, articles, categories, tags, users};
+use super::schema::{article_tags, articles, categories, sitemap_blocks, tags, users};
 use super::DbConn;
-use crate::domain::ArticleKind;
+use crate::domain::{ArticleKind, ArticleStatus};
 
 /// URLs per articles sitemap (the protocol allows 50,000; smaller files are
 /// quicker to build and to fetch).
@@ -98,18 +98,111 @@ pub fn newest(a: Option<NaiveDateTime>, b: Option<NaiveDateTime>) -> Option<Naiv
     a.max(b)
 }
 
-/// The first id of articles sitemap `page` (1-based); none past the end.
-/// Reads ids only: the rows it skips are never joined or decoded.
-pub fn page_start(conn: &mut DbConn, now: NaiveDateTime, page: u32) -> QueryResult<Option<i32>> {
-    let skip = i64::from(page.saturating_sub(1)) * ARTICLES_PER_SITEMAP;
+/// Article ids per row of `sitemap_blocks`: block `b` sums up the
+/// articles with ids `b * 128` to `b * 128 + 127`. The migration that
+/// made the table and its triggers uses the same number.
+const BLOCK: i32 = 128;
+
+/// One articles sitemap: the id it starts at and the newest change among
+/// the articles it lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArticlesPage {
+    pub first: i32,
+    pub lastmod: NaiveDateTime,
+}
+
+/// The later of an article's edit and publication, in SQL.
+#[dsl::auto_type]
+fn changed() -> _ {
+    dsl::case_when(
+        articles::published_at.gt(articles::updated_at.nullable()),
+        articles::published_at,
+    )
+    .otherwise(articles::updated_at.nullable())
+}
+
+/// The visible, indexable articles of block `block`, by id, each with
+/// its latest change. At most [`BLOCK`] rows, read by primary key.
+fn block_rows(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    block: i32,
+) -> QueryResult<Vec<(i32, Option<NaiveDateTime>)>> {
+    let first = block.saturating_mul(BLOCK);
     articles::table
+        .filter(articles::id.between(first, first.saturating_add(BLOCK - 1)))
         .filter(visible(now))
         .filter(indexed())
-        .select(articles::id)
+        .select((articles::id, changed()))
         .order(articles::id.asc())
-        .offset(skip)
-        .first::<i32>(conn)
-        .optional()
+        .load(conn)
+}
+
+/// Every articles sitemap, in page order: where each starts and its
+/// newest change; empty when no article is indexable. Page `n` starts at
+/// the `(n - 1) * 10,000`th visible, indexable article by id.
+///
+/// Rather than reading every article, this reads the per-block counts of
+/// `sitemap_blocks` (one row per 128 ids, kept by triggers), and the
+/// articles of only the blocks where a page starts or where an article
+/// counted there is not visible yet (scheduled for later: those few are
+/// found on the publish-time index). A sitemap's date is the newest among
+/// its whole blocks' dates and the articles read.
+pub fn articles_pages(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<ArticlesPage>> {
+    let published: &'static str = ArticleStatus::Published.as_str();
+    let scheduled: &'static str = ArticleStatus::Scheduled.as_str();
+    // Counted in their blocks, but their time has not come.
+    let mut pending: Vec<i32> = articles::table
+        .filter(
+            articles::status
+                .eq(published)
+                .or(articles::status.eq(scheduled)),
+        )
+        .filter(articles::published_at.gt(now))
+        .select(articles::id)
+        .load::<i32>(conn)?
+        .into_iter()
+        .map(|id| id.div_euclid(BLOCK))
+        .collect();
+    pending.sort_unstable();
+    pending.dedup();
+    let blocks: Vec<(i32, i32, Option<NaiveDateTime>)> = sitemap_blocks::table
+        .filter(sitemap_blocks::listed.gt(0))
+        .select((
+            sitemap_blocks::block,
+            sitemap_blocks::listed,
+            sitemap_blocks::lastmod,
+        ))
+        .order(sitemap_blocks::block.asc())
+        .load(conn)?;
+    let mut pages: Vec<ArticlesPage> = Vec::new();
+    // Articles listed before the current block.
+    let mut seen: i64 = 0;
+    for (block, listed, lastmod) in blocks {
+        let listed = i64::from(listed);
+        let into_page = seen % ARTICLES_PER_SITEMAP;
+        let starts_page = into_page == 0 || into_page + listed > ARTICLES_PER_SITEMAP;
+        if !starts_page && pending.binary_search(&block).is_err() {
+            if let (Some(page), Some(at)) = (pages.last_mut(), lastmod) {
+                page.lastmod = page.lastmod.max(at);
+            }
+            seen += listed;
+            continue;
+        }
+        for (id, at) in block_rows(conn, now, block)? {
+            let Some(at) = at else { continue };
+            if seen % ARTICLES_PER_SITEMAP == 0 {
+                pages.push(ArticlesPage {
+                    first: id,
+                    lastmod: at,
+                });
+            } else if let Some(page) = pages.last_mut() {
+                page.lastmod = page.lastmod.max(at);
+            }
+            seen += 1;
+        }
+    }
+    Ok(pages)
 }
 
 /// Up to [`ARTICLES_PER_SITEMAP`] visible, indexable articles from id
@@ -137,55 +230,49 @@ pub fn articles_from(
         .load(conn)
 }
 
-/// The newest change in each articles sitemap page, in page order; empty
-/// when no article is indexable. One query reading one date per article,
-/// the later of its edit and its publication (a query per page would, on
-/// SQLite without statistics, scan the status index once per page).
-pub fn article_pages(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<NaiveDateTime>> {
-    let later = dsl::case_when(
-        articles::published_at.gt(articles::updated_at.nullable()),
-        articles::published_at,
-    )
-    .otherwise(articles::updated_at.nullable());
-    let dates: Vec<Option<NaiveDateTime>> = articles::table
-        .filter(visible(now))
-        .filter(indexed())
-        .select(later)
-        .order(articles::id.asc())
-        .load(conn)?;
-    let per_page = usize::try_from(ARTICLES_PER_SITEMAP).unwrap_or(usize::MAX);
-    Ok(dates
-        .chunks(per_page)
-        .filter_map(|page| page.iter().copied().max().flatten())
-        .collect())
-}
-
 /// The newest change among all visible articles: the home page's date.
+/// Two index walks that stop at the first visible article: the newest
+/// publication and the newest edit (`max()` of both in one query read every
+/// visible article).
 pub fn newest_visible(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
-    let (updated, published) = articles::table
+    let published = articles::table
         .filter(visible(now))
-        .select((
-            dsl::max(articles::updated_at),
-            dsl::max(articles::published_at),
-        ))
-        .get_result::<(Option<NaiveDateTime>, Option<NaiveDateTime>)>(conn)?;
+        .select(articles::published_at)
+        .order(articles::published_at.desc())
+        .first::<Option<NaiveDateTime>>(conn)
+        .optional()?
+        .flatten();
+    let updated = articles::table
+        .filter(visible(now))
+        .select(articles::updated_at)
+        .order(articles::updated_at.desc())
+        .first::<NaiveDateTime>(conn)
+        .optional()?;
     Ok(newest(updated, published))
 }
 
-/// The newest change among visible blog posts: the blog's date.
+/// The newest change among visible blog posts: the blog's date, read as
+/// [`newest_visible`] reads the home page's.
 pub fn newest_blog_post(
     conn: &mut DbConn,
     now: NaiveDateTime,
 ) -> QueryResult<Option<NaiveDateTime>> {
     let blog = ArticleKind::Blog.as_str();
-    let (updated, published) = articles::table
+    let published = articles::table
         .filter(visible(now))
         .filter(articles::kind.eq(blog))
-        .select((
-            dsl::max(articles::updated_at),
-            dsl::max(articles::published_at),
-        ))
-        .get_result::<(Option<NaiveDateTime>, Option<NaiveDateTime>)>(conn)?;
+        .select(articles::published_at)
+        .order(articles::published_at.desc())
+        .first::<Option<NaiveDateTime>>(conn)
+        .optional()?
+        .flatten();
+    let updated = articles::table
+        .filter(visible(now))
+        .filter(articles::kind.eq(blog))
+        .select(articles::updated_at)
+        .order(articles::updated_at.desc())
+        .first::<NaiveDateTime>(conn)
+        .optional()?;
     Ok(newest(updated, published))
 }
 
