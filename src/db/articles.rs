@@ -232,9 +232,7 @@ pub fn list(
         Listing::Everything => list_page!(conn, now, limit, offset)?,
         Listing::News => list_page!(conn, now, limit, offset, articles::kind => news)?,
         Listing::Blog => list_page!(conn, now, limit, offset, articles::kind => blog)?,
-        Listing::Category(id) => {
-            list_page!(conn, now, limit, offset, articles::category_id => id)?
-        }
+        Listing::Category(id) => list_page!(conn, now, limit, offset, articles::category_id => id)?,
         Listing::Author(id) => list_page!(conn, now, limit, offset, articles::author_id => id)?,
         Listing::Tag(id) => {
             let page = article_tags::table

@@ -223,9 +223,7 @@ pub async fn articles(
     let urls = state
         .run(move |conn| {
             let now = now();
-            let pages = sitemaps::articles_pages(conn, now)?;
-            let index = usize::try_from(page - 1).unwrap_or(usize::MAX);
-            let Some(first) = pages.get(index).map(|p| p.first) else {
+            let Some(first) = sitemaps::page_start(conn, now, page)? else {
                 return if page == 1 {
                     Ok(Vec::new())
                 } else {

@@ -604,7 +604,11 @@ async fn articles_sitemaps_follow_every_change_of_their_articles() {
             ),
         ] {
             set(hide);
-            assert_eq!(articles_sitemaps(&app).await, [10_000], "{backend:?}: {hide}");
+            assert_eq!(
+                articles_sitemaps(&app).await,
+                [10_000],
+                "{backend:?}: {hide}"
+            );
             set(show);
             assert_eq!(
                 articles_sitemaps(&app).await,
