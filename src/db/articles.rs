@@ -171,11 +171,54 @@ pub(crate) fn tagged(tag_id: i32) -> dsl::EqAny<articles::id, TaggedIds> {
     )
 }
 
-/// One page of a listing, newest first. One joined query walks the
-/// listing's publish-time index and stops at the page; a hashtag's page
-/// (whose articles no index orders) first sorts just the ids and
-/// publish times of the hashtag's articles, then reads the page's cards,
-/// rather than sorting every tagged article's whole row.
+/// [`visible`] applied to the copies of the article's status and publish
+/// time that each hashtag link keeps (triggers keep them equal to the
+/// article's): a hashtag's page and its count are read from the link index
+/// alone, newest first, as a category's are from the articles' index.
+#[dsl::auto_type]
+pub fn visible_link(now: NaiveDateTime) -> _ {
+    let published: &'static str = ArticleStatus::Published.as_str();
+    let scheduled: &'static str = ArticleStatus::Scheduled.as_str();
+    article_tags::article_status
+        .eq(published)
+        .or(article_tags::article_status.eq(scheduled))
+        .and(article_tags::article_published_at.le(now))
+}
+
+/// The cards of one page of a listing: a subquery picks the page's ids
+/// from the listing's index (which holds the id and status, so the rows it
+/// skips on a deep page are never read), and the outer query joins just
+/// those. One statement, so it stays prepared. The subquery reads
+/// `articles` under another name and applies the rule of [`visible`] to
+/// it; `$column` (of `articles`) equal to `$value` narrows the listing.
+macro_rules! list_page {
+    ($conn:expr, $now:expr, $limit:expr, $offset:expr $(, $column:expr => $value:expr)?) => {{
+        let listed = diesel::alias!(articles as listed);
+        let published: &'static str = ArticleStatus::Published.as_str();
+        let scheduled: &'static str = ArticleStatus::Scheduled.as_str();
+        let page = listed
+            .filter(
+                listed
+                    .field(articles::status)
+                    .eq(published)
+                    .or(listed.field(articles::status).eq(scheduled))
+                    .and(listed.field(articles::published_at).le($now)),
+            )
+            $(.filter(listed.field($column).eq($value)))?
+            .select(listed.field(articles::id))
+            .order((
+                listed.field(articles::published_at).desc(),
+                listed.field(articles::id).desc(),
+            ))
+            .limit($limit)
+            .offset($offset);
+        list_cards!($conn, $now, $limit, 0, articles::id.eq_any(page))
+    }};
+}
+
+/// One page of a listing, newest first: see [`list_page!`]. A hashtag's
+/// page is picked from the hashtag links, which carry their article's
+/// publish time and status for this.
 pub fn list(
     conn: &mut DbConn,
     listing: Listing,
@@ -186,23 +229,23 @@ pub fn list(
     let news = ArticleKind::News.as_str();
     let blog = ArticleKind::Blog.as_str();
     let rows = match listing {
-        Listing::Everything => list_cards!(conn, now, limit, offset)?,
-        Listing::News => list_cards!(conn, now, limit, offset, articles::kind.eq(news))?,
-        Listing::Blog => list_cards!(conn, now, limit, offset, articles::kind.eq(blog))?,
-        Listing::Category(id) => {
-            list_cards!(conn, now, limit, offset, articles::category_id.eq(id))?
-        }
-        Listing::Author(id) => list_cards!(conn, now, limit, offset, articles::author_id.eq(id))?,
+        Listing::Everything => list_page!(conn, now, limit, offset)?,
+        Listing::News => list_page!(conn, now, limit, offset, articles::kind => news)?,
+        Listing::Blog => list_page!(conn, now, limit, offset, articles::kind => blog)?,
+        Listing::Category(id) => list_page!(conn, now, limit, offset, articles::category_id => id)?,
+        Listing::Author(id) => list_page!(conn, now, limit, offset, articles::author_id => id)?,
         Listing::Tag(id) => {
-            let ids: Vec<i32> = articles::table
-                .filter(visible(now))
-                .filter(tagged(id))
-                .select(articles::id)
-                .order((articles::published_at.desc(), articles::id.desc()))
+            let page = article_tags::table
+                .filter(article_tags::tag_id.eq(id))
+                .filter(visible_link(now))
+                .select(article_tags::article_id)
+                .order((
+                    article_tags::article_published_at.desc(),
+                    article_tags::article_id.desc(),
+                ))
                 .limit(limit)
-                .offset(offset)
-                .load(conn)?;
-            cards_by_ids(conn, &ids, now)?
+                .offset(offset);
+            list_cards!(conn, now, limit, 0, articles::id.eq_any(page))?
         }
     };
     Ok(rows)
@@ -225,7 +268,13 @@ pub fn count(
         Listing::Blog => count_cards!(conn, now, at_most, articles::kind.eq(blog)),
         Listing::Category(id) => count_cards!(conn, now, at_most, articles::category_id.eq(id)),
         Listing::Author(id) => count_cards!(conn, now, at_most, articles::author_id.eq(id)),
-        Listing::Tag(id) => count_cards!(conn, now, at_most, tagged(id)),
+        Listing::Tag(id) => article_tags::table
+            .filter(article_tags::tag_id.eq(id))
+            .filter(visible_link(now))
+            .select(article_tags::article_id)
+            .limit(at_most)
+            .load::<i32>(conn)
+            .map(|ids| ids.len() as i64),
     }
 }
 

@@ -87,6 +87,10 @@ diesel::table! {
         article_id -> Integer,
         tag_id -> Integer,
         position -> Integer,
+        /// A copy of the article's `status`, kept by triggers.
+        article_status -> Nullable<Text>,
+        /// A copy of the article's `published_at`, kept by triggers.
+        article_published_at -> Nullable<Timestamp>,
     }
 }
 
@@ -148,6 +152,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Per block of 128 article ids, how many may be listed in the
+    /// sitemaps and their newest change; kept by triggers.
+    sitemap_blocks (block) {
+        block -> Integer,
+        listed -> Integer,
+        lastmod -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     revisions (id) {
         id -> Integer,
         article_id -> Integer,
@@ -184,6 +198,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_attempts,
     audit_log,
     revisions,
+    sitemap_blocks,
 );
 
 // Related articles group shared hashtags by article and order by its

@@ -1,19 +1,19 @@
 //! Sitemap queries: the few columns each sitemap lists, read with a fixed
 //! handful of typed queries per sitemap, whatever the number of URLs.
 //!
-//! Articles are paged by id. A page's first id is found with one id-only
-//! probe (`ORDER BY id LIMIT 1 OFFSET k`), then the page is a range on the
-//! primary key (`id >= first ORDER BY id LIMIT 10000`): the skipped rows are
-//! never joined or decoded, and a page never returns more than 10,000 rows.
+//! Articles are paged by id, 10,000 to a page. Where each page starts and
+//! its date come from `sitemap_blocks`, a count per block of 128 ids that
+//! triggers keep (see [`articles_pages`]); a page is then a range on the
+//! primary key (`id >= first ORDER BY id LIMIT 10000`).
 
 use chrono::NaiveDateTime;
 use diesel::dsl;
 use diesel::prelude::*;
 
 use super::articles::{indexed, visible};
-use super::schema::{article_tags, articles, categories, tags, users};
+use super::schema::{article_tags, articles, categories, sitemap_blocks, tags, users};
 use super::DbConn;
-use crate::domain::ArticleKind;
+use crate::domain::{ArticleKind, ArticleStatus};
 
 /// URLs per articles sitemap (the protocol allows 50,000; smaller files are
 /// quicker to build and to fetch).
@@ -98,18 +98,226 @@ pub fn newest(a: Option<NaiveDateTime>, b: Option<NaiveDateTime>) -> Option<Naiv
     a.max(b)
 }
 
-/// The first id of articles sitemap `page` (1-based); none past the end.
-/// Reads ids only: the rows it skips are never joined or decoded.
-pub fn page_start(conn: &mut DbConn, now: NaiveDateTime, page: u32) -> QueryResult<Option<i32>> {
-    let skip = i64::from(page.saturating_sub(1)) * ARTICLES_PER_SITEMAP;
+/// Article ids per row of `sitemap_blocks`: block `b` sums up the
+/// articles with ids `b * 128` to `b * 128 + 127`. The migration that
+/// made the table and its triggers uses the same number.
+const BLOCK: i32 = 128;
+
+/// One articles sitemap: the id it starts at and the newest change among
+/// the articles it lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArticlesPage {
+    pub first: i32,
+    pub lastmod: NaiveDateTime,
+}
+
+/// The later of an article's edit and publication, in SQL.
+#[dsl::auto_type]
+fn changed() -> _ {
+    dsl::case_when(
+        articles::published_at.gt(articles::updated_at.nullable()),
+        articles::published_at,
+    )
+    .otherwise(articles::updated_at.nullable())
+}
+
+/// [`indexed`] as a typed expression, for the queries here that do not join
+/// `categories`: their statements are then prepared once per connection,
+/// where the SQL of [`indexed`] makes a statement that is parsed and
+/// planned again on every use (a tenth of a millisecond each on
+/// PostgreSQL, for each of the blocks the sitemap index reads).
+#[dsl::auto_type]
+fn indexable() -> _ {
+    let noindex_categories: dsl::Select<
+        dsl::Filter<categories::table, categories::noindex>,
+        dsl::Nullable<categories::id>,
+    > = categories::table
+        .filter(categories::noindex)
+        .select(categories::id.nullable());
+    articles::noindex.eq(false).and(
+        articles::category_id
+            .is_null()
+            .or(articles::category_id.ne_all(noindex_categories)),
+    )
+}
+
+/// The ids of the visible, indexable articles of block `block`, in order.
+/// At most [`BLOCK`] rows, read by primary key.
+fn block_ids(conn: &mut DbConn, now: NaiveDateTime, block: i32) -> QueryResult<Vec<i32>> {
+    let first = block.saturating_mul(BLOCK);
     articles::table
+        .filter(articles::id.between(first, first.saturating_add(BLOCK - 1)))
         .filter(visible(now))
-        .filter(indexed())
+        .filter(indexable())
         .select(articles::id)
         .order(articles::id.asc())
-        .offset(skip)
-        .first::<i32>(conn)
-        .optional()
+        .load(conn)
+}
+
+/// The newest change among the visible, indexable articles of block
+/// `block` with ids below `split`, and among those from `split` on: the
+/// dates of the two sitemaps the block is shared between, computed in SQL
+/// so that only two dates are decoded.
+fn block_dates(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    block: i32,
+    split: i32,
+) -> QueryResult<(Option<NaiveDateTime>, Option<NaiveDateTime>)> {
+    let first = block.saturating_mul(BLOCK);
+    articles::table
+        .filter(articles::id.between(first, first.saturating_add(BLOCK - 1)))
+        .filter(visible(now))
+        .filter(indexable())
+        .select((
+            dsl::max(dsl::case_when(articles::id.lt(split), changed())),
+            dsl::max(dsl::case_when(articles::id.ge(split), changed())),
+        ))
+        .first(conn)
+}
+
+/// An articles sitemap as [`walk_pages`] finds it: its first id, the
+/// newest change among its articles in the blocks read one by one, and the
+/// runs of blocks it holds whole, whose dates `sitemap_blocks` keeps.
+struct PageWalk {
+    first: i32,
+    newest_read: Option<NaiveDateTime>,
+    whole: Vec<(i32, i32)>,
+}
+
+/// Finds where each articles sitemap starts, in page order, stopping once
+/// it has found `pages` of them; with `dates`, the newest change of each
+/// (all of them: [`page_start`] asks for none, and a limit). Page `n`
+/// starts at the `(n - 1) * 10,000`th visible, indexable article by id.
+///
+/// Rather than reading every article, this reads the per-block counts of
+/// `sitemap_blocks` (one row of two numbers per 128 ids, kept by
+/// triggers), and the articles of only the blocks where a page starts or
+/// where an article counted there is not visible yet (scheduled for later:
+/// those few are found on the publish-time index).
+fn walk_pages(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    pages: usize,
+    dates: bool,
+) -> QueryResult<Vec<PageWalk>> {
+    let published: &'static str = ArticleStatus::Published.as_str();
+    let scheduled: &'static str = ArticleStatus::Scheduled.as_str();
+    // Counted in their blocks, but their time has not come.
+    let mut pending: Vec<i32> = articles::table
+        .filter(
+            articles::status
+                .eq(published)
+                .or(articles::status.eq(scheduled)),
+        )
+        .filter(articles::published_at.gt(now))
+        .select(articles::id)
+        .load::<i32>(conn)?
+        .into_iter()
+        .map(|id| id.div_euclid(BLOCK))
+        .collect();
+    pending.sort_unstable();
+    pending.dedup();
+    let blocks: Vec<(i32, i32)> = sitemap_blocks::table
+        .filter(sitemap_blocks::listed.gt(0))
+        .select((sitemap_blocks::block, sitemap_blocks::listed))
+        .order(sitemap_blocks::block.asc())
+        .load(conn)?;
+    let mut found: Vec<PageWalk> = Vec::new();
+    // Articles listed before the current block.
+    let mut seen: i64 = 0;
+    // Whether the block before this one was counted whole: a run of whole
+    // blocks goes on (over blocks that list nothing, whose date is NULL)
+    // until a block is read one by one.
+    let mut in_run = false;
+    for (block, listed) in blocks {
+        let listed = i64::from(listed);
+        let into_page = seen % ARTICLES_PER_SITEMAP;
+        let starts_page = into_page == 0 || into_page + listed > ARTICLES_PER_SITEMAP;
+        if !starts_page && pending.binary_search(&block).is_err() {
+            // Whole, in the current page (a page starts in a block read
+            // one by one, so there is one).
+            if let Some(page) = found.last_mut() {
+                match page.whole.last_mut() {
+                    Some((_, last)) if in_run => *last = block,
+                    _ => page.whole.push((block, block)),
+                }
+            }
+            in_run = true;
+            seen += listed;
+            continue;
+        }
+        in_run = false;
+        if starts_page && found.len() >= pages {
+            break;
+        }
+        // The id where a page starts in this block, if one does.
+        let mut split = None;
+        for id in block_ids(conn, now, block)? {
+            if seen % ARTICLES_PER_SITEMAP == 0 {
+                if found.len() >= pages {
+                    return Ok(found);
+                }
+                found.push(PageWalk {
+                    first: id,
+                    newest_read: None,
+                    whole: Vec::new(),
+                });
+                split = Some(id);
+            }
+            seen += 1;
+        }
+        if dates {
+            let (before, after) = block_dates(conn, now, block, split.unwrap_or(i32::MAX))?;
+            let last = found.len();
+            let (earlier, later) = match split {
+                Some(_) => (last.checked_sub(2), last.checked_sub(1)),
+                None => (last.checked_sub(1), None),
+            };
+            for (index, at) in [(earlier, before), (later, after)] {
+                if let Some(page) = index.and_then(|i| found.get_mut(i)) {
+                    page.newest_read = page.newest_read.max(at);
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Every articles sitemap, in page order: where each starts and the newest
+/// change among the articles it lists; empty when no article is
+/// indexable. See [`walk_pages`]; a page's date is the newest among the
+/// articles read one by one and the dates of its whole blocks, one
+/// `max()` over a range of `sitemap_blocks` per run of them.
+pub fn articles_pages(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<ArticlesPage>> {
+    let mut pages = Vec::new();
+    for page in walk_pages(conn, now, usize::MAX, true)? {
+        let mut newest = page.newest_read;
+        for (first, last) in &page.whole {
+            let run: Option<NaiveDateTime> = sitemap_blocks::table
+                .filter(sitemap_blocks::block.between(*first, *last))
+                .select(dsl::max(sitemap_blocks::lastmod))
+                .first(conn)?;
+            newest = newest.max(run);
+        }
+        if let Some(lastmod) = newest {
+            pages.push(ArticlesPage {
+                first: page.first,
+                lastmod,
+            });
+        }
+    }
+    Ok(pages)
+}
+
+/// The first id of articles sitemap `page` (1-based); none past the end.
+/// Walks the blocks only as far as that page's start.
+pub fn page_start(conn: &mut DbConn, now: NaiveDateTime, page: u32) -> QueryResult<Option<i32>> {
+    let Some(index) = usize::try_from(page).ok().and_then(|p| p.checked_sub(1)) else {
+        return Ok(None);
+    };
+    let pages = walk_pages(conn, now, index.saturating_add(1), false)?;
+    Ok(pages.get(index).map(|p| p.first))
 }
 
 /// Up to [`ARTICLES_PER_SITEMAP`] visible, indexable articles from id
@@ -137,55 +345,49 @@ pub fn articles_from(
         .load(conn)
 }
 
-/// The newest change in each articles sitemap page, in page order; empty
-/// when no article is indexable. One query reading one date per article,
-/// the later of its edit and its publication (a query per page would, on
-/// SQLite without statistics, scan the status index once per page).
-pub fn article_pages(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<NaiveDateTime>> {
-    let later = dsl::case_when(
-        articles::published_at.gt(articles::updated_at.nullable()),
-        articles::published_at,
-    )
-    .otherwise(articles::updated_at.nullable());
-    let dates: Vec<Option<NaiveDateTime>> = articles::table
-        .filter(visible(now))
-        .filter(indexed())
-        .select(later)
-        .order(articles::id.asc())
-        .load(conn)?;
-    let per_page = usize::try_from(ARTICLES_PER_SITEMAP).unwrap_or(usize::MAX);
-    Ok(dates
-        .chunks(per_page)
-        .filter_map(|page| page.iter().copied().max().flatten())
-        .collect())
-}
-
 /// The newest change among all visible articles: the home page's date.
+/// Two index walks that stop at the first visible article: the newest
+/// publication and the newest edit (`max()` of both in one query read every
+/// visible article).
 pub fn newest_visible(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
-    let (updated, published) = articles::table
+    let published = articles::table
         .filter(visible(now))
-        .select((
-            dsl::max(articles::updated_at),
-            dsl::max(articles::published_at),
-        ))
-        .get_result::<(Option<NaiveDateTime>, Option<NaiveDateTime>)>(conn)?;
+        .select(articles::published_at)
+        .order(articles::published_at.desc())
+        .first::<Option<NaiveDateTime>>(conn)
+        .optional()?
+        .flatten();
+    let updated = articles::table
+        .filter(visible(now))
+        .select(articles::updated_at)
+        .order(articles::updated_at.desc())
+        .first::<NaiveDateTime>(conn)
+        .optional()?;
     Ok(newest(updated, published))
 }
 
-/// The newest change among visible blog posts: the blog's date.
+/// The newest change among visible blog posts: the blog's date, read as
+/// [`newest_visible`] reads the home page's.
 pub fn newest_blog_post(
     conn: &mut DbConn,
     now: NaiveDateTime,
 ) -> QueryResult<Option<NaiveDateTime>> {
     let blog = ArticleKind::Blog.as_str();
-    let (updated, published) = articles::table
+    let published = articles::table
         .filter(visible(now))
         .filter(articles::kind.eq(blog))
-        .select((
-            dsl::max(articles::updated_at),
-            dsl::max(articles::published_at),
-        ))
-        .get_result::<(Option<NaiveDateTime>, Option<NaiveDateTime>)>(conn)?;
+        .select(articles::published_at)
+        .order(articles::published_at.desc())
+        .first::<Option<NaiveDateTime>>(conn)
+        .optional()?
+        .flatten();
+    let updated = articles::table
+        .filter(visible(now))
+        .filter(articles::kind.eq(blog))
+        .select(articles::updated_at)
+        .order(articles::updated_at.desc())
+        .first::<NaiveDateTime>(conn)
+        .optional()?;
     Ok(newest(updated, published))
 }
 

@@ -116,7 +116,10 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
             let now = now();
             let site = site_updated(conn)?;
             let newest = sitemaps::newest_visible(conn, now)?.map_or(site, |n| n.max(site));
-            let mut articles = sitemaps::article_pages(conn, now)?;
+            let mut articles: Vec<NaiveDateTime> = sitemaps::articles_pages(conn, now)?
+                .iter()
+                .map(|page| page.lastmod)
+                .collect();
             if articles.is_empty() {
                 // Page 1 always exists; empty, it dates from the settings.
                 articles.push(site);

@@ -17,11 +17,56 @@ pub fn datetime(value: &NaiveDateTime, _env: &dyn askama::Values) -> askama::Res
 /// RFC 3339 in UTC, for `<time datetime>` and structured data.
 #[askama::filter_fn]
 pub fn iso(value: &NaiveDateTime, _env: &dyn askama::Values) -> askama::Result<String> {
-    Ok(value.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    Ok(iso_utc(value))
+}
+
+/// `2026-11-27T08:15:00Z`. Written field by field: a sitemap writes
+/// 10,000 of them, and parsing the `strftime` pattern each time was a sixth
+/// of its cost. Years past 9999 and leap seconds take chrono's own path.
+pub fn iso_utc(value: &NaiveDateTime) -> String {
+    use chrono::{Datelike, Timelike};
+    let year = value.year();
+    if (0..=9999).contains(&year) && value.nanosecond() < 1_000_000_000 {
+        format!(
+            "{year:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            value.month(),
+            value.day(),
+            value.hour(),
+            value.minute(),
+            value.second()
+        )
+    } else {
+        value.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    }
 }
 
 /// `4 min read`
 #[askama::filter_fn]
 pub fn reading_time(minutes: &i32, _env: &dyn askama::Values) -> askama::Result<String> {
     Ok(format!("{} min read", minutes.max(&1)))
+}
+
+#[cfg(test)]
+mod iso_tests {
+    use super::iso_utc;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn iso_matches_chronos_own_rfc3339_form() {
+        for (y, mo, d, h, mi, s, n) in [
+            (2026, 11, 27, 8, 15, 0, 0),
+            (999, 1, 2, 3, 4, 5, 123_456_789),
+            (9999, 12, 31, 23, 59, 59, 999_999_999),
+            (10_000, 1, 1, 0, 0, 0, 0),
+            (2016, 12, 31, 23, 59, 59, 1_500_000_000),
+        ] {
+            let at = NaiveDate::from_ymd_opt(y, mo, d)
+                .and_then(|day| day.and_hms_nano_opt(h, mi, s, n))
+                .expect("a valid time");
+            assert_eq!(
+                iso_utc(&at),
+                at.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+            );
+        }
+    }
 }

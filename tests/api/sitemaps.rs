@@ -509,3 +509,137 @@ async fn articles_sitemaps_page_by_ten_thousand_and_unknown_pages_are_404() {
         assert_eq!(app.get("/sitemaps/articles-3.xml").await.status, 404);
     }
 }
+
+/// The articles sitemaps as the index lists them: for each, the number of
+/// URLs it holds, after checking that the index dates it by the newest
+/// change it lists and that together they list each URL once.
+async fn articles_sitemaps(app: &TestApp) -> Vec<usize> {
+    let children: Vec<Entry> = index(app)
+        .await
+        .into_iter()
+        .filter(|e| path_of(app, &e.loc).starts_with("/sitemaps/articles-"))
+        .collect();
+    let mut sizes = Vec::new();
+    let mut all = Vec::new();
+    for (i, child) in children.iter().enumerate() {
+        let path = path_of(app, &child.loc);
+        assert_eq!(path, format!("/sitemaps/articles-{}.xml", i + 1));
+        let urls = urlset(app, path).await;
+        let newest = urls.iter().map(|u| u.lastmod).max().expect("a URL");
+        assert_eq!(newest, child.lastmod, "{path} is dated by its newest URL");
+        sizes.push(urls.len());
+        all.extend(urls.into_iter().map(|u| u.loc));
+    }
+    let listed = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), listed, "each article is listed once");
+    let past_end = format!("/sitemaps/articles-{}.xml", children.len() + 1);
+    assert_eq!(app.get(&past_end).await.status, 404, "{past_end}");
+    sizes
+}
+
+/// The sitemap index counts and dates the articles sitemaps from per-block
+/// counts that triggers keep: they must follow every way an article enters,
+/// leaves or changes in the sitemaps, made by any writer.
+#[tokio::test]
+async fn articles_sitemaps_follow_every_change_of_their_articles() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let before = urlset_paths(&app, "/sitemaps/articles-1.xml").await.len();
+        let sport = app.category_id("sport");
+        let added = 10_001 - u32::try_from(before).expect("a few demo articles");
+        bulk_articles(&app, sport, added);
+        assert_eq!(articles_sitemaps(&app).await, [10_000, 1], "{backend:?}");
+        let set = |sql: &str| {
+            app.with_conn(|c| c.batch_execute(sql))
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        };
+
+        // An edit moves the date of its own page only.
+        let dates = || async {
+            index(&app)
+                .await
+                .into_iter()
+                .filter(|e| path_of(&app, &e.loc).starts_with("/sitemaps/articles-"))
+                .map(|e| e.lastmod)
+                .collect::<Vec<_>>()
+        };
+        let old = dates().await;
+        let edited = (now() + chrono::Duration::minutes(5)).format("%Y-%m-%d %H:%M:%S");
+        set(&format!(
+            "UPDATE articles SET updated_at = '{edited}' WHERE slug = 'bulk-5000'"
+        ));
+        let new = dates().await;
+        assert_eq!(
+            new[0].naive_utc().format("%Y-%m-%d %H:%M:%S").to_string(),
+            edited.to_string(),
+            "{backend:?}"
+        );
+        assert_eq!(new[1], old[1], "{backend:?}");
+        assert_eq!(articles_sitemaps(&app).await, [10_000, 1]);
+
+        // Hidden in any way, an article of the first page leaves it, and
+        // the last article moves up from the second; shown again, it
+        // comes back.
+        for (hide, show) in [
+            (
+                "UPDATE articles SET status = 'draft' WHERE slug = 'bulk-10'",
+                "UPDATE articles SET status = 'published' WHERE slug = 'bulk-10'",
+            ),
+            (
+                &*format!(
+                    "UPDATE articles SET status = 'scheduled', published_at = '{}' \
+                     WHERE slug = 'bulk-10'",
+                    (now() + chrono::Duration::hours(2)).format("%Y-%m-%d %H:%M:%S")
+                ),
+                &*format!(
+                    "UPDATE articles SET published_at = '{}' WHERE slug = 'bulk-10'",
+                    hours_ago(3).format("%Y-%m-%d %H:%M:%S")
+                ),
+            ),
+            (
+                "UPDATE articles SET noindex = TRUE WHERE slug = 'bulk-10'",
+                "UPDATE articles SET noindex = FALSE WHERE slug = 'bulk-10'",
+            ),
+        ] {
+            set(hide);
+            assert_eq!(
+                articles_sitemaps(&app).await,
+                [10_000],
+                "{backend:?}: {hide}"
+            );
+            set(show);
+            assert_eq!(
+                articles_sitemaps(&app).await,
+                [10_000, 1],
+                "{backend:?}: {show}"
+            );
+        }
+
+        // A category flagged noindex takes its articles out of every page.
+        let travel = app.category_id("travel");
+        let in_travel = urlset_paths(&app, "/sitemaps/articles-1.xml")
+            .await
+            .iter()
+            .filter(|p| p.starts_with("/travel/"))
+            .count();
+        assert!(in_travel >= 2, "{backend:?}: demo travel articles");
+        set(&format!(
+            "UPDATE categories SET noindex = TRUE WHERE id = {travel}"
+        ));
+        assert_eq!(
+            articles_sitemaps(&app).await,
+            [10_001 - in_travel],
+            "{backend:?}"
+        );
+        set(&format!(
+            "UPDATE categories SET noindex = FALSE WHERE id = {travel}"
+        ));
+        assert_eq!(articles_sitemaps(&app).await, [10_000, 1], "{backend:?}");
+
+        // A deleted article leaves its page.
+        set("DELETE FROM articles WHERE slug = 'bulk-20'");
+        assert_eq!(articles_sitemaps(&app).await, [10_000], "{backend:?}");
+    }
+}

@@ -102,3 +102,75 @@ async fn the_demo_keeps_its_scheduled_articles_hidden_until_their_time() {
         );
     }
 }
+
+/// A hashtag's page is read from the hashtag links, which keep a copy of
+/// their article's status and publish time: the copies follow every change
+/// of the article, however it is made, and the page and its count with
+/// them.
+#[tokio::test]
+async fn a_hashtag_page_follows_its_articles_status_and_publish_time() {
+    use diesel::prelude::*;
+    use iconocast::db::schema::articles;
+
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let sport = app.category_id("sport");
+        let mut older = news(&app, sport, "tag-older", "Older one", &["Follows"]);
+        older.published_at = Some(hours_ago(5));
+        let older = app.create_article(older);
+        let mut newer = news(&app, sport, "tag-newer", "Newer one", &["Follows"]);
+        newer.published_at = Some(hours_ago(3));
+        app.create_article(newer);
+        let titles = |page: &crate::helpers::Page| page.texts(".card-title");
+
+        let page = app.get("/tag/follows").await;
+        assert_eq!(titles(&page), ["Newer one", "Older one"], "{backend:?}");
+        assert_eq!(page.texts(".page-intro"), ["2 articles tagged #Follows."]);
+
+        // A new publish time moves it to the top.
+        app.with_conn(|c| {
+            diesel::update(articles::table.find(older))
+                .set(articles::published_at.eq(hours_ago(1)))
+                .execute(c)
+        })
+        .expect("republish");
+        let page = app.get("/tag/follows").await;
+        assert_eq!(titles(&page), ["Older one", "Newer one"], "{backend:?}");
+
+        // Back to draft: gone from the page and from its count.
+        app.with_conn(|c| {
+            diesel::update(articles::table.find(older))
+                .set(articles::status.eq(ArticleStatus::Draft.as_str()))
+                .execute(c)
+        })
+        .expect("unpublish");
+        let page = app.get("/tag/follows").await;
+        assert_eq!(titles(&page), ["Newer one"], "{backend:?}");
+        assert_eq!(page.texts(".page-intro"), ["1 article tagged #Follows."]);
+
+        // Scheduled for later: still hidden; once its time has passed, shown.
+        app.with_conn(|c| {
+            diesel::update(articles::table.find(older))
+                .set((
+                    articles::status.eq(ArticleStatus::Scheduled.as_str()),
+                    articles::published_at.eq(now() + Duration::hours(2)),
+                ))
+                .execute(c)
+        })
+        .expect("schedule");
+        assert_eq!(
+            titles(&app.get("/tag/follows").await),
+            ["Newer one"],
+            "{backend:?}"
+        );
+        app.with_conn(|c| {
+            diesel::update(articles::table.find(older))
+                .set(articles::published_at.eq(hours_ago(4)))
+                .execute(c)
+        })
+        .expect("due");
+        let page = app.get("/tag/follows").await;
+        assert_eq!(titles(&page), ["Newer one", "Older one"], "{backend:?}");
+        assert_eq!(page.texts(".page-intro"), ["2 articles tagged #Follows."]);
+    }
+}
