@@ -219,6 +219,9 @@ fn walk_pages(
     let published: &'static str = ArticleStatus::Published.as_str();
     let scheduled: &'static str = ArticleStatus::Scheduled.as_str();
     // One snapshot (on SQLite) for the counts and the articles they count.
+    // It only reads, so diesel's plain BEGIN (a reader on SQLite) is what
+    // it needs, not `write_transaction`.
+    #[allow(clippy::disallowed_methods)]
     conn.transaction(|conn| {
         // Counted in their blocks, but their time has not come.
         let mut waiting: Vec<i32> = articles::table
