@@ -9,10 +9,11 @@
 use chrono::NaiveDateTime;
 use diesel::dsl;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 
 use super::articles::{indexed, visible};
 use super::schema::{article_tags, articles, categories, sitemap_blocks, tags, users};
-use super::DbConn;
+use super::{Backend, DbConn};
 use crate::domain::{ArticleKind, ArticleStatus};
 
 /// URLs per articles sitemap (the protocol allows 50,000; smaller files are
@@ -141,173 +142,193 @@ fn indexable() -> _ {
     )
 }
 
-/// The ids of the visible, indexable articles of block `block`, in order.
-/// At most [`BLOCK`] rows, read by primary key.
-fn block_ids(conn: &mut DbConn, now: NaiveDateTime, block: i32) -> QueryResult<Vec<i32>> {
+/// A visible, indexable article's id and latest change.
+type Dated = (i32, Option<NaiveDateTime>);
+
+/// The visible, indexable articles of block `block`, by id, each with its
+/// latest change: at most [`BLOCK`] rows, read by primary key.
+fn block_rows(conn: &mut DbConn, now: NaiveDateTime, block: i32) -> QueryResult<Vec<Dated>> {
     let first = block.saturating_mul(BLOCK);
     articles::table
         .filter(articles::id.between(first, first.saturating_add(BLOCK - 1)))
         .filter(visible(now))
         .filter(indexable())
-        .select(articles::id)
+        .select((articles::id, changed()))
         .order(articles::id.asc())
         .load(conn)
 }
 
-/// The newest change among the visible, indexable articles of block
-/// `block` with ids below `split`, and among those from `split` on: the
-/// dates of the two sitemaps the block is shared between, computed in SQL
-/// so that only two dates are decoded.
-fn block_dates(
+/// The visible, indexable articles of the given blocks (in order), by id,
+/// each with its latest change. On PostgreSQL one statement, a range of
+/// the primary key per block: a fresh connection plans each statement it
+/// runs, so one per block cost more than reading them. On SQLite one
+/// prepared statement per block: for an `OR` of a dozen ranges with bound
+/// ends its planner reads the whole table instead.
+fn rows_of_blocks(
     conn: &mut DbConn,
     now: NaiveDateTime,
-    block: i32,
-    split: i32,
-) -> QueryResult<(Option<NaiveDateTime>, Option<NaiveDateTime>)> {
-    let first = block.saturating_mul(BLOCK);
+    blocks: &[i32],
+) -> QueryResult<Vec<Dated>> {
+    if let DbConn::Sqlite(_) = conn {
+        let mut rows = Vec::new();
+        for block in blocks {
+            rows.extend(block_rows(conn, now, *block)?);
+        }
+        return Ok(rows);
+    }
+    let mut ranges = blocks.iter().map(|block| {
+        let first = block.saturating_mul(BLOCK);
+        articles::id.between(first, first.saturating_add(BLOCK - 1))
+    });
+    let Some(first) = ranges.next() else {
+        return Ok(Vec::new());
+    };
+    let mut any: Box<dyn BoxableExpression<articles::table, Backend, SqlType = Bool>> =
+        Box::new(first);
+    for range in ranges {
+        any = Box::new(any.or(range));
+    }
     articles::table
-        .filter(articles::id.between(first, first.saturating_add(BLOCK - 1)))
+        .filter(any)
         .filter(visible(now))
         .filter(indexable())
-        .select((
-            dsl::max(dsl::case_when(articles::id.lt(split), changed())),
-            dsl::max(dsl::case_when(articles::id.ge(split), changed())),
-        ))
-        .first(conn)
+        .select((articles::id, changed()))
+        .order(articles::id.asc())
+        .into_boxed()
+        .load(conn)
 }
 
-/// An articles sitemap as [`walk_pages`] finds it: its first id, the
-/// newest change among its articles in the blocks read one by one, and the
-/// runs of blocks it holds whole, whose dates `sitemap_blocks` keeps.
-struct PageWalk {
-    first: i32,
-    newest_read: Option<NaiveDateTime>,
-    whole: Vec<(i32, i32)>,
-}
-
-/// Finds where each articles sitemap starts, in page order, stopping once
-/// it has found `pages` of them; with `dates`, the newest change of each
-/// (all of them: [`page_start`] asks for none, and a limit). Page `n`
-/// starts at the `(n - 1) * 10,000`th visible, indexable article by id.
+/// Where each articles sitemap starts and the newest change among the
+/// articles it lists, in page order, stopping once `pages` of them are
+/// found. Page `n` starts at the `(n - 1) * 10,000`th visible, indexable
+/// article by id.
 ///
-/// Rather than reading every article, this reads the per-block counts of
-/// `sitemap_blocks` (one row of two numbers per 128 ids, kept by
-/// triggers), and the articles of only the blocks where a page starts or
-/// where an article counted there is not visible yet (scheduled for later:
-/// those few are found on the publish-time index).
+/// Rather than reading every article, this reads a fixed handful of
+/// statements whatever the size of the archive: the per-block counts and
+/// dates of `sitemap_blocks` (one row per 128 ids, kept by triggers); the
+/// articles counted there whose time has not come yet (scheduled for
+/// later: few, found on the publish-time index); and, in one statement,
+/// the articles of just the blocks where a page starts or where such an
+/// article waits. A page's date is the newest among its whole blocks'
+/// dates and the articles read.
 fn walk_pages(
     conn: &mut DbConn,
     now: NaiveDateTime,
     pages: usize,
-    dates: bool,
-) -> QueryResult<Vec<PageWalk>> {
+) -> QueryResult<Vec<ArticlesPage>> {
     let published: &'static str = ArticleStatus::Published.as_str();
     let scheduled: &'static str = ArticleStatus::Scheduled.as_str();
-    // Counted in their blocks, but their time has not come.
-    let mut pending: Vec<i32> = articles::table
-        .filter(
-            articles::status
-                .eq(published)
-                .or(articles::status.eq(scheduled)),
-        )
-        .filter(articles::published_at.gt(now))
-        .select(articles::id)
-        .load::<i32>(conn)?
-        .into_iter()
-        .map(|id| id.div_euclid(BLOCK))
-        .collect();
-    pending.sort_unstable();
-    pending.dedup();
-    let blocks: Vec<(i32, i32)> = sitemap_blocks::table
-        .filter(sitemap_blocks::listed.gt(0))
-        .select((sitemap_blocks::block, sitemap_blocks::listed))
-        .order(sitemap_blocks::block.asc())
-        .load(conn)?;
-    let mut found: Vec<PageWalk> = Vec::new();
-    // Articles listed before the current block.
-    let mut seen: i64 = 0;
-    // Whether the block before this one was counted whole: a run of whole
-    // blocks goes on (over blocks that list nothing, whose date is NULL)
-    // until a block is read one by one.
-    let mut in_run = false;
-    for (block, listed) in blocks {
-        let listed = i64::from(listed);
-        let into_page = seen % ARTICLES_PER_SITEMAP;
-        let starts_page = into_page == 0 || into_page + listed > ARTICLES_PER_SITEMAP;
-        if !starts_page && pending.binary_search(&block).is_err() {
-            // Whole, in the current page (a page starts in a block read
-            // one by one, so there is one).
-            if let Some(page) = found.last_mut() {
-                match page.whole.last_mut() {
-                    Some((_, last)) if in_run => *last = block,
-                    _ => page.whole.push((block, block)),
+    // One snapshot (on SQLite) for the counts and the articles they count.
+    // It only reads, so diesel's plain BEGIN (a reader on SQLite) is what
+    // it needs, not `write_transaction`.
+    #[allow(clippy::disallowed_methods)]
+    conn.transaction(|conn| {
+        // Counted in their blocks, but their time has not come.
+        let mut waiting: Vec<i32> = articles::table
+            .filter(
+                articles::status
+                    .eq(published)
+                    .or(articles::status.eq(scheduled)),
+            )
+            .filter(articles::published_at.gt(now))
+            .filter(indexable())
+            .select(articles::id)
+            .load::<i32>(conn)?
+            .into_iter()
+            .map(|id| id.div_euclid(BLOCK))
+            .collect();
+        waiting.sort_unstable();
+        let blocks: Vec<(i32, i32, Option<NaiveDateTime>)> = sitemap_blocks::table
+            .filter(sitemap_blocks::listed.gt(0))
+            .select((
+                sitemap_blocks::block,
+                sitemap_blocks::listed,
+                sitemap_blocks::lastmod,
+            ))
+            .order(sitemap_blocks::block.asc())
+            .load(conn)?;
+        let visible_in = |block: i32, listed: i32| {
+            let later = waiting.iter().filter(|b| **b == block).count();
+            i64::from(listed) - i64::try_from(later).unwrap_or(i64::MAX)
+        };
+        // Whether a page starts among the `count` articles of a block
+        // that come after `seen` others.
+        let starts_page = |seen: i64, count: i64| {
+            let into = seen % ARTICLES_PER_SITEMAP;
+            count > 0 && (into == 0 || into + count > ARTICLES_PER_SITEMAP)
+        };
+        // First, from the counts alone: the blocks to read one by one.
+        let mut to_read: Vec<i32> = Vec::new();
+        let mut seen: i64 = 0;
+        let mut starts = 0;
+        for (block, listed, _) in &blocks {
+            let count = visible_in(*block, *listed);
+            let starts_here = starts_page(seen, count);
+            if starts_here {
+                if starts >= pages {
+                    break;
                 }
+                starts += 1;
             }
-            in_run = true;
-            seen += listed;
-            continue;
+            if starts_here || waiting.binary_search(block).is_ok() {
+                to_read.push(*block);
+            }
+            seen += count;
         }
-        in_run = false;
-        if starts_page && found.len() >= pages {
-            break;
-        }
-        // The id where a page starts in this block, if one does.
-        let mut split = None;
-        for id in block_ids(conn, now, block)? {
-            if seen % ARTICLES_PER_SITEMAP == 0 {
+        let rows = rows_of_blocks(conn, now, &to_read)?;
+        // Then the pages, from the counts and the articles read.
+        let mut found: Vec<ArticlesPage> = Vec::new();
+        let mut next = 0;
+        let mut seen: i64 = 0;
+        for (block, listed, lastmod) in blocks {
+            let read: Vec<Dated> = if to_read.binary_search(&block).is_ok() {
+                let start = next;
+                while rows
+                    .get(next)
+                    .is_some_and(|r| r.0.div_euclid(BLOCK) == block)
+                {
+                    next += 1;
+                }
+                rows[start..next].to_vec()
+            } else if starts_page(seen, i64::from(listed)) {
+                // The articles changed between the statements (a writer
+                // on PostgreSQL): read this block after all.
                 if found.len() >= pages {
-                    return Ok(found);
+                    break;
                 }
-                found.push(PageWalk {
-                    first: id,
-                    newest_read: None,
-                    whole: Vec::new(),
-                });
-                split = Some(id);
-            }
-            seen += 1;
-        }
-        if dates {
-            let (before, after) = block_dates(conn, now, block, split.unwrap_or(i32::MAX))?;
-            let last = found.len();
-            let (earlier, later) = match split {
-                Some(_) => (last.checked_sub(2), last.checked_sub(1)),
-                None => (last.checked_sub(1), None),
+                block_rows(conn, now, block)?
+            } else {
+                if let (Some(page), Some(at)) = (found.last_mut(), lastmod) {
+                    page.lastmod = page.lastmod.max(at);
+                }
+                seen += i64::from(listed);
+                continue;
             };
-            for (index, at) in [(earlier, before), (later, after)] {
-                if let Some(page) = index.and_then(|i| found.get_mut(i)) {
-                    page.newest_read = page.newest_read.max(at);
+            for (id, at) in read {
+                let Some(at) = at else { continue };
+                if seen % ARTICLES_PER_SITEMAP == 0 {
+                    if found.len() >= pages {
+                        return Ok(found);
+                    }
+                    found.push(ArticlesPage {
+                        first: id,
+                        lastmod: at,
+                    });
+                } else if let Some(page) = found.last_mut() {
+                    page.lastmod = page.lastmod.max(at);
                 }
+                seen += 1;
             }
         }
-    }
-    Ok(found)
+        Ok(found)
+    })
 }
 
 /// Every articles sitemap, in page order: where each starts and the newest
 /// change among the articles it lists; empty when no article is
-/// indexable. See [`walk_pages`]; a page's date is the newest among the
-/// articles read one by one and the dates of its whole blocks, one
-/// `max()` over a range of `sitemap_blocks` per run of them.
+/// indexable. See [`walk_pages`].
 pub fn articles_pages(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<ArticlesPage>> {
-    let mut pages = Vec::new();
-    for page in walk_pages(conn, now, usize::MAX, true)? {
-        let mut newest = page.newest_read;
-        for (first, last) in &page.whole {
-            let run: Option<NaiveDateTime> = sitemap_blocks::table
-                .filter(sitemap_blocks::block.between(*first, *last))
-                .select(dsl::max(sitemap_blocks::lastmod))
-                .first(conn)?;
-            newest = newest.max(run);
-        }
-        if let Some(lastmod) = newest {
-            pages.push(ArticlesPage {
-                first: page.first,
-                lastmod,
-            });
-        }
-    }
-    Ok(pages)
+    walk_pages(conn, now, usize::MAX)
 }
 
 /// The first id of articles sitemap `page` (1-based); none past the end.
@@ -316,7 +337,7 @@ pub fn page_start(conn: &mut DbConn, now: NaiveDateTime, page: u32) -> QueryResu
     let Some(index) = usize::try_from(page).ok().and_then(|p| p.checked_sub(1)) else {
         return Ok(None);
     };
-    let pages = walk_pages(conn, now, index.saturating_add(1), false)?;
+    let pages = walk_pages(conn, now, index.saturating_add(1))?;
     Ok(pages.get(index).map(|p| p.first))
 }
 
