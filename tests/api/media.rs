@@ -172,7 +172,7 @@ fn audit_rows(app: &TestApp, action: &str) -> Vec<(Option<i32>, Option<i32>, Str
 }
 
 /// The files in the app's media folder (none before the first upload).
-fn files_on_disk(app: &TestApp) -> Vec<String> {
+pub fn files_on_disk(app: &TestApp) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(&app.media.path)
         .map(|entries| {
             entries

@@ -13,6 +13,7 @@ use iconocast::domain::Role;
 
 use crate::editor::{self, article, Form};
 use crate::helpers::{backends, spawn_app, Page, TestApp};
+use crate::media::files_on_disk;
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -86,20 +87,6 @@ async fn upload(app: &TestApp, cookie: &str, token: &str, data: &[u8]) -> Page {
         .await
         .expect("POST /admin/media");
     Page::read(res).await
-}
-
-/// The files in the app's media folder.
-fn files_on_disk(app: &TestApp) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(&app.media.path)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
 }
 
 fn media_names(app: &TestApp) -> Vec<String> {
