@@ -31,7 +31,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let made = actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<usize> {
                 let (mut conn, _) = crate::db::connect_once(&url)?;
-                let now = crate::routes::state::now();
+                let now = crate::domain::clock::now();
                 crate::demo::seed_if_empty(&mut conn, now)?;
                 let total = articles as usize;
                 crate::synthetic::generate(&mut conn, total, now, |done| {
@@ -119,7 +119,7 @@ fn add_user(url: DatabaseUrl, args: &UserAddArgs) -> anyhow::Result<String> {
 
     let (mut connection, _) = crate::db::connect_once(&url)?;
     let conn: &mut DbConn = &mut connection;
-    let now = crate::routes::state::now();
+    let now = crate::domain::clock::now();
     let (id, slug) = write_transaction::<_, anyhow::Error, _>(conn, |conn| {
         if users::email_taken(conn, &email)? {
             anyhow::bail!("a user with the email {email} already exists");
@@ -184,7 +184,7 @@ fn import_files(url: DatabaseUrl, args: &ImportArgs) -> anyhow::Result<Vec<Strin
 
     let (mut connection, _) = crate::db::connect_once(&url)?;
     let conn: &mut DbConn = &mut connection;
-    let now = crate::routes::state::now();
+    let now = crate::domain::clock::now();
     let category = import_category(conn, args.category.as_deref())?;
     let author_id = import_author(conn, args.author.as_deref())?;
     let (status, published_at) = if args.publish {

@@ -2,6 +2,7 @@
 //! `routes` holds one module per public area, `db` the queries, `views`
 //! and `templates/` the pages.
 
+pub mod app;
 pub mod auth;
 pub mod body_timeout;
 pub mod cli;

@@ -19,8 +19,8 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::EnvFilter;
 
+use crate::app::AppState;
 use crate::error::ErrorPage;
-use crate::routes::state::AppState;
 
 /// Paths longer than this answer 414: no page of ours has one.
 pub const MAX_PATH_BYTES: usize = 1024;

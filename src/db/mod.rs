@@ -1,7 +1,7 @@
 //! The database layer: one connection type over SQLite and PostgreSQL, the
 //! r2d2 pool that hands it out, the embedded migrations, and one module of
 //! query functions per table. Query functions take `&mut DbConn` and return
-//! `QueryResult`; handlers run them on the blocking pool (see `routes::state`).
+//! `QueryResult`; handlers run them on the blocking pool (see `app::AppState::run`).
 
 pub mod articles;
 pub mod audit;

@@ -1,6 +1,7 @@
 //! Domain types: values parsed once at the edge (a slug from a URL, a page
 //! number from a query string) so the rest of the code never re-validates.
 
+pub mod clock;
 mod page;
 mod slug;
 pub mod text;

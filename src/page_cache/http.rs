@@ -17,8 +17,8 @@ use actix_web::HttpResponse;
 
 use super::encoding::{self, Coding, Effort};
 use super::{Entry, Lookup, PageCache, Stamp};
+use crate::app::AppState;
 use crate::http_cache::{self, Conditions};
-use crate::routes::state::AppState;
 
 /// Paths whose answers are never the same for every reader, or are
 /// served from their own store: the staff area, the health check, and

@@ -4,8 +4,10 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::state::{html, listing_pager, now, AppState, Page, PageQuery, PER_PAGE};
+use super::respond::{html, listing_pager, Page, PageQuery, PER_PAGE};
+use crate::app::AppState;
 use crate::db::articles::{self, Card, Listing};
+use crate::domain::clock::now;
 use crate::error::AppError;
 use crate::views::{filters, Crumb, Head, Layout, Pager};
 

@@ -3,9 +3,11 @@
 use actix_web::{web, HttpResponse};
 
 use super::blog::ListingPage;
-use super::state::{listing_pager, now, AppState, Found, PageQuery, PER_PAGE};
+use super::respond::{listing_pager, Found, PageQuery, PER_PAGE};
+use crate::app::AppState;
 use crate::db::articles::{self, Listing};
 use crate::db::categories;
+use crate::domain::clock::now;
 use crate::domain::Slug;
 use crate::error::AppError;
 use crate::views::{Crumb, Head};
@@ -20,7 +22,7 @@ pub async fn show(
     let st = state.clone();
     let outcome = state
         .run(move |conn| {
-            // A renamed category's old path: see `state::follow_redirects`.
+            // A renamed category's old path: see `respond::follow_redirects`.
             let category =
                 categories::find_by_slug(conn, slug.as_str())?.ok_or(AppError::NotFound)?;
             let now = now();

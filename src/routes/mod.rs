@@ -13,9 +13,9 @@ pub mod feeds;
 pub mod health;
 pub mod home;
 pub mod media;
+pub mod respond;
 pub mod search;
 pub mod sitemaps;
-pub mod state;
 pub mod static_files;
 pub mod tags;
 

@@ -3,9 +3,11 @@
 use actix_web::{web, HttpResponse};
 
 use super::blog::ListingPage;
-use super::state::{html, listing_pager, now, AppState, PageQuery, PER_PAGE};
+use super::respond::{html, listing_pager, PageQuery, PER_PAGE};
+use crate::app::AppState;
 use crate::db::articles::{self, Listing};
 use crate::db::tags;
+use crate::domain::clock::now;
 use crate::domain::Slug;
 use crate::error::AppError;
 use crate::views::{Crumb, Head};

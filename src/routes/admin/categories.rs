@@ -11,14 +11,15 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{forbidden, respond, see_other, AdminLayout};
+use crate::app::AppState;
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::models::{Category, NewAuditEntry, NewCategory};
 use crate::db::{audit, categories, redirects, settings, write_transaction, DbConn};
+use crate::domain::clock::now;
 use crate::domain::text::{self, Lines};
 use crate::domain::{slugify, Slug};
 use crate::error::AppError;
-use crate::routes::state::{now, AppState};
 use crate::routes::RESERVED;
 
 /// Longest category name, tagline and description, in characters.

@@ -8,14 +8,15 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{forbidden, respond, see_other, AdminLayout};
+use crate::app::AppState;
 use crate::auth::csrf;
 use crate::auth::session::{self, Staff};
 use crate::db::models::{Category, NewAuditEntry};
 use crate::db::{articles, audit, categories, settings, write_transaction};
+use crate::domain::clock::now;
 use crate::domain::ArticleStatus;
 use crate::error::{AppError, ErrorPage};
 use crate::import;
-use crate::routes::state::{now, AppState};
 
 /// The largest form body the import accepts.
 pub const MAX_BODY: usize = 512 * 1024;

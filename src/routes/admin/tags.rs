@@ -11,14 +11,15 @@ use serde::Deserialize;
 use super::categories::parse_id;
 use super::{forbidden, AdminLayout};
 use super::{respond, see_other};
+use crate::app::AppState;
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::models::{NewAuditEntry, Tag};
 use crate::db::{audit, redirects, search, settings, tags, write_transaction, DbConn};
+use crate::domain::clock::now;
 use crate::domain::text::{self, Lines};
 use crate::domain::{tag_slug, PageNumber};
 use crate::error::AppError;
-use crate::routes::state::{now, AppState};
 
 /// Hashtags per page.
 pub const PER_PAGE: i64 = 100;

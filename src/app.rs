@@ -1,26 +1,23 @@
-//! What every handler shares: the database and the site's base URL, and the
-//! helpers that run queries off the async workers and answer with HTML.
+//! The application's state, which every handler shares: the database pool
+//! and the turns to use it, the page cache, the site's base URL and
+//! limits, and the metrics. Handlers reach it through `web::Data<AppState>`;
+//! nothing here knows about routes or responses.
 
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, ContentType};
-use actix_web::http::{Method, StatusCode};
-use actix_web::middleware::Next;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use actix_web::{web, HttpResponse};
-use askama::Template;
-use chrono::{Datelike, NaiveDateTime, Utc};
-use serde::Deserialize;
+use actix_web::web;
+use chrono::Datelike;
 use tokio::sync::{Semaphore, TryAcquireError};
 
 use crate::db::models::{Category, SiteSettings};
-use crate::db::{articles, categories, settings, Database, DbConn};
-use crate::domain::PageNumber;
+use crate::db::{categories, settings, Database, DbConn};
+use crate::domain::clock::now;
 use crate::error::AppError;
-use crate::http_cache::http_date;
 use crate::metrics::Metrics;
-use crate::views::{Head, Layout, Pager};
+use crate::page_cache::PageCache;
+use crate::views::{Head, Layout};
 
 pub struct AppState {
     pub db: Database,
@@ -35,49 +32,21 @@ pub struct AppState {
     /// `auth::session::client_ip`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Public pages kept rendered (see `page_cache`).
-    pub pages: Arc<crate::page_cache::PageCache>,
+    pub pages: Arc<PageCache>,
     /// One permit per pooled connection: requests wait their turn here,
     /// on the async side, instead of as parked threads inside the pool.
     pub db_slots: Arc<Semaphore>,
     /// The settings and categories every page shows, as of a generation
     /// of the content (see `page_cache::Freshness`).
     pub site: Mutex<Option<(u64, Arc<SiteAndCategories>)>>,
-    /// How many searches run at once, and for how long (`routes::search`).
-    pub search: Arc<super::search::SearchLimits>,
+    /// How many searches run at once, and for how long (`routes::search` answers with them).
+    pub search: Arc<SearchLimits>,
     /// The operator's metrics, when `--metrics-bind` serves them.
     pub metrics: Option<Arc<Metrics>>,
 }
 
 /// The site settings and the categories in navigation order.
 pub type SiteAndCategories = (SiteSettings, Vec<Category>);
-
-/// Cards per listing page.
-pub const PER_PAGE: i64 = 12;
-
-/// Articles a listing counts at least; past this (and past the page being
-/// read) its pager says "many" pages instead of counting to the end.
-pub const COUNTED: i64 = 1000;
-
-/// The pager of page `page` of a listing at `base`, and how many articles
-/// it counted (a lower bound when `pager.more`). The listing is counted up
-/// to [`COUNTED`] articles or to the end of the page, whichever is
-/// further, so a long listing costs the same to page as a short one.
-pub fn listing_pager(
-    conn: &mut DbConn,
-    listing: articles::Listing,
-    now: NaiveDateTime,
-    base: &str,
-    page: PageNumber,
-) -> Result<(Pager, i64), AppError> {
-    let enough = COUNTED.max(page.offset(PER_PAGE) + PER_PAGE);
-    let counted = articles::count(conn, listing, now, enough + 1)?;
-    let more = counted > enough;
-    let total = counted.min(enough);
-    Ok((
-        Pager::counted(base, page.get(), total, more, PER_PAGE),
-        total,
-    ))
-}
 
 impl AppState {
     /// Runs `f` with a pooled connection on the blocking thread pool, so
@@ -163,82 +132,52 @@ pub fn site_and_categories(conn: &mut DbConn) -> Result<(SiteSettings, Vec<Categ
     Ok((settings::load(conn)?, categories::all(conn)?))
 }
 
-/// The current time as stored in the database: naive UTC.
-pub fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
+/// Whether the public base URL is https: then browsers are told to use
+/// nothing else (HSTS) and cookies are `Secure` and `__Host-`.
+pub fn is_https(base_url: &str) -> bool {
+    base_url
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
 }
 
-/// Renders a page template into a 200 HTML response. The caching
-/// middleware adds its ETag; `Last-Modified` comes from the page's content.
-pub fn html<T: Template + Page>(page: &T) -> Result<HttpResponse, AppError> {
-    let mut response = HttpResponse::Ok();
-    response.content_type(ContentType::html());
-    if let Some(at) = page.last_modified() {
-        response.insert_header((header::LAST_MODIFIED, http_date(at)));
+/// What one search may cost: how many run at once, and for how long.
+pub struct SearchLimits {
+    /// One permit per search running; a search that finds none free
+    /// answers 503 at once rather than queueing.
+    pub slots: Semaphore,
+    time_limit_ms: AtomicU64,
+}
+
+impl SearchLimits {
+    /// Searches running at once, by default.
+    pub const AT_ONCE: usize = 4;
+    /// How long one search's queries may run, by default.
+    pub const TIME_LIMIT: Duration = Duration::from_secs(2);
+    /// `Retry-After` of a refused search, in seconds.
+    pub const RETRY_AFTER_SECS: u32 = 2;
+
+    pub fn new(at_once: usize, time_limit: Duration) -> SearchLimits {
+        let limits = SearchLimits {
+            slots: Semaphore::new(at_once),
+            time_limit_ms: AtomicU64::new(0),
+        };
+        limits.set_time_limit(time_limit);
+        limits
     }
-    Ok(response.body(page.render()?))
-}
 
-/// What a page says about its own freshness.
-pub trait Page {
-    /// When the newest content shown on the page last changed.
-    fn last_modified(&self) -> Option<NaiveDateTime>;
-}
+    pub fn time_limit(&self) -> Duration {
+        Duration::from_millis(self.time_limit_ms.load(Ordering::Relaxed))
+    }
 
-/// A permanent redirect.
-pub fn moved_to(location: &str) -> HttpResponse {
-    HttpResponse::MovedPermanently()
-        .insert_header((actix_web::http::header::LOCATION, location.to_owned()))
-        .finish()
-}
-
-/// Any 404 to a GET or HEAD whose path has a row in `redirects` becomes a
-/// 301 to where that content lives now: renamed articles, categories and
-/// hashtags and their feeds, in one place rather than in each handler.
-pub async fn follow_redirects(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let read = matches!(*req.method(), Method::GET | Method::HEAD);
-    let path = req.path().to_owned();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let res = next.call(req).await?;
-    let state = match state {
-        Some(state) if read && res.status() == StatusCode::NOT_FOUND => state,
-        _ => return Ok(res.map_into_boxed_body()),
-    };
-    let moved = state
-        .run(move |conn| Ok(crate::db::redirects::find(conn, &path)?))
-        .await;
-    match moved {
-        Ok(Some(r)) => Ok(res.into_response(moved_to(&r.to_path))),
-        _ => Ok(res.map_into_boxed_body()),
+    /// Changes the time limit of the searches that start from now on.
+    pub fn set_time_limit(&self, limit: Duration) {
+        let ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
+        self.time_limit_ms.store(ms, Ordering::Relaxed);
     }
 }
 
-/// `?page=N`; kept as text so a bad value becomes our own 400 page.
-#[derive(Debug, Deserialize)]
-pub struct PageQuery {
-    pub page: Option<String>,
-}
-
-impl PageQuery {
-    pub fn number(&self) -> Result<PageNumber, AppError> {
-        PageNumber::parse(self.page.as_deref()).map_err(|e| AppError::BadRequest(e.to_string()))
-    }
-}
-
-/// A page, or the 301 to its canonical URL.
-pub enum Found<T> {
-    Page(T),
-    MovedTo(String),
-}
-
-impl<T: Template + Page> Found<T> {
-    pub fn respond(self) -> Result<HttpResponse, AppError> {
-        match self {
-            Found::Page(page) => html(&page),
-            Found::MovedTo(location) => Ok(moved_to(&location)),
-        }
+impl Default for SearchLimits {
+    fn default() -> Self {
+        SearchLimits::new(Self::AT_ONCE, Self::TIME_LIMIT)
     }
 }
