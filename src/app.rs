@@ -16,6 +16,7 @@ use crate::db::{categories, settings, Database, DbConn};
 use crate::domain::clock::now;
 use crate::error::AppError;
 use crate::metrics::Metrics;
+use crate::page_cache::http::CacheHost;
 use crate::page_cache::PageCache;
 use crate::views::{Head, Layout};
 
@@ -43,6 +44,16 @@ pub struct AppState {
     pub search: Arc<SearchLimits>,
     /// The operator's metrics, when `--metrics-bind` serves them.
     pub metrics: Option<Arc<Metrics>>,
+}
+
+impl CacheHost for AppState {
+    fn pages(&self) -> &Arc<PageCache> {
+        &self.pages
+    }
+
+    fn database(&self) -> &Database {
+        &self.db
+    }
 }
 
 /// The site settings and the categories in navigation order.

@@ -184,7 +184,7 @@ impl Application {
                     crate::body_timeout::limit(body_timeout, req, next)
                 }))
                 .wrap(from_fn(crate::routes::respond::follow_redirects))
-                .wrap(from_fn(crate::page_cache::http::serve))
+                .wrap(from_fn(crate::page_cache::http::serve::<AppState, _>))
                 .wrap(security_headers(https))
                 .wrap(from_fn(crate::telemetry::log_requests))
                 .configure(routes::config)

@@ -13,6 +13,8 @@ pub mod models;
 pub mod redirects;
 pub mod schema;
 pub mod search;
+pub mod search_budget;
+pub mod search_index;
 pub mod sessions;
 pub mod settings;
 pub mod sitemaps;
@@ -243,8 +245,8 @@ impl ConnectionManager {
                     url: shown.clone(),
                     source,
                 })?;
-                // The time limit of public search (`search::search`).
-                search::register_functions(&mut conn).map_err(|source| DbError::Setup {
+                // The time limit of public search (`search::search`, `search_budget`).
+                search_budget::register_functions(&mut conn).map_err(|source| DbError::Setup {
                     url: shown.clone(),
                     source,
                 })?;

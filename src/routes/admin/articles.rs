@@ -8,7 +8,7 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::{respond, AdminLayout};
+use super::page::{respond, AdminLayout};
 use crate::app::AppState;
 use crate::auth::session::Staff;
 use crate::db::editor::{self, ListFilter, ListRow};

@@ -7,7 +7,7 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::{respond, AdminLayout};
+use super::page::{respond, AdminLayout};
 use crate::auth::policy;
 use crate::auth::session::Staff;
 use crate::db::audit::{self, AuditFilter, NamedEntry};

@@ -9,7 +9,7 @@ use askama::Template;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{respond, AdminLayout};
+use super::page::{respond, AdminLayout};
 use crate::app::AppState;
 use crate::auth::session::Staff;
 use crate::db::schema::{articles, users};

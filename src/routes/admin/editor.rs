@@ -16,7 +16,7 @@ use chrono_tz::Tz;
 use diesel::prelude::*;
 use futures_util::StreamExt;
 
-use super::{forbidden, see_other, AdminLayout};
+use super::page::{forbidden, see_other, AdminLayout};
 use crate::app::AppState;
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::editor::{diff_lines, editable, LineDiff};
-use super::{forbidden, respond, see_other, AdminLayout};
+use super::page::{forbidden, respond, see_other, AdminLayout};
 use crate::app::AppState;
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};

@@ -20,7 +20,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use super::{forbidden, respond, AdminLayout, CsrfForm};
+use super::page::{forbidden, respond, AdminLayout, CsrfForm};
 use crate::app::AppState;
 use crate::auth::csrf;
 use crate::auth::policy;

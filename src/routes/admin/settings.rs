@@ -10,8 +10,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::categories::{quoted, DoneQuery, FieldErrors};
-use super::{forbidden, AdminLayout};
-use super::{respond, see_other};
+use super::page::{forbidden, AdminLayout};
+use super::page::{respond, see_other};
 use crate::app::AppState;
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};

@@ -13,8 +13,8 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use super::categories::{checked, parse_id, quoted, DoneQuery, FieldErrors};
-use super::{forbidden, AdminLayout};
-use super::{respond, see_other};
+use super::page::{forbidden, AdminLayout};
+use super::page::{respond, see_other};
 use crate::app::AppState;
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, password, policy};
