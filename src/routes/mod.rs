@@ -12,6 +12,7 @@ pub mod categories;
 pub mod feeds;
 pub mod health;
 pub mod home;
+pub mod listing;
 pub mod media;
 pub mod paths;
 pub mod respond;
