@@ -10,16 +10,17 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{forbidden, respond, see_other, AdminLayout};
+use super::page::{forbidden, respond, see_other, AdminLayout};
+use crate::app::AppState;
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::models::{Category, NewAuditEntry, NewCategory};
 use crate::db::{audit, categories, redirects, settings, write_transaction, DbConn};
+use crate::domain::clock::now;
 use crate::domain::text::{self, Lines};
 use crate::domain::{slugify, Slug};
 use crate::error::AppError;
-use crate::routes::state::{now, AppState};
-use crate::routes::RESERVED;
+use crate::routes::paths::RESERVED;
 
 /// Longest category name, tagline and description, in characters.
 pub const MAX_NAME: usize = 120;
@@ -558,7 +559,7 @@ pub async fn delete(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
-    form: web::Form<super::CsrfForm>,
+    form: web::Form<super::page::CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
     if !csrf::session_token_ok(&staff, &form.csrf_token) {
         return Ok(forbidden());

@@ -11,15 +11,16 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::editor::{diff_lines, editable, LineDiff};
-use super::{forbidden, respond, see_other, AdminLayout};
+use super::page::{forbidden, respond, see_other, AdminLayout};
+use crate::app::AppState;
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::editor::{self, RevisionRow, Saved, Step};
 use crate::db::schema::{categories, media};
 use crate::db::{audit, settings};
+use crate::domain::clock::now;
 use crate::domain::ArticleStatus;
 use crate::error::{AppError, ErrorPage};
-use crate::routes::state::{now, AppState};
 use crate::views::filters;
 
 #[derive(Template)]

@@ -7,15 +7,17 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{forbidden, respond, see_other, AdminLayout};
+use super::page::{forbidden, respond, see_other, AdminLayout};
+use crate::app::AppState;
 use crate::auth::csrf;
 use crate::auth::session::{self, Staff};
 use crate::db::models::{Category, NewAuditEntry};
-use crate::db::{articles, audit, categories, settings, write_transaction};
+use crate::db::{audit, categories, settings, write_transaction};
+use crate::domain::clock::now;
 use crate::domain::ArticleStatus;
 use crate::error::{AppError, ErrorPage};
 use crate::import;
-use crate::routes::state::{now, AppState};
+use crate::newsroom::{self, import::Target};
 
 /// The largest form body the import accepts.
 pub const MAX_BODY: usize = 512 * 1024;
@@ -127,15 +129,14 @@ pub async fn submit(
                 (Ok(article), Some(category)) => {
                     let at = now();
                     let id = write_transaction::<_, AppError, _>(conn, |conn| {
-                        let input = crate::cli::imported_input(
-                            conn,
-                            article,
-                            category.id,
-                            user_id,
-                            ArticleStatus::Draft,
-                            None,
-                        )?;
-                        let id = articles::create(conn, &input, at)?;
+                        let target = Target {
+                            category_id: category.id,
+                            author_id: user_id,
+                            status: ArticleStatus::Draft,
+                            published_at: None,
+                        };
+                        let stored = newsroom::import::store(conn, article, &target, at)?;
+                        let id = stored.id;
                         audit::record(
                             conn,
                             &NewAuditEntry {
@@ -143,7 +144,7 @@ pub async fn submit(
                                 action: audit::IMPORT,
                                 target_type: "article",
                                 target_id: Some(id),
-                                detail: &format!("imported \"{}\" as a draft", input.title),
+                                detail: &format!("imported \"{}\" as a draft", stored.title),
                                 ip: &ip,
                                 created_at: at,
                             },

@@ -20,17 +20,19 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use super::{forbidden, respond, AdminLayout, CsrfForm};
+use super::page::{forbidden, respond, AdminLayout, CsrfForm};
+use crate::app::AppState;
 use crate::auth::csrf;
 use crate::auth::policy;
 use crate::auth::session::{self, Staff};
 use crate::db::media::{self as db_media, Listed, NewMedia};
 use crate::db::models::{Media, NewAuditEntry};
 use crate::db::{audit, settings, write_transaction};
+use crate::domain::clock::now;
 use crate::domain::PageNumber;
 use crate::error::{AppError, ErrorPage};
 use crate::media::{self, ImageType, Refusal};
-use crate::routes::state::{now, AppState, PageQuery};
+use crate::routes::respond::PageQuery;
 use crate::views::filters;
 
 /// Images per page.

@@ -10,15 +10,16 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::categories::{quoted, DoneQuery, FieldErrors};
-use super::{forbidden, AdminLayout};
-use super::{respond, see_other};
+use super::page::{forbidden, AdminLayout};
+use super::page::{respond, see_other};
+use crate::app::AppState;
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::models::{NewAuditEntry, NewSiteSettings, SiteSettings};
 use crate::db::{audit, settings, write_transaction};
+use crate::domain::clock::now;
 use crate::domain::text::{self, Lines};
 use crate::error::{AppError, ErrorPage};
-use crate::routes::state::{now, AppState};
 
 /// Longest value of each field, in characters.
 pub const MAX_NAME: usize = 120;

@@ -9,16 +9,17 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::categories::parse_id;
-use super::{forbidden, AdminLayout};
-use super::{respond, see_other};
+use super::page::{forbidden, AdminLayout};
+use super::page::{respond, see_other};
+use crate::app::AppState;
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::models::{NewAuditEntry, Tag};
-use crate::db::{audit, redirects, search, settings, tags, write_transaction, DbConn};
+use crate::db::{audit, redirects, search_index, settings, tags, write_transaction, DbConn};
+use crate::domain::clock::now;
 use crate::domain::text::{self, Lines};
 use crate::domain::{tag_slug, PageNumber};
 use crate::error::AppError;
-use crate::routes::state::{now, AppState};
 
 /// Hashtags per page.
 pub const PER_PAGE: i64 = 100;
@@ -240,7 +241,7 @@ fn check_name(raw: &str) -> Result<(String, String), String> {
 /// Rewrites the search index of `ids`.
 fn reindex_all(conn: &mut DbConn, ids: &[i32]) -> Result<(), AppError> {
     for id in ids {
-        search::reindex(conn, *id)?;
+        search_index::reindex(conn, *id)?;
     }
     Ok(())
 }

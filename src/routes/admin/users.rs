@@ -13,16 +13,17 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use super::categories::{checked, parse_id, quoted, DoneQuery, FieldErrors};
-use super::{forbidden, AdminLayout};
-use super::{respond, see_other};
+use super::page::{forbidden, AdminLayout};
+use super::page::{respond, see_other};
+use crate::app::AppState;
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, password, policy};
 use crate::db::models::{NewAuditEntry, StaffUser};
 use crate::db::{audit, settings, users, write_transaction, DbConn};
+use crate::domain::clock::now;
 use crate::domain::text::{self, Lines};
 use crate::domain::{Email, Role};
 use crate::error::AppError;
-use crate::routes::state::{now, AppState};
 use crate::views::filters;
 
 /// Longest name (as `iconocast user add`) and bio, in characters.
