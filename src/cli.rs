@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use crate::config::{Cli, Command, ImportArgs, ServeArgs, UserAddArgs, UserCommand};
 use crate::db::articles::{self, ArticleInput};
 use crate::db::models::Category;
-use crate::db::{categories, write_transaction, DatabaseUrl, DbConn};
+use crate::db::{categories, editor, write_transaction, DatabaseUrl, DbConn};
 use crate::domain::text::{self, Lines};
 use crate::domain::{ArticleKind, ArticleStatus, Email, Role, Slug};
 use crate::import::{self, ImportedArticle};
@@ -149,8 +149,7 @@ fn add_user(url: DatabaseUrl, args: &UserAddArgs) -> anyhow::Result<String> {
         Ok((id, slug))
     })?;
     Ok(format!(
-        "added user {id}: {name} <{email}>, {}, /author/{slug}",
-        role.as_str()
+        "added user {id}: {name} <{email}>, {role}, /author/{slug}"
     ))
 }
 
@@ -204,11 +203,8 @@ fn import_files(url: DatabaseUrl, args: &ImportArgs) -> anyhow::Result<Vec<Strin
                 eprintln!("imported {}/{total}: {}", done + 1, input.title);
             }
             lines.push(format!(
-                "{} /{}/{}  {}",
-                status.as_str(),
-                category.slug,
-                input.slug,
-                input.title
+                "{status} /{}/{}  {}",
+                category.slug, input.slug, input.title
             ));
         }
         Ok(lines)
@@ -258,7 +254,7 @@ fn import_author(conn: &mut DbConn, slug: Option<&str>) -> anyhow::Result<i32> {
                 anyhow::anyhow!("unknown author {wanted:?}: no active staff member has that slug")
             }),
         None => users::table
-            .filter(users::role.eq_any(vec![Role::Admin.as_str(), Role::Editor.as_str()]))
+            .filter(users::role.eq_any([Role::Admin, Role::Editor]))
             .filter(users::active.eq(true))
             .order(users::id.asc())
             .select(users::id)
@@ -285,7 +281,7 @@ pub(crate) fn imported_input(
     published_at: Option<chrono::NaiveDateTime>,
 ) -> QueryResult<ArticleInput> {
     articles::lock_slugs(conn)?;
-    let slug = import::unique_slug(&article.title, |s| slug_taken(conn, s))?;
+    let slug = import::unique_slug(&article.title, |s| editor::slug_taken(conn, s, None))?;
     Ok(ArticleInput {
         kind: ArticleKind::News,
         category_id: Some(category_id),
@@ -300,25 +296,6 @@ pub(crate) fn imported_input(
         sections: article.sections,
         tags: article.tags,
     })
-}
-
-/// Whether an article has `slug`, or an old path ending in it still
-/// redirects somewhere (a new article there would hide that redirect).
-pub(crate) fn slug_taken(conn: &mut DbConn, slug: &str) -> QueryResult<bool> {
-    use crate::db::schema::{articles, redirects};
-    let articles: i64 = articles::table
-        .filter(articles::slug.eq(slug))
-        .count()
-        .get_result(conn)?;
-    if articles > 0 {
-        return Ok(true);
-    }
-    // Slugs are `a-z`, `0-9` and `-`: nothing LIKE would treat specially.
-    let redirects: i64 = redirects::table
-        .filter(redirects::from_path.like(format!("%/{slug}")))
-        .count()
-        .get_result(conn)?;
-    Ok(redirects > 0)
 }
 
 async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {

@@ -17,6 +17,7 @@ use chrono::Duration;
 
 use crate::db::models::Session;
 use crate::db::sessions::{self, ABSOLUTE_DAYS};
+use crate::domain::Role;
 use crate::routes::state::{now, AppState};
 
 /// The session cookie.
@@ -141,7 +142,7 @@ pub struct Staff {
     pub user_id: i32,
     pub name: String,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     /// The session's own CSRF token, for every form the page shows.
     pub csrf_token: String,
     /// `sessions.id` of this session.

@@ -14,10 +14,10 @@ use super::editor::{diff_lines, editable, LineDiff};
 use super::{forbidden, respond, see_other, AdminLayout};
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
-use crate::db::editor::{self, RevisionRow, Saved, Step};
+use crate::db::editor::{self, RevisionRow, Saved};
 use crate::db::schema::{categories, media};
 use crate::db::{audit, settings};
-use crate::domain::ArticleStatus;
+use crate::domain::workflow::{self, Step};
 use crate::error::{AppError, ErrorPage};
 use crate::routes::state::{now, AppState};
 use crate::views::filters;
@@ -169,9 +169,7 @@ pub async fn restore(
     let outcome: Result<i32, Refusal> = state
         .run(move |conn| {
             let stored = editable(conn, id, &staff)?;
-            let status =
-                ArticleStatus::parse(&stored.article.status).unwrap_or(ArticleStatus::Draft);
-            if !matches!(status, ArticleStatus::Draft | ArticleStatus::Review) {
+            if workflow::change_needs_publish_right(stored.article.status) {
                 policy::require(
                     staff.can_publish(stored.article.author_id),
                     "change a published article",
