@@ -679,7 +679,8 @@ fn validate(
     } else if editor::slug_taken(conn, &slug, article_id)? {
         fail(
             "slug",
-            "Another article already has this slug; choose another.",
+            "Another article has this slug, or had it and its old address still leads \
+             there; choose another.",
         );
     }
     let category_id = match kind {

@@ -217,7 +217,7 @@ pub async fn restore(
         Err(refusal) => {
             let message = match refusal {
                 Refusal::Conflict => "The article was saved by someone else since you opened its history, so nothing was restored. Reload the history and try again.".to_owned(),
-                Refusal::SlugTaken(slug) => format!("Another article now has the slug \"{slug}\", so this revision cannot be restored as it is. Open the editor and change the slug first."),
+                Refusal::SlugTaken(slug) => format!("Another article now has the slug \"{slug}\" (or had it, and its old address leads there), so this revision cannot be restored as it is. Open the editor and change the slug first."),
                 Refusal::CategoryGone => "This revision's category no longer exists, so it cannot be restored as it is.".to_owned(),
             };
             tracing::info!(article_id = id, version, "restore refused");
