@@ -771,6 +771,48 @@ async fn renaming_a_published_slug_leaves_a_301_and_anchors_stay() {
 }
 
 #[tokio::test]
+async fn a_slug_an_old_address_still_uses_is_taken_except_by_its_own_article() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let ed = staff(&app, "ed@example.com", Role::Editor).await;
+        let mut form = Form::new(&app, "Harbour swim");
+        let id = create(&app, &form, &ed, "publish").await;
+        let path = format!("/admin/articles/{id}");
+        form.version = 1;
+        form.slug = "harbour-swim-2026".to_owned();
+        assert_eq!(post(&app, &path, &form, &ed, "save").await.status, 303);
+
+        // No article has the old slug, but /sport/harbour-swim still
+        // redirects to the renamed article: a new article may not take it.
+        let mut copy = Form::new(&app, "Another harbour swim");
+        copy.slug = "harbour-swim".to_owned();
+        let before = count_articles(&app);
+        let page = post(&app, "/admin/articles/new", &copy, &ed, "save").await;
+        assert_eq!(page.status, 422, "{backend:?}");
+        assert!(page
+            .texts("#field-slug .field-error")
+            .concat()
+            .contains("Another article"));
+        assert_eq!(count_articles(&app), before, "{backend:?}: nothing saved");
+        let old = app.get("/sport/harbour-swim").await;
+        assert_eq!(
+            old.header("location").as_deref(),
+            Some("/sport/harbour-swim-2026")
+        );
+
+        // The renamed article may take its own old slug back.
+        form.version = 2;
+        form.slug = "harbour-swim".to_owned();
+        assert_eq!(
+            post(&app, &path, &form, &ed, "save").await.status,
+            303,
+            "{backend:?}"
+        );
+        assert_eq!(app.get("/sport/harbour-swim").await.status, 200);
+    }
+}
+
+#[tokio::test]
 async fn the_article_list_filters_by_status_category_author_and_words() {
     for backend in backends() {
         let app = spawn_app(&backend).await;

@@ -147,8 +147,8 @@ async fn an_imported_article_is_a_hidden_draft_with_its_sections_and_hashtags() 
 
         let a = stored(&app, SLUG).expect("the article was stored");
         assert_eq!(a.article.title, TITLE);
-        assert_eq!(a.article.status, "draft");
-        assert_eq!(a.article.kind, "news");
+        assert_eq!(a.article.status.as_str(), "draft");
+        assert_eq!(a.article.kind.as_str(), "news");
         assert_eq!(a.article.published_at, None);
         assert!(!a.visible, "{backend:?}: a draft is not public");
         assert_eq!(a.category, "health-technology-science");
@@ -198,7 +198,7 @@ async fn with_publish_and_a_category_it_is_published_there() {
             format!("published /sport/{SLUG}  {TITLE}")
         );
         let a = stored(&app, SLUG).expect("the article was stored");
-        assert_eq!(a.article.status, "published");
+        assert_eq!(a.article.status.as_str(), "published");
         assert!(a.article.published_at.is_some_and(|at| at <= now()));
         assert!(a.visible, "{backend:?}");
         assert_eq!(

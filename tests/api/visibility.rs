@@ -174,3 +174,92 @@ async fn a_hashtag_page_follows_its_articles_status_and_publish_time() {
         assert_eq!(page.texts(".page-intro"), ["2 articles tagged #Follows."]);
     }
 }
+
+#[tokio::test]
+async fn the_rust_and_sql_forms_of_the_visibility_rule_agree() {
+    use diesel::prelude::*;
+    use iconocast::db::articles::visible;
+    use iconocast::db::schema::articles;
+
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let sport = app.category_id("sport");
+        let at = now();
+        let times = [
+            ("none", None),
+            ("past", Some(at - Duration::hours(3))),
+            ("now", Some(at)),
+            ("future", Some(at + Duration::hours(3))),
+        ];
+        let mut cases = Vec::new();
+        for status in ArticleStatus::ALL {
+            for (when, published_at) in times {
+                let slug = format!("rule-{status}-{when}");
+                let mut input = news(&app, sport, &slug, &slug, &[]);
+                input.status = status;
+                input.published_at = published_at;
+                cases.push((app.create_article(input), status, published_at));
+            }
+        }
+        let shown: Vec<i32> = app
+            .with_conn(|c| {
+                articles::table
+                    .filter(articles::slug.like("rule-%"))
+                    .filter(visible(at))
+                    .select(articles::id)
+                    .load(c)
+            })
+            .expect("visible ids");
+        for (id, status, published_at) in cases {
+            assert_eq!(
+                shown.contains(&id),
+                status.is_visible(published_at, at),
+                "{backend:?}: {status} published at {published_at:?}"
+            );
+        }
+        assert_eq!(
+            shown.len(),
+            4,
+            "{backend:?}: published or scheduled, past or now"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_stored_name_no_type_knows_is_an_error_not_a_value() {
+    use diesel::dsl::select;
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+    use iconocast::domain::{ArticleKind, Role};
+
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        app.with_conn(|c| {
+            let read = |c: &mut iconocast::db::DbConn, raw: &str| {
+                select(raw.to_owned().into_sql::<Text>()).get_result::<ArticleStatus>(c)
+            };
+            assert_eq!(read(c, "scheduled").ok(), Some(ArticleStatus::Scheduled));
+            let error = read(c, "live").expect_err("an unknown status");
+            assert!(
+                matches!(error, diesel::result::Error::DeserializationError(_)),
+                "{backend:?}: {error:?}"
+            );
+            // The cause names what was stored.
+            let cause = format!("{error:?}");
+            assert!(cause.contains("unknown article status"), "{cause}");
+            assert!(cause.contains("live"), "{cause}");
+            assert!(select("video".into_sql::<Text>())
+                .get_result::<ArticleKind>(c)
+                .is_err());
+            assert!(select("owner".into_sql::<Text>())
+                .get_result::<Role>(c)
+                .is_err());
+            assert_eq!(
+                select("blog".into_sql::<Text>())
+                    .get_result::<ArticleKind>(c)
+                    .ok(),
+                Some(ArticleKind::Blog)
+            );
+        });
+    }
+}

@@ -21,7 +21,7 @@ use crate::app::AppState;
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
 use crate::db::articles::Card;
-use crate::db::editor::{self, Draft, Saved, SectionDraft, Snapshot, Step, Stored};
+use crate::db::editor::{self, Draft, Saved, SectionDraft, Snapshot, Stored};
 use crate::db::media as db_media;
 use crate::db::models::{Article, Author, Category, Media, Section, Tag};
 use crate::db::schema::users;
@@ -31,6 +31,7 @@ use crate::domain::limits::{
     MAX_ARTICLE_BYTES, MAX_SECTIONS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
 };
 use crate::domain::text::{self, Lines};
+use crate::domain::workflow::{self, Step};
 use crate::domain::{slugify, tag_slug, Anchors, ArticleKind, ArticleStatus, Slug};
 use crate::error::{AppError, ErrorPage};
 use crate::markdown;
@@ -138,7 +139,7 @@ impl EditorForm {
         EditorForm {
             title: draft.title.clone(),
             slug: draft.slug.clone(),
-            kind: draft.kind.clone(),
+            kind: draft.kind.as_str().to_owned(),
             category_id: draft.category_id.map(|c| c.to_string()).unwrap_or_default(),
             author_id: draft.author_id.to_string(),
             standfirst: draft.standfirst.clone(),
@@ -243,6 +244,20 @@ impl Action {
             Action::MoveDown(i) if i + 1 < sections.len() => sections.swap(i, i + 1),
             _ => {}
         }
+    }
+
+    /// Whether the button asks for a step that needs the right to
+    /// publish ([`Step::needs_publish_right`]), whatever time a schedule
+    /// names.
+    fn publishes(self) -> bool {
+        let step = match self {
+            Action::Publish => Step::Publish,
+            Action::Schedule => Step::Schedule(NaiveDateTime::MIN),
+            Action::Unpublish => Step::Unpublish,
+            Action::Archive => Step::Archive,
+            _ => return false,
+        };
+        step.needs_publish_right()
     }
 
     /// What the audit log calls a save with this action.
@@ -397,10 +412,7 @@ impl EditorPage {
     }
 
     pub fn is_public(&self) -> bool {
-        matches!(
-            self.status,
-            ArticleStatus::Published | ArticleStatus::Scheduled
-        )
+        self.status.is_public()
     }
 }
 
@@ -519,12 +531,11 @@ fn check_form(form: &EditorForm) -> Checked {
         fail("title", m);
     }
     let kind = match form.kind.as_str() {
-        "blog" => ArticleKind::Blog,
-        "news" | "" => ArticleKind::News,
-        _ => {
+        "" => ArticleKind::News,
+        typed => ArticleKind::parse(typed).unwrap_or_else(|| {
             fail("kind", "Choose news or blog post.".into());
             ArticleKind::News
-        }
+        }),
     };
     let standfirst = form.standfirst.trim().to_owned();
     if standfirst.chars().count() > 400 {
@@ -669,7 +680,8 @@ fn validate(
     } else if editor::slug_taken(conn, &slug, article_id)? {
         fail(
             "slug",
-            "Another article already has this slug; choose another.",
+            "Another article has this slug, or had it and its old address still leads \
+             there; choose another.",
         );
     }
     let category_id = match kind {
@@ -716,7 +728,7 @@ fn validate(
         );
     }
     let draft = Draft {
-        kind: kind.as_str().to_owned(),
+        kind,
         category_id,
         slug,
         title,
@@ -821,7 +833,7 @@ fn preview(
     let at = now();
     let article = Article {
         id: stored.map_or(0, |s| s.article.id),
-        kind: draft.kind.clone(),
+        kind: draft.kind,
         category_id: draft.category_id,
         slug: draft.slug.clone(),
         title: draft.title.clone(),
@@ -830,7 +842,7 @@ fn preview(
         author_id: draft.author_id,
         hero_media_id: draft.hero_media_id,
         hero_alt: draft.hero_alt.clone(),
-        status: stored.map_or("draft".to_owned(), |s| s.article.status.clone()),
+        status: stored.map_or(ArticleStatus::Draft, |s| s.article.status),
         published_at: stored.and_then(|s| s.article.published_at),
         created_at: stored.map_or(at, |s| s.article.created_at),
         updated_at: at,
@@ -953,9 +965,7 @@ fn page(
         layout: AdminLayout::new(ctx.site_name, &title, Some(staff.clone())),
         id: stored.map(|s| s.article.id),
         version: stored.map_or(0, |s| s.article.version),
-        status: stored
-            .and_then(|s| ArticleStatus::parse(&s.article.status))
-            .unwrap_or(ArticleStatus::Draft),
+        status: stored.map_or(ArticleStatus::Draft, |s| s.article.status),
         form,
         categories: ctx.categories,
         authors: ctx.authors,
@@ -974,9 +984,7 @@ fn page(
 /// The public path of a stored article if readers can see it now.
 fn live_path(conn: &mut DbConn, stored: &Stored) -> QueryResult<Option<String>> {
     let a = &stored.article;
-    let visible = ArticleStatus::PUBLIC.contains(&a.status.as_str())
-        && a.published_at.is_some_and(|p| p <= now());
-    if visible {
+    if a.status.is_visible(a.published_at, now()) {
         Ok(Some(editor::public_path(conn, &stored.draft)?))
     } else {
         Ok(None)
@@ -1190,15 +1198,8 @@ async fn submit(
             // a public or archived article is for those who may publish.
             let current_status = stored
                 .as_ref()
-                .and_then(|s| ArticleStatus::parse(&s.article.status))
-                .unwrap_or(ArticleStatus::Draft);
-            let touches_public =
-                !matches!(current_status, ArticleStatus::Draft | ArticleStatus::Review);
-            let publishing = matches!(
-                action,
-                Action::Publish | Action::Schedule | Action::Unpublish | Action::Archive
-            );
-            if publishing || touches_public {
+                .map_or(ArticleStatus::Draft, |s| s.article.status);
+            if action.publishes() || workflow::change_needs_publish_right(current_status) {
                 policy::require(
                     staff.can_publish(author_id) && staff.can_publish(draft.author_id),
                     "publish, unpublish or change this article",
@@ -1255,7 +1256,7 @@ async fn submit(
                             );
                             let mine = Snapshot {
                                 draft: draft.clone(),
-                                status: now_stored.article.status.clone(),
+                                status: now_stored.article.status,
                                 published_at: now_stored.article.published_at,
                             };
                             let texts = (now_stored.snapshot().as_text(), mine.as_text());

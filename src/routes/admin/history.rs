@@ -15,11 +15,11 @@ use super::page::{forbidden, respond, see_other, AdminLayout};
 use crate::app::AppState;
 use crate::auth::session::{self, Staff};
 use crate::auth::{csrf, policy};
-use crate::db::editor::{self, RevisionRow, Saved, Step};
+use crate::db::editor::{self, RevisionRow, Saved};
 use crate::db::schema::{categories, media};
 use crate::db::{audit, settings};
 use crate::domain::clock::now;
-use crate::domain::ArticleStatus;
+use crate::domain::workflow::{self, Step};
 use crate::error::{AppError, ErrorPage};
 use crate::views::filters;
 
@@ -170,9 +170,7 @@ pub async fn restore(
     let outcome: Result<i32, Refusal> = state
         .run(move |conn| {
             let stored = editable(conn, id, &staff)?;
-            let status =
-                ArticleStatus::parse(&stored.article.status).unwrap_or(ArticleStatus::Draft);
-            if !matches!(status, ArticleStatus::Draft | ArticleStatus::Review) {
+            if workflow::change_needs_publish_right(stored.article.status) {
                 policy::require(
                     staff.can_publish(stored.article.author_id),
                     "change a published article",
@@ -220,7 +218,7 @@ pub async fn restore(
         Err(refusal) => {
             let message = match refusal {
                 Refusal::Conflict => "The article was saved by someone else since you opened its history, so nothing was restored. Reload the history and try again.".to_owned(),
-                Refusal::SlugTaken(slug) => format!("Another article now has the slug \"{slug}\", so this revision cannot be restored as it is. Open the editor and change the slug first."),
+                Refusal::SlugTaken(slug) => format!("Another article now has the slug \"{slug}\" (or had it, and its old address leads there), so this revision cannot be restored as it is. Open the editor and change the slug first."),
                 Refusal::CategoryGone => "This revision's category no longer exists, so it cannot be restored as it is.".to_owned(),
             };
             tracing::info!(article_id = id, version, "restore refused");

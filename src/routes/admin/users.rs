@@ -30,9 +30,6 @@ use crate::views::filters;
 pub const MAX_NAME: usize = 120;
 pub const MAX_BIO: usize = 2000;
 
-/// The role names, in the order the forms offer them.
-pub const ROLES: [&str; 4] = ["admin", "editor", "author", "contributor"];
-
 /// One line of the list.
 pub struct UserRow {
     pub user: StaffUser,
@@ -67,7 +64,7 @@ impl EditUserForm {
         EditUserForm {
             name: user.name.clone(),
             bio: bio.to_owned(),
-            role: user.role.clone(),
+            role: user.role.as_str().to_owned(),
             active: if user.active {
                 "on".to_owned()
             } else {
@@ -89,15 +86,15 @@ pub struct UsersPage {
     pub layout: AdminLayout,
     pub csrf_token: String,
     pub users: Vec<UserRow>,
-    pub roles: &'static [&'static str],
+    pub roles: &'static [Role],
     pub form: NewUserForm,
     pub errors: FieldErrors,
     pub notice: Option<&'static str>,
 }
 
 impl UsersPage {
-    fn role_selected(&self, role: &str) -> bool {
-        self.form.role.trim().eq_ignore_ascii_case(role)
+    fn role_selected(&self, role: &Role) -> bool {
+        Role::parse(&self.form.role) == Some(*role)
     }
 }
 
@@ -108,7 +105,7 @@ pub struct UserPage {
     pub csrf_token: String,
     /// The user as stored.
     pub user: StaffUser,
-    pub roles: &'static [&'static str],
+    pub roles: &'static [Role],
     pub form: EditUserForm,
     pub errors: FieldErrors,
     pub notice: Option<&'static str>,
@@ -117,8 +114,8 @@ pub struct UserPage {
 }
 
 impl UserPage {
-    fn role_selected(&self, role: &str) -> bool {
-        self.form.role.trim().eq_ignore_ascii_case(role)
+    fn role_selected(&self, role: &Role) -> bool {
+        Role::parse(&self.form.role) == Some(*role)
     }
 }
 
@@ -211,7 +208,7 @@ fn list_page(
         csrf_token: staff.csrf_token.clone(),
         layout: AdminLayout::new(site_name, "Users", Some(staff)),
         users,
-        roles: &ROLES,
+        roles: &Role::ALL,
         form,
         errors,
         notice,
@@ -337,7 +334,7 @@ fn edit_page(staff: Staff, site_name: String, user: StaffUser, form: EditUserFor
         is_self: staff.user_id == user.id,
         layout: AdminLayout::new(site_name, &title, Some(staff)),
         user,
-        roles: &ROLES,
+        roles: &Role::ALL,
         form,
         errors: FieldErrors::default(),
         notice: None,
@@ -367,7 +364,7 @@ pub async fn edit(
 
 /// Whether `user` counts towards the admins who keep the staff area run.
 fn is_signing_admin(user: &StaffUser) -> bool {
-    user.role == Role::Admin.as_str() && user.active && user.password_hash.is_some()
+    user.role == Role::Admin && user.active && user.password_hash.is_some()
 }
 
 /// POST /admin/users/{id}: saves the edit form.
@@ -448,9 +445,9 @@ pub async fn update(
                     users::set_profile(conn, id, &name, &bio)?;
                 }
                 let mut signed_out = false;
-                if role.as_str() != user.role {
+                if role != user.role {
                     users::set_role(conn, id, role)?;
-                    changed.push(format!("role {} → {}", user.role, role.as_str()));
+                    changed.push(format!("role {} → {role}", user.role));
                     signed_out = true;
                 }
                 if active != user.active {
