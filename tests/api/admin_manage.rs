@@ -10,7 +10,7 @@ use iconocast::db::schema::{
 };
 use iconocast::domain::Role;
 
-use crate::helpers::{self, backends, news, spawn_app, Page, TestApp};
+use crate::helpers::{self, backend_test, news, spawn_app, Backend, Page, TestApp};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -180,9 +180,8 @@ fn as_refs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
         .collect()
 }
 
-#[tokio::test]
-async fn categories_are_for_admins_only() {
-    for backend in backends() {
+backend_test!(
+    async fn categories_are_for_admins_only(backend: Backend) {
         let app = spawn_app(&backend).await;
         let sport = app.category_id("sport");
         let empty = app.new_category("empty-one", "Empty one");
@@ -259,11 +258,10 @@ async fn categories_are_for_admins_only() {
         assert_eq!(page.texts("tr[data-category-id]").len() as i64, before);
         assert_eq!(page.texts("label[for=category-name]"), ["Name"]);
     }
-}
+);
 
-#[tokio::test]
-async fn a_new_category_gets_a_slug_from_its_name_and_shows_at_once() {
-    for backend in backends() {
+backend_test!(
+    async fn a_new_category_gets_a_slug_from_its_name_and_shows_at_once(backend: Backend) {
         let app = spawn_app(&backend).await;
         let (admin_id, admin, token) = admin(&app).await;
         let page = post(
@@ -315,11 +313,10 @@ async fn a_new_category_gets_a_slug_from_its_name_and_shows_at_once() {
             entries[0]
         );
     }
-}
+);
 
-#[tokio::test]
-async fn reserved_taken_and_malformed_slugs_are_refused_with_the_input_kept() {
-    for backend in backends() {
+backend_test!(
+    async fn reserved_taken_and_malformed_slugs_are_refused_with_the_input_kept(backend: Backend) {
         let app = spawn_app(&backend).await;
         let (_, admin, token) = admin(&app).await;
         let before = category_count(&app);
@@ -420,11 +417,10 @@ async fn reserved_taken_and_malformed_slugs_are_refused_with_the_input_kept() {
         assert_eq!(category_row(&app, travel).0, "travel", "{backend:?}");
         assert!(audited(&app, "category_update").is_empty());
     }
-}
+);
 
-#[tokio::test]
-async fn a_new_category_slug_redirects_the_old_addresses() {
-    for backend in backends() {
+backend_test!(
+    async fn a_new_category_slug_redirects_the_old_addresses(backend: Backend) {
         let app = spawn_app(&backend).await;
         let sport = app.category_id("sport");
         app.create_article(news(&app, sport, "rename-test", "Rename test", &[]));
@@ -534,11 +530,10 @@ async fn a_new_category_slug_redirects_the_old_addresses() {
         );
         assert_eq!(audited(&app, "category_update").len(), 2, "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn a_category_is_deleted_only_when_empty() {
-    for backend in backends() {
+backend_test!(
+    async fn a_category_is_deleted_only_when_empty(backend: Backend) {
         let app = spawn_app(&backend).await;
         let sport = app.category_id("sport");
         let empty = app.new_category("empty-one", "Empty one");
@@ -585,11 +580,10 @@ async fn a_category_is_deleted_only_when_empty() {
             .await;
         assert_eq!(page.status, 404, "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn hashtags_are_for_editors_and_admins() {
-    for backend in backends() {
+backend_test!(
+    async fn hashtags_are_for_editors_and_admins(backend: Backend) {
         let app = spawn_app(&backend).await;
         let football = tag_id(&app, "football").expect("the demo has #Football");
         for (email, role) in [
@@ -649,11 +643,10 @@ async fn hashtags_are_for_editors_and_admins() {
             ["New name for #Football"]
         );
     }
-}
+);
 
-#[tokio::test]
-async fn the_hashtag_list_filters_and_pages() {
-    for backend in backends() {
+backend_test!(
+    async fn the_hashtag_list_filters_and_pages(backend: Backend) {
         let app = spawn_app(&backend).await;
         app.with_conn(|c| {
             for i in 0..120 {
@@ -710,11 +703,10 @@ async fn the_hashtag_list_filters_and_pages() {
         let page = app.get_as("/admin/tags?q=zzmany&page=3", &editor).await;
         assert_eq!(page.status, 404, "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn renaming_a_hashtag_moves_it_and_reindexes_search() {
-    for backend in backends() {
+backend_test!(
+    async fn renaming_a_hashtag_moves_it_and_reindexes_search(backend: Backend) {
         let app = spawn_app(&backend).await;
         let travel = app.category_id("travel");
         let article = app.create_article(news(
@@ -810,11 +802,10 @@ async fn renaming_a_hashtag_moves_it_and_reindexes_search() {
             .await;
         assert_eq!(page.texts(".admin-notice").len(), 1);
     }
-}
+);
 
-#[tokio::test]
-async fn renaming_a_hashtag_onto_another_merges_them() {
-    for backend in backends() {
+backend_test!(
+    async fn renaming_a_hashtag_onto_another_merges_them(backend: Backend) {
         let app = spawn_app(&backend).await;
         let travel = app.category_id("travel");
         let both = app.create_article(news(
@@ -889,11 +880,10 @@ async fn renaming_a_hashtag_onto_another_merges_them() {
             ["3"]
         );
     }
-}
+);
 
-#[tokio::test]
-async fn deleting_a_hashtag_removes_it_from_its_articles() {
-    for backend in backends() {
+backend_test!(
+    async fn deleting_a_hashtag_removes_it_from_its_articles(backend: Backend) {
         let app = spawn_app(&backend).await;
         let travel = app.category_id("travel");
         let article = app.create_article(news(
@@ -941,11 +931,10 @@ async fn deleting_a_hashtag_removes_it_from_its_articles() {
         .await;
         assert_eq!(page.status, 404, "{backend:?}: already gone");
     }
-}
+);
 
-#[tokio::test]
-async fn users_are_for_admins_only() {
-    for backend in backends() {
+backend_test!(
+    async fn users_are_for_admins_only(backend: Backend) {
         let app = spawn_app(&backend).await;
         let (editor_id, editor, token) =
             staff(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
@@ -994,11 +983,10 @@ async fn users_are_for_admins_only() {
             "still signed in"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn an_admin_adds_a_user_who_can_then_sign_in() {
-    for backend in backends() {
+backend_test!(
+    async fn an_admin_adds_a_user_who_can_then_sign_in(backend: Backend) {
         let app = spawn_app(&backend).await;
         let (admin_id, admin, token) = admin(&app).await;
         let before = user_count(&app);
@@ -1146,11 +1134,10 @@ async fn an_admin_adds_a_user_who_can_then_sign_in() {
             "{backend:?}: the sign-in shows"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn a_new_role_password_or_deactivation_signs_the_user_out() {
-    for backend in backends() {
+backend_test!(
+    async fn a_new_role_password_or_deactivation_signs_the_user_out(backend: Backend) {
         let app = spawn_app(&backend).await;
         let (_, admin, token) = admin(&app).await;
         let (ed, ed_cookie, _) = staff(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
@@ -1319,11 +1306,10 @@ async fn a_new_role_password_or_deactivation_signs_the_user_out() {
             "{details:?}"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn the_last_active_admin_cannot_be_demoted_or_deactivated() {
-    for backend in backends() {
+backend_test!(
+    async fn the_last_active_admin_cannot_be_demoted_or_deactivated(backend: Backend) {
         let app = spawn_app(&backend).await;
         let (ada, ada_cookie, token) = admin(&app).await;
         let own = format!("/admin/users/{ada}");
@@ -1390,11 +1376,10 @@ async fn the_last_active_admin_cannot_be_demoted_or_deactivated() {
         assert_eq!(page.status, 422, "{backend:?}");
         assert!(user_row(&app, bo).2, "{backend:?}: Bo stays active");
     }
-}
+);
 
-#[tokio::test]
-async fn site_settings_show_on_the_public_site_at_once() {
-    for backend in backends() {
+backend_test!(
+    async fn site_settings_show_on_the_public_site_at_once(backend: Backend) {
         let app = spawn_app(&backend).await;
         let (_, editor, editor_token) =
             staff(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
@@ -1533,11 +1518,10 @@ async fn site_settings_show_on_the_public_site_at_once() {
             "the staff area follows"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn every_management_form_needs_its_csrf_token() {
-    for backend in backends() {
+backend_test!(
+    async fn every_management_form_needs_its_csrf_token(backend: Backend) {
         let app = spawn_app(&backend).await;
         let sport = app.category_id("sport");
         let empty = app.new_category("empty-one", "Empty one");
@@ -1601,11 +1585,10 @@ async fn every_management_form_needs_its_csrf_token() {
             "still signed in"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn control_characters_are_refused_on_every_management_form() {
-    for backend in backends() {
+backend_test!(
+    async fn control_characters_are_refused_on_every_management_form(backend: Backend) {
         let app = spawn_app(&backend).await;
         let (_, admin, token) = admin(&app).await;
         let editor_id = app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
@@ -1739,4 +1722,4 @@ async fn control_characters_are_refused_on_every_management_form() {
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(user_row(&app, editor_id).3, "Writes\tabout\nharbours.");
     }
-}
+);

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use iconocast::db::schema::{article_tags, articles, audit_log, categories, sections};
 use iconocast::domain::Role;
 
-use crate::helpers::{backends, spawn_app, Page, TestApp};
+use crate::helpers::{backend_test, spawn_app, Backend, Page, TestApp};
 
 const PASSWORD: &str = "correct horse battery staple";
 const FIXTURE: &str = concat!(
@@ -34,9 +34,8 @@ fn article_count(app: &TestApp) -> i64 {
         .expect("count articles")
 }
 
-#[tokio::test]
-async fn audit_log_is_for_admins_filterable_and_paged() {
-    for backend in backends() {
+backend_test!(
+    async fn audit_log_is_for_admins_filterable_and_paged(backend: Backend) {
         let app = spawn_app(&backend).await;
         app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
         let admin_id = app.add_staff("ad@example.org", "Ada Admin", Role::Admin, PASSWORD);
@@ -106,11 +105,10 @@ async fn audit_log_is_for_admins_filterable_and_paged() {
         let anonymous = app.get("/admin/audit").await;
         assert_eq!(anonymous.status, 303, "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn pasted_text_becomes_a_draft_by_the_signed_in_user() {
-    for backend in backends() {
+backend_test!(
+    async fn pasted_text_becomes_a_draft_by_the_signed_in_user(backend: Backend) {
         let app = spawn_app(&backend).await;
         let user_id = app.add_staff("au@example.org", "Ann Author", Role::Author, PASSWORD);
         let cookie = sign_in(&app, "au@example.org").await;
@@ -221,11 +219,10 @@ async fn pasted_text_becomes_a_draft_by_the_signed_in_user() {
         assert_eq!(slugs.len(), 2);
         assert_ne!(slugs[0], slugs[1], "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn a_bad_paste_keeps_the_text_and_names_the_line() {
-    for backend in backends() {
+backend_test!(
+    async fn a_bad_paste_keeps_the_text_and_names_the_line(backend: Backend) {
         let app = spawn_app(&backend).await;
         app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
         let cookie = sign_in(&app, "ed@example.org").await;
@@ -290,11 +287,10 @@ async fn a_bad_paste_keeps_the_text_and_names_the_line() {
         assert!(page.body.contains("512 KB"), "{backend:?}");
         assert_eq!(article_count(&app), before, "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn a_paste_past_the_editors_limits_is_refused_and_nothing_is_stored() {
-    for backend in backends() {
+backend_test!(
+    async fn a_paste_past_the_editors_limits_is_refused_and_nothing_is_stored(backend: Backend) {
         let app = spawn_app(&backend).await;
         app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
         let cookie = sign_in(&app, "ed@example.org").await;
@@ -352,4 +348,4 @@ async fn a_paste_past_the_editors_limits_is_refused_and_nothing_is_stored() {
         assert_eq!(article_count(&app), before, "{backend:?}");
         assert_eq!(tag_count(), tags_before, "{backend:?}");
     }
-}
+);

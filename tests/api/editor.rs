@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use iconocast::db::schema::{articles, audit_log, redirects, revisions, sections};
 use iconocast::domain::Role;
 
-use crate::helpers::{backends, news, spawn_app, Page, TestApp};
+use crate::helpers::{backend_test, news, spawn_app, Backend, Page, TestApp};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -161,9 +161,8 @@ fn audit_actions(app: &TestApp, id: i32) -> Vec<String> {
     .expect("audit")
 }
 
-#[tokio::test]
-async fn an_editor_writes_and_publishes_an_article_that_shows_at_once() {
-    for backend in backends() {
+backend_test!(
+    async fn an_editor_writes_and_publishes_an_article_that_shows_at_once(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
 
@@ -257,11 +256,12 @@ async fn an_editor_writes_and_publishes_an_article_that_shows_at_once() {
             .expect("revisions");
         assert_eq!(revs, 1);
     }
-}
+);
 
-#[tokio::test]
-async fn section_buttons_and_preview_change_nothing_stored_and_keep_the_typing() {
-    for backend in backends() {
+backend_test!(
+    async fn section_buttons_and_preview_change_nothing_stored_and_keep_the_typing(
+        backend: Backend,
+    ) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let before = count_articles(&app);
@@ -322,11 +322,10 @@ async fn section_buttons_and_preview_change_nothing_stored_and_keep_the_typing()
 
         assert_eq!(count_articles(&app), before, "{backend:?}: nothing saved");
     }
-}
+);
 
-#[tokio::test]
-async fn a_bad_form_is_refused_with_messages_and_keeps_every_field() {
-    for backend in backends() {
+backend_test!(
+    async fn a_bad_form_is_refused_with_messages_and_keeps_every_field(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let before = count_articles(&app);
@@ -396,11 +395,10 @@ async fn a_bad_form_is_refused_with_messages_and_keeps_every_field() {
 
         assert_eq!(count_articles(&app), before, "{backend:?}: nothing saved");
     }
-}
+);
 
-#[tokio::test]
-async fn each_role_may_do_only_its_part_of_the_workflow() {
-    for backend in backends() {
+backend_test!(
+    async fn each_role_may_do_only_its_part_of_the_workflow(backend: Backend) {
         let app = spawn_app(&backend).await;
         let contributor = staff(&app, "c@example.com", Role::Contributor).await;
         let author = staff(&app, "a@example.com", Role::Author).await;
@@ -515,11 +513,12 @@ async fn each_role_may_do_only_its_part_of_the_workflow() {
         assert_eq!(page.status, 403);
         assert_eq!(count_articles(&app), before);
     }
-}
+);
 
-#[tokio::test]
-async fn publishing_scheduling_unpublishing_and_archiving_change_what_readers_see() {
-    for backend in backends() {
+backend_test!(
+    async fn publishing_scheduling_unpublishing_and_archiving_change_what_readers_see(
+        backend: Backend,
+    ) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let mut form = Form::new(&app, "Timed for later");
@@ -571,11 +570,10 @@ async fn publishing_scheduling_unpublishing_and_archiving_change_what_readers_se
             ]
         );
     }
-}
+);
 
-#[tokio::test]
-async fn a_stale_save_is_refused_and_shows_both_versions() {
-    for backend in backends() {
+backend_test!(
+    async fn a_stale_save_is_refused_and_shows_both_versions(backend: Backend) {
         let app = spawn_app(&backend).await;
         let first = staff(&app, "one@example.com", Role::Editor).await;
         let second = staff(&app, "two@example.com", Role::Editor).await;
@@ -615,11 +613,10 @@ async fn a_stale_save_is_refused_and_shows_both_versions() {
         // The form now carries version 2: saving again is a deliberate choice.
         assert_eq!(page.attrs("input[name=version]", "value"), vec!["2"]);
     }
-}
+);
 
-#[tokio::test]
-async fn every_save_is_a_revision_that_can_be_compared_and_restored() {
-    for backend in backends() {
+backend_test!(
+    async fn every_save_is_a_revision_that_can_be_compared_and_restored(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let mut form = Form::new(&app, "Version one");
@@ -708,11 +705,10 @@ async fn every_save_is_a_revision_that_can_be_compared_and_restored() {
         );
         assert!(audit_actions(&app, id).contains(&"article_restore".to_owned()));
     }
-}
+);
 
-#[tokio::test]
-async fn renaming_a_published_slug_leaves_a_301_and_anchors_stay() {
-    for backend in backends() {
+backend_test!(
+    async fn renaming_a_published_slug_leaves_a_301_and_anchors_stay(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let mut form = Form::new(&app, "Harbour swim");
@@ -768,11 +764,10 @@ async fn renaming_a_published_slug_leaves_a_301_and_anchors_stay() {
             .expect("redirects");
         assert_eq!(redirects, 2);
     }
-}
+);
 
-#[tokio::test]
-async fn the_article_list_filters_by_status_category_author_and_words() {
-    for backend in backends() {
+backend_test!(
+    async fn the_article_list_filters_by_status_category_author_and_words(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let sport = app.category_id("sport");
@@ -826,11 +821,10 @@ async fn the_article_list_filters_by_status_category_author_and_words() {
         let page = app.get("/admin/articles").await;
         assert_eq!(page.status, 303);
     }
-}
+);
 
-#[tokio::test]
-async fn oversized_and_malformed_editor_posts_are_refused() {
-    for backend in backends() {
+backend_test!(
+    async fn oversized_and_malformed_editor_posts_are_refused(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let before = count_articles(&app);
@@ -875,11 +869,12 @@ async fn oversized_and_malformed_editor_posts_are_refused() {
         );
         assert_eq!(count_articles(&app), before + 1);
     }
-}
+);
 
-#[tokio::test]
-async fn an_article_from_before_the_editor_keeps_its_first_state_as_a_revision() {
-    for backend in backends() {
+backend_test!(
+    async fn an_article_from_before_the_editor_keeps_its_first_state_as_a_revision(
+        backend: Backend,
+    ) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let sport = app.category_id("sport");
@@ -918,11 +913,10 @@ async fn an_article_from_before_the_editor_keeps_its_first_state_as_a_revision()
             .texts(".diff-added")
             .contains(&"+Title: An older story, revised".to_owned()));
     }
-}
+);
 
-#[tokio::test]
-async fn control_characters_are_refused_by_their_field_and_nothing_is_saved() {
-    for backend in backends() {
+backend_test!(
+    async fn control_characters_are_refused_by_their_field_and_nothing_is_saved(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let before = count_articles(&app);
@@ -982,11 +976,10 @@ async fn control_characters_are_refused_by_their_field_and_nothing_is_saved() {
             )
         );
     }
-}
+);
 
-#[tokio::test]
-async fn thousands_of_sections_or_hashtags_are_refused_and_hold_up_no_reader() {
-    for backend in backends() {
+backend_test!(
+    async fn thousands_of_sections_or_hashtags_are_refused_and_hold_up_no_reader(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let before = count_articles(&app);
@@ -1043,11 +1036,10 @@ async fn thousands_of_sections_or_hashtags_are_refused_and_hold_up_no_reader() {
             vec!["#Harbour"]
         );
     }
-}
+);
 
-#[tokio::test]
-async fn versions_too_large_to_compare_say_so_instead_of_a_diff() {
-    for backend in backends() {
+backend_test!(
+    async fn versions_too_large_to_compare_say_so_instead_of_a_diff(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let lines = |word: &str| {
@@ -1086,4 +1078,4 @@ async fn versions_too_large_to_compare_say_so_instead_of_a_diff() {
         assert!(page.texts(".diff-added, .diff-removed").is_empty());
         assert_eq!(article(&app, id).3, 2);
     }
-}
+);

@@ -1,5 +1,6 @@
-//! Starting the real server on a random port with a fresh database, on
-//! SQLite always and on PostgreSQL too when `TEST_DATABASE_URL` names one.
+//! Starting the real server on a random port with a fresh database, and
+//! [`backend_test!`], which runs a test once on SQLite and once on
+//! PostgreSQL (the server `TEST_DATABASE_URL` names).
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -30,21 +31,114 @@ pub enum Backend {
     Postgres(String),
 }
 
-/// SQLite, plus PostgreSQL when `TEST_DATABASE_URL` is set. A set but
-/// unusable URL fails the test; it is never skipped.
-pub fn backends() -> Vec<Backend> {
-    let mut all = vec![Backend::Sqlite];
-    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
-        if !url.trim().is_empty() {
-            assert!(
-                url.starts_with("postgres://") || url.starts_with("postgresql://"),
-                "TEST_DATABASE_URL must be a postgres:// URL, got {url}"
-            );
-            all.push(Backend::Postgres(url));
-        }
+impl Backend {
+    /// The PostgreSQL server `TEST_DATABASE_URL` names.
+    pub fn postgres() -> Backend {
+        Backend::Postgres(postgres_server_url())
     }
-    all
 }
+
+/// The PostgreSQL server URL from `TEST_DATABASE_URL`. A test that runs on
+/// PostgreSQL fails when the variable is unset, empty or not a
+/// postgres:// URL; it is never skipped once asked for (the build marks
+/// the PostgreSQL tests ignored when the variable is unset, see
+/// `build.rs`).
+pub fn postgres_server_url() -> String {
+    let url = std::env::var("TEST_DATABASE_URL").unwrap_or_default();
+    assert!(
+        !url.trim().is_empty(),
+        "TEST_DATABASE_URL is not set; the PostgreSQL tests need a server, \
+         e.g. postgres://postgres@127.0.0.1:5432/postgres"
+    );
+    assert!(
+        url.starts_with("postgres://") || url.starts_with("postgresql://"),
+        "TEST_DATABASE_URL must be a postgres:// URL, got {url}"
+    );
+    url
+}
+
+/// One test per backend from one body: `backend_test!(async fn name(backend:
+/// Backend) { ... })` makes the tests `name::sqlite` and `name::postgres`,
+/// so a failure on one backend never hides what the other says. The
+/// PostgreSQL test is ignored, with the reason, unless the build saw
+/// `TEST_DATABASE_URL` (the `postgres_tests` cfg from `build.rs`). A
+/// leading `#[ignore = "..."]` (after the doc comment) ignores both, with
+/// that reason when PostgreSQL is configured. A plain `fn` makes `#[test]`s.
+macro_rules! backend_test {
+    (
+        $(#[doc = $doc:literal])*
+        #[ignore = $reason:literal]
+        async fn $name:ident($backend:ident: $backend_type:ty $(,)?) $body:block
+    ) => {
+        $(#[doc = $doc])*
+        async fn $name($backend: $backend_type) $body
+
+        mod $name {
+            #[tokio::test]
+            #[ignore = $reason]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await;
+            }
+
+            #[tokio::test]
+            #[cfg_attr(postgres_tests, ignore = $reason)]
+            #[cfg_attr(
+                not(postgres_tests),
+                ignore = "set TEST_DATABASE_URL to run on PostgreSQL"
+            )]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::postgres()).await;
+            }
+        }
+    };
+    (
+        $(#[doc = $doc:literal])*
+        async fn $name:ident($backend:ident: $backend_type:ty $(,)?) $body:block
+    ) => {
+        $(#[doc = $doc])*
+        async fn $name($backend: $backend_type) $body
+
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await;
+            }
+
+            #[tokio::test]
+            #[cfg_attr(
+                not(postgres_tests),
+                ignore = "set TEST_DATABASE_URL to run on PostgreSQL"
+            )]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::postgres()).await;
+            }
+        }
+    };
+    (
+        $(#[doc = $doc:literal])*
+        fn $name:ident($backend:ident: $backend_type:ty $(,)?) $body:block
+    ) => {
+        $(#[doc = $doc])*
+        fn $name($backend: $backend_type) $body
+
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite);
+            }
+
+            #[test]
+            #[cfg_attr(
+                not(postgres_tests),
+                ignore = "set TEST_DATABASE_URL to run on PostgreSQL"
+            )]
+            fn postgres() {
+                super::$name($crate::helpers::Backend::postgres());
+            }
+        }
+    };
+}
+pub(crate) use backend_test;
 
 /// A fresh, empty database; dropped (PostgreSQL) or deleted (SQLite) when
 /// this value is dropped.

@@ -8,11 +8,10 @@ use diesel::prelude::*;
 use iconocast::db::schema::articles;
 use iconocast::routes::search::SearchLimits;
 
-use crate::helpers::{backends, news, spawn_app, Backend, Page};
+use crate::helpers::{backend_test, news, spawn_app, Backend, Page};
 
-#[tokio::test]
-async fn search_ranks_title_matches_first_and_highlights_the_match() {
-    for backend in backends() {
+backend_test!(
+    async fn search_ranks_title_matches_first_and_highlights_the_match(backend: Backend) {
         let app = spawn_app(&backend).await;
         let id = app.category_id("travel");
         let mut body_only = news(&app, id, "body-only", "A walk on the coast", &[]);
@@ -33,11 +32,10 @@ async fn search_ranks_title_matches_first_and_highlights_the_match() {
         );
         assert_eq!(page.texts(".result-count"), ["2 articles match “wombat”."]);
     }
-}
+);
 
-#[tokio::test]
-async fn phrases_and_prefixes_narrow_and_widen_a_search() {
-    for backend in backends() {
+backend_test!(
+    async fn phrases_and_prefixes_narrow_and_widen_a_search(backend: Backend) {
         let app = spawn_app(&backend).await;
         let id = app.category_id("travel");
         let mut together = news(&app, id, "together", "Together", &[]);
@@ -70,11 +68,10 @@ async fn phrases_and_prefixes_narrow_and_widen_a_search() {
             "{backend:?}: a plain word is not a prefix"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn operators_and_odd_input_are_taken_as_words_never_as_errors() {
-    for backend in backends() {
+backend_test!(
+    async fn operators_and_odd_input_are_taken_as_words_never_as_errors(backend: Backend) {
         let app = spawn_app(&backend).await;
         for q in [
             "tea%20OR",
@@ -104,11 +101,10 @@ async fn operators_and_odd_input_are_taken_as_words_never_as_errors() {
         assert_eq!(empty.status, 200);
         assert!(empty.texts(".empty")[0].starts_with("Type a few words"));
     }
-}
+);
 
-#[tokio::test]
-async fn noindex_articles_are_not_found_and_results_paginate() {
-    for backend in backends() {
+backend_test!(
+    async fn noindex_articles_are_not_found_and_results_paginate(backend: Backend) {
         let app = spawn_app(&backend).await;
         let id = app.category_id("sport");
         for i in 0..13 {
@@ -140,7 +136,7 @@ async fn noindex_articles_are_not_found_and_results_paginate() {
         assert!(!first.body.contains("Zebra hidden") && !second.body.contains("Zebra hidden"));
         assert_eq!(app.get("/search?q=zebra&page=3").await.status, 404);
     }
-}
+);
 
 fn assert_refused(page: &Page, title: &str, backend: &Backend) {
     assert_eq!(page.status, 503, "{backend:?}: {}", page.body);
@@ -153,9 +149,8 @@ fn assert_refused(page: &Page, title: &str, backend: &Backend) {
     assert_eq!(page.texts("h1"), [title], "{backend:?}");
 }
 
-#[tokio::test]
-async fn over_the_cap_a_search_answers_503_with_retry_after() {
-    for backend in backends() {
+backend_test!(
+    async fn over_the_cap_a_search_answers_503_with_retry_after(backend: Backend) {
         let app = spawn_app(&backend).await;
         let id = app.category_id("travel");
         app.create_article(news(&app, id, "wombats", "Wombat country explained", &[]));
@@ -177,11 +172,10 @@ async fn over_the_cap_a_search_answers_503_with_retry_after() {
             ["Wombat country explained"]
         );
     }
-}
+);
 
-#[tokio::test]
-async fn a_search_stopped_at_its_time_limit_answers_a_clear_503() {
-    for backend in backends() {
+backend_test!(
+    async fn a_search_stopped_at_its_time_limit_answers_a_clear_503(backend: Backend) {
         let app = spawn_app(&backend).await;
         let id = app.category_id("travel");
         app.create_article(news(&app, id, "wombats", "Wombat country explained", &[]));
@@ -223,4 +217,4 @@ async fn a_search_stopped_at_its_time_limit_answers_a_clear_503() {
             ["Wombat country explained"]
         );
     }
-}
+);

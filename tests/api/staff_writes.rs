@@ -12,7 +12,7 @@ use iconocast::db::schema::{
 use iconocast::domain::Role;
 
 use crate::editor::{self, article, Form};
-use crate::helpers::{backends, spawn_app, Page, TestApp};
+use crate::helpers::{backend_test, spawn_app, Backend, Page, TestApp};
 use crate::media::files_on_disk;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -122,9 +122,8 @@ fn failures(pages: &[Page]) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn parallel_category_edits_all_succeed() {
-    for backend in backends() {
+backend_test!(
+    async fn parallel_category_edits_all_succeed(backend: Backend) {
         let app = spawn_app(&backend).await;
         let (cookie, token) = admin(&app).await;
         let (id, slug, name, description): (i32, String, String, String) = app
@@ -188,11 +187,10 @@ async fn parallel_category_edits_all_succeed() {
             "{backend:?}"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn parallel_uploads_all_succeed_and_each_has_its_row() {
-    for backend in backends() {
+backend_test!(
+    async fn parallel_uploads_all_succeed_and_each_has_its_row(backend: Backend) {
         let app = spawn_app(&backend).await;
         let (cookie, token) = admin(&app).await;
         let mut failed = Vec::new();
@@ -224,11 +222,10 @@ async fn parallel_uploads_all_succeed_and_each_has_its_row() {
             "{backend:?}"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn parallel_imports_all_succeed() {
-    for backend in backends() {
+backend_test!(
+    async fn parallel_imports_all_succeed(backend: Backend) {
         let app = spawn_app(&backend).await;
         let (cookie, token) = admin(&app).await;
         let text = std::fs::read_to_string(FIXTURE).expect("fixture");
@@ -268,7 +265,7 @@ async fn parallel_imports_all_succeed() {
             "{backend:?}"
         );
     }
-}
+);
 
 /// Makes every insert into the audit log fail from now on, as a full disk
 /// or a lost connection between two statements would.
@@ -286,9 +283,8 @@ fn refuse_audit_entries(app: &TestApp) {
         .expect("install the trigger");
 }
 
-#[tokio::test]
-async fn an_upload_that_cannot_be_recorded_leaves_no_file_behind() {
-    for backend in backends() {
+backend_test!(
+    async fn an_upload_that_cannot_be_recorded_leaves_no_file_behind(backend: Backend) {
         let app = spawn_app(&backend).await;
         let (cookie, token) = admin(&app).await;
         let page = upload(&app, &cookie, &token, &distinct_png(1)).await;
@@ -311,7 +307,7 @@ async fn an_upload_that_cannot_be_recorded_leaves_no_file_behind() {
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(files_on_disk(&app), stored, "{backend:?}");
     }
-}
+);
 
 fn count_revisions(app: &TestApp, id: i32) -> i64 {
     app.with_conn(|c| {
@@ -323,9 +319,8 @@ fn count_revisions(app: &TestApp, id: i32) -> i64 {
     .expect("count revisions")
 }
 
-#[tokio::test]
-async fn an_article_is_never_saved_without_its_audit_entry() {
-    for backend in backends() {
+backend_test!(
+    async fn an_article_is_never_saved_without_its_audit_entry(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = editor::staff(&app, "ed@example.org", Role::Admin).await;
         let mut form = Form::new(&app, "Version one");
@@ -386,11 +381,10 @@ async fn an_article_is_never_saved_without_its_audit_entry() {
         assert_eq!(page.status, 500, "{backend:?}");
         assert_eq!(count_articles(&app), articles_before, "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn no_staff_change_is_stored_without_its_audit_entry() {
-    for backend in backends() {
+backend_test!(
+    async fn no_staff_change_is_stored_without_its_audit_entry(backend: Backend) {
         let app = spawn_app(&backend).await;
         let contributor = app.add_staff("co@example.org", "Cora", Role::Contributor, PASSWORD);
         let (cookie, token) = admin(&app).await;
@@ -504,11 +498,10 @@ async fn no_staff_change_is_stored_without_its_audit_entry() {
         assert_eq!(page.status, 500, "{backend:?}: user");
         assert_eq!(user_name(&app), "Cora", "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn parallel_articles_with_the_same_new_hashtag_all_save() {
-    for backend in backends() {
+backend_test!(
+    async fn parallel_articles_with_the_same_new_hashtag_all_save(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = editor::staff(&app, "ed@example.org", Role::Editor).await;
         for round in 0..3 {
@@ -534,4 +527,4 @@ async fn parallel_articles_with_the_same_new_hashtag_all_save() {
             "one hashtag per name, however many saved it at once"
         );
     }
-}
+);

@@ -3,12 +3,11 @@
 
 use chrono::Duration;
 
-use crate::helpers::{backends, hours_ago, news, now, spawn_app};
+use crate::helpers::{backend_test, hours_ago, news, now, spawn_app, Backend};
 use iconocast::domain::ArticleStatus;
 
-#[tokio::test]
-async fn hidden_articles_appear_on_no_page_or_listing() {
-    for backend in backends() {
+backend_test!(
+    async fn hidden_articles_appear_on_no_page_or_listing(backend: Backend) {
         let app = spawn_app(&backend).await;
         let sport = app.category_id("sport");
         let hidden = [
@@ -81,11 +80,10 @@ async fn hidden_articles_appear_on_no_page_or_listing() {
             );
         }
     }
-}
+);
 
-#[tokio::test]
-async fn the_demo_keeps_its_scheduled_articles_hidden_until_their_time() {
-    for backend in backends() {
+backend_test!(
+    async fn the_demo_keeps_its_scheduled_articles_hidden_until_their_time(backend: Backend) {
         let app = spawn_app(&backend).await;
         let page = app
             .get("/health-technology-science/protecting-your-hearing-everyday-noise")
@@ -101,18 +99,17 @@ async fn the_demo_keeps_its_scheduled_articles_hidden_until_their_time() {
             404
         );
     }
-}
+);
 
-/// A hashtag's page is read from the hashtag links, which keep a copy of
-/// their article's status and publish time: the copies follow every change
-/// of the article, however it is made, and the page and its count with
-/// them.
-#[tokio::test]
-async fn a_hashtag_page_follows_its_articles_status_and_publish_time() {
-    use diesel::prelude::*;
-    use iconocast::db::schema::articles;
+backend_test!(
+    /// A hashtag's page is read from the hashtag links, which keep a copy of
+    /// their article's status and publish time: the copies follow every change
+    /// of the article, however it is made, and the page and its count with
+    /// them.
+    async fn a_hashtag_page_follows_its_articles_status_and_publish_time(backend: Backend) {
+        use diesel::prelude::*;
+        use iconocast::db::schema::articles;
 
-    for backend in backends() {
         let app = spawn_app(&backend).await;
         let sport = app.category_id("sport");
         let mut older = news(&app, sport, "tag-older", "Older one", &["Follows"]);
@@ -173,4 +170,4 @@ async fn a_hashtag_page_follows_its_articles_status_and_publish_time() {
         assert_eq!(titles(&page), ["Newer one", "Older one"], "{backend:?}");
         assert_eq!(page.texts(".page-intro"), ["2 articles tagged #Follows."]);
     }
-}
+);
