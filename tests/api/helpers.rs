@@ -219,9 +219,62 @@ pub struct TestApp {
     pub search: std::sync::Arc<iconocast::routes::search::SearchLimits>,
     /// This app's own media folder, removed when the app is dropped.
     pub media: TestMediaDir,
+    /// The running server; stopped when the app is dropped.
+    server: Option<RunningServer>,
     // Last, so the server's database outlives everything that uses it.
     // `None` for a second server on another app's database.
     _database: Option<TestDatabase>,
+}
+
+/// A test server on a thread of its own with its own runtime, so that a
+/// dropped [`TestApp`] can wait for its server to stop whatever the test's
+/// runtime is doing (a test's runtime ends with the test, and a server
+/// left running on it kept its threads and connections until the process
+/// exited).
+struct RunningServer {
+    stop: tokio::sync::oneshot::Sender<()>,
+    thread: std::thread::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    fn start(app: Application) -> RunningServer {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let handle = app.handle();
+        let thread = std::thread::Builder::new()
+            .name("test-server".to_owned())
+            .spawn(move || {
+                actix_web::rt::System::new().block_on(async move {
+                    actix_web::rt::spawn(async move {
+                        // A send or a dropped sender: stop either way.
+                        let _ = stopped.await;
+                        handle.stop(false).await;
+                    });
+                    app.run_until_stopped().await
+                })
+            })
+            .expect("start the test server's thread");
+        RunningServer { stop, thread }
+    }
+}
+
+impl Drop for TestApp {
+    /// Stops the server and waits for it, then gives its workers a moment
+    /// to let go of the app's state, so that the page cache's watcher has
+    /// nothing left to watch (and ends) before the database is dropped.
+    fn drop(&mut self) {
+        let Some(server) = self.server.take() else {
+            return;
+        };
+        let _ = server.stop.send(());
+        // A server that failed has nothing left to stop; the test says why.
+        let _ = server.thread.join();
+        let start = std::time::Instant::now();
+        while std::sync::Arc::strong_count(&self.pages) > 1
+            && start.elapsed() < std::time::Duration::from_secs(5)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
 }
 
 /// A media folder of its own for one test app; removed on drop.
@@ -385,7 +438,7 @@ async fn start_with(
     let db = app.database();
     let pages = app.page_cache();
     let search = app.search_limits();
-    tokio::spawn(app.run_until_stopped());
+    let server = RunningServer::start(app);
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -398,6 +451,7 @@ async fn start_with(
         pages,
         search,
         media,
+        server: Some(server),
         _database: database,
     }
 }
