@@ -699,9 +699,62 @@ impl TestApp {
             .expect("a csrf_token field on /admin")
     }
 
+    /// A staff member of `role` with [`STAFF_PASSWORD`], signed in.
+    pub async fn staff(&self, email: &str, name: &str, role: Role) -> Staff<'_> {
+        let id = self.add_staff(email, name, role, STAFF_PASSWORD);
+        self.signed_in(id, email, STAFF_PASSWORD).await
+    }
+
+    /// Staff member `id` signed in with `password`: the session cookie
+    /// and the session's CSRF token.
+    pub async fn signed_in(&self, id: i32, email: &str, password: &str) -> Staff<'_> {
+        let cookie = self.sign_in(email, password).await;
+        let csrf = self.csrf_token(&cookie).await;
+        Staff {
+            app: self,
+            id,
+            cookie,
+            csrf,
+        }
+    }
+
     pub fn create_article(&self, input: ArticleInput) -> i32 {
         self.with_conn(|c| articles::create(c, &input, now()))
             .expect("create article")
+    }
+}
+
+/// The password of the staff members [`TestApp::staff`] makes.
+pub const STAFF_PASSWORD: &str = "correct horse battery staple";
+
+/// A signed-in staff member: who they are, their session cookie and its
+/// CSRF token, and the app they use. Their pages and form posts go
+/// through the app's HTTP client, as a browser's would.
+pub struct Staff<'a> {
+    app: &'a TestApp,
+    pub id: i32,
+    /// The `Cookie` header value that carries the session.
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl Staff<'_> {
+    /// GETs a page with this session.
+    pub async fn get(&self, path: &str) -> Page {
+        self.app.get_as(path, &self.cookie).await
+    }
+
+    /// POSTs a form with this session and its CSRF token.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.post_with_token(path, &self.csrf, fields).await
+    }
+
+    /// POSTs a form with this session and another CSRF token (someone
+    /// else's, or a wrong one).
+    pub async fn post_with_token(&self, path: &str, token: &str, fields: &[(&str, &str)]) -> Page {
+        let mut all = vec![("csrf_token", token)];
+        all.extend_from_slice(fields);
+        self.app.post_form(path, &all, &self.cookie).await
     }
 }
 

@@ -232,7 +232,7 @@ backend_test!(
             );
         }
         let form = Form::new(&app, "Winter swimming club opens");
-        let id = editor::create(&app, &form, &ed, "publish").await;
+        let id = editor::create(&form, &ed, "publish").await;
         let (_, slug, _, _) = editor::article(&app, id);
         for path in [
             "/sport",
@@ -281,7 +281,7 @@ backend_test!(
         }
 
         let mut form = Form::new(&a, "Harbour relay returns");
-        let id = editor::create(&a, &form, &ed, "publish").await;
+        let id = editor::create(&form, &ed, "publish").await;
         let (_, slug, _, _) = editor::article(&a, id);
         for path in watched {
             until(&b, path, "listing the article published on A", |body| {
@@ -291,14 +291,7 @@ backend_test!(
         }
 
         form.version = 1;
-        let page = editor::post(
-            &a,
-            &format!("/admin/articles/{id}"),
-            &form,
-            &ed,
-            "unpublish",
-        )
-        .await;
+        let page = editor::post(&format!("/admin/articles/{id}"), &form, &ed, "unpublish").await;
         assert_eq!(page.status, 303, "{}", page.body);
         for path in watched {
             until(&b, path, "rid of the article unpublished on A", |body| {
@@ -383,7 +376,7 @@ backend_test!(
         let ed = editor::staff(&app, "ed@example.com", Role::Editor).await;
         // Staff pages, signed in: never stored, never served to a reader.
         for path in ["/admin", "/admin/articles"] {
-            let page = app.get_as(path, &ed.cookie).await;
+            let page = ed.get(path).await;
             assert_eq!(page.status, 200);
             assert_eq!(page.header("cache-control").as_deref(), Some("no-store"));
             let reader = app.get(path).await;
@@ -402,7 +395,7 @@ backend_test!(
         assert!(first.is_some() && first != second);
         // A public page asked for with a session is the reader's page,
         // with no cookie in it.
-        let staff_view = app.get_as(ARTICLE, &ed.cookie).await;
+        let staff_view = ed.get(ARTICLE).await;
         let reader_view = app.get(ARTICLE).await;
         assert_eq!(staff_view.body, reader_view.body);
         assert!(staff_view.header("set-cookie").is_none());

@@ -324,14 +324,11 @@ backend_test!(
         let app = spawn_app(&backend).await;
         let ed = editor::staff(&app, "ed@example.org", Role::Admin).await;
         let mut form = Form::new(&app, "Version one");
-        let id = editor::create(&app, &form, &ed, "save").await;
+        let id = editor::create(&form, &ed, "save").await;
         let path = format!("/admin/articles/{id}");
         form.version = 1;
         form.title = "Version two".to_owned();
-        assert_eq!(
-            editor::post(&app, &path, &form, &ed, "save").await.status,
-            303
-        );
+        assert_eq!(editor::post(&path, &form, &ed, "save").await.status, 303);
         let (_, slug, _, _) = article(&app, id);
         let articles_before = count_articles(&app);
 
@@ -340,7 +337,7 @@ backend_test!(
         // A save: refused whole, the stored article is version two still.
         form.version = 2;
         form.title = "Version three".to_owned();
-        let page = editor::post(&app, &path, &form, &ed, "save").await;
+        let page = editor::post(&path, &form, &ed, "save").await;
         assert_eq!(page.status, 500, "{backend:?}: {}", page.body);
         let (status, _, title, version) = article(&app, id);
         assert_eq!(
@@ -351,7 +348,7 @@ backend_test!(
         assert_eq!(count_revisions(&app, id), 2, "{backend:?}");
 
         // Publishing: the article stays a draft, off the site.
-        let page = editor::post(&app, &path, &form, &ed, "publish").await;
+        let page = editor::post(&path, &form, &ed, "publish").await;
         assert_eq!(page.status, 500, "{backend:?}");
         assert_eq!(article(&app, id).0, "draft", "{backend:?}");
         assert_eq!(app.get(&format!("/sport/{slug}")).await.status, 404);
@@ -371,7 +368,6 @@ backend_test!(
 
         // A new article: not created.
         let page = editor::post(
-            &app,
             "/admin/articles/new",
             &Form::new(&app, "Never stored"),
             &ed,
@@ -508,8 +504,8 @@ backend_test!(
             let saves = (0..PARALLEL).map(|n| {
                 let mut form = Form::new(&app, &format!("Harbour swim {round}-{n}"));
                 form.hashtags = format!("#BrandNewTag{round} #Harbour");
-                let (app, ed) = (&app, &ed);
-                async move { editor::post(app, "/admin/articles/new", &form, ed, "save").await }
+                let ed = &ed;
+                async move { editor::post("/admin/articles/new", &form, ed, "save").await }
             });
             for page in join_all(saves).await {
                 assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
