@@ -337,13 +337,17 @@ backend_test!(
     ) {
         let title = r#"Fish & chips <b>"quoted"</b>"#;
         let app = spawn_app(&backend).await;
-        let sport = app.category_id("sport");
-        let mut input = news(&app, sport, "fish-and-chips", title, &["Food&Drink"]);
-        input.sections[0] = (
+        let food = app.category("Food");
+        let mut article = app
+            .article(title)
+            .in_category(&food)
+            .slug("fish-and-chips")
+            .tags(&["Food&Drink"]);
+        article.input.sections[0] = (
             "Q&A <i>here</i>".to_owned(),
             "**bold** & <script>x</script>".to_owned(),
         );
-        app.create_article(input);
+        article.create();
 
         let body = fetch(&app, "/feed.xml", "application/rss+xml; charset=utf-8")
             .await

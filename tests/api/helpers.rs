@@ -221,6 +221,8 @@ pub struct TestApp {
     pub media: TestMediaDir,
     /// The running server; stopped when the app is dropped.
     server: Option<RunningServer>,
+    /// The author of the articles [`TestApp::article`] makes.
+    writer: std::sync::OnceLock<i32>,
     // Last, so the server's database outlives everything that uses it.
     // `None` for a second server on another app's database.
     _database: Option<TestDatabase>,
@@ -452,6 +454,7 @@ async fn start_with(
         search,
         media,
         server: Some(server),
+        writer: std::sync::OnceLock::new(),
         _database: database,
     }
 }
@@ -718,9 +721,112 @@ impl TestApp {
         }
     }
 
+    /// A category of the test's own named `name`, its slug made from the
+    /// name as the admin form makes it ("Rowing & Sculling" is
+    /// `rowing-sculling`), so a test needs nothing of the demo's.
+    pub fn category(&self, name: &str) -> Category {
+        let slug = iconocast::domain::slugify(name);
+        let id = self.new_category(&slug, name);
+        Category { id, slug }
+    }
+
+    /// A writer of the test's own (an author, "Wren Writer"), made on
+    /// first use; returns the id.
+    pub fn writer(&self) -> i32 {
+        *self.writer.get_or_init(|| {
+            self.add_staff(
+                "wren@example.org",
+                "Wren Writer",
+                Role::Author,
+                STAFF_PASSWORD,
+            )
+        })
+    }
+
+    /// An article to make: published an hour ago by [`TestApp::writer`],
+    /// with two sections, in no category until the test names one.
+    pub fn article(&self, title: &str) -> NewArticle<'_> {
+        NewArticle {
+            app: self,
+            input: ArticleInput {
+                kind: ArticleKind::News,
+                category_id: None,
+                slug: iconocast::domain::slugify(title),
+                title: title.to_owned(),
+                standfirst: format!("The standfirst of {title}."),
+                intro: "An opening paragraph.".to_owned(),
+                author_id: self.writer(),
+                status: ArticleStatus::Published,
+                published_at: Some(hours_ago(1)),
+                noindex: false,
+                sections: vec![
+                    (
+                        "First things".to_owned(),
+                        "The **first** section's words.".to_owned(),
+                    ),
+                    (
+                        "Second thoughts".to_owned(),
+                        "The second section's words.".to_owned(),
+                    ),
+                ],
+                tags: Vec::new(),
+            },
+        }
+    }
+
     pub fn create_article(&self, input: ArticleInput) -> i32 {
         self.with_conn(|c| articles::create(c, &input, now()))
             .expect("create article")
+    }
+}
+
+/// A category a test made with [`TestApp::category`].
+pub struct Category {
+    pub id: i32,
+    pub slug: String,
+}
+
+/// An article a test builds with [`TestApp::article`] and then makes with
+/// [`NewArticle::create`], through the same db function as the import.
+pub struct NewArticle<'a> {
+    app: &'a TestApp,
+    pub input: ArticleInput,
+}
+
+impl NewArticle<'_> {
+    pub fn in_category(mut self, category: &Category) -> Self {
+        self.input.category_id = Some(category.id);
+        self
+    }
+
+    pub fn slug(mut self, slug: &str) -> Self {
+        self.input.slug = slug.to_owned();
+        self
+    }
+
+    pub fn tags(mut self, tags: &[&str]) -> Self {
+        self.input.tags = tags.iter().map(|t| (*t).to_owned()).collect();
+        self
+    }
+
+    /// Published `hours` ago (an hour ago unless a test says otherwise).
+    pub fn published_hours_ago(mut self, hours: i64) -> Self {
+        self.input.status = ArticleStatus::Published;
+        self.input.published_at = Some(hours_ago(hours));
+        self
+    }
+
+    /// With `status` and publish time `at`, e.g. a draft, or a scheduled
+    /// article whose time has not come.
+    pub fn with_status(mut self, status: ArticleStatus, at: Option<NaiveDateTime>) -> Self {
+        self.input.status = status;
+        self.input.published_at = at;
+        self
+    }
+
+    /// Makes the article; returns its id.
+    pub fn create(self) -> i32 {
+        self.app.create_article(self.input)
     }
 }
 

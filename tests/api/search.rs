@@ -13,11 +13,13 @@ use crate::helpers::{backend_test, news, spawn_app, Backend, Page};
 backend_test!(
     async fn search_ranks_title_matches_first_and_highlights_the_match(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let id = app.category_id("travel");
-        let mut body_only = news(&app, id, "body-only", "A walk on the coast", &[]);
-        body_only.sections[1].1 = "We met a wombat near the harbour.".to_owned();
-        app.create_article(body_only);
-        app.create_article(news(&app, id, "in-title", "Wombat country explained", &[]));
+        let coast = app.category("Coast");
+        let mut body_only = app.article("A walk on the coast").in_category(&coast);
+        body_only.input.sections[1].1 = "We met a wombat near the harbour.".to_owned();
+        body_only.create();
+        app.article("Wombat country explained")
+            .in_category(&coast)
+            .create();
         let page = app.get("/search?q=wombat").await;
         assert_eq!(page.status, 200, "{backend:?}");
         assert_eq!(
@@ -37,13 +39,13 @@ backend_test!(
 backend_test!(
     async fn phrases_and_prefixes_narrow_and_widen_a_search(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let id = app.category_id("travel");
-        let mut together = news(&app, id, "together", "Together", &[]);
-        together.sections[0].1 = "Nothing beats slow harbourside mornings.".to_owned();
-        app.create_article(together);
-        let mut apart = news(&app, id, "apart", "Apart", &[]);
-        apart.sections[0].1 = "The harbourside was never slow in the morning.".to_owned();
-        app.create_article(apart);
+        let coast = app.category("Coast");
+        let mut together = app.article("Together").in_category(&coast);
+        together.input.sections[0].1 = "Nothing beats slow harbourside mornings.".to_owned();
+        together.create();
+        let mut apart = app.article("Apart").in_category(&coast);
+        apart.input.sections[0].1 = "The harbourside was never slow in the morning.".to_owned();
+        apart.create();
         let phrase = app.get("/search?q=%22slow+harbourside%22").await;
         assert_eq!(
             phrase.texts(".search-result .card-title"),
@@ -106,19 +108,14 @@ backend_test!(
 backend_test!(
     async fn noindex_articles_are_not_found_and_results_paginate(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let id = app.category_id("sport");
+        let roads = app.category("Roads");
         for i in 0..13 {
-            let mut input = news(
-                &app,
-                id,
-                &format!("zebra-{i}"),
-                &format!("Zebra crossing {i}"),
-                &[],
-            );
-            input.published_at = Some(crate::helpers::hours_ago(i + 1));
-            app.create_article(input);
+            app.article(&format!("Zebra crossing {i}"))
+                .in_category(&roads)
+                .published_hours_ago(i + 1)
+                .create();
         }
-        let hidden = app.create_article(news(&app, id, "zebra-hidden", "Zebra hidden", &[]));
+        let hidden = app.article("Zebra hidden").in_category(&roads).create();
         app.with_conn(|c| {
             diesel::update(articles::table.find(hidden))
                 .set(articles::noindex.eq(true))

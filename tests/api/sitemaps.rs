@@ -320,9 +320,13 @@ backend_test!(
 backend_test!(
     async fn an_article_flagged_noindex_leaves_the_sitemaps_and_says_noindex(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let sport = app.category_id("sport");
-        let id = app.create_article(news(&app, sport, "quiet-one", "Quiet one", &["QuietTag"]));
-        let path = "/sport/quiet-one".to_owned();
+        let rowing = app.category("Rowing");
+        let id = app
+            .article("Quiet one")
+            .in_category(&rowing)
+            .tags(&["QuietTag"])
+            .create();
+        let path = format!("/{}/quiet-one", rowing.slug);
         assert!(urlset_paths(&app, "/sitemaps/articles-1.xml")
             .await
             .contains(&path));

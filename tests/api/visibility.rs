@@ -3,13 +3,13 @@
 
 use chrono::Duration;
 
-use crate::helpers::{backend_test, hours_ago, news, now, spawn_app, Backend};
+use crate::helpers::{backend_test, hours_ago, now, spawn_app, Backend};
 use iconocast::domain::ArticleStatus;
 
 backend_test!(
     async fn hidden_articles_appear_on_no_page_or_listing(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let sport = app.category_id("sport");
+        let rowing = app.category("Rowing");
         let hidden = [
             ("a-draft", ArticleStatus::Draft, Some(hours_ago(2))),
             ("in-review", ArticleStatus::Review, Some(hours_ago(2))),
@@ -27,42 +27,41 @@ backend_test!(
             ("published-without-time", ArticleStatus::Published, None),
         ];
         for (slug, status, at) in &hidden {
-            let mut input = news(&app, sport, slug, &format!("Hidden {slug}"), &["Secretive"]);
-            input.status = *status;
-            input.published_at = *at;
-            input.sections[0].1 = "Unguessable quokkaword text.".to_owned();
-            app.create_article(input);
+            let mut article = app
+                .article(&format!("Hidden {slug}"))
+                .in_category(&rowing)
+                .slug(slug)
+                .tags(&["Secretive"])
+                .with_status(*status, *at);
+            article.input.sections[0].1 = "Unguessable quokkaword text.".to_owned();
+            article.create();
         }
         // A scheduled article whose time has come is public: no cron needed.
-        let mut due = news(
-            &app,
-            sport,
-            "scheduled-due",
-            "Scheduled and due",
-            &["Secretive"],
-        );
-        due.status = ArticleStatus::Scheduled;
-        due.published_at = Some(hours_ago(1));
-        due.sections[0].1 = "Unguessable quokkaword text.".to_owned();
-        app.create_article(due);
+        let mut due = app
+            .article("Scheduled and due")
+            .in_category(&rowing)
+            .tags(&["Secretive"])
+            .with_status(ArticleStatus::Scheduled, Some(hours_ago(1)));
+        due.input.sections[0].1 = "Unguessable quokkaword text.".to_owned();
+        due.create();
 
         for (slug, ..) in &hidden {
-            let page = app.get(&format!("/sport/{slug}")).await;
+            let page = app.get(&format!("/rowing/{slug}")).await;
             assert_eq!(
                 page.status, 404,
-                "{backend:?}: /sport/{slug} must be hidden"
+                "{backend:?}: /rowing/{slug} must be hidden"
             );
         }
         assert_eq!(
-            app.get("/sport/scheduled-due").await.status,
+            app.get("/rowing/scheduled-and-due").await.status,
             200,
             "{backend:?}"
         );
         for listing in [
             "/",
-            "/sport",
+            "/rowing",
             "/tag/secretive",
-            "/author/amara-okafor",
+            "/author/wren-writer",
             "/search?q=quokkaword",
         ] {
             let page = app.get(listing).await;
@@ -111,13 +110,18 @@ backend_test!(
         use iconocast::db::schema::articles;
 
         let app = spawn_app(&backend).await;
-        let sport = app.category_id("sport");
-        let mut older = news(&app, sport, "tag-older", "Older one", &["Follows"]);
-        older.published_at = Some(hours_ago(5));
-        let older = app.create_article(older);
-        let mut newer = news(&app, sport, "tag-newer", "Newer one", &["Follows"]);
-        newer.published_at = Some(hours_ago(3));
-        app.create_article(newer);
+        let rowing = app.category("Rowing");
+        let older = app
+            .article("Older one")
+            .in_category(&rowing)
+            .tags(&["Follows"])
+            .published_hours_ago(5)
+            .create();
+        app.article("Newer one")
+            .in_category(&rowing)
+            .tags(&["Follows"])
+            .published_hours_ago(3)
+            .create();
         let titles = |page: &crate::helpers::Page| page.texts(".card-title");
 
         let page = app.get("/tag/follows").await;
