@@ -537,44 +537,35 @@ backend_test!(
 backend_test!(
     async fn deletion_follows_roles_and_refuses_images_in_use(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let admin_id = app.add_staff("ad@example.org", "Ada Admin", Role::Admin, PASSWORD);
-        app.add_staff(
-            "co@example.org",
-            "Cora Contributor",
-            Role::Contributor,
-            PASSWORD,
-        );
-        let admin = app.sign_in("ad@example.org", PASSWORD).await;
-        let contributor = app.sign_in("co@example.org", PASSWORD).await;
+        let admin = app.staff("ad@example.org", "Ada Admin", Role::Admin).await;
+        let admin_id = admin.id;
+        let contributor = app
+            .staff("co@example.org", "Cora Contributor", Role::Contributor)
+            .await;
 
-        let theirs = uploaded_id(&upload(&app, &admin, "a.png", "image/png", PNG_1X1).await);
-        let own = uploaded_id(&upload(&app, &contributor, "b.gif", "image/gif", GIF_3X2).await);
+        let theirs = uploaded_id(&upload(&app, &admin.cookie, "a.png", "image/png", PNG_1X1).await);
+        let own =
+            uploaded_id(&upload(&app, &contributor.cookie, "b.gif", "image/gif", GIF_3X2).await);
         let name = find_media(&app, theirs).expect("row").file_name;
-        let co_token = app.csrf_token(&contributor).await;
-        let ad_token = app.csrf_token(&admin).await;
 
         // A contributor sees no delete button for someone else's image, and
         // the server refuses it anyway.
-        let library = app.get_as("/admin/media", &contributor).await;
+        let library = contributor.get("/admin/media").await;
         let actions = library.attrs("form.media-delete", "action");
         assert_eq!(
             actions,
             vec![format!("/admin/media/{own}/delete")],
             "{backend:?}"
         );
-        let page = app
-            .post_form(
-                &format!("/admin/media/{theirs}/delete"),
-                &[("csrf_token", co_token.as_str())],
-                &contributor,
-            )
+        let page = contributor
+            .post(&format!("/admin/media/{theirs}/delete"), &[])
             .await;
         assert_eq!(page.status, 403, "{backend:?}: {}", page.body);
         assert!(find_media(&app, theirs).is_some(), "{backend:?}");
 
         // Without the token: 403, nothing deleted.
         let page = app
-            .post_form(&format!("/admin/media/{theirs}/delete"), &[], &admin)
+            .post_form(&format!("/admin/media/{theirs}/delete"), &[], &admin.cookie)
             .await;
         assert_eq!(page.status, 403, "{backend:?}");
         assert!(find_media(&app, theirs).is_some(), "{backend:?}");
@@ -601,14 +592,12 @@ backend_test!(
         assert_eq!(public.attrs(&hero, "width"), vec!["1"]);
         assert_eq!(public.attrs(&hero, "height"), vec!["1"]);
 
-        let library = app.get_as("/admin/media", &admin).await;
+        let library = admin.get("/admin/media").await;
         let row = format!("tr[data-media-id='{theirs}'] .media-uses");
         assert_eq!(library.texts(&row), vec!["1 article"], "{backend:?}");
 
         let delete_path = format!("/admin/media/{theirs}/delete");
-        let page = app
-            .post_form(&delete_path, &[("csrf_token", ad_token.as_str())], &admin)
-            .await;
+        let page = admin.post(&delete_path, &[]).await;
         assert_eq!(page.status, 409, "{backend:?}: {}", page.body);
         assert_eq!(
             page.attrs("#media-conflict a", "href"),
@@ -632,9 +621,7 @@ backend_test!(
                 .execute(c)
         })
         .expect("mention the image in a section");
-        let page = app
-            .post_form(&delete_path, &[("csrf_token", ad_token.as_str())], &admin)
-            .await;
+        let page = admin.post(&delete_path, &[]).await;
         assert_eq!(page.status, 409, "{backend:?}: {}", page.body);
         assert_eq!(page.texts("#media-conflict a"), vec![title.clone()]);
 
@@ -648,9 +635,7 @@ backend_test!(
                 .execute(c)
         })
         .expect("mention the image in the intro");
-        let page = app
-            .post_form(&delete_path, &[("csrf_token", ad_token.as_str())], &admin)
-            .await;
+        let page = admin.post(&delete_path, &[]).await;
         assert_eq!(page.status, 409, "{backend:?}");
 
         // No longer used: deleted, file and all, and audited.
@@ -660,9 +645,7 @@ backend_test!(
                 .execute(c)
         })
         .expect("clear the intro");
-        let page = app
-            .post_form(&delete_path, &[("csrf_token", ad_token.as_str())], &admin)
-            .await;
+        let page = admin.post(&delete_path, &[]).await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(
             page.header("location").as_deref(),
@@ -677,31 +660,21 @@ backend_test!(
         assert_eq!(deleted.len(), 1, "{backend:?}");
         assert_eq!((deleted[0].0, deleted[0].1), (Some(admin_id), Some(theirs)));
         assert!(deleted[0].2.contains(&name), "{}", deleted[0].2);
-        let library = app.get_as("/admin/media?deleted=1", &admin).await;
+        let library = admin.get("/admin/media?deleted=1").await;
         assert_eq!(
             library.texts(".media-notice"),
             vec!["The image was deleted."]
         );
 
         // A contributor deletes their own; an unknown id is a 404.
-        let page = app
-            .post_form(
-                &format!("/admin/media/{own}/delete"),
-                &[("csrf_token", co_token.as_str())],
-                &contributor,
-            )
+        let page = contributor
+            .post(&format!("/admin/media/{own}/delete"), &[])
             .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(media_rows(&app), 0, "{backend:?}");
         assert_eq!(files_on_disk(&app), Vec::<String>::new(), "{backend:?}");
         for bad in ["999999", "abc"] {
-            let page = app
-                .post_form(
-                    &format!("/admin/media/{bad}/delete"),
-                    &[("csrf_token", ad_token.as_str())],
-                    &admin,
-                )
-                .await;
+            let page = admin.post(&format!("/admin/media/{bad}/delete"), &[]).await;
             assert_eq!(page.status, 404, "{backend:?}: {bad}");
         }
     }
