@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod fuzzing;
 pub mod http_cache;
 pub mod import;
 pub mod markdown;

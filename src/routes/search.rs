@@ -17,9 +17,6 @@ use crate::domain::PageNumber;
 use crate::error::{AppError, ErrorPage};
 use crate::views::{filters, Crumb, Head, Layout, Pager};
 
-/// Longest query we look at; longer input is cut, not refused.
-const MAX_QUERY_CHARS: usize = 200;
-
 /// What one search may cost: how many run at once, and for how long.
 pub struct SearchLimits {
     /// One permit per search running; a search that finds none free
@@ -107,16 +104,13 @@ pub async fn show(
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
     let raw = query.q.clone().unwrap_or_default();
     let mut notice = String::new();
-    let mut text: String = raw
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_QUERY_CHARS)
-        .collect();
-    if raw.chars().count() > MAX_QUERY_CHARS {
-        notice =
-            format!("Your search was long, so we used its first {MAX_QUERY_CHARS} characters.");
+    let (text, cut) = Terms::typed(&raw);
+    if cut {
+        notice = format!(
+            "Your search was long, so we used its first {} characters.",
+            Terms::MAX_CHARS
+        );
     }
-    text = text.trim().to_owned();
     let terms = Terms::parse(&text);
     if terms.is_empty() && !text.is_empty() {
         notice = "Try searching with words or numbers.".to_owned();
