@@ -880,31 +880,58 @@ mod tests {
         out
     }
 
-    fn run(name: &str) {
-        let (_, check) = TARGETS.iter().find(|(n, _)| *n == name).expect("a target");
+    /// The inputs of a target's short run: its seeds, then mutations.
+    fn inputs(name: &str) -> Vec<Vec<u8>> {
         let seeds = corpus(name);
         assert!(!seeds.is_empty(), "{name} has a seed corpus");
         let dict = dictionary(name);
-        let attempt = |input: &[u8]| {
-            let outcome = std::panic::catch_unwind(|| check(input));
-            if outcome.is_err() {
-                panic!(
-                    "{name}: a property failed on {:?}",
-                    String::from_utf8_lossy(input)
-                );
-            }
-        };
-        for seed in &seeds {
-            attempt(seed);
-        }
         // One generator per target, so each target's run is the same
         // whatever else runs.
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ name.len() as u64);
+        let mut all = seeds.clone();
         for _ in 0..MUTATIONS {
             let base = &seeds[rng.below(seeds.len())];
-            let input = mutate(&mut rng, base, &seeds, &dict);
-            attempt(&input);
+            all.push(mutate(&mut rng, base, &seeds, &dict));
         }
+        all
+    }
+
+    fn run(name: &str) {
+        let (_, check) = TARGETS.iter().find(|(n, _)| *n == name).expect("a target");
+        for input in inputs(name) {
+            let outcome = std::panic::catch_unwind(|| check(&input));
+            if outcome.is_err() {
+                panic!(
+                    "{name}: a property failed on {:?}",
+                    String::from_utf8_lossy(&input)
+                );
+            }
+        }
+    }
+
+    /// PostgreSQL parses every `to_tsquery` expression of the search
+    /// query's short run (with `TEST_DATABASE_URL`; the fuzz target only
+    /// checks their shape).
+    #[test]
+    fn postgres_takes_the_tsquery_of_every_query_of_the_short_run() {
+        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
+            return;
+        };
+        let mut conn = diesel::PgConnection::establish(&url).expect("TEST_DATABASE_URL answers");
+        let mut checked = 0;
+        for input in inputs("search_query") {
+            let (text, _) = SearchQuery::typed(&String::from_utf8_lossy(&input));
+            let tsquery = SearchQuery::parse(&text).to_tsquery();
+            if tsquery.is_empty() {
+                continue;
+            }
+            diesel::sql_query("SELECT numnode(to_tsquery('english', $1))::bigint AS n")
+                .bind::<diesel::sql_types::Text, _>(&tsquery)
+                .get_result::<Count>(&mut conn)
+                .unwrap_or_else(|e| panic!("PostgreSQL refuses {tsquery:?} (from {text:?}): {e}"));
+            checked += 1;
+        }
+        assert!(checked > 1_000, "{checked} queries checked");
     }
 
     #[test]
