@@ -765,7 +765,7 @@ mod tests {
             if line.starts_with('#') || !line.ends_with('"') || line.len() < start + 2 {
                 continue;
             }
-            let inner = line[start + 1..line.len() - 1].as_bytes();
+            let inner = &line.as_bytes()[start + 1..line.len() - 1];
             let mut token = Vec::new();
             let mut i = 0;
             while i < inner.len() {
