@@ -467,15 +467,18 @@ fn context(conn: &mut DbConn, staff: &Staff, hero: Option<i32>) -> QueryResult<C
 /// field trimmed, every count and size limit, control characters, the
 /// hashtags and the sections with their anchors. It runs on the blocking
 /// pool before a connection is taken, so a long form never holds one.
-struct Checked {
-    title: String,
-    kind: ArticleKind,
-    standfirst: String,
-    intro: String,
-    hero_alt: String,
-    tags: Vec<String>,
-    sections: Vec<SectionDraft>,
-    errors: Vec<FieldError>,
+#[derive(Debug)]
+pub struct Checked {
+    pub title: String,
+    pub kind: ArticleKind,
+    pub standfirst: String,
+    pub intro: String,
+    pub hero_alt: String,
+    pub tags: Vec<String>,
+    /// Empty when the form has more sections than an article may have:
+    /// nothing is done per section then.
+    pub sections: Vec<SectionDraft>,
+    pub errors: Vec<FieldError>,
 }
 
 /// At most this many characters of a typed value are quoted in a message.
@@ -514,8 +517,9 @@ fn hashtags(raw: &str) -> Result<Vec<String>, String> {
     Ok(tags)
 }
 
-/// Checks what needs no database: see [`Checked`].
-fn check_form(form: &EditorForm) -> Checked {
+/// Checks what needs no database: see [`Checked`]. The Markdown of the
+/// sections is rendered only when no field is wrong.
+pub fn check_form(form: &EditorForm) -> Checked {
     let mut errors = Vec::new();
     let mut fail =
         |field: &'static str, message: String| errors.push(FieldError { field, message });
