@@ -19,7 +19,6 @@ use crate::error::{AppError, ErrorPage};
 pub use crate::app::SearchLimits;
 use crate::views::{filters, Crumb, Head, Layout, Pager};
 
-
 /// A 503 that asks to try again shortly; never cached.
 fn unavailable(title: &str, message: &str) -> HttpResponse {
     let mut response = ErrorPage::response(StatusCode::SERVICE_UNAVAILABLE, title, message);

@@ -155,13 +155,36 @@ backend_test!(
         let running = app
             .search
             .slots
-            .try_acquire_many(SearchLimits::AT_ONCE as u32)
-            .expect("every search slot");
+            .try_acquire_many(SearchLimits::AT_ONCE as u32 - 1)
+            .expect("all search slots but one");
+        let last = app
+            .search
+            .slots
+            .try_acquire()
+            .expect("the last search slot");
         let page = app.get("/search?q=wombat").await;
         assert_refused(&page, "Search is busy", &backend);
+        // A search that finds every slot taken waits for one: a slot
+        // freed well within the wait lets it through.
+        let waiting = tokio::spawn({
+            let (client, url) = (
+                app.client.clone(),
+                format!("{}/search?q=wombat", app.address),
+            );
+            async move { client.get(url).send().await.map(|r| r.status().as_u16()) }
+        });
+        tokio::time::sleep(SearchLimits::QUEUE_WAIT / 4).await;
+        drop(last);
+        let status = waiting.await.expect("the search task").expect("an answer");
+        assert_eq!(status, 200, "{backend:?}: a search waits for a freed slot");
+        let last = app
+            .search
+            .slots
+            .try_acquire()
+            .expect("the slot, free again");
         // The empty form searches nothing and needs no slot.
         assert_eq!(app.get("/search").await.status, 200, "{backend:?}");
-        drop(running);
+        drop((running, last));
         let page = app.get("/search?q=wombat").await;
         assert_eq!(page.status, 200, "{backend:?}: the refusal was not kept");
         assert_eq!(
