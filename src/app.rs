@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::web;
 use chrono::Datelike;
@@ -57,6 +57,9 @@ impl CacheHost for AppState {
 }
 
 /// The site settings and the categories in navigation order.
+/// The least a request waits for a connection once it has its turn.
+const LAST_TRY: Duration = Duration::from_millis(50);
+
 pub type SiteAndCategories = (SiteSettings, Vec<Category>);
 
 impl AppState {
@@ -68,10 +71,10 @@ impl AppState {
         T: Send + 'static,
     {
         let pool = self.db.pool.clone();
-        // A reader waits at most about as long for a turn as for a
-        // connection: when the database is away, an answer (503, or a
-        // stale page from the cache) comes within seconds, not after a
-        // queue of timeouts.
+        // One deadline for the turn and the connection together: when the
+        // database is away, an answer (503, or a stale page from the
+        // cache) comes within `POOL_WAIT`, not after a queue of timeouts.
+        let deadline = Instant::now() + crate::db::POOL_WAIT;
         let _permit = match self.db_slots.try_acquire() {
             Ok(permit) => Some(permit),
             Err(TryAcquireError::Closed) => None,
@@ -90,8 +93,11 @@ impl AppState {
                 }
             }
         };
+        // What is left of the wait; an idle connection is handed out at
+        // once even when nothing is left.
+        let left = deadline.saturating_duration_since(Instant::now());
         let done = web::block(move || {
-            let mut conn = pool.get()?;
+            let mut conn = pool.get_timeout(left.max(LAST_TRY))?;
             f(&mut conn)
         })
         .await?;
