@@ -15,6 +15,7 @@ pub mod import;
 pub mod markdown;
 pub mod media;
 pub mod metrics;
+pub mod newsroom;
 pub mod page_cache;
 pub mod routes;
 pub mod startup;

@@ -8,18 +8,23 @@
 
 use super::session::Staff;
 use crate::domain::Role;
-use crate::error::AppError;
+use crate::error::{AppError, Forbidden};
 
-impl Staff {
-    /// The staff member's role; an unknown stored role counts as the least
-    /// trusted one.
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Contributor)
-    }
+/// Who is acting on the newsroom: the signed-in staff member, their role
+/// and the client's address as the audit log records it. Every use case
+/// takes one and asks it what it may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i32,
+    pub role: Role,
+    /// The client's address ([`super::session::client_ip`]).
+    pub ip: String,
+}
 
+impl Actor {
     /// Whether they may open and save the article written by `author_id`.
     pub fn can_edit(&self, author_id: i32) -> bool {
-        match self.role() {
+        match self.role {
             Role::Admin | Role::Editor => true,
             Role::Author | Role::Contributor => author_id == self.user_id,
         }
@@ -28,7 +33,7 @@ impl Staff {
     /// Whether they may publish, schedule, unpublish or archive the article
     /// written by `author_id` (and edit it once it is public).
     pub fn can_publish(&self, author_id: i32) -> bool {
-        match self.role() {
+        match self.role {
             Role::Admin | Role::Editor => true,
             Role::Author => author_id == self.user_id,
             Role::Contributor => false,
@@ -39,7 +44,7 @@ impl Staff {
     /// the dashboard): `Some(their own id)` for authors and contributors,
     /// `None` (everyone's) for editors and admins.
     pub fn articles_listed(&self) -> Option<i32> {
-        match self.role() {
+        match self.role {
             Role::Admin | Role::Editor => None,
             Role::Author | Role::Contributor => Some(self.user_id),
         }
@@ -47,17 +52,17 @@ impl Staff {
 
     /// Whether they may write articles under another author's name.
     pub fn can_assign_author(&self) -> bool {
-        matches!(self.role(), Role::Admin | Role::Editor)
+        matches!(self.role, Role::Admin | Role::Editor)
     }
 
     /// Whether they may rename, merge and delete hashtags.
     pub fn can_manage_tags(&self) -> bool {
-        matches!(self.role(), Role::Admin | Role::Editor)
+        matches!(self.role, Role::Admin | Role::Editor)
     }
 
     /// Whether they may delete the media file uploaded by `uploaded_by`.
     pub fn can_delete_media(&self, uploaded_by: Option<i32>) -> bool {
-        match self.role() {
+        match self.role {
             Role::Admin | Role::Editor => true,
             Role::Author | Role::Contributor => uploaded_by == Some(self.user_id),
         }
@@ -66,7 +71,60 @@ impl Staff {
     /// Whether they may manage users, categories, site settings and read
     /// the audit log.
     pub fn is_admin(&self) -> bool {
-        self.role() == Role::Admin
+        self.role == Role::Admin
+    }
+
+    /// `Ok` for an admin, else the 403 page saying `what` is not theirs
+    /// to do.
+    pub fn admin_only(&self, what: &str) -> Result<(), AppError> {
+        require(self.is_admin(), what)
+    }
+}
+
+/// The same questions about the signed-in staff member, for the pages
+/// (which links and buttons to show); the rules are [`Actor`]'s.
+impl Staff {
+    /// The staff member's role; an unknown stored role counts as the least
+    /// trusted one.
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Contributor)
+    }
+
+    /// The staff member as the one acting, from the address they came from.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.user_id,
+            role: self.role(),
+            ip: self.ip.clone(),
+        }
+    }
+
+    pub fn can_edit(&self, author_id: i32) -> bool {
+        self.actor().can_edit(author_id)
+    }
+
+    pub fn can_publish(&self, author_id: i32) -> bool {
+        self.actor().can_publish(author_id)
+    }
+
+    pub fn articles_listed(&self) -> Option<i32> {
+        self.actor().articles_listed()
+    }
+
+    pub fn can_assign_author(&self) -> bool {
+        self.actor().can_assign_author()
+    }
+
+    pub fn can_manage_tags(&self) -> bool {
+        self.actor().can_manage_tags()
+    }
+
+    pub fn can_delete_media(&self, uploaded_by: Option<i32>) -> bool {
+        self.actor().can_delete_media(uploaded_by)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.actor().is_admin()
     }
 }
 
@@ -76,9 +134,9 @@ pub fn require(allowed: bool, what: &str) -> Result<(), AppError> {
     if allowed {
         Ok(())
     } else {
-        Err(AppError::Forbidden(format!(
+        Err(AppError::Forbidden(Forbidden::Role(format!(
             "Your role does not allow you to {what}. Ask an editor or an administrator."
-        )))
+        ))))
     }
 }
 
@@ -94,6 +152,7 @@ mod tests {
             role: role.as_str().into(),
             csrf_token: String::new(),
             session_id: String::new(),
+            ip: String::new(),
         }
     }
 

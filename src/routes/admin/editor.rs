@@ -9,15 +9,15 @@
 use std::collections::HashSet;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 use futures_util::StreamExt;
 
-use super::{forbidden, see_other, AdminLayout};
-use crate::auth::session::{self, Staff};
+use super::{see_other, AdminLayout};
+use crate::auth::session::Staff;
 use crate::auth::{csrf, policy};
 use crate::db::articles::Card;
 use crate::db::editor::{self, Draft, Saved, SectionDraft, Snapshot, Step, Stored};
@@ -1048,24 +1048,23 @@ pub async fn edit_form(
 }
 
 /// Reads the form body, refusing more than [`MAX_BODY`] with a 413 page.
-async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, HttpResponse> {
+async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, AppError> {
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
             tracing::info!(error = %e, "article form not read");
-            ErrorPage::response(
-                StatusCode::BAD_REQUEST,
-                "Bad request",
-                "The form could not be read. Reload the page and try again.",
+            AppError::BadRequest(
+                "The form could not be read. Reload the page and try again.".to_owned(),
             )
         })?;
         if body.len() + chunk.len() > MAX_BODY {
-            tracing::info!(limit = MAX_BODY, "article form over the size limit");
-            return Err(ErrorPage::response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Article too long",
-                "The article is over 2 MB of text, so it was not saved. Split it into shorter articles.",
-            ));
+            return Err(AppError::PayloadTooLarge {
+                limit: MAX_BODY,
+                title: "Article too long",
+                message: "The article is over 2 MB of text, so it was not saved. \
+                          Split it into shorter articles."
+                    .to_owned(),
+            });
         }
         body.extend_from_slice(&chunk);
     }
@@ -1074,37 +1073,31 @@ async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, HttpResponse> {
 
 /// POST /admin/articles/new.
 pub async fn create(
-    req: HttpRequest,
     state: web::Data<AppState>,
     staff: Staff,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    submit(req, state, staff, payload, None).await
+    submit(state, staff, payload, None).await
 }
 
 /// POST /admin/articles/{id}.
 pub async fn update(
-    req: HttpRequest,
     state: web::Data<AppState>,
     staff: Staff,
     payload: web::Payload,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.parse::<i32>().map_err(|_| AppError::NotFound)?;
-    submit(req, state, staff, payload, Some(id)).await
+    submit(state, staff, payload, Some(id)).await
 }
 
 async fn submit(
-    req: HttpRequest,
     state: web::Data<AppState>,
     staff: Staff,
     payload: web::Payload,
     id: Option<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let body = match read_body(payload).await {
-        Ok(body) => body,
-        Err(refusal) => return Ok(refusal),
-    };
+    let body = read_body(payload).await?;
     // Reading and checking the form is CPU work on up to 2 MB of text: it
     // runs on the blocking pool, before a pooled connection is taken.
     let who = staff.clone();
@@ -1118,7 +1111,7 @@ async fn submit(
     })
     .await?;
     if !csrf::session_token_ok(&staff, &form.csrf_token) {
-        return Ok(forbidden());
+        return Err(AppError::form_expired());
     }
     if let Some(n) = form.too_many_sections {
         tracing::info!(sections = n, "article form with too many sections refused");
@@ -1143,7 +1136,7 @@ async fn submit(
             ))
         }
     };
-    let ip = session::client_ip(&req);
+    let ip = staff.ip.clone();
     let outcome = state
         .run(move |conn| {
             let stored = match id {

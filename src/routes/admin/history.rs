@@ -4,21 +4,22 @@
 //! the history is ever lost.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::editor::{diff_lines, editable, LineDiff};
-use super::{forbidden, respond, see_other, AdminLayout};
-use crate::auth::session::{self, Staff};
-use crate::auth::{csrf, policy};
+use super::forms::StaffForm;
+use super::{respond, see_other, AdminLayout};
+use crate::auth::policy;
+use crate::auth::session::Staff;
 use crate::db::editor::{self, RevisionRow, Saved, Step};
 use crate::db::schema::{categories, media};
 use crate::db::{audit, settings};
 use crate::domain::ArticleStatus;
-use crate::error::{AppError, ErrorPage};
+use crate::error::AppError;
 use crate::routes::state::{now, AppState};
 use crate::views::filters;
 
@@ -136,37 +137,33 @@ pub async fn diff(
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct RestoreForm {
-    pub csrf_token: String,
     /// The article's version when the history page was shown.
     pub current: String,
 }
 
-/// Why a restore could not be done.
-enum Refusal {
-    Conflict,
-    SlugTaken(String),
-    CategoryGone,
+/// A restore refused because of what the article or the site holds now.
+fn not_restored(message: String) -> AppError {
+    AppError::Conflict {
+        title: "Not restored",
+        message,
+    }
 }
 
 /// POST /admin/articles/{id}/history/{version}/restore.
 pub async fn restore(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    staff: Staff,
+    post: StaffForm<RestoreForm>,
     path: web::Path<(String, String)>,
-    form: web::Form<RestoreForm>,
 ) -> Result<HttpResponse, AppError> {
-    if !csrf::session_token_ok(&staff, &form.csrf_token) {
-        return Ok(forbidden());
-    }
+    let StaffForm { staff, form } = post;
     let (id, version) = path.into_inner();
     let id = article_id(&id)?;
     let version = version.parse::<i32>().map_err(|_| AppError::NotFound)?;
     let expected = form.current.trim().parse::<i32>().map_err(|_| {
         AppError::BadRequest("The form lost the article's version. Reload the history.".to_owned())
     })?;
-    let ip = session::client_ip(&req);
-    let outcome: Result<i32, Refusal> = state
+    let ip = staff.ip.clone();
+    state
         .run(move |conn| {
             let stored = editable(conn, id, &staff)?;
             let status =
@@ -180,12 +177,12 @@ pub async fn restore(
             let snapshot = editor::revision(conn, id, version)?.ok_or(AppError::NotFound)?;
             let mut draft = snapshot.draft;
             if editor::slug_taken(conn, &draft.slug, Some(id))? {
-                return Ok(Err(Refusal::SlugTaken(draft.slug)));
+                return Err(not_restored(format!("Another article now has the slug \"{}\", so this revision cannot be restored as it is. Open the editor and change the slug first.", draft.slug)));
             }
             if let Some(c) = draft.category_id {
                 let exists = categories::table.find(c).count().get_result::<i64>(conn)? > 0;
                 if !exists {
-                    return Ok(Err(Refusal::CategoryGone));
+                    return Err(not_restored("This revision's category no longer exists, so it cannot be restored as it is.".to_owned()));
                 }
             }
             if let Some(m) = draft.hero_media_id {
@@ -206,30 +203,12 @@ pub async fn restore(
                 detail: &detail,
             };
             match editor::save(conn, &stored, expected, &draft, Step::Keep, &change)? {
-                Saved::Conflict(_) => Ok(Err(Refusal::Conflict)),
-                Saved::Done {
-                    version: new_version,
-                    ..
-                } => Ok(Ok(new_version)),
+                Saved::Conflict(_) => Err(not_restored("The article was saved by someone else since you opened its history, so nothing was restored. Reload the history and try again.".to_owned())),
+                Saved::Done { .. } => Ok(()),
             }
         })
         .await?;
-    match outcome {
-        Ok(_) => Ok(see_other(&format!("/admin/articles/{id}?saved=restored"))),
-        Err(refusal) => {
-            let message = match refusal {
-                Refusal::Conflict => "The article was saved by someone else since you opened its history, so nothing was restored. Reload the history and try again.".to_owned(),
-                Refusal::SlugTaken(slug) => format!("Another article now has the slug \"{slug}\", so this revision cannot be restored as it is. Open the editor and change the slug first."),
-                Refusal::CategoryGone => "This revision's category no longer exists, so it cannot be restored as it is.".to_owned(),
-            };
-            tracing::info!(article_id = id, version, "restore refused");
-            Ok(ErrorPage::response(
-                StatusCode::CONFLICT,
-                "Not restored",
-                &message,
-            ))
-        }
-    }
+    Ok(see_other(&format!("/admin/articles/{id}?saved=restored")))
 }
 
 /// The time of a revision for the history table.

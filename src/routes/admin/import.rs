@@ -1,20 +1,21 @@
 //! `/admin/import`: paste an article as plain text (the format of
 //! `iconocast import`) and it becomes a draft by the signed-in staff member.
 
-use actix_web::error::{InternalError, UrlencodedError};
+use actix_web::error::UrlencodedError;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{forbidden, respond, see_other, AdminLayout};
-use crate::auth::csrf;
-use crate::auth::session::{self, Staff};
-use crate::db::models::{Category, NewAuditEntry};
+use super::forms::StaffForm;
+use super::{respond, see_other, unreadable_form, AdminLayout};
+use crate::auth::session::Staff;
+use crate::db::models::Category;
 use crate::db::{articles, audit, categories, settings, write_transaction};
 use crate::domain::ArticleStatus;
-use crate::error::{AppError, ErrorPage};
+use crate::error::AppError;
 use crate::import;
+use crate::newsroom::audit as log;
 use crate::routes::state::{now, AppState};
 
 /// The largest form body the import accepts.
@@ -34,14 +35,12 @@ pub struct ImportPage {
     pub error: Option<String>,
 }
 
-/// The form as posted; missing fields are empty, so a form without its
-/// CSRF token is a 403 rather than a 400.
+/// The form as posted.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ImportForm {
     pub text: String,
     pub category: String,
-    pub csrf_token: String,
 }
 
 /// The form config of `/admin/import`: a larger limit than the other staff
@@ -49,22 +48,16 @@ pub struct ImportForm {
 pub fn form_config() -> web::FormConfig {
     web::FormConfig::default()
         .limit(MAX_BODY)
-        .error_handler(|err, _req| {
-            tracing::info!(error = %err, "import form refused");
-            let response = match err {
-                UrlencodedError::Overflow { .. } => ErrorPage::response(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "Text too long",
-                    "The pasted text is over 512 KB, so nothing was imported. \
-                     Shorten it and try again.",
-                ),
-                _ => ErrorPage::response(
-                    StatusCode::BAD_REQUEST,
-                    "Bad request",
-                    "The form could not be read. Reload the page and try again.",
-                ),
-            };
-            InternalError::from_response(err, response).into()
+        .error_handler(|err, _req| match err {
+            UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge {
+                limit: MAX_BODY,
+                title: "Text too long",
+                message: "The pasted text is over 512 KB, so nothing was imported. \
+                          Shorten it and try again."
+                    .to_owned(),
+            }
+            .into(),
+            other => unreadable_form(other),
         })
 }
 
@@ -95,16 +88,11 @@ enum Outcome {
 
 /// POST /admin/import.
 pub async fn submit(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    staff: Staff,
-    form: web::Form<ImportForm>,
+    post: StaffForm<ImportForm>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    if !csrf::session_token_ok(&staff, &form.csrf_token) {
-        return Ok(forbidden());
-    }
-    let ip = session::client_ip(&req);
+    let actor = post.actor();
+    let StaffForm { staff, form } = post;
     // Parsing is CPU work on up to 512 KB: on the blocking pool, before a
     // connection is taken, and never on the async worker.
     let text = form.text;
@@ -136,18 +124,8 @@ pub async fn submit(
                             None,
                         )?;
                         let id = articles::create(conn, &input, at)?;
-                        audit::record(
-                            conn,
-                            &NewAuditEntry {
-                                user_id: Some(user_id),
-                                action: audit::IMPORT,
-                                target_type: "article",
-                                target_id: Some(id),
-                                detail: &format!("imported \"{}\" as a draft", input.title),
-                                ip: &ip,
-                                created_at: at,
-                            },
-                        )?;
+                        let detail = format!("imported \"{}\" as a draft", input.title);
+                        log::record(conn, &actor, audit::IMPORT, ("article", id), &detail, at)?;
                         Ok(id)
                     })?;
                     Outcome::Created(id)

@@ -2,13 +2,16 @@
 //! the audit log (admins) and the plain-text import.
 //! Every page but the login form needs a live session (the [`Staff`]
 //! extractor); every POST but the login form checks the session's CSRF
-//! token; every response carries `Cache-Control: no-store`.
+//! token (the [`forms::StaffForm`] extractor); every response carries
+//! `Cache-Control: no-store`. Handlers extract, call the use case in
+//! `crate::newsroom`, and render.
 
 pub mod articles;
 pub mod audit;
 pub mod categories;
 pub mod dashboard;
 pub mod editor;
+pub mod forms;
 pub mod history;
 pub mod import;
 pub mod login;
@@ -22,7 +25,6 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{guard, web, FromRequest, Handler, HttpResponse, Resource, Responder, Route};
-use serde::Deserialize;
 
 use crate::auth::session::Staff;
 use askama::Template;
@@ -51,15 +53,6 @@ impl AdminLayout {
     }
 }
 
-/// A form that carries only the CSRF token (sign-out, and later any
-/// button-only action). Missing fields are empty, so a form without its
-/// token is a 403 rather than a 400.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct CsrfForm {
-    pub csrf_token: String,
-}
-
 /// A rendered staff page with `status`.
 pub fn respond<T: Template>(status: StatusCode, page: &T) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::build(status)
@@ -74,15 +67,20 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// The answer to a POST whose CSRF token is missing or wrong.
-pub fn forbidden() -> HttpResponse {
-    tracing::info!("staff form refused: missing or wrong CSRF token");
-    ErrorPage::response(
-        StatusCode::FORBIDDEN,
-        "Form expired",
-        "This form has expired or did not come from this site, so nothing was changed. \
-         Go back, reload the page and try again.",
+/// The 400 page for a staff form that could not be read.
+pub fn unreadable_form(
+    err: impl std::fmt::Display + std::fmt::Debug + 'static,
+) -> actix_web::Error {
+    tracing::info!(error = %err, "malformed staff form");
+    InternalError::from_response(
+        err,
+        ErrorPage::response(
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            "The form could not be read. Reload the page and try again.",
+        ),
     )
+    .into()
 }
 
 fn page() -> Route {
@@ -147,18 +145,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         DefaultHeaders::new().add((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     let forms = web::FormConfig::default()
         .limit(16 * 1024)
-        .error_handler(|err, _req| {
-            tracing::info!(error = %err, "malformed staff form");
-            InternalError::from_response(
-                err,
-                ErrorPage::response(
-                    StatusCode::BAD_REQUEST,
-                    "Bad request",
-                    "The form could not be read. Reload the page and try again.",
-                ),
-            )
-            .into()
-        });
+        .error_handler(|err, _req| unreadable_form(err));
     cfg.service(
         web::scope("/admin")
             .wrap(no_store)

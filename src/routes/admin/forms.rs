@@ -1,0 +1,93 @@
+//! What every staff form post starts with, written once: the signed-in
+//! staff member, the form read within its size limit, and the check of
+//! the session's CSRF token ([`StaffForm`]); the id in the path
+//! ([`parse_id`]) and the notice after a redirect ([`DoneQuery`]).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::auth::csrf;
+use crate::auth::policy::Actor;
+use crate::auth::session::Staff;
+use crate::error::AppError;
+
+/// A staff form post: the signed-in [`Staff`] member and the form `T`,
+/// read as `application/x-www-form-urlencoded` within the scope's
+/// `FormConfig` limit (413 or 400 pages past it), whose `csrf_token` field
+/// matched the session's. A missing or wrong token is refused with the
+/// 403 "Form expired" page before the handler runs, so nothing is changed.
+///
+/// The order is the one a visitor meets: no session is a 303 to the sign-in
+/// form before the body is read, an unreadable body a 400, then the token.
+pub struct StaffForm<T> {
+    pub staff: Staff,
+    pub form: T,
+}
+
+impl<T> StaffForm<T> {
+    /// The staff member as the one acting.
+    pub fn actor(&self) -> Actor {
+        self.staff.actor()
+    }
+}
+
+/// The body as posted: the token beside the form's own fields. Every
+/// field may be missing, so a form without its token is a 403 rather than
+/// a 400.
+#[derive(Deserialize)]
+struct Tokened<T> {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(flatten)]
+    form: T,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for StaffForm<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<StaffForm<T>, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let staff = Staff::from_request(req, payload);
+        let body = web::Form::<Tokened<T>>::from_request(req, payload);
+        Box::pin(async move {
+            let staff = staff.await?;
+            let posted = body.await?.into_inner();
+            if !csrf::session_token_ok(&staff, &posted.csrf_token) {
+                return Err(AppError::form_expired().into());
+            }
+            Ok(StaffForm {
+                staff,
+                form: posted.form,
+            })
+        })
+    }
+}
+
+/// A form that carries nothing but its token: a button's action.
+#[derive(Debug, Default, Deserialize)]
+pub struct Button {}
+
+/// `?done=...` after a successful POST: which notice the page shows.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DoneQuery {
+    pub done: String,
+}
+
+/// A whole-number id from the path; anything else names no page.
+pub fn parse_id(raw: &str) -> Result<i32, AppError> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(AppError::NotFound)
+}
+
+/// `Ok` for an admin, else the 403 page saying `what` is theirs to ask for.
+pub fn admin_only(staff: &Staff, what: &str) -> Result<(), AppError> {
+    staff.actor().admin_only(what)
+}
