@@ -16,7 +16,8 @@ use crate::routes::state::now;
 /// Longest hashtag name, in characters.
 pub const MAX_NAME: usize = 100;
 
-fn may_manage(actor: &Actor) -> Result<(), AppError> {
+/// `Ok` for those who may rename and delete hashtags, else the 403 page.
+pub fn may_manage(actor: &Actor) -> Result<(), AppError> {
     policy::require(actor.can_manage_tags(), "manage hashtags")
 }
 

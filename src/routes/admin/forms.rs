@@ -7,6 +7,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
+use actix_web::error::{InternalError, UrlencodedError};
+use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -14,7 +16,7 @@ use serde::Deserialize;
 use crate::auth::csrf;
 use crate::auth::policy::Actor;
 use crate::auth::session::Staff;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorPage};
 
 /// A staff form post: the signed-in [`Staff`] member and the form `T`,
 /// read as `application/x-www-form-urlencoded` within the scope's
@@ -66,6 +68,39 @@ impl<T: DeserializeOwned + 'static> FromRequest for StaffForm<T> {
             })
         })
     }
+}
+
+/// The largest staff form but those with their own limit.
+pub const MAX_FORM: usize = 16 * 1024;
+
+/// The form config of staff forms up to `limit` bytes: a body past it
+/// answers 413 with `title` and `message`, an unreadable one 400.
+pub fn form_config(limit: usize, title: &'static str, message: &'static str) -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(limit)
+        .error_handler(move |err, _req| match err {
+            UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge {
+                limit,
+                title,
+                message: message.to_owned(),
+            }
+            .into(),
+            other => unreadable(other),
+        })
+}
+
+/// The 400 page for a staff form that could not be read.
+pub fn unreadable(err: UrlencodedError) -> actix_web::Error {
+    tracing::info!(error = %err, "malformed staff form");
+    InternalError::from_response(
+        err,
+        ErrorPage::response(
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            "The form could not be read. Reload the page and try again.",
+        ),
+    )
+    .into()
 }
 
 /// A form that carries nothing but its token: a button's action.

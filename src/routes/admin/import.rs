@@ -1,14 +1,13 @@
 //! `/admin/import`: paste an article as plain text (the format of
 //! `iconocast import`) and it becomes a draft by the signed-in staff member.
 
-use actix_web::error::UrlencodedError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::forms::StaffForm;
-use super::{respond, see_other, unreadable_form, AdminLayout};
+use super::forms::{self, StaffForm};
+use super::{respond, see_other, AdminLayout};
 use crate::auth::session::Staff;
 use crate::db::models::Category;
 use crate::db::{articles, audit, categories, settings, write_transaction};
@@ -46,19 +45,11 @@ pub struct ImportForm {
 /// The form config of `/admin/import`: a larger limit than the other staff
 /// forms, and a 413 page when it is exceeded.
 pub fn form_config() -> web::FormConfig {
-    web::FormConfig::default()
-        .limit(MAX_BODY)
-        .error_handler(|err, _req| match err {
-            UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge {
-                limit: MAX_BODY,
-                title: "Text too long",
-                message: "The pasted text is over 512 KB, so nothing was imported. \
-                          Shorten it and try again."
-                    .to_owned(),
-            }
-            .into(),
-            other => unreadable_form(other),
-        })
+    forms::form_config(
+        MAX_BODY,
+        "Text too long",
+        "The pasted text is over 512 KB, so nothing was imported. Shorten it and try again.",
+    )
 }
 
 /// GET /admin/import.

@@ -20,7 +20,6 @@ pub mod settings;
 pub mod tags;
 pub mod users;
 
-use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::DefaultHeaders;
@@ -65,22 +64,6 @@ pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location.to_owned()))
         .finish()
-}
-
-/// The 400 page for a staff form that could not be read.
-pub fn unreadable_form(
-    err: impl std::fmt::Display + std::fmt::Debug + 'static,
-) -> actix_web::Error {
-    tracing::info!(error = %err, "malformed staff form");
-    InternalError::from_response(
-        err,
-        ErrorPage::response(
-            StatusCode::BAD_REQUEST,
-            "Bad request",
-            "The form could not be read. Reload the page and try again.",
-        ),
-    )
-    .into()
 }
 
 fn page() -> Route {
@@ -143,9 +126,11 @@ where
 pub fn config(cfg: &mut web::ServiceConfig) {
     let no_store =
         DefaultHeaders::new().add((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    // No form of these pages comes near the limit: a body past it did
+    // not come from them, and is as unreadable as a malformed one.
     let forms = web::FormConfig::default()
-        .limit(16 * 1024)
-        .error_handler(|err, _req| unreadable_form(err));
+        .limit(forms::MAX_FORM)
+        .error_handler(|err, _req| forms::unreadable(err));
     cfg.service(
         web::scope("/admin")
             .wrap(no_store)

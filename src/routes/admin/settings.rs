@@ -3,13 +3,12 @@
 //! reads them per change, so the public site shows a change at once; the
 //! save is `newsroom::settings::save`.
 
-use actix_web::error::UrlencodedError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::forms::{admin_only, DoneQuery, StaffForm};
-use super::{respond, see_other, unreadable_form, AdminLayout};
+use super::forms::{self, admin_only, DoneQuery, StaffForm};
+use super::{respond, see_other, AdminLayout};
 use crate::auth::session::Staff;
 use crate::db::settings;
 use crate::error::{AppError, FieldErrors};
@@ -41,19 +40,12 @@ fn notice(done: &str) -> Option<&'static str> {
 /// The form config of `/admin/settings`: room for a long about text, and
 /// a 413 page past it.
 pub fn form_config() -> web::FormConfig {
-    web::FormConfig::default()
-        .limit(MAX_BODY)
-        .error_handler(|err, _req| match err {
-            UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge {
-                limit: MAX_BODY,
-                title: "Text too long",
-                message: "The settings form is over 256 KB, so nothing was saved. \
-                          Shorten the about text and try again."
-                    .to_owned(),
-            }
-            .into(),
-            other => unreadable_form(other),
-        })
+    forms::form_config(
+        MAX_BODY,
+        "Text too long",
+        "The settings form is over 256 KB, so nothing was saved. \
+         Shorten the about text and try again.",
+    )
 }
 
 fn page_of(staff: Staff, site_name: String, form: SettingsInput) -> SettingsPage {

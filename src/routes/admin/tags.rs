@@ -11,7 +11,6 @@ use serde::Deserialize;
 
 use super::forms::{parse_id, StaffForm};
 use super::{respond, see_other, AdminLayout};
-use crate::auth::policy;
 use crate::auth::session::Staff;
 use crate::db::models::Tag;
 use crate::db::{settings, tags as db_tags, DbConn};
@@ -106,10 +105,6 @@ fn notice(done: &str) -> Option<&'static str> {
     }
 }
 
-fn may_manage(staff: &Staff) -> Result<(), AppError> {
-    policy::require(staff.can_manage_tags(), "manage hashtags")
-}
-
 /// The slug fragment `q` filters by: `Ok(None)` for no filter,
 /// `Err(())` for a query that can match nothing.
 fn filter_of(q: &str) -> Result<Option<String>, ()> {
@@ -181,7 +176,7 @@ pub async fn list(
     staff: Staff,
     query: web::Query<TagsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    may_manage(&staff)?;
+    tags::may_manage(&staff.actor())?;
     let query = query.into_inner();
     let number = PageNumber::parse(query.page.as_deref())
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
