@@ -126,3 +126,53 @@ pub fn parse_id(raw: &str) -> Result<i32, AppError> {
 pub fn admin_only(staff: &Staff, what: &str) -> Result<(), AppError> {
     staff.actor().admin_only(what)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(default)]
+    struct Sample {
+        name: String,
+        page: Option<String>,
+    }
+
+    async fn read<T: DeserializeOwned + 'static>(body: &'static str) -> Tokened<T> {
+        let (req, mut payload) = TestRequest::post()
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .set_payload(body)
+            .to_http_parts();
+        web::Form::<Tokened<T>>::from_request(&req, &mut payload)
+            .await
+            .expect("a readable form")
+            .into_inner()
+    }
+
+    #[actix_web::test]
+    async fn the_token_is_read_beside_the_forms_own_fields() {
+        let posted = read::<Sample>("name=A+b%26c&csrf_token=t0k&page=2&other=x").await;
+        assert_eq!(posted.csrf_token, "t0k");
+        assert_eq!(posted.form.name, "A b&c");
+        assert_eq!(posted.form.page.as_deref(), Some("2"));
+    }
+
+    #[actix_web::test]
+    async fn a_form_without_its_token_or_fields_still_reads_so_it_can_be_refused() {
+        let posted = read::<Sample>("").await;
+        assert_eq!(posted.csrf_token, "");
+        assert_eq!(posted.form.name, "");
+        assert_eq!(posted.form.page, None);
+        let button = read::<Button>("csrf_token=t0k").await;
+        assert_eq!(button.csrf_token, "t0k");
+    }
+
+    #[test]
+    fn ids_are_positive_whole_numbers() {
+        assert_eq!(parse_id("12").ok(), Some(12));
+        for bad in ["0", "-3", "1.5", "x", "", "99999999999"] {
+            assert!(matches!(parse_id(bad), Err(AppError::NotFound)), "{bad}");
+        }
+    }
+}
