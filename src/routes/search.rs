@@ -23,7 +23,8 @@ const MAX_QUERY_CHARS: usize = 200;
 /// What one search may cost: how many run at once, and for how long.
 pub struct SearchLimits {
     /// One permit per search running; a search that finds none free
-    /// answers 503 at once rather than queueing.
+    /// waits for one at most [`SearchLimits::QUEUE_WAIT`], then answers
+    /// 503.
     pub slots: Semaphore,
     time_limit_ms: AtomicU64,
 }
@@ -33,6 +34,10 @@ impl SearchLimits {
     pub const AT_ONCE: usize = 4;
     /// How long one search's queries may run, by default.
     pub const TIME_LIMIT: Duration = Duration::from_secs(2);
+    /// How long a search waits for a turn when as many as allowed are
+    /// running: long enough to ride out a burst, short enough that the
+    /// reader has an answer within about two seconds.
+    pub const QUEUE_WAIT: Duration = Duration::from_millis(750);
     /// `Retry-After` of a refused search, in seconds.
     pub const RETRY_AFTER_SECS: u32 = 2;
 
@@ -121,13 +126,16 @@ pub async fn show(
     if terms.is_empty() && !text.is_empty() {
         notice = "Try searching with words or numbers.".to_owned();
     }
-    // Checked before any work: over the cap a search costs nothing.
+    // Checked before any work: a search waiting for its turn costs
+    // nothing but its place in the queue.
     let _slot = if terms.is_empty() {
         None
     } else {
-        match state.search.slots.try_acquire() {
-            Ok(permit) => Some(permit),
-            Err(_) => {
+        let turn =
+            actix_web::rt::time::timeout(SearchLimits::QUEUE_WAIT, state.search.slots.acquire());
+        match turn.await {
+            Ok(Ok(permit)) => Some(permit),
+            _ => {
                 tracing::info!("search refused: as many searches as allowed are running");
                 return Ok(unavailable(
                     "Search is busy",
