@@ -2,15 +2,13 @@
 //! `user add`.
 
 use anyhow::Context;
-use diesel::prelude::*;
 
 use crate::config::{Cli, Command, ImportArgs, ServeArgs, UserAddArgs, UserCommand};
-use crate::db::articles::{self, ArticleInput};
-use crate::db::models::Category;
-use crate::db::{categories, write_transaction, DatabaseUrl, DbConn};
+use crate::db::{write_transaction, DatabaseUrl, DbConn};
 use crate::domain::text::{self, Lines};
-use crate::domain::{ArticleKind, ArticleStatus, Email, Role, Slug};
+use crate::domain::{ArticleStatus, Email, Role, Slug};
 use crate::import::{self, ImportedArticle};
+use crate::newsroom::{self, import::Target};
 use crate::startup::{Application, Settings};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -31,7 +29,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let made = actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<usize> {
                 let (mut conn, _) = crate::db::connect_once(&url)?;
-                let now = crate::routes::state::now();
+                let now = crate::domain::clock::now();
                 crate::demo::seed_if_empty(&mut conn, now)?;
                 let total = articles as usize;
                 crate::synthetic::generate(&mut conn, total, now, |done| {
@@ -119,7 +117,7 @@ fn add_user(url: DatabaseUrl, args: &UserAddArgs) -> anyhow::Result<String> {
 
     let (mut connection, _) = crate::db::connect_once(&url)?;
     let conn: &mut DbConn = &mut connection;
-    let now = crate::routes::state::now();
+    let now = crate::domain::clock::now();
     let (id, slug) = write_transaction::<_, anyhow::Error, _>(conn, |conn| {
         if users::email_taken(conn, &email)? {
             anyhow::bail!("a user with the email {email} already exists");
@@ -184,141 +182,40 @@ fn import_files(url: DatabaseUrl, args: &ImportArgs) -> anyhow::Result<Vec<Strin
 
     let (mut connection, _) = crate::db::connect_once(&url)?;
     let conn: &mut DbConn = &mut connection;
-    let now = crate::routes::state::now();
-    let category = import_category(conn, args.category.as_deref())?;
-    let author_id = import_author(conn, args.author.as_deref())?;
+    let now = crate::domain::clock::now();
+    let category = newsroom::import::category(conn, args.category.as_deref())?;
+    let author_id = newsroom::import::author(conn, args.author.as_deref())?;
     let (status, published_at) = if args.publish {
         (ArticleStatus::Published, Some(now))
     } else {
         (ArticleStatus::Draft, None)
     };
+    let target = Target {
+        category_id: category.id,
+        author_id,
+        status,
+        published_at,
+    };
     let total = parsed.len();
     write_transaction::<_, anyhow::Error, _>(conn, |conn| {
         let mut lines = Vec::with_capacity(total);
         for (done, (name, article)) in parsed.into_iter().enumerate() {
-            let input =
-                imported_input(conn, article, category.id, author_id, status, published_at)?;
-            articles::create(conn, &input, now)
+            let stored = newsroom::import::store(conn, article, &target, now)
                 .with_context(|| format!("{name}: the article could not be stored"))?;
             if total > 1 {
-                eprintln!("imported {}/{total}: {}", done + 1, input.title);
+                eprintln!("imported {}/{total}: {}", done + 1, stored.title);
             }
             lines.push(format!(
                 "{} /{}/{}  {}",
                 status.as_str(),
                 category.slug,
-                input.slug,
-                input.title
+                stored.slug,
+                stored.title
             ));
         }
         Ok(lines)
     })
     .context("nothing was imported")
-}
-
-/// The category named by `--category`, else the first one.
-fn import_category(conn: &mut DbConn, slug: Option<&str>) -> anyhow::Result<Category> {
-    let all = categories::all(conn)?;
-    match slug {
-        Some(wanted) => all
-            .iter()
-            .find(|c| c.slug == wanted)
-            .cloned()
-            .ok_or_else(|| {
-                let known: Vec<&str> = all.iter().map(|c| c.slug.as_str()).collect();
-                anyhow::anyhow!(
-                    "unknown category {wanted:?}; the categories are: {}",
-                    if known.is_empty() {
-                        "(none)".to_owned()
-                    } else {
-                        known.join(", ")
-                    }
-                )
-            }),
-        None => all.into_iter().next().ok_or_else(|| {
-            anyhow::anyhow!(
-                "there is no category to import into: `iconocast serve` loads the demo \
-                 categories into an empty database"
-            )
-        }),
-    }
-}
-
-/// The staff member named by `--author`, else the first admin or editor.
-fn import_author(conn: &mut DbConn, slug: Option<&str>) -> anyhow::Result<i32> {
-    use crate::db::schema::users;
-    match slug {
-        Some(wanted) => users::table
-            .filter(users::slug.eq(wanted))
-            .filter(users::active.eq(true))
-            .select(users::id)
-            .first::<i32>(conn)
-            .optional()?
-            .ok_or_else(|| {
-                anyhow::anyhow!("unknown author {wanted:?}: no active staff member has that slug")
-            }),
-        None => users::table
-            .filter(users::role.eq_any(vec![Role::Admin.as_str(), Role::Editor.as_str()]))
-            .filter(users::active.eq(true))
-            .order(users::id.asc())
-            .select(users::id)
-            .first::<i32>(conn)
-            .optional()?
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "no active admin or editor to credit the articles to; name one with --author SLUG"
-                )
-            }),
-    }
-}
-
-/// The `ArticleInput` for a parsed article: a news article in
-/// `category_id` by `author_id`, under a slug made from its title that no
-/// article or redirect uses yet. Call it in the write transaction that
-/// creates the article: the slug stays this article's until it commits.
-pub(crate) fn imported_input(
-    conn: &mut DbConn,
-    article: ImportedArticle,
-    category_id: i32,
-    author_id: i32,
-    status: ArticleStatus,
-    published_at: Option<chrono::NaiveDateTime>,
-) -> QueryResult<ArticleInput> {
-    articles::lock_slugs(conn)?;
-    let slug = import::unique_slug(&article.title, |s| slug_taken(conn, s))?;
-    Ok(ArticleInput {
-        kind: ArticleKind::News,
-        category_id: Some(category_id),
-        slug,
-        title: article.title,
-        standfirst: article.standfirst,
-        intro: article.intro,
-        author_id,
-        status,
-        published_at,
-        noindex: false,
-        sections: article.sections,
-        tags: article.tags,
-    })
-}
-
-/// Whether an article has `slug`, or an old path ending in it still
-/// redirects somewhere (a new article there would hide that redirect).
-pub(crate) fn slug_taken(conn: &mut DbConn, slug: &str) -> QueryResult<bool> {
-    use crate::db::schema::{articles, redirects};
-    let articles: i64 = articles::table
-        .filter(articles::slug.eq(slug))
-        .count()
-        .get_result(conn)?;
-    if articles > 0 {
-        return Ok(true);
-    }
-    // Slugs are `a-z`, `0-9` and `-`: nothing LIKE would treat specially.
-    let redirects: i64 = redirects::table
-        .filter(redirects::from_path.like(format!("%/{slug}")))
-        .count()
-        .get_result(conn)?;
-    Ok(redirects > 0)
 }
 
 async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {

@@ -7,7 +7,7 @@
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use crate::page_cache::encoding::{self, Coding};
+use crate::encoding::{self, Coding};
 
 /// Cache-Control for public pages, feeds and sitemaps.
 pub const PAGE_CACHE: &str = "public, max-age=60, stale-while-revalidate=600";

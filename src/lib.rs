@@ -2,6 +2,7 @@
 //! `routes` holds one module per public area, `db` the queries, `views`
 //! and `templates/` the pages.
 
+pub mod app;
 pub mod auth;
 pub mod body_timeout;
 pub mod cli;
@@ -9,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod encoding;
 pub mod error;
 pub mod http_cache;
 pub mod import;

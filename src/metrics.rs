@@ -261,7 +261,7 @@ thread_local! {
 /// `/{category}/{slug}`, or [`UNMATCHED`].
 fn with_route<R>(req: &HttpRequest, status: StatusCode, f: impl FnOnce(&str) -> R) -> R {
     let path = req.path();
-    if path.len() > crate::telemetry::MAX_PATH_BYTES {
+    if path.len() > crate::domain::limits::MAX_PATH_BYTES {
         // Answered 414 before any route was tried.
         return f(UNMATCHED);
     }

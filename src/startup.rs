@@ -11,11 +11,12 @@ use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
+use crate::app::{is_https, AppState};
 use crate::db::{Database, DatabaseUrl};
 use crate::error::ErrorPage;
 use crate::metrics::Metrics;
 use crate::page_cache::{self, PageCache};
-use crate::routes::{self, state::AppState};
+use crate::routes;
 
 /// What `serve` needs to know.
 #[derive(Debug, Clone)]
@@ -50,7 +51,7 @@ pub struct Application {
     base_url: String,
     db: Database,
     pages: Arc<PageCache>,
-    search: Arc<routes::search::SearchLimits>,
+    search: Arc<crate::app::SearchLimits>,
     server: Server,
     /// The metrics listener's port and server, with `--metrics-bind`.
     metrics: Option<(u16, Server)>,
@@ -68,7 +69,7 @@ pub async fn prepare_database(url: DatabaseUrl, demo: bool) -> anyhow::Result<Da
         db.analyze_sqlite()?;
         if demo {
             let mut conn = db.get().context("no database connection")?;
-            if crate::demo::seed_if_empty(&mut conn, routes::state::now())? {
+            if crate::demo::seed_if_empty(&mut conn, crate::domain::clock::now())? {
                 tracing::info!("demo content loaded into the empty database");
             }
         }
@@ -76,14 +77,6 @@ pub async fn prepare_database(url: DatabaseUrl, demo: bool) -> anyhow::Result<Da
     })
     .await
     .context("database set-up was interrupted")?
-}
-
-/// Whether the public base URL is https: then browsers are told to use
-/// nothing else (HSTS) and cookies are `Secure` and `__Host-`.
-pub fn is_https(base_url: &str) -> bool {
-    base_url
-        .get(..8)
-        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
 }
 
 /// `Strict-Transport-Security` of an https site: a year, this host only
@@ -148,7 +141,7 @@ impl Application {
             .map_err(anyhow::Error::msg)
             .context("the page cache cannot follow the database's changes")?;
         }
-        let search = Arc::new(routes::search::SearchLimits::default());
+        let search = Arc::new(crate::app::SearchLimits::default());
         let metrics = match metrics_listener {
             Some(_) => Some(Arc::new(
                 Metrics::new(db.clone(), pages.clone()).context("cannot set up the metrics")?,
@@ -190,8 +183,8 @@ impl Application {
                 .wrap(from_fn(move |req, next| {
                     crate::body_timeout::limit(body_timeout, req, next)
                 }))
-                .wrap(from_fn(crate::routes::state::follow_redirects))
-                .wrap(from_fn(crate::page_cache::http::serve))
+                .wrap(from_fn(crate::routes::respond::follow_redirects))
+                .wrap(from_fn(crate::page_cache::http::serve::<AppState, _>))
                 .wrap(security_headers(https))
                 .wrap(from_fn(crate::telemetry::log_requests))
                 .configure(routes::config)
@@ -247,7 +240,7 @@ impl Application {
     }
 
     /// The bounds on public search, which tests may lower.
-    pub fn search_limits(&self) -> Arc<routes::search::SearchLimits> {
+    pub fn search_limits(&self) -> Arc<crate::app::SearchLimits> {
         self.search.clone()
     }
 

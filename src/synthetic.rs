@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::models::{NewArticle, NewArticleTag, NewSection};
 use crate::db::schema::{article_tags, articles, categories, sections, users};
-use crate::db::{search, tags, write_transaction, DbConn};
+use crate::db::{search_index, tags, write_transaction, DbConn};
 use crate::domain::{ArticleKind, ArticleStatus};
 use crate::markdown;
 
@@ -352,7 +352,7 @@ pub fn generate(
         done += n;
         progress(done);
     }
-    search::rebuild_all(conn)?;
+    search_index::rebuild_all(conn)?;
     // Fresh statistics, so the planners see the new size of the tables.
     // On PostgreSQL a VACUUM too, as autovacuum would do a little later:
     // until the new rows are marked all-visible, reading a listing's index

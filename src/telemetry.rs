@@ -19,13 +19,9 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::EnvFilter;
 
+use crate::app::AppState;
+use crate::domain::limits::{MAX_PATH_BYTES, MAX_QUERY_BYTES};
 use crate::error::ErrorPage;
-use crate::routes::state::AppState;
-
-/// Paths longer than this answer 414: no page of ours has one.
-pub const MAX_PATH_BYTES: usize = 1024;
-/// Query strings longer than this answer 414.
-pub const MAX_QUERY_BYTES: usize = 2048;
 
 /// The log filter when `RUST_LOG` is not set.
 pub const DEFAULT_FILTER: &str = "info,diesel=warn,r2d2=warn";

@@ -5,7 +5,6 @@ pub mod csrf;
 pub mod password;
 pub mod policy;
 pub mod session;
-pub mod throttle;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 

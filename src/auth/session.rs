@@ -15,9 +15,10 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use blake2::{Blake2s256, Digest};
 use chrono::Duration;
 
+use crate::app::AppState;
 use crate::db::models::Session;
 use crate::db::sessions::{self, ABSOLUTE_DAYS};
-use crate::routes::state::{now, AppState};
+use crate::domain::clock::now;
 
 /// The session cookie.
 pub const COOKIE: &str = "iconocast_session";
@@ -41,7 +42,7 @@ pub const SECURE_COOKIE: &str = "__Host-iconocast_session";
 
 /// Cookies are `Secure` and `__Host-` when the site is served over HTTPS.
 pub fn secure(state: &AppState) -> bool {
-    crate::startup::is_https(&state.base_url)
+    crate::app::is_https(&state.base_url)
 }
 
 /// The session cookie's name: [`SECURE_COOKIE`] over https, [`COOKIE`]

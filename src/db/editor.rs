@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::models::{Article, NewArticle, NewArticleTag, NewAuditEntry, NewSection, Section};
 use super::schema::{article_tags, articles, categories, revisions, sections, users};
-use super::{audit, search, tags, write_transaction, DbConn};
+use super::{audit, search_index, tags, write_transaction, DbConn};
 use crate::domain::{reading_minutes, ArticleKind, ArticleStatus};
 use crate::markdown;
 
@@ -273,7 +273,7 @@ pub(crate) fn write_body(
             })
             .execute(conn)?;
     }
-    search::reindex(conn, id)
+    search_index::reindex(conn, id)
 }
 
 /// The reading time of a draft, in minutes.

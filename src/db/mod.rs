@@ -1,7 +1,7 @@
 //! The database layer: one connection type over SQLite and PostgreSQL, the
 //! r2d2 pool that hands it out, the embedded migrations, and one module of
 //! query functions per table. Query functions take `&mut DbConn` and return
-//! `QueryResult`; handlers run them on the blocking pool (see `routes::state`).
+//! `QueryResult`; handlers run them on the blocking pool (see `app::AppState::run`).
 
 pub mod articles;
 pub mod audit;
@@ -13,6 +13,8 @@ pub mod models;
 pub mod redirects;
 pub mod schema;
 pub mod search;
+pub mod search_budget;
+pub mod search_index;
 pub mod sessions;
 pub mod settings;
 pub mod sitemaps;
@@ -243,8 +245,8 @@ impl ConnectionManager {
                     url: shown.clone(),
                     source,
                 })?;
-                // The time limit of public search (`search::search`).
-                search::register_functions(&mut conn).map_err(|source| DbError::Setup {
+                // The time limit of public search (`search::search`, `search_budget`).
+                search_budget::register_functions(&mut conn).map_err(|source| DbError::Setup {
                     url: shown.clone(),
                     source,
                 })?;

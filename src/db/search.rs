@@ -1,21 +1,19 @@
 //! Full-text search over visible, indexed articles: SQLite FTS5 or a
 //! PostgreSQL `tsvector` with a GIN index, behind one function. The index
 //! holds one row per article (title, standfirst, intro and sections,
-//! hashtags) and is rewritten by [`reindex`] on every save.
+//! hashtags) and is rewritten by `search_index::reindex` on every save.
 
-use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use diesel::connection::{SimpleConnection, TransactionManager};
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Bool, Double, Float, Integer, Text};
-use diesel::sqlite::{Sqlite, SqliteConnection};
 
 use super::articles::{indexed, visible, Card};
 use super::schema::articles;
+use super::search_budget::Deadline;
 use super::DbConn;
 
 /// The SQLite FTS5 table (see `migrations/sqlite/*_search_index`).
@@ -150,74 +148,6 @@ pub enum SearchError {
     TooSlow,
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
-}
-
-thread_local! {
-    /// When the search running on this thread must stop, if one is
-    /// running, and whether it was stopped. SQLite calls
-    /// `iconocast_search_budget` on the thread that runs the statement.
-    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
-    static STOPPED: Cell<bool> = const { Cell::new(false) };
-}
-
-/// The deadline of the search on this thread, from `set` until dropped.
-struct Deadline;
-
-impl Deadline {
-    fn set(limit: Duration) -> Deadline {
-        DEADLINE.set(Instant::now().checked_add(limit));
-        STOPPED.set(false);
-        Deadline
-    }
-
-    fn stopped() -> bool {
-        STOPPED.get()
-    }
-}
-
-impl Drop for Deadline {
-    fn drop(&mut self) {
-        DEADLINE.set(None);
-    }
-}
-
-/// What `iconocast_search_budget` answers for a row: true while the
-/// search is within its time, else an error, which stops the statement.
-#[derive(Debug)]
-struct Budget(bool);
-
-impl ToSql<Bool, Sqlite> for Budget {
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-        if self.0 {
-            <bool as ToSql<Bool, Sqlite>>::to_sql(&true, out)
-        } else {
-            Err("the search's time limit was reached".into())
-        }
-    }
-}
-
-diesel::define_sql_function! {
-    /// SQLite only: true while the search on this thread is within its
-    /// time limit; past it, an error that stops the statement. Called
-    /// with a column of every row a search reads, so that no row is read
-    /// after the limit (see [`register_functions`]).
-    #[sql_name = "iconocast_search_budget"]
-    fn search_budget(row: Integer) -> Bool;
-}
-
-/// Registers `iconocast_search_budget` on a new SQLite connection.
-/// diesel 2.3 gives no safe access to SQLite's progress handler or to
-/// `sqlite3_interrupt`; a function in the search's `WHERE` clause is
-/// called for every row the search reads, and its error ends the
-/// statement at once, which bounds the search just as well.
-pub fn register_functions(conn: &mut SqliteConnection) -> QueryResult<()> {
-    search_budget_utils::register_nondeterministic_impl(conn, |_row: i32| {
-        let within = DEADLINE.get().is_none_or(|at| Instant::now() < at);
-        if !within {
-            STOPPED.set(true);
-        }
-        Budget(within)
-    })
 }
 
 /// Runs the queries of one search under `limit`. On PostgreSQL they run
@@ -468,79 +398,6 @@ fn search_unbounded(
         })
         .collect();
     Ok((hits, total))
-}
-
-/// The row of the SQLite index for the articles matching `{filter}`.
-const SQLITE_ROWS: &str = "\
-SELECT a.id, a.title, a.standfirst,
-       a.intro || ' ' || COALESCE((SELECT group_concat(s.heading || ' ' || s.body, ' ')
-                                   FROM sections s WHERE s.article_id = a.id), ''),
-       COALESCE((SELECT group_concat(t.name, ' ')
-                 FROM article_tags at JOIN tags t ON t.id = at.tag_id
-                 WHERE at.article_id = a.id), '')
-FROM articles a";
-
-/// The row of the PostgreSQL index for the articles matching `{filter}`.
-const POSTGRES_ROWS: &str = "\
-SELECT a.id,
-       setweight(to_tsvector('english', a.title), 'A')
-         || setweight(to_tsvector('english', COALESCE(tg.names, '')), 'A')
-         || setweight(to_tsvector('english', a.standfirst), 'B')
-         || setweight(to_tsvector('english', a.intro || ' ' || COALESCE(sc.body, '')), 'C'),
-       a.intro || ' ' || COALESCE(sc.body, '')
-FROM articles a
-LEFT JOIN LATERAL (SELECT string_agg(s.heading || ' ' || s.body, ' ' ORDER BY s.position) AS body
-                   FROM sections s WHERE s.article_id = a.id) sc ON TRUE
-LEFT JOIN LATERAL (SELECT string_agg(t.name, ' ') AS names
-                   FROM article_tags at JOIN tags t ON t.id = at.tag_id
-                   WHERE at.article_id = a.id) tg ON TRUE";
-
-/// Rewrites one article's index row from its current content. Call it in
-/// the same transaction as every save of an article, its sections or its
-/// hashtags.
-pub fn reindex(conn: &mut DbConn, article_id: i32) -> QueryResult<()> {
-    match conn {
-        DbConn::Sqlite(c) => {
-            diesel::sql_query("DELETE FROM article_search WHERE rowid = ?")
-                .bind::<Integer, _>(article_id)
-                .execute(c)?;
-            diesel::sql_query(format!(
-                "INSERT INTO article_search (rowid, title, standfirst, body, tags) {SQLITE_ROWS} WHERE a.id = ?"
-            ))
-            .bind::<Integer, _>(article_id)
-            .execute(c)?;
-        }
-        DbConn::Pg(c) => {
-            diesel::sql_query(format!(
-                "INSERT INTO article_search (article_id, document, body) {POSTGRES_ROWS} WHERE a.id = $1 \
-                 ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document, body = EXCLUDED.body"
-            ))
-            .bind::<Integer, _>(article_id)
-            .execute(c)?;
-        }
-    }
-    Ok(())
-}
-
-/// Rebuilds the whole index in one statement per backend (after a bulk load).
-pub fn rebuild_all(conn: &mut DbConn) -> QueryResult<()> {
-    match conn {
-        DbConn::Sqlite(c) => {
-            diesel::sql_query("DELETE FROM article_search").execute(c)?;
-            diesel::sql_query(format!(
-                "INSERT INTO article_search (rowid, title, standfirst, body, tags) {SQLITE_ROWS}"
-            ))
-            .execute(c)?;
-        }
-        DbConn::Pg(c) => {
-            diesel::sql_query("TRUNCATE article_search").execute(c)?;
-            diesel::sql_query(format!(
-                "INSERT INTO article_search (article_id, document, body) {POSTGRES_ROWS}"
-            ))
-            .execute(c)?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::models::{Session, StaffUser};
 use super::schema::{login_attempts, sessions, users};
 use super::DbConn;
-use crate::auth::throttle::{Failures, FREE_CLIENT_FAILURES, FREE_FAILURES};
+use crate::domain::throttle::{Failures, FREE_CLIENT_FAILURES, FREE_FAILURES};
 
 /// A session ends after this long without a request...
 pub const IDLE_HOURS: i64 = 12;
@@ -85,7 +85,7 @@ pub fn count_for_user(conn: &mut DbConn, user_id: i32) -> QueryResult<i64> {
 /// Notes a login attempt as a failure before it is checked, and returns
 /// its id. `email` is what was typed, normalised and cut to a sane
 /// length; `client` is the client it counts against (the `ip` column:
-/// `auth::throttle::client_group`, an IPv4 address or an IPv6 /64).
+/// `domain::throttle::client_group`, an IPv4 address or an IPv6 /64).
 /// Claiming first makes the throttle hold under a burst of parallel
 /// attempts: each one counts every attempt claimed before it.
 pub fn claim_attempt(

@@ -1,15 +1,23 @@
 //! Domain types: values parsed once at the edge (a slug from a URL, a page
 //! number from a query string) so the rest of the code never re-validates.
 
+pub mod actor;
+pub mod clock;
 mod page;
 mod slug;
 pub mod text;
+pub mod throttle;
 
 pub use page::{PageError, PageNumber};
-pub use slug::{anchors_for, slugify, tag_slug, Anchors, Slug};
+pub use slug::{anchors_for, slugify, tag_slug, Anchors, Slug, RESERVED};
 
 /// What one article may hold, whether written in the editor or imported.
 pub mod limits {
+    /// Paths longer than this answer 414: no page of ours has one.
+    pub const MAX_PATH_BYTES: usize = 1024;
+    /// Query strings longer than this answer 414.
+    pub const MAX_QUERY_BYTES: usize = 2048;
+
     /// Sections in one article.
     pub const MAX_SECTIONS: usize = 60;
     /// Hashtags on one article (repeats counted once).

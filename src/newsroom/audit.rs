@@ -2,10 +2,10 @@
 
 use chrono::NaiveDateTime;
 
-use crate::auth::policy::Actor;
 use crate::db::audit::{self, By};
 use crate::db::models::NewAuditEntry;
 use crate::db::DbConn;
+use crate::domain::actor::Actor;
 use crate::error::AppError;
 
 /// Writes the entry of `action` by `actor` on `target` (a kind of row and

@@ -5,14 +5,13 @@ use serde::Deserialize;
 
 use super::audit::{self as log, quoted};
 use super::checked;
-use crate::auth::policy::Actor;
 use crate::db::models::{Category, NewCategory};
 use crate::db::{audit, categories, redirects, write_transaction, DbConn};
+use crate::domain::actor::Actor;
+use crate::domain::clock::now;
 use crate::domain::text::{self, Lines};
-use crate::domain::{slugify, Slug};
+use crate::domain::{slugify, Slug, RESERVED};
 use crate::error::{AppError, FieldErrors};
-use crate::routes::state::now;
-use crate::routes::RESERVED;
 
 /// Longest category name, tagline and description, in characters.
 pub const MAX_NAME: usize = 120;

@@ -9,12 +9,12 @@ use std::path::Path;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::audit as log;
-use crate::auth::policy::{self, Actor};
 use crate::db::media::{self as db_media, NewMedia};
 use crate::db::{audit, write_transaction, DbConn};
+use crate::domain::actor::{self as policy, Actor};
+use crate::domain::clock::now;
 use crate::error::AppError;
 use crate::media::{self, ImageType};
-use crate::routes::state::now;
 
 /// An image recorded in the library.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,12 +1,17 @@
-//! The newsroom: what the staff do to the site, one file per area. Each
-//! use case takes the [`Actor`](crate::auth::policy::Actor) and the input
-//! as typed, checks permission, validates, writes and audits in one
-//! `db::write_transaction`, and returns a typed outcome or an `AppError`
-//! (`Invalid` with the messages by field, `Conflict`, `Forbidden`).
-//! The staff pages call them from their handlers; none of them knows HTTP.
+//! The newsroom: what the staff do to the site (create, save, publish and
+//! import articles, and the changes to categories, tags, users, media and
+//! settings), each as one function that the staff area's handlers, the
+//! command line and the demo call alike. It sits between the handlers and
+//! `db/`: a use case here takes the [`Actor`](crate::domain::actor::Actor)
+//! (user, role and client address) and the input as typed, checks
+//! permission, validates, writes through `db/` and keeps its audit record
+//! in one `db::write_transaction`, and returns a typed outcome or an
+//! `AppError` (`Invalid` with the messages by field, `Conflict`,
+//! `Forbidden`). It knows nothing of HTTP or the terminal.
 
 pub mod audit;
 pub mod categories;
+pub mod import;
 pub mod media;
 pub mod settings;
 pub mod tags;

@@ -4,12 +4,12 @@
 use serde::Deserialize;
 
 use super::audit::{self as log, quoted};
-use crate::auth::policy::Actor;
 use crate::db::models::{NewSiteSettings, SiteSettings};
 use crate::db::{audit, settings, write_transaction, DbConn};
+use crate::domain::actor::Actor;
+use crate::domain::clock::now;
 use crate::domain::text::{self, Lines};
 use crate::error::{AppError, FieldErrors};
-use crate::routes::state::now;
 
 /// Longest value of each field, in characters.
 pub const MAX_NAME: usize = 120;

@@ -6,12 +6,12 @@
 use chrono::NaiveDateTime;
 
 use super::audit::{self as log, plural};
-use crate::auth::policy::{self, Actor};
-use crate::db::{audit, redirects, search, tags, write_transaction, DbConn};
+use crate::db::{audit, redirects, search_index, tags, write_transaction, DbConn};
+use crate::domain::actor::{self as policy, Actor};
+use crate::domain::clock::now;
 use crate::domain::tag_slug;
 use crate::domain::text::{self, Lines};
 use crate::error::AppError;
-use crate::routes::state::now;
 
 /// Longest hashtag name, in characters.
 pub const MAX_NAME: usize = 100;
@@ -42,7 +42,7 @@ fn check_name(raw: &str) -> Result<(String, String), String> {
 /// Rewrites the search index of `ids`.
 fn reindex_all(conn: &mut DbConn, ids: &[i32]) -> Result<(), AppError> {
     for id in ids {
-        search::reindex(conn, *id)?;
+        search_index::reindex(conn, *id)?;
     }
     Ok(())
 }

@@ -9,14 +9,14 @@ use serde::Deserialize;
 use super::audit::{self as log, quoted};
 use super::checked;
 use crate::auth::password;
-use crate::auth::policy::Actor;
 use crate::db::models::StaffUser;
 use crate::db::DbConn;
 use crate::db::{audit, users, write_transaction};
+use crate::domain::actor::Actor;
+use crate::domain::clock::now;
 use crate::domain::text::{self, Lines};
 use crate::domain::{Email, Role};
 use crate::error::{AppError, FieldErrors};
-use crate::routes::state::now;
 
 /// Longest name (as `iconocast user add`) and bio, in characters.
 pub const MAX_NAME: usize = 120;

@@ -37,7 +37,7 @@ const RETRY: Duration = Duration::from_millis(500);
 /// answer, then moves every cache on to a new generation. If the database
 /// cannot say, entries live one more second at most.
 pub fn refresh(conn: &mut DbConn, freshness: &Freshness) {
-    let now = crate::routes::state::now();
+    let now = crate::domain::clock::now();
     match articles::next_visibility_change(conn, now) {
         Ok(due) => freshness.changed(due),
         Err(error) => {

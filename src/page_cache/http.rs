@@ -15,10 +15,10 @@ use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
 use actix_web::HttpResponse;
 
-use super::encoding::{self, Coding, Effort};
 use super::{Entry, Lookup, PageCache, Stamp};
+use crate::db::Database;
+use crate::encoding::{self, Coding, Effort};
 use crate::http_cache::{self, Conditions};
-use crate::routes::state::AppState;
 
 /// Paths whose answers are never the same for every reader, or are
 /// served from their own store: the staff area, the health check, and
@@ -59,18 +59,26 @@ fn shareable(headers: &HeaderMap) -> bool {
     public && !headers.contains_key(header::SET_COOKIE)
 }
 
-pub async fn serve(
+/// What the middleware needs of the application's state, which it finds
+/// in the request's app data: the cache, and the database whose change
+/// counter it reads after a write.
+pub trait CacheHost: Send + Sync + 'static {
+    fn pages(&self) -> &Arc<PageCache>;
+    fn database(&self) -> &Database;
+}
+
+pub async fn serve<H: CacheHost, B: MessageBody + 'static>(
     req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
+    next: Next<B>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+    let Some(state) = req.app_data::<web::Data<H>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return write_request(&state, req, next).await;
     }
     let conditions = Conditions::of(req.headers());
-    let cache = state.pages.clone();
+    let cache = state.pages().clone();
     let mut leader = None;
     if cache.enabled() && !private_path(req.path()) {
         let key = match req.query_string() {
@@ -135,21 +143,21 @@ pub async fn serve(
 
 /// A write (POST and the like): once it is done, the content may have
 /// changed. If it did, every cached page of this process is out of date.
-async fn write_request(
-    state: &web::Data<AppState>,
+async fn write_request<H: CacheHost>(
+    state: &web::Data<H>,
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let conditions = Conditions::of(req.headers());
     let res = next.call(req).await?;
     let st = state.clone();
-    let checked = web::block(move || match st.db.get() {
-        Ok(mut conn) => super::changes::after_write(&mut conn, st.pages.freshness()),
-        Err(_) => st.pages.freshness().changed_unknown(),
+    let checked = web::block(move || match st.database().get() {
+        Ok(mut conn) => super::changes::after_write(&mut conn, st.pages().freshness()),
+        Err(_) => st.pages().freshness().changed_unknown(),
     })
     .await;
     if checked.is_err() {
-        state.pages.freshness().changed_unknown();
+        state.pages().freshness().changed_unknown();
     }
     let (req, res) = res.into_parts();
     let res = compress_whole(res, &conditions).await?;

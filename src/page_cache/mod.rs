@@ -14,7 +14,6 @@
 //! and many readers missing one page at once wait for one render.
 
 pub mod changes;
-pub mod encoding;
 pub mod http;
 
 use std::collections::HashMap;

@@ -3,7 +3,8 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::state::{html, AppState, Page};
+use super::respond::{html, Page};
+use crate::app::AppState;
 use crate::error::AppError;
 use crate::markdown;
 use crate::views::{Crumb, Head, Layout};

@@ -4,10 +4,12 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::state::{now, AppState, Found, Page};
+use super::respond::{Found, Page};
+use crate::app::AppState;
 use crate::db::articles::{self, Card};
 use crate::db::models::{Media, Section, Tag};
 use crate::db::tags;
+use crate::domain::clock::now;
 use crate::domain::Slug;
 use crate::error::AppError;
 use crate::markdown;
@@ -67,7 +69,7 @@ async fn show(
     let found = state
         .run(move |conn| {
             let now = now();
-            // An old slug: see `state::follow_redirects`.
+            // An old slug: see `respond::follow_redirects`.
             let (card, hero) =
                 articles::find_visible(conn, slug.as_str(), now)?.ok_or(AppError::NotFound)?;
             // The same slug under another category (or /blog) is the same

@@ -2,13 +2,13 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::blog::ListingPage;
-use super::state::{html, listing_pager, now, AppState, PageQuery, PER_PAGE};
-use crate::db::articles::{self, Listing};
+use super::listing::{self, Intro, Listed};
+use super::respond::PageQuery;
+use crate::app::AppState;
+use crate::db::articles::Listing;
 use crate::db::users;
 use crate::domain::Slug;
 use crate::error::AppError;
-use crate::views::{Crumb, Head};
 
 pub async fn show(
     state: web::Data<AppState>,
@@ -17,60 +17,26 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let slug = Slug::parse(&path).ok_or(AppError::NotFound)?;
     let page = query.number()?;
-    let st = state.clone();
-    let listing = state
-        .run(move |conn| {
-            let author = users::find_author(conn, slug.as_str())?.ok_or(AppError::NotFound)?;
-            let now = now();
-            let base = format!("/author/{}", author.slug);
-            let (pager, _) = listing_pager(conn, Listing::Author(author.id), now, &base, page)?;
-            if pager.is_past_end() {
-                return Err(AppError::NotFound);
-            }
-            let cards = articles::list(
-                conn,
-                Listing::Author(author.id),
-                now,
-                PER_PAGE,
-                page.offset(PER_PAGE),
-            )?;
-            let (title, path) = if page.get() > 1 {
-                (
-                    format!("{} — page {}", author.name, page.get()),
-                    format!("{base}?page={}", page.get()),
-                )
-            } else {
-                (author.name.clone(), base.clone())
-            };
-            let description = if author.bio.is_empty() {
-                format!("Articles by {}.", author.name)
-            } else {
-                author.bio.clone()
-            };
-            let mut layout = st.layout(
-                conn,
-                Head {
-                    title,
-                    description,
-                    path,
-                    current: String::new(),
-                    og_type: "profile",
-                    noindex: false,
-                },
-            )?;
-            let crumbs = vec![Crumb::link("Home", "/"), Crumb::here(&author.name)];
-            layout.add_breadcrumbs(&crumbs);
-            Ok(ListingPage {
-                layout,
-                crumbs,
-                heading: author.name.clone(),
-                kicker: "Author".to_owned(),
-                intro: author.bio.clone(),
-                cards,
-                pager,
-                empty: format!("{} has not published anything yet.", author.name),
-            })
+    listing::respond(state, page, move |conn| {
+        let author = users::find_author(conn, slug.as_str())?.ok_or(AppError::NotFound)?;
+        let description = if author.bio.is_empty() {
+            format!("Articles by {}.", author.name)
+        } else {
+            author.bio.clone()
+        };
+        Ok(Listed {
+            listing: Listing::Author(author.id),
+            base: format!("/author/{}", author.slug),
+            description,
+            current: String::new(),
+            og_type: "profile",
+            noindex: false,
+            feed: None,
+            kicker: "Author".to_owned(),
+            intro: Intro::Text(author.bio),
+            empty: format!("{} has not published anything yet.", author.name),
+            name: author.name,
         })
-        .await?;
-    html(&listing)
+    })
+    .await
 }

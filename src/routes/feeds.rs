@@ -8,9 +8,10 @@ use askama::Template;
 use chrono::NaiveDateTime;
 use serde_json::json;
 
-use super::state::{now, AppState};
+use crate::app::AppState;
 use crate::db::feeds::{self, Area, FeedEntry};
 use crate::db::{categories, settings, tags, DbConn};
+use crate::domain::clock::now;
 use crate::domain::Slug;
 use crate::error::AppError;
 use crate::http_cache::http_date;

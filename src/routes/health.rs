@@ -6,7 +6,7 @@ use actix_web::http::header::{self, CacheControl, CacheDirective};
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::time::Duration;
 
-use super::state::AppState;
+use crate::app::AppState;
 
 pub async fn check(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let backend = if state.db.url.is_sqlite() {

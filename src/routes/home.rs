@@ -4,9 +4,11 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::state::{html, now, AppState, Page};
+use super::respond::{html, Page};
+use crate::app::AppState;
 use crate::db::articles::{self, Card, Listing};
 use crate::db::models::Category;
+use crate::domain::clock::now;
 use crate::error::AppError;
 use crate::views::{filters, structured, Head, Layout};
 

@@ -9,9 +9,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::app::AppState;
 use crate::error::{AppError, ErrorPage};
 use crate::media;
-use crate::routes::state::AppState;
 
 /// `Cache-Control` of a media file.
 pub const CACHE: &str = "public, max-age=31536000, immutable";

@@ -12,63 +12,22 @@ pub mod categories;
 pub mod feeds;
 pub mod health;
 pub mod home;
+pub mod listing;
 pub mod media;
+pub mod paths;
+pub mod respond;
 pub mod search;
 pub mod sitemaps;
-pub mod state;
 pub mod static_files;
 pub mod tags;
 
-use actix_web::http::{header, StatusCode};
-use actix_web::{guard, web, FromRequest, Handler, HttpResponse, Resource, Responder, Route};
+use actix_web::{guard, web, FromRequest, Handler, Resource, Responder, Route};
 
-use crate::error::ErrorPage;
-
-/// First path segments that can never be a category slug.
-pub const RESERVED: [&str; 17] = [
-    "admin",
-    "static",
-    "blog",
-    "tag",
-    "author",
-    "search",
-    "about",
-    "healthz",
-    "feed.xml",
-    "atom.xml",
-    "feed.json",
-    "sitemap.xml",
-    "news-sitemap.xml",
-    "robots.txt",
-    "sitemaps",
-    "media",
-    "favicon.ico",
-];
-
-/// `Allow` of a page.
-pub const PAGE_METHODS: &str = "GET, HEAD";
-/// `Allow` of a page with a form that posts back to it.
-pub const FORM_METHODS: &str = "GET, HEAD, POST";
-/// `Allow` of a button's action.
-pub const POST_METHODS: &str = "POST";
+use paths::{method_not_allowed, PAGE_METHODS};
 
 /// A public page answers GET and HEAD (actix sends no body for HEAD).
 fn page() -> Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
-}
-
-/// The 405 for a method an address does not answer to, with `Allow`
-/// naming those it does. The request log notes it.
-pub fn method_not_allowed(allow: &'static str) -> HttpResponse {
-    let mut response = ErrorPage::response(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "Method not allowed",
-        "This address does not take that kind of request.",
-    );
-    response
-        .headers_mut()
-        .insert(header::ALLOW, header::HeaderValue::from_static(allow));
-    response
 }
 
 /// The address `path` with no routes yet, answering 405 to any method its

@@ -2,70 +2,25 @@
 //! highlighted snippets. Words, `"phrases"` and `prefix*` are understood;
 //! everything else a reader types is taken as plain words.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-use tokio::sync::Semaphore;
 
-use super::state::{html, now, AppState, Page, PER_PAGE};
+use super::respond::{html, Page, PER_PAGE};
+use crate::app::AppState;
 use crate::db::search::{self, Hit, SearchError, SearchQuery as Terms};
+use crate::domain::clock::now;
 use crate::domain::PageNumber;
 use crate::error::{AppError, ErrorPage};
+
+pub use crate::app::SearchLimits;
 use crate::views::{filters, Crumb, Head, Layout, Pager};
 
 /// Longest query we look at; longer input is cut, not refused.
 const MAX_QUERY_CHARS: usize = 200;
-
-/// What one search may cost: how many run at once, and for how long.
-pub struct SearchLimits {
-    /// One permit per search running; a search that finds none free
-    /// waits for one at most [`SearchLimits::QUEUE_WAIT`], then answers
-    /// 503.
-    pub slots: Semaphore,
-    time_limit_ms: AtomicU64,
-}
-
-impl SearchLimits {
-    /// Searches running at once, by default.
-    pub const AT_ONCE: usize = 4;
-    /// How long one search's queries may run, by default.
-    pub const TIME_LIMIT: Duration = Duration::from_secs(2);
-    /// How long a search waits for a turn when as many as allowed are
-    /// running: long enough to ride out a burst, short enough that the
-    /// reader has an answer within about two seconds.
-    pub const QUEUE_WAIT: Duration = Duration::from_millis(750);
-    /// `Retry-After` of a refused search, in seconds.
-    pub const RETRY_AFTER_SECS: u32 = 2;
-
-    pub fn new(at_once: usize, time_limit: Duration) -> SearchLimits {
-        let limits = SearchLimits {
-            slots: Semaphore::new(at_once),
-            time_limit_ms: AtomicU64::new(0),
-        };
-        limits.set_time_limit(time_limit);
-        limits
-    }
-
-    pub fn time_limit(&self) -> Duration {
-        Duration::from_millis(self.time_limit_ms.load(Ordering::Relaxed))
-    }
-
-    /// Changes the time limit of the searches that start from now on.
-    pub fn set_time_limit(&self, limit: Duration) {
-        let ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
-        self.time_limit_ms.store(ms, Ordering::Relaxed);
-    }
-}
-
-impl Default for SearchLimits {
-    fn default() -> Self {
-        SearchLimits::new(Self::AT_ONCE, Self::TIME_LIMIT)
-    }
-}
 
 /// A 503 that asks to try again shortly; never cached.
 fn unavailable(title: &str, message: &str) -> HttpResponse {

@@ -7,9 +7,10 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{Duration, NaiveDateTime};
 
-use super::state::{now, AppState};
+use crate::app::AppState;
 use crate::db::sitemaps::{self, ListingEntry};
 use crate::db::{settings, DbConn};
+use crate::domain::clock::now;
 use crate::error::AppError;
 use crate::http_cache::http_date;
 use crate::views::{self, filters};

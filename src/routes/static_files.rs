@@ -5,9 +5,9 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::encoding::Coding;
 use crate::error::AppError;
 use crate::http_cache::Conditions;
-use crate::page_cache::encoding::Coding;
 use crate::static_files;
 
 pub async fn serve(path: web::Path<String>, req: HttpRequest) -> Result<HttpResponse, AppError> {

@@ -5,6 +5,8 @@ pub mod filters;
 pub mod structured;
 pub mod xml;
 
+pub use structured::Crumb;
+
 use chrono::NaiveDateTime;
 
 use crate::db::articles::Card;
@@ -151,28 +153,6 @@ impl Pager {
     /// A page past the last one does not exist (the first always does).
     pub fn is_past_end(&self) -> bool {
         self.page > self.pages
-    }
-}
-
-/// One step of a breadcrumb trail; the last has no link.
-pub struct Crumb {
-    pub name: String,
-    pub path: Option<String>,
-}
-
-impl Crumb {
-    pub fn link(name: &str, path: &str) -> Crumb {
-        Crumb {
-            name: name.to_owned(),
-            path: Some(path.to_owned()),
-        }
-    }
-
-    pub fn here(name: &str) -> Crumb {
-        Crumb {
-            name: name.to_owned(),
-            path: None,
-        }
     }
 }
 

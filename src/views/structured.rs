@@ -5,9 +5,30 @@ use std::fmt::Write;
 
 use serde_json::{json, Value};
 
-use super::Crumb;
 use crate::db::articles::Card;
 use crate::db::models::{SiteSettings, Tag};
+
+/// One step of a breadcrumb trail; the last has no link.
+pub struct Crumb {
+    pub name: String,
+    pub path: Option<String>,
+}
+
+impl Crumb {
+    pub fn link(name: &str, path: &str) -> Crumb {
+        Crumb {
+            name: name.to_owned(),
+            path: Some(path.to_owned()),
+        }
+    }
+
+    pub fn here(name: &str) -> Crumb {
+        Crumb {
+            name: name.to_owned(),
+            path: None,
+        }
+    }
+}
 
 /// Serializes for a `<script type="application/ld+json">` block: `<`, `>`
 /// and `&` only occur inside JSON strings, where their `\u` escapes mean

@@ -8,7 +8,8 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::{respond, AdminLayout};
+use super::page::{respond, AdminLayout};
+use crate::app::AppState;
 use crate::auth::session::Staff;
 use crate::db::editor::{self, ListFilter, ListRow};
 use crate::db::models::Category;
@@ -16,7 +17,7 @@ use crate::db::schema::users;
 use crate::db::{categories, settings};
 use crate::domain::{ArticleStatus, PageNumber};
 use crate::error::AppError;
-use crate::routes::state::{AppState, PageQuery};
+use crate::routes::respond::PageQuery;
 use crate::views::filters;
 
 /// Articles per page.

@@ -8,14 +8,14 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::forms::admin_only;
-use super::{respond, AdminLayout};
+use super::page::{respond, AdminLayout};
 use crate::auth::session::Staff;
 use crate::db::audit::{self, AuditFilter, NamedEntry};
 use crate::db::schema::users;
 use crate::db::settings;
 use crate::domain::PageNumber;
 use crate::error::AppError;
-use crate::routes::state::PageQuery;
+use crate::routes::respond::PageQuery;
 use crate::views::filters;
 
 /// Entries per page.
@@ -91,7 +91,7 @@ fn filter_query(filter: &AuditFilter) -> String {
 
 /// GET /admin/audit.
 pub async fn show(
-    state: web::Data<crate::routes::state::AppState>,
+    state: web::Data<crate::app::AppState>,
     staff: Staff,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {

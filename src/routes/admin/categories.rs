@@ -7,13 +7,13 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::forms::{admin_only, parse_id, Button, DoneQuery, StaffForm};
-use super::{respond, see_other, AdminLayout};
+use super::page::{respond, see_other, AdminLayout};
+use crate::app::AppState;
 use crate::auth::session::Staff;
 use crate::db::models::Category;
 use crate::db::{categories as db_categories, settings};
 use crate::error::{AppError, FieldErrors};
 use crate::newsroom::categories::{self, CategoryInput};
-use crate::routes::state::AppState;
 
 /// What the reason for the role refusal names.
 const WHAT: &str = "manage categories";

@@ -9,13 +9,13 @@ use askama::Template;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{respond, AdminLayout};
+use super::page::{respond, AdminLayout};
+use crate::app::AppState;
 use crate::auth::session::Staff;
 use crate::db::schema::{articles, users};
 use crate::db::{settings, DbConn};
 use crate::domain::ArticleStatus;
 use crate::error::AppError;
-use crate::routes::state::AppState;
 use crate::views::filters;
 
 /// How many articles the dashboard lists.

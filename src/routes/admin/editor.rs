@@ -16,7 +16,8 @@ use chrono_tz::Tz;
 use diesel::prelude::*;
 use futures_util::StreamExt;
 
-use super::{see_other, AdminLayout};
+use super::page::{see_other, AdminLayout};
+use crate::app::AppState;
 use crate::auth::session::Staff;
 use crate::auth::{csrf, policy};
 use crate::db::articles::Card;
@@ -25,6 +26,7 @@ use crate::db::media as db_media;
 use crate::db::models::{Article, Author, Category, Media, Section, Tag};
 use crate::db::schema::users;
 use crate::db::{audit, categories, settings, DbConn};
+use crate::domain::clock::now;
 use crate::domain::limits::{
     MAX_ARTICLE_BYTES, MAX_SECTIONS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
 };
@@ -32,7 +34,6 @@ use crate::domain::text::{self, Lines};
 use crate::domain::{slugify, tag_slug, Anchors, ArticleKind, ArticleStatus, Slug};
 use crate::error::{AppError, ErrorPage};
 use crate::markdown;
-use crate::routes::state::{now, AppState};
 use crate::views::filters;
 
 /// The largest article form accepted (all sections together).

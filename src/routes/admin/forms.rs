@@ -14,8 +14,8 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::auth::csrf;
-use crate::auth::policy::Actor;
 use crate::auth::session::Staff;
+use crate::domain::actor::Actor;
 use crate::error::{AppError, ErrorPage};
 
 /// A staff form post: the signed-in [`Staff`] member and the form `T`,

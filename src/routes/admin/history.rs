@@ -12,15 +12,16 @@ use serde::Deserialize;
 
 use super::editor::{diff_lines, editable, LineDiff};
 use super::forms::StaffForm;
-use super::{respond, see_other, AdminLayout};
+use super::page::{respond, see_other, AdminLayout};
+use crate::app::AppState;
 use crate::auth::policy;
 use crate::auth::session::Staff;
 use crate::db::editor::{self, RevisionRow, Saved, Step};
 use crate::db::schema::{categories, media};
 use crate::db::{audit, settings};
+use crate::domain::clock::now;
 use crate::domain::ArticleStatus;
 use crate::error::AppError;
-use crate::routes::state::{now, AppState};
 use crate::views::filters;
 
 #[derive(Template)]

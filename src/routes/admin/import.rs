@@ -7,15 +7,14 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::forms::{self, StaffForm};
-use super::{respond, see_other, AdminLayout};
+use super::page::{respond, see_other, AdminLayout};
+use crate::app::AppState;
 use crate::auth::session::Staff;
 use crate::db::models::Category;
-use crate::db::{articles, audit, categories, settings, write_transaction};
-use crate::domain::ArticleStatus;
+use crate::db::{categories, settings};
 use crate::error::AppError;
 use crate::import;
-use crate::newsroom::audit as log;
-use crate::routes::state::{now, AppState};
+use crate::newsroom::import as newsroom_import;
 
 /// The largest form body the import accepts.
 pub const MAX_BODY: usize = 512 * 1024;
@@ -95,7 +94,7 @@ pub async fn submit(
     if let Err(e) = &parsed {
         tracing::info!(error = %e, "pasted article refused");
     }
-    let (user_id, wanted) = (staff.user_id, form.category.clone());
+    let wanted = form.category.clone();
     let (site_name, categories, outcome) = state
         .run(move |conn| {
             let site_name = settings::load(conn)?.name;
@@ -104,22 +103,7 @@ pub async fn submit(
                 (Err(e), _) => Outcome::Invalid(e.to_string()),
                 (Ok(_), None) => Outcome::Invalid("Choose one of the categories.".to_owned()),
                 (Ok(article), Some(category)) => {
-                    let at = now();
-                    let id = write_transaction::<_, AppError, _>(conn, |conn| {
-                        let input = crate::cli::imported_input(
-                            conn,
-                            article,
-                            category.id,
-                            user_id,
-                            ArticleStatus::Draft,
-                            None,
-                        )?;
-                        let id = articles::create(conn, &input, at)?;
-                        let detail = format!("imported \"{}\" as a draft", input.title);
-                        log::record(conn, &actor, audit::IMPORT, ("article", id), &detail, at)?;
-                        Ok(id)
-                    })?;
-                    Outcome::Created(id)
+                    Outcome::Created(newsroom_import::draft(conn, &actor, article, category.id)?)
                 }
             };
             Ok((site_name, categories, outcome))

@@ -8,14 +8,16 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::forms::{Button, StaffForm};
-use super::AdminLayout;
+use super::page::AdminLayout;
+use crate::app::AppState;
 use crate::auth::session;
-use crate::auth::{csrf, password, random_token, throttle};
+use crate::auth::{csrf, password, random_token};
 use crate::db::models::StaffUser;
 use crate::db::{audit, sessions, settings, users, write_transaction, DbConn};
+use crate::domain::clock::now;
+use crate::domain::throttle;
 use crate::domain::Email;
 use crate::error::AppError;
-use crate::routes::state::{now, AppState};
 
 /// The one message for an unknown email and a wrong password alike.
 pub const WRONG: &str = "Email or password is wrong.";

@@ -20,7 +20,8 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::forms::{parse_id, Button, StaffForm};
-use super::{respond, see_other, AdminLayout};
+use super::page::{respond, see_other, AdminLayout};
+use crate::app::AppState;
 use crate::auth::csrf;
 use crate::auth::session::Staff;
 use crate::db::media::{self as db_media, Listed};
@@ -30,7 +31,7 @@ use crate::domain::PageNumber;
 use crate::error::AppError;
 use crate::media::{self, ImageType, Refusal};
 use crate::newsroom::media::{self as newsroom_media, Deletion, InUse, Recorded};
-use crate::routes::state::{AppState, PageQuery};
+use crate::routes::respond::PageQuery;
 use crate::views::filters;
 
 /// Images per page.

@@ -16,55 +16,19 @@ pub mod history;
 pub mod import;
 pub mod login;
 pub mod media;
+pub mod page;
 pub mod settings;
 pub mod tags;
 pub mod users;
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::StatusCode;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{guard, web, FromRequest, Handler, HttpResponse, Resource, Responder, Route};
 
 use crate::auth::session::Staff;
-use askama::Template;
 
-use crate::error::{AppError, ErrorPage};
-use crate::routes::{method_not_allowed, FORM_METHODS, PAGE_METHODS, POST_METHODS};
-
-/// What every staff page's layout shows.
-pub struct AdminLayout {
-    pub site_name: String,
-    pub title: String,
-    pub css: &'static str,
-    pub logo: &'static str,
-    pub staff: Option<Staff>,
-}
-
-impl AdminLayout {
-    pub fn new(site_name: String, title: &str, staff: Option<Staff>) -> AdminLayout {
-        AdminLayout {
-            site_name,
-            title: title.to_owned(),
-            css: crate::static_files::url("site.css"),
-            logo: crate::static_files::url("logo.svg"),
-            staff,
-        }
-    }
-}
-
-/// A rendered staff page with `status`.
-pub fn respond<T: Template>(status: StatusCode, page: &T) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
-}
-
-/// 303 See Other to `location`, the answer to every successful POST.
-pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_owned()))
-        .finish()
-}
+use crate::error::ErrorPage;
+use crate::routes::paths::{method_not_allowed, FORM_METHODS, PAGE_METHODS, POST_METHODS};
 
 fn page() -> Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))

@@ -8,12 +8,12 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::forms::{self, admin_only, DoneQuery, StaffForm};
-use super::{respond, see_other, AdminLayout};
+use super::page::{respond, see_other, AdminLayout};
+use crate::app::AppState;
 use crate::auth::session::Staff;
 use crate::db::settings;
 use crate::error::{AppError, FieldErrors};
 use crate::newsroom::settings::{self as newsroom_settings, SettingsInput};
-use crate::routes::state::AppState;
 
 /// The largest settings form accepted (the about text is long).
 pub const MAX_BODY: usize = 256 * 1024;

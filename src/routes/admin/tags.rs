@@ -10,14 +10,14 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::forms::{parse_id, StaffForm};
-use super::{respond, see_other, AdminLayout};
+use super::page::{respond, see_other, AdminLayout};
+use crate::app::AppState;
 use crate::auth::session::Staff;
 use crate::db::models::Tag;
 use crate::db::{settings, tags as db_tags, DbConn};
 use crate::domain::{tag_slug, PageNumber};
 use crate::error::AppError;
 use crate::newsroom::tags;
-use crate::routes::state::AppState;
 
 /// Hashtags per page.
 pub const PER_PAGE: i64 = 100;

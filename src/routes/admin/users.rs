@@ -10,14 +10,14 @@ use askama::Template;
 use chrono::NaiveDateTime;
 
 use super::forms::{admin_only, parse_id, DoneQuery, StaffForm};
-use super::{respond, see_other, AdminLayout};
+use super::page::{respond, see_other, AdminLayout};
+use crate::app::AppState;
 use crate::auth::session::Staff;
 use crate::db::models::StaffUser;
 use crate::db::{settings, users as db_users, DbConn};
 use crate::domain::Role;
 use crate::error::{AppError, FieldErrors};
 use crate::newsroom::users::{self, EditUserInput, NewUserInput};
-use crate::routes::state::AppState;
 use crate::views::filters;
 
 /// What the reason for the role refusal names.
