@@ -147,8 +147,7 @@ fn add_user(url: DatabaseUrl, args: &UserAddArgs) -> anyhow::Result<String> {
         Ok((id, slug))
     })?;
     Ok(format!(
-        "added user {id}: {name} <{email}>, {}, /author/{slug}",
-        role.as_str()
+        "added user {id}: {name} <{email}>, {role}, /author/{slug}"
     ))
 }
 

@@ -341,7 +341,7 @@ pub fn seed_site(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<()> {
                 email: &email,
                 name,
                 bio,
-                role: role.as_str(),
+                role,
                 password_hash: None,
                 active: true,
                 created_at: now,

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod domain;
 pub mod encoding;
 pub mod error;
+pub mod fuzzing;
 pub mod http_cache;
 pub mod import;
 pub mod markdown;

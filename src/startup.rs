@@ -4,7 +4,7 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::Server;
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, DefaultHeaders};
@@ -242,6 +242,12 @@ impl Application {
     /// The bounds on public search, which tests may lower.
     pub fn search_limits(&self) -> Arc<crate::app::SearchLimits> {
         self.search.clone()
+    }
+
+    /// A handle that stops the server (and with it the metrics listener)
+    /// from elsewhere, as the integration tests do when a test ends.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
     }
 
     /// Serves until the server is stopped (by a signal); the metrics

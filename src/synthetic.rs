@@ -273,9 +273,9 @@ pub fn generate(
                     let at = now - Duration::minutes(*minutes_ago + 1);
                     NewArticle {
                         kind: if *is_blog {
-                            ArticleKind::Blog.as_str()
+                            ArticleKind::Blog
                         } else {
-                            ArticleKind::News.as_str()
+                            ArticleKind::News
                         },
                         category_id: (!is_blog)
                             .then(|| category_ids[(*r as usize) % category_ids.len()]),
@@ -286,7 +286,7 @@ pub fn generate(
                         author_id: author_ids[(*r as usize / 7) % author_ids.len()],
                         hero_media_id: None,
                         hero_alt: "",
-                        status: ArticleStatus::Published.as_str(),
+                        status: ArticleStatus::Published,
                         published_at: Some(at),
                         created_at: at,
                         updated_at: at,

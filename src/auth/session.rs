@@ -19,6 +19,7 @@ use crate::app::AppState;
 use crate::db::models::Session;
 use crate::db::sessions::{self, ABSOLUTE_DAYS};
 use crate::domain::clock::now;
+use crate::domain::Role;
 
 /// The session cookie.
 pub const COOKIE: &str = "iconocast_session";
@@ -142,7 +143,7 @@ pub struct Staff {
     pub user_id: i32,
     pub name: String,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     /// The session's own CSRF token, for every form the page shows.
     pub csrf_token: String,
     /// `sessions.id` of this session.

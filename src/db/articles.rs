@@ -13,11 +13,13 @@ use super::{write_transaction, DbConn};
 use crate::domain::{anchors_for, reading_minutes, ArticleKind, ArticleStatus};
 
 /// The one visibility rule: an article is public iff it is published or
-/// scheduled and its publish time has passed. Every public query uses it.
+/// scheduled and its publish time has passed. Every public query uses it;
+/// its Rust form, for an article already read, is
+/// [`ArticleStatus::is_visible`] (a test checks that the two agree).
 #[dsl::auto_type]
 pub fn visible(now: NaiveDateTime) -> _ {
-    let published: &'static str = ArticleStatus::Published.as_str();
-    let scheduled: &'static str = ArticleStatus::Scheduled.as_str();
+    let published: ArticleStatus = ArticleStatus::Published;
+    let scheduled: ArticleStatus = ArticleStatus::Scheduled;
     articles::status
         .eq(published)
         .or(articles::status.eq(scheduled))
@@ -31,8 +33,8 @@ pub fn next_visibility_change(
     conn: &mut DbConn,
     now: NaiveDateTime,
 ) -> QueryResult<Option<NaiveDateTime>> {
-    let published: &'static str = ArticleStatus::Published.as_str();
-    let scheduled: &'static str = ArticleStatus::Scheduled.as_str();
+    let published: ArticleStatus = ArticleStatus::Published;
+    let scheduled: ArticleStatus = ArticleStatus::Scheduled;
     articles::table
         .filter(
             articles::status
@@ -71,13 +73,13 @@ impl Card {
     }
 }
 
+/// [`crate::domain::article_path`] of an article read with its category.
 pub fn article_path(article: &Article, category: Option<&Category>) -> String {
-    match category {
-        Some(c) if article.kind == ArticleKind::News.as_str() => {
-            format!("/{}/{}", c.slug, article.slug)
-        }
-        _ => format!("/blog/{}", article.slug),
-    }
+    crate::domain::article_path(
+        article.kind,
+        category.map(|c| c.slug.as_str()),
+        &article.slug,
+    )
 }
 
 /// Which articles a listing shows.
@@ -177,8 +179,8 @@ pub(crate) fn tagged(tag_id: i32) -> dsl::EqAny<articles::id, TaggedIds> {
 /// alone, newest first, as a category's are from the articles' index.
 #[dsl::auto_type]
 pub fn visible_link(now: NaiveDateTime) -> _ {
-    let published: &'static str = ArticleStatus::Published.as_str();
-    let scheduled: &'static str = ArticleStatus::Scheduled.as_str();
+    let published: ArticleStatus = ArticleStatus::Published;
+    let scheduled: ArticleStatus = ArticleStatus::Scheduled;
     article_tags::article_status
         .eq(published)
         .or(article_tags::article_status.eq(scheduled))
@@ -194,8 +196,8 @@ pub fn visible_link(now: NaiveDateTime) -> _ {
 macro_rules! list_page {
     ($conn:expr, $now:expr, $limit:expr, $offset:expr $(, $column:expr => $value:expr)?) => {{
         let listed = diesel::alias!(articles as listed);
-        let published: &'static str = ArticleStatus::Published.as_str();
-        let scheduled: &'static str = ArticleStatus::Scheduled.as_str();
+        let published: ArticleStatus = ArticleStatus::Published;
+        let scheduled: ArticleStatus = ArticleStatus::Scheduled;
         let page = listed
             .filter(
                 listed
@@ -226,8 +228,7 @@ pub fn list(
     limit: i64,
     offset: i64,
 ) -> QueryResult<Vec<Card>> {
-    let news = ArticleKind::News.as_str();
-    let blog = ArticleKind::Blog.as_str();
+    let (news, blog) = (ArticleKind::News, ArticleKind::Blog);
     let rows = match listing {
         Listing::Everything => list_page!(conn, now, limit, offset)?,
         Listing::News => list_page!(conn, now, limit, offset, articles::kind => news)?,
@@ -260,8 +261,7 @@ pub fn count(
     now: NaiveDateTime,
     at_most: i64,
 ) -> QueryResult<i64> {
-    let news = ArticleKind::News.as_str();
-    let blog = ArticleKind::Blog.as_str();
+    let (news, blog) = (ArticleKind::News, ArticleKind::Blog);
     match listing {
         Listing::Everything => count_cards!(conn, now, at_most),
         Listing::News => count_cards!(conn, now, at_most, articles::kind.eq(news)),
@@ -466,7 +466,7 @@ pub fn create(conn: &mut DbConn, input: &ArticleInput, now: NaiveDateTime) -> Qu
             .chain(std::iter::once(input.intro.as_str()))
             .chain(input.sections.iter().map(|(_, body)| body.as_str()));
         let new = NewArticle {
-            kind: input.kind.as_str(),
+            kind: input.kind,
             category_id: input.category_id,
             slug: &input.slug,
             title: &input.title,
@@ -475,7 +475,7 @@ pub fn create(conn: &mut DbConn, input: &ArticleInput, now: NaiveDateTime) -> Qu
             author_id: input.author_id,
             hero_media_id: None,
             hero_alt: "",
-            status: input.status.as_str(),
+            status: input.status,
             published_at: input.published_at,
             created_at: now,
             updated_at: input.published_at.map_or(now, |p| p.min(now)),

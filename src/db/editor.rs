@@ -9,9 +9,10 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::models::{Article, NewArticle, NewArticleTag, NewAuditEntry, NewSection, Section};
-use super::schema::{article_tags, articles, categories, revisions, sections, users};
+use super::schema::{article_tags, articles, categories, redirects, revisions, sections, users};
 use super::{audit, search_index, tags, write_transaction, DbConn};
-use crate::domain::{reading_minutes, ArticleKind, ArticleStatus};
+use crate::domain::workflow::Step;
+use crate::domain::{article_path, reading_minutes, ArticleKind, ArticleStatus};
 use crate::markdown;
 
 /// One section as the editor holds it. The anchor is kept from save to
@@ -32,8 +33,7 @@ pub struct SectionDraft {
 /// a restore brings back.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Draft {
-    /// `news` or `blog`.
-    pub kind: String,
+    pub kind: ArticleKind,
     pub category_id: Option<i32>,
     pub slug: String,
     pub title: String,
@@ -53,7 +53,7 @@ pub struct Draft {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {
     pub draft: Draft,
-    pub status: String,
+    pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
 }
 
@@ -70,13 +70,13 @@ impl Snapshot {
         };
         line("Title", &d.title);
         line("Slug", &d.slug);
-        line("Kind", &d.kind);
+        line("Kind", d.kind.as_str());
         line(
             "Category",
             &d.category_id.map(|c| c.to_string()).unwrap_or_default(),
         );
         line("Author", &d.author_id.to_string());
-        line("Status", &self.status);
+        line("Status", self.status.as_str());
         line(
             "Publish time (UTC)",
             &self
@@ -127,7 +127,7 @@ impl Stored {
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
             draft: self.draft.clone(),
-            status: self.article.status.clone(),
+            status: self.article.status,
             published_at: self.article.published_at,
         }
     }
@@ -153,7 +153,7 @@ pub fn load(conn: &mut DbConn, id: i32) -> QueryResult<Option<Stored>> {
         .map(|t| t.name)
         .collect();
     let draft = Draft {
-        kind: article.kind.clone(),
+        kind: article.kind,
         category_id: article.category_id,
         slug: article.slug.clone(),
         title: article.title.clone(),
@@ -175,47 +175,6 @@ pub fn load(conn: &mut DbConn, id: i32) -> QueryResult<Option<Stored>> {
             .collect(),
     };
     Ok(Some(Stored { article, draft }))
-}
-
-/// A step of the workflow that a save takes along with the content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    /// Save the content; the status stays.
-    Keep,
-    /// Submit for review.
-    Submit,
-    /// Publish now (an article already out keeps its publish time).
-    Publish,
-    /// Publish at this UTC time.
-    Schedule(NaiveDateTime),
-    /// Take off the site, back to draft.
-    Unpublish,
-    Archive,
-}
-
-impl Step {
-    /// The status and publish time after this step, from the current ones.
-    pub fn apply(
-        self,
-        status: &str,
-        published_at: Option<NaiveDateTime>,
-        now: NaiveDateTime,
-    ) -> (ArticleStatus, Option<NaiveDateTime>) {
-        let current = ArticleStatus::parse(status).unwrap_or(ArticleStatus::Draft);
-        match self {
-            Step::Keep => (current, published_at),
-            Step::Submit => (ArticleStatus::Review, published_at),
-            Step::Publish => {
-                let out_already =
-                    current == ArticleStatus::Published && published_at.is_some_and(|p| p <= now);
-                let at = if out_already { published_at } else { Some(now) };
-                (ArticleStatus::Published, at)
-            }
-            Step::Schedule(at) => (ArticleStatus::Scheduled, Some(at)),
-            Step::Unpublish => (ArticleStatus::Draft, published_at),
-            Step::Archive => (ArticleStatus::Archived, published_at),
-        }
-    }
 }
 
 /// What a save came to.
@@ -344,11 +303,11 @@ fn record(conn: &mut DbConn, id: i32, change: &Change, detail: &str) -> QueryRes
 /// and the audit entry of `change`, in one transaction.
 pub fn create(conn: &mut DbConn, draft: &Draft, step: Step, change: &Change) -> QueryResult<i32> {
     let (user_id, now) = (change.user_id, change.at);
-    let (status, published_at) = step.apply(ArticleStatus::Draft.as_str(), None, now);
+    let (status, published_at) = step.apply(ArticleStatus::Draft, None, now);
     write_transaction(conn, |conn| {
         let id: i32 = diesel::insert_into(articles::table)
             .values(&NewArticle {
-                kind: &draft.kind,
+                kind: draft.kind,
                 category_id: draft.category_id,
                 slug: &draft.slug,
                 title: &draft.title,
@@ -357,7 +316,7 @@ pub fn create(conn: &mut DbConn, draft: &Draft, step: Step, change: &Change) -> 
                 author_id: draft.author_id,
                 hero_media_id: draft.hero_media_id,
                 hero_alt: &draft.hero_alt,
-                status: status.as_str(),
+                status,
                 published_at,
                 created_at: now,
                 updated_at: now,
@@ -370,7 +329,7 @@ pub fn create(conn: &mut DbConn, draft: &Draft, step: Step, change: &Change) -> 
         write_body(conn, id, &draft.sections, &draft.tags, false)?;
         let snapshot = Snapshot {
             draft: draft.clone(),
-            status: status.as_str().to_owned(),
+            status,
             published_at,
         };
         write_revision(conn, id, 1, Some(user_id), &snapshot, now)?;
@@ -379,20 +338,18 @@ pub fn create(conn: &mut DbConn, draft: &Draft, step: Step, change: &Change) -> 
     })
 }
 
-/// The public path of an article with this kind, category and slug.
+/// The public path of an article with this kind, category and slug
+/// ([`article_path`], with the category's slug read).
 pub fn public_path(conn: &mut DbConn, draft: &Draft) -> QueryResult<String> {
     let category = match draft.category_id {
-        Some(id) if draft.kind == ArticleKind::News.as_str() => categories::table
+        Some(id) if draft.kind == ArticleKind::News => categories::table
             .find(id)
             .select(categories::slug)
             .first::<String>(conn)
             .optional()?,
         _ => None,
     };
-    Ok(match category {
-        Some(c) => format!("/{c}/{}", draft.slug),
-        None => format!("/blog/{}", draft.slug),
-    })
+    Ok(article_path(draft.kind, category.as_deref(), &draft.slug))
 }
 
 /// Saves `draft` over article `current` if it is still at `expected`
@@ -414,9 +371,11 @@ pub fn save(
         return Ok(Saved::Conflict(Box::new(current.clone())));
     }
     let (status, published_at) =
-        step.apply(&current.article.status, current.article.published_at, now);
-    let was_public = ArticleStatus::PUBLIC.contains(&current.article.status.as_str())
-        && current.article.published_at.is_some_and(|p| p <= now);
+        step.apply(current.article.status, current.article.published_at, now);
+    let was_public = current
+        .article
+        .status
+        .is_visible(current.article.published_at, now);
     let version = expected + 1;
     write_transaction(conn, |conn| {
         // The version check and the write are one statement, so two saves
@@ -427,7 +386,7 @@ pub fn save(
                 .filter(articles::version.eq(expected)),
         )
         .set((
-            articles::kind.eq(&draft.kind),
+            articles::kind.eq(draft.kind),
             articles::category_id.eq(draft.category_id),
             articles::slug.eq(&draft.slug),
             articles::title.eq(&draft.title),
@@ -436,7 +395,7 @@ pub fn save(
             articles::author_id.eq(draft.author_id),
             articles::hero_media_id.eq(draft.hero_media_id),
             articles::hero_alt.eq(&draft.hero_alt),
-            articles::status.eq(status.as_str()),
+            articles::status.eq(status),
             articles::published_at.eq(published_at),
             articles::updated_at.eq(now),
             articles::reading_minutes.eq(minutes(draft)),
@@ -476,7 +435,7 @@ pub fn save(
         }
         let snapshot = Snapshot {
             draft: draft.clone(),
-            status: status.as_str().to_owned(),
+            status,
             published_at,
         };
         write_revision(conn, id, version, Some(user_id), &snapshot, now)?;
@@ -490,14 +449,50 @@ pub fn save(
     })
 }
 
-/// Whether another article than `except` has this slug.
+/// Whether `slug` is taken for article `except` (`None` for a new
+/// article): another article has it, or an old address with it (such as
+/// `/sport/{slug}`, left by a rename) redirects to another article. An
+/// article there would answer that old address itself and hide the
+/// redirect. An article may take back its own old slug. The editor, the
+/// history's restore and the import all ask here.
 pub fn slug_taken(conn: &mut DbConn, slug: &str, except: Option<i32>) -> QueryResult<bool> {
     let n: i64 = articles::table
         .filter(articles::slug.eq(slug))
         .filter(articles::id.ne(except.unwrap_or(0)))
         .count()
         .get_result(conn)?;
-    Ok(n > 0)
+    if n > 0 {
+        return Ok(true);
+    }
+    // Slugs are `a-z`, `0-9` and `-`: nothing LIKE would treat specially.
+    let targets: Vec<String> = redirects::table
+        .filter(redirects::from_path.like(format!("%/{slug}")))
+        .select(redirects::to_path)
+        .load(conn)?;
+    for target in targets {
+        match redirected_article(conn, &target)? {
+            Some(id) if Some(id) != except => return Ok(true),
+            _ => {}
+        }
+    }
+    Ok(false)
+}
+
+/// The article whose public path is `path`, if any: the one with the
+/// path's last part as its slug, if its path is exactly this one.
+fn redirected_article(conn: &mut DbConn, path: &str) -> QueryResult<Option<i32>> {
+    let Some((_, slug)) = path.rsplit_once('/') else {
+        return Ok(None);
+    };
+    let found = articles::table
+        .left_join(categories::table)
+        .filter(articles::slug.eq(slug))
+        .select((articles::id, articles::kind, categories::slug.nullable()))
+        .first::<(i32, ArticleKind, Option<String>)>(conn)
+        .optional()?;
+    Ok(found
+        .filter(|(_, kind, category)| article_path(*kind, category.as_deref(), slug) == path)
+        .map(|(id, ..)| id))
 }
 
 /// One line of an article's history.
@@ -545,7 +540,7 @@ diesel::define_sql_function! {
 /// Which articles the staff list shows.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
-    pub status: Option<String>,
+    pub status: Option<ArticleStatus>,
     pub category_id: Option<i32>,
     pub author_id: Option<i32>,
     /// Words the title contains, any case.
@@ -557,8 +552,8 @@ pub struct ListFilter {
 pub struct ListRow {
     pub id: i32,
     pub title: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: ArticleKind,
+    pub status: ArticleStatus,
     pub category: Option<String>,
     pub author: String,
     pub published_at: Option<NaiveDateTime>,
@@ -580,11 +575,11 @@ macro_rules! filtered {
     ($filter:expr, $from:expr) => {{
         let f: &ListFilter = $filter;
         let mut query = $from;
-        if let Some(status) = &f.status {
-            query = query.filter(articles::status.eq(status.clone()));
-            if status != ArticleStatus::Published.as_str() {
+        if let Some(status) = f.status {
+            query = query.filter(articles::status.eq(status));
+            if status != ArticleStatus::Published {
                 // Lets the partial index of unpublished articles serve.
-                query = query.filter(articles::status.ne(ArticleStatus::Published.as_str()));
+                query = query.filter(articles::status.ne(ArticleStatus::Published));
             }
         }
         if let Some(id) = f.category_id {
@@ -619,8 +614,8 @@ pub fn list(
     type Row = (
         i32,
         String,
-        String,
-        String,
+        ArticleKind,
+        ArticleStatus,
         Option<String>,
         Option<String>,
         Option<NaiveDateTime>,
@@ -669,55 +664,27 @@ pub fn count(conn: &mut DbConn, filter: &ListFilter) -> QueryResult<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
-
-    fn at(h: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2026, 11, 27)
-            .and_then(|d| d.and_hms_opt(h, 0, 0))
-            .expect("a valid time")
-    }
 
     #[test]
-    fn publishing_sets_the_time_once() {
-        let (s, p) = Step::Publish.apply("draft", None, at(10));
-        assert_eq!((s, p), (ArticleStatus::Published, Some(at(10))));
-        // Already out: publishing again keeps the original time.
-        let (_, p) = Step::Publish.apply("published", Some(at(8)), at(10));
-        assert_eq!(p, Some(at(8)));
-        // Scheduled for later, published now: now.
-        let (_, p) = Step::Publish.apply("scheduled", Some(at(12)), at(10));
-        assert_eq!(p, Some(at(10)));
-    }
-
-    #[test]
-    fn the_other_steps_set_their_status() {
-        assert_eq!(
-            Step::Schedule(at(12)).apply("draft", None, at(10)),
-            (ArticleStatus::Scheduled, Some(at(12)))
-        );
-        assert_eq!(
-            Step::Unpublish.apply("published", Some(at(8)), at(10)).0,
-            ArticleStatus::Draft
-        );
-        assert_eq!(
-            Step::Archive.apply("published", Some(at(8)), at(10)).0,
-            ArticleStatus::Archived
-        );
-        assert_eq!(
-            Step::Submit.apply("draft", None, at(10)).0,
-            ArticleStatus::Review
-        );
-        assert_eq!(
-            Step::Keep.apply("review", None, at(10)).0,
-            ArticleStatus::Review
-        );
+    fn revisions_keep_kind_and_status_by_their_stored_names() {
+        let stored = r#"{"draft":{"kind":"blog","category_id":null,"slug":"s","title":"T",
+            "standfirst":"","intro":"","author_id":1,"hero_media_id":null,"hero_alt":"",
+            "noindex":false,"tags":[],"sections":[]},"status":"scheduled","published_at":null}"#;
+        let snapshot: Snapshot = serde_json::from_str(stored).expect("a snapshot");
+        assert_eq!(snapshot.draft.kind, ArticleKind::Blog);
+        assert_eq!(snapshot.status, ArticleStatus::Scheduled);
+        let written = serde_json::to_string(&snapshot).expect("json");
+        assert!(written.contains(r#""kind":"blog""#), "{written}");
+        assert!(written.contains(r#""status":"scheduled""#), "{written}");
+        let unknown = stored.replace("scheduled", "live");
+        assert!(serde_json::from_str::<Snapshot>(&unknown).is_err());
     }
 
     #[test]
     fn the_text_of_a_snapshot_names_every_field_and_section() {
         let snapshot = Snapshot {
             draft: Draft {
-                kind: "news".into(),
+                kind: ArticleKind::News,
                 title: "A title".into(),
                 tags: vec!["Sport".into()],
                 sections: vec![SectionDraft {
@@ -728,7 +695,7 @@ mod tests {
                 }],
                 ..Draft::default()
             },
-            status: "draft".into(),
+            status: ArticleStatus::Draft,
             published_at: None,
         };
         let text = snapshot.as_text();

@@ -38,7 +38,7 @@ pub struct FeedEntry {
 /// The items of a feed, newest first: one query for the articles, one for
 /// all their sections and one for all their hashtags.
 pub fn entries(conn: &mut DbConn, area: Area, now: NaiveDateTime) -> QueryResult<Vec<FeedEntry>> {
-    let blog = ArticleKind::Blog.as_str();
+    let blog = ArticleKind::Blog;
     // The listing query of `db::articles`, with `indexed()` added.
     let rows = match area {
         Area::Everything => list_cards!(conn, now, FEED_LENGTH, 0, indexed())?,

@@ -1,13 +1,57 @@
 //! Rows as they are read from and written to the database: a read struct per
-//! table, and insert structs beside them.
+//! table, and insert structs beside them. An article's kind and status and
+//! a staff member's role are read as their domain types here, once: a
+//! stored name none of them knows is a deserialization error.
 
 use chrono::NaiveDateTime;
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql};
 use diesel::prelude::*;
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
+
+use crate::domain::{ArticleKind, ArticleStatus, Role};
 
 use super::schema::{
     article_tags, articles, audit_log, categories, media, redirects, sections, sessions,
     site_settings, tags, users,
 };
+
+/// Reads and writes a domain enum (which derives diesel's `AsExpression`
+/// and `FromSqlRow` for `Text`) as its stored name, on every backend:
+/// written as the `&'static str` of `as_str`, read with `parse`. So
+/// `articles::status.eq(ArticleStatus::Published)` binds `'published'`, and
+/// a model's field of the enum's type is parsed as the row is read.
+macro_rules! stored_as_text {
+    ($($t:ident: $what:literal),* $(,)?) => {$(
+        impl<DB> FromSql<Text, DB> for $t
+        where
+            DB: Backend,
+            String: FromSql<Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+                let raw = String::from_sql(bytes)?;
+                $t::parse(&raw).ok_or_else(|| format!("unknown {} {raw:?}", $what).into())
+            }
+        }
+
+        impl<DB> ToSql<Text, DB> for $t
+        where
+            DB: Backend,
+            str: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+    )*};
+}
+
+stored_as_text!(
+    ArticleKind: "article kind",
+    ArticleStatus: "article status",
+    Role: "staff role",
+);
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = categories)]
@@ -50,7 +94,7 @@ pub struct StaffUser {
     pub slug: String,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: Option<String>,
     pub active: bool,
 }
@@ -102,7 +146,7 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub name: &'a str,
     pub bio: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub password_hash: Option<&'a str>,
     pub active: bool,
     pub created_at: NaiveDateTime,
@@ -112,7 +156,7 @@ pub struct NewUser<'a> {
 #[diesel(table_name = articles)]
 pub struct Article {
     pub id: i32,
-    pub kind: String,
+    pub kind: ArticleKind,
     pub category_id: Option<i32>,
     pub slug: String,
     pub title: String,
@@ -121,7 +165,7 @@ pub struct Article {
     pub author_id: i32,
     pub hero_media_id: Option<i32>,
     pub hero_alt: String,
-    pub status: String,
+    pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -133,7 +177,7 @@ pub struct Article {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = articles)]
 pub struct NewArticle<'a> {
-    pub kind: &'a str,
+    pub kind: ArticleKind,
     pub category_id: Option<i32>,
     pub slug: &'a str,
     pub title: &'a str,
@@ -142,7 +186,7 @@ pub struct NewArticle<'a> {
     pub author_id: i32,
     pub hero_media_id: Option<i32>,
     pub hero_alt: &'a str,
-    pub status: &'a str,
+    pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,

@@ -73,6 +73,18 @@ fn words_of(text: &str) -> Vec<String> {
 impl SearchQuery {
     /// Terms beyond this many are ignored.
     pub const MAX_TERMS: usize = 8;
+    /// Characters of a query looked at; longer input is cut, not refused.
+    pub const MAX_CHARS: usize = 200;
+
+    /// What a reader typed into `?q=`, as it is searched and shown again:
+    /// control characters dropped, cut at [`Self::MAX_CHARS`] characters,
+    /// trimmed; and whether the cut left anything out.
+    pub fn typed(raw: &str) -> (String, bool) {
+        let mut kept = raw.chars().filter(|c| !c.is_control());
+        let text: String = kept.by_ref().take(Self::MAX_CHARS).collect();
+        let cut = kept.next().is_some();
+        (text.trim().to_owned(), cut)
+    }
 
     pub fn parse(input: &str) -> SearchQuery {
         let mut terms = Vec::new();

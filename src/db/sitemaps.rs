@@ -14,7 +14,7 @@ use diesel::sql_types::Bool;
 use super::articles::{indexed, visible};
 use super::schema::{article_tags, articles, categories, sitemap_blocks, tags, users};
 use super::{Backend, DbConn};
-use crate::domain::{ArticleKind, ArticleStatus};
+use crate::domain::{article_path, ArticleKind, ArticleStatus};
 
 /// URLs per articles sitemap (the protocol allows 50,000; smaller files are
 /// quicker to build and to fetch).
@@ -25,7 +25,7 @@ pub const ARTICLES_PER_SITEMAP: i64 = 10_000;
 pub struct ArticleEntry {
     pub id: i32,
     pub slug: String,
-    pub kind: String,
+    pub kind: ArticleKind,
     /// The category's slug; none for blog posts.
     pub category: Option<String>,
     pub updated_at: NaiveDateTime,
@@ -33,10 +33,10 @@ pub struct ArticleEntry {
 }
 
 impl ArticleEntry {
-    /// The article's public path; the same rule as
-    /// [`super::articles::article_path`], from the columns read here.
+    /// The article's public path ([`article_path`]), from the columns read
+    /// here.
     pub fn path(&self) -> String {
-        entry_path(&self.kind, self.category.as_deref(), &self.slug)
+        article_path(self.kind, self.category.as_deref(), &self.slug)
     }
 
     /// When the page last changed: its last edit, or its publication if
@@ -51,7 +51,7 @@ impl ArticleEntry {
 pub struct NewsEntry {
     pub id: i32,
     pub slug: String,
-    pub kind: String,
+    pub kind: ArticleKind,
     pub category: Option<String>,
     pub title: String,
     pub published_at: NaiveDateTime,
@@ -60,18 +60,11 @@ pub struct NewsEntry {
 
 impl NewsEntry {
     pub fn path(&self) -> String {
-        entry_path(&self.kind, self.category.as_deref(), &self.slug)
+        article_path(self.kind, self.category.as_deref(), &self.slug)
     }
 
     pub fn lastmod(&self) -> NaiveDateTime {
         self.updated_at.max(self.published_at)
-    }
-}
-
-fn entry_path(kind: &str, category: Option<&str>, slug: &str) -> String {
-    match category {
-        Some(c) if kind == ArticleKind::News.as_str() => format!("/{c}/{slug}"),
-        _ => format!("/blog/{slug}"),
     }
 }
 
@@ -216,8 +209,6 @@ fn walk_pages(
     now: NaiveDateTime,
     pages: usize,
 ) -> QueryResult<Vec<ArticlesPage>> {
-    let published: &'static str = ArticleStatus::Published.as_str();
-    let scheduled: &'static str = ArticleStatus::Scheduled.as_str();
     // One snapshot (on SQLite) for the counts and the articles they count.
     // It only reads, so diesel's plain BEGIN (a reader on SQLite) is what
     // it needs, not `write_transaction`.
@@ -232,9 +223,9 @@ fn walk_pages(
             .filter(articles::published_at.gt(now))
             .filter(indexable())
             .select((articles::id, articles::status))
-            .load::<(i32, String)>(conn)?
+            .load::<(i32, ArticleStatus)>(conn)?
             .into_iter()
-            .filter(|(_, status)| status == published || status == scheduled)
+            .filter(|(_, status)| status.is_public())
             .map(|(id, _)| id.div_euclid(BLOCK))
             .collect();
         waiting.sort_unstable();
@@ -393,7 +384,7 @@ pub fn newest_blog_post(
     conn: &mut DbConn,
     now: NaiveDateTime,
 ) -> QueryResult<Option<NaiveDateTime>> {
-    let blog = ArticleKind::Blog.as_str();
+    let blog = ArticleKind::Blog;
     let published = articles::table
         .filter(visible(now))
         .filter(articles::kind.eq(blog))
@@ -495,16 +486,4 @@ pub fn news(
         .order((articles::published_at.desc(), articles::id.desc()))
         .limit(limit)
         .load(conn)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::entry_path;
-
-    #[test]
-    fn news_lives_under_its_category_and_blog_posts_under_blog() {
-        assert_eq!(entry_path("news", Some("sport"), "a-b"), "/sport/a-b");
-        assert_eq!(entry_path("blog", None, "a-b"), "/blog/a-b");
-        assert_eq!(entry_path("blog", Some("sport"), "a-b"), "/blog/a-b");
-    }
 }

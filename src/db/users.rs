@@ -97,7 +97,7 @@ pub fn create_staff(conn: &mut DbConn, new: &NewStaff, now: NaiveDateTime) -> Qu
             email: new.email.as_str(),
             name: new.name,
             bio: "",
-            role: new.role.as_str(),
+            role: new.role,
             password_hash: Some(new.password_hash),
             active: true,
             created_at: now,
@@ -129,10 +129,7 @@ pub fn add_staff(
         };
         let detail = format!(
             "added {} <{}> as {} ({}){via}",
-            new.name,
-            new.email,
-            new.role.as_str(),
-            new.slug
+            new.name, new.email, new.role, new.slug
         );
         super::audit::record(
             conn,
@@ -166,7 +163,7 @@ pub fn set_password(conn: &mut DbConn, id: i32, password_hash: &str) -> QueryRes
 pub fn set_role(conn: &mut DbConn, id: i32, role: Role) -> QueryResult<usize> {
     write_transaction(conn, |conn| {
         let n = diesel::update(users::table.find(id))
-            .set(users::role.eq(role.as_str()))
+            .set(users::role.eq(role))
             .execute(conn)?;
         sessions::delete_for_user(conn, id)?;
         Ok(n)
@@ -230,7 +227,7 @@ pub fn set_profile(conn: &mut DbConn, id: i32, name: &str, bio: &str) -> QueryRe
 /// runs one writing transaction at a time anyway.
 pub fn lock_active_admins(conn: &mut DbConn) -> QueryResult<Vec<i32>> {
     let query = users::table
-        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::role.eq(Role::Admin))
         .filter(users::active.eq(true))
         .filter(users::password_hash.is_not_null())
         .order(users::id.asc())

@@ -1,5 +1,8 @@
 //! Domain types: values parsed once at the edge (a slug from a URL, a page
-//! number from a query string) so the rest of the code never re-validates.
+//! number from a query string, a status from its database column) so the
+//! rest of the code never re-validates. Kind, status and role derive
+//! diesel's `AsExpression` and `FromSqlRow` so that queries and models can
+//! hold them; how they are read and written is `db::models`' business.
 
 pub mod actor;
 pub mod clock;
@@ -7,6 +10,10 @@ mod page;
 mod slug;
 pub mod text;
 pub mod throttle;
+pub mod workflow;
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
 
 pub use page::{PageError, PageNumber};
 pub use slug::{anchors_for, slugify, tag_slug, Anchors, Slug, RESERVED};
@@ -32,13 +39,36 @@ pub mod limits {
 }
 
 /// News articles live in a category; blog posts live under `/blog`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Stored (and kept in revisions) by the name [`ArticleKind::as_str`]
+/// gives.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "lowercase")]
 pub enum ArticleKind {
+    #[default]
     News,
     Blog,
 }
 
 impl ArticleKind {
+    pub const ALL: [ArticleKind; 2] = [ArticleKind::News, ArticleKind::Blog];
+
+    /// A kind by its stored name.
+    pub fn parse(raw: &str) -> Option<ArticleKind> {
+        ArticleKind::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ArticleKind::News => "news",
@@ -47,8 +77,32 @@ impl ArticleKind {
     }
 }
 
-/// Where an article is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The public path of an article: `/{category}/{slug}` for a news article
+/// in a category, `/blog/{slug}` for a blog post (or a news article whose
+/// category is missing). Every page, feed, sitemap and redirect builds an
+/// article's address with it.
+pub fn article_path(kind: ArticleKind, category_slug: Option<&str>, slug: &str) -> String {
+    match (kind, category_slug) {
+        (ArticleKind::News, Some(category)) => format!("/{category}/{slug}"),
+        _ => format!("/blog/{slug}"),
+    }
+}
+
+/// Where an article is in its life. Stored (and kept in revisions) by the
+/// name [`ArticleStatus::as_str`] gives.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "lowercase")]
 pub enum ArticleStatus {
     Draft,
     Review,
@@ -60,7 +114,7 @@ pub enum ArticleStatus {
 impl ArticleStatus {
     /// The statuses whose articles the public may see once their publish
     /// time has passed.
-    pub const PUBLIC: [&'static str; 2] = ["published", "scheduled"];
+    pub const PUBLIC: [ArticleStatus; 2] = [ArticleStatus::Published, ArticleStatus::Scheduled];
 
     pub const ALL: [ArticleStatus; 5] = [
         ArticleStatus::Draft,
@@ -73,6 +127,21 @@ impl ArticleStatus {
     /// A status by its stored name.
     pub fn parse(raw: &str) -> Option<ArticleStatus> {
         ArticleStatus::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// Whether articles in this status go public at their publish time
+    /// (one of [`ArticleStatus::PUBLIC`]).
+    pub fn is_public(self) -> bool {
+        ArticleStatus::PUBLIC.contains(&self)
+    }
+
+    /// The visibility rule: whether readers see an article in this status
+    /// with this publish time at `now`. It is public (published or
+    /// scheduled) and its publish time has passed. The SQL form of the same
+    /// rule, which every public query uses, is `db::articles::visible`;
+    /// a test runs both on the same cases against each backend.
+    pub fn is_visible(self, published_at: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
+        self.is_public() && published_at.is_some_and(|p| p <= now)
     }
 
     /// How the staff area names the status.
@@ -98,7 +167,16 @@ impl ArticleStatus {
 }
 
 /// What a staff member may do; enforced by the staff area.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Role {
     Admin,
     Editor,
@@ -107,6 +185,7 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role, in the order the staff forms offer them.
     pub const ALL: [Role; 4] = [Role::Admin, Role::Editor, Role::Author, Role::Contributor];
 
     /// A role by its stored name (`admin`, `editor`, `author`, `contributor`),
@@ -125,6 +204,19 @@ impl Role {
         }
     }
 }
+
+/// Kind, status and role show as their stored names (`news`, `draft`,
+/// `editor`), as the staff area's tables print them.
+macro_rules! display_as_str {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+display_as_str!(ArticleKind, ArticleStatus, Role);
 
 /// A staff member's email address: trimmed, lowercased, one `@`, a local
 /// part of printable ASCII without spaces or quotes, and a dotted domain of
@@ -212,6 +304,58 @@ mod tests {
         ] {
             assert_eq!(Email::parse(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn stored_names_read_back_as_the_same_value() {
+        for s in ArticleStatus::ALL {
+            assert_eq!(ArticleStatus::parse(s.as_str()), Some(s));
+            assert_eq!(s.to_string(), s.as_str());
+        }
+        for k in ArticleKind::ALL {
+            assert_eq!(ArticleKind::parse(k.as_str()), Some(k));
+        }
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(ArticleStatus::parse("Published"), None);
+        assert_eq!(ArticleKind::parse("video"), None);
+        // Revisions keep the stored names in their JSON.
+        assert_eq!(
+            serde_json::to_string(&(ArticleKind::Blog, ArticleStatus::Review)).ok(),
+            Some(r#"["blog","review"]"#.to_owned())
+        );
+    }
+
+    #[test]
+    fn an_article_is_visible_once_public_and_its_time_has_come() {
+        let at = |h: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
+                .and_then(|d| d.and_hms_opt(h, 0, 0))
+                .expect("a valid time")
+        };
+        let now = at(10);
+        for status in ArticleStatus::ALL {
+            let public = matches!(status, ArticleStatus::Published | ArticleStatus::Scheduled);
+            assert_eq!(status.is_visible(Some(at(9)), now), public, "{status}");
+            assert_eq!(status.is_visible(Some(now), now), public, "{status}");
+            assert!(!status.is_visible(Some(at(11)), now), "{status}");
+            assert!(!status.is_visible(None, now), "{status}");
+        }
+    }
+
+    #[test]
+    fn news_lives_in_its_category_and_blog_posts_under_blog() {
+        assert_eq!(
+            article_path(ArticleKind::News, Some("sport"), "a-b"),
+            "/sport/a-b"
+        );
+        assert_eq!(article_path(ArticleKind::Blog, None, "a-b"), "/blog/a-b");
+        assert_eq!(
+            article_path(ArticleKind::Blog, Some("sport"), "a-b"),
+            "/blog/a-b"
+        );
+        assert_eq!(article_path(ArticleKind::News, None, "a-b"), "/blog/a-b");
     }
 
     #[test]

@@ -92,7 +92,9 @@ fn imported_input(
     target: &Target,
 ) -> QueryResult<ArticleInput> {
     articles::lock_slugs(conn)?;
-    let slug = import::unique_slug(&article.title, |s| slug_taken(conn, s))?;
+    let slug = import::unique_slug(&article.title, |s| {
+        crate::db::editor::slug_taken(conn, s, None)
+    })?;
     Ok(ArticleInput {
         kind: ArticleKind::News,
         category_id: Some(target.category_id),
@@ -107,25 +109,6 @@ fn imported_input(
         sections: article.sections,
         tags: article.tags,
     })
-}
-
-/// Whether an article has `slug`, or an old path ending in it still
-/// redirects somewhere (a new article there would hide that redirect).
-pub fn slug_taken(conn: &mut DbConn, slug: &str) -> QueryResult<bool> {
-    use crate::db::schema::{articles, redirects};
-    let articles: i64 = articles::table
-        .filter(articles::slug.eq(slug))
-        .count()
-        .get_result(conn)?;
-    if articles > 0 {
-        return Ok(true);
-    }
-    // Slugs are `a-z`, `0-9` and `-`: nothing LIKE would treat specially.
-    let redirects: i64 = redirects::table
-        .filter(redirects::from_path.like(format!("%/{slug}")))
-        .count()
-        .get_result(conn)?;
-    Ok(redirects > 0)
 }
 
 /// Why the command line's import has nowhere to put its articles.
@@ -182,7 +165,7 @@ pub fn author(conn: &mut DbConn, slug: Option<&str>) -> Result<i32, TargetError>
             .optional()?
             .ok_or_else(|| TargetError::UnknownAuthor(wanted.to_owned())),
         None => users::table
-            .filter(users::role.eq_any(vec![Role::Admin.as_str(), Role::Editor.as_str()]))
+            .filter(users::role.eq_any([Role::Admin, Role::Editor]))
             .filter(users::active.eq(true))
             .order(users::id.asc())
             .select(users::id)

@@ -54,7 +54,7 @@ impl EditUserInput {
         EditUserInput {
             name: user.name.clone(),
             bio: bio.to_owned(),
-            role: user.role.clone(),
+            role: user.role.as_str().to_owned(),
             active: if user.active {
                 "on".to_owned()
             } else {
@@ -167,7 +167,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: &NewUserInput) -> Result<
 
 /// Whether `user` counts towards the admins who keep the staff area run.
 fn is_signing_admin(user: &StaffUser) -> bool {
-    user.role == Role::Admin.as_str() && user.active && user.password_hash.is_some()
+    user.role == Role::Admin && user.active && user.password_hash.is_some()
 }
 
 /// What a change of a user came to.
@@ -256,9 +256,9 @@ pub fn update(
             users::set_profile(conn, id, &name, &bio)?;
         }
         let mut signed_out = false;
-        if role.as_str() != user.role {
+        if role != user.role {
             users::set_role(conn, id, role)?;
-            changed.push(format!("role {} → {}", user.role, role.as_str()));
+            changed.push(format!("role {} → {}", user.role.as_str(), role.as_str()));
             signed_out = true;
         }
         if active != user.active {

@@ -19,9 +19,6 @@ use crate::error::{AppError, ErrorPage};
 pub use crate::app::SearchLimits;
 use crate::views::{filters, Crumb, Head, Layout, Pager};
 
-/// Longest query we look at; longer input is cut, not refused.
-const MAX_QUERY_CHARS: usize = 200;
-
 /// A 503 that asks to try again shortly; never cached.
 fn unavailable(title: &str, message: &str) -> HttpResponse {
     let mut response = ErrorPage::response(StatusCode::SERVICE_UNAVAILABLE, title, message);
@@ -67,16 +64,13 @@ pub async fn show(
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
     let raw = query.q.clone().unwrap_or_default();
     let mut notice = String::new();
-    let mut text: String = raw
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_QUERY_CHARS)
-        .collect();
-    if raw.chars().count() > MAX_QUERY_CHARS {
-        notice =
-            format!("Your search was long, so we used its first {MAX_QUERY_CHARS} characters.");
+    let (text, cut) = Terms::typed(&raw);
+    if cut {
+        notice = format!(
+            "Your search was long, so we used its first {} characters.",
+            Terms::MAX_CHARS
+        );
     }
-    text = text.trim().to_owned();
     let terms = Terms::parse(&text);
     if terms.is_empty() && !text.is_empty() {
         notice = "Try searching with words or numbers.".to_owned();

@@ -8,7 +8,7 @@ use iconocast::db::{sessions as session_db, users as user_db};
 use iconocast::domain::{ArticleStatus, Role};
 
 use crate::helpers::{
-    backends, news, now, run_iconocast_env, spawn_app, spawn_app_behind_proxy, Backend, Page,
+    backend_test, news, now, run_iconocast_env, spawn_app, spawn_app_behind_proxy, Backend, Page,
     TestApp,
 };
 
@@ -89,9 +89,8 @@ fn add_user(app: &TestApp, args: &[&str], password: &str) -> (i32, String, Strin
     run_iconocast_env(&all, &[("ICONOCAST_PASSWORD", password)])
 }
 
-#[tokio::test]
-async fn admin_user_add_creates_a_user_who_can_sign_in() {
-    for backend in backends() {
+backend_test!(
+    async fn admin_user_add_creates_a_user_who_can_sign_in(backend: Backend) {
         let app = spawn_app(&backend).await;
         let (code, stdout, stderr) = add_user(
             &app,
@@ -169,11 +168,10 @@ async fn admin_user_add_creates_a_user_who_can_sign_in() {
             "{detail}"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn admin_user_add_refuses_bad_input_with_one_line_and_creates_nobody() {
-    for backend in backends() {
+backend_test!(
+    async fn admin_user_add_refuses_bad_input_with_one_line_and_creates_nobody(backend: Backend) {
         let app = spawn_app(&backend).await;
         let (code, _, stderr) = add_user(
             &app,
@@ -255,11 +253,10 @@ async fn admin_user_add_refuses_bad_input_with_one_line_and_creates_nobody() {
         }
         assert_eq!(user_count(&app), before, "{backend:?}: nobody was added");
     }
-}
+);
 
-#[tokio::test]
-async fn admin_sign_in_redirects_back_and_wrong_passwords_get_401() {
-    for backend in backends() {
+backend_test!(
+    async fn admin_sign_in_redirects_back_and_wrong_passwords_get_401(backend: Backend) {
         let app = spawn_app(&backend).await;
         app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
         let mut draft = news(
@@ -347,11 +344,10 @@ async fn admin_sign_in_redirects_back_and_wrong_passwords_get_401() {
         assert_eq!(page.status, 404);
         assert_no_store(&page, "a 404 under /admin");
     }
-}
+);
 
-#[tokio::test]
-async fn admin_forms_without_the_right_csrf_token_are_refused() {
-    for backend in backends() {
+backend_test!(
+    async fn admin_forms_without_the_right_csrf_token_are_refused(backend: Backend) {
         let app = spawn_app(&backend).await;
         app.add_staff(EMAIL, "Ada Lovelace", Role::Author, PASSWORD);
 
@@ -415,11 +411,10 @@ async fn admin_forms_without_the_right_csrf_token_are_refused() {
             .await;
         assert_eq!(page.status, 303);
     }
-}
+);
 
-#[tokio::test]
-async fn admin_role_password_and_active_changes_end_sessions_at_once() {
-    for backend in backends() {
+backend_test!(
+    async fn admin_role_password_and_active_changes_end_sessions_at_once(backend: Backend) {
         let app = spawn_app(&backend).await;
         let id = app.add_staff(EMAIL, "Ada Lovelace", Role::Author, PASSWORD);
 
@@ -444,7 +439,7 @@ async fn admin_role_password_and_active_changes_end_sessions_at_once() {
         assert_eq!(post_login(&app, EMAIL, new_password).await.status, 401);
         assert_eq!(session_count(&app), 0);
     }
-}
+);
 
 async fn assert_throttled(app: &TestApp, email: &str, password: &str, backend: &Backend) {
     let page = post_login(app, email, password).await;
@@ -458,9 +453,8 @@ async fn assert_throttled(app: &TestApp, email: &str, password: &str, backend: &
     assert_no_store(&page, "a 429");
 }
 
-#[tokio::test]
-async fn admin_logins_are_throttled_per_email_and_client_and_per_client() {
-    for backend in backends() {
+backend_test!(
+    async fn admin_logins_are_throttled_per_email_and_client_and_per_client(backend: Backend) {
         // Per email: five wrong passwords lock out even the right one.
         let app = spawn_app(&backend).await;
         app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
@@ -495,7 +489,7 @@ async fn admin_logins_are_throttled_per_email_and_client_and_per_client() {
         assert_throttled(&app, "grace@example.org", PASSWORD, &backend).await;
         assert_eq!(post_login(&app, EMAIL, PASSWORD).await.status, 303);
     }
-}
+);
 
 /// A login POST from a client that says, through `X-Forwarded-For`, it is
 /// `forwarded_for`.
@@ -529,9 +523,10 @@ fn attempt_ips(app: &TestApp) -> Vec<String> {
     .expect("attempts")
 }
 
-#[tokio::test]
-async fn behind_a_trusted_proxy_each_client_is_throttled_and_audited_by_its_own_address() {
-    for backend in backends() {
+backend_test!(
+    async fn behind_a_trusted_proxy_each_client_is_throttled_and_audited_by_its_own_address(
+        backend: Backend,
+    ) {
         // Behind a proxy every request comes from the proxy's address: the
         // forwarded one must count, or ten failures would lock out all.
         let app = spawn_app_behind_proxy(&backend).await;
@@ -564,11 +559,12 @@ async fn behind_a_trusted_proxy_each_client_is_throttled_and_audited_by_its_own_
             "{backend:?}: a forged header does not escape"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn wrong_passwords_from_one_client_do_not_lock_the_owner_out_from_another() {
-    for backend in backends() {
+backend_test!(
+    async fn wrong_passwords_from_one_client_do_not_lock_the_owner_out_from_another(
+        backend: Backend,
+    ) {
         // Anyone who knows an editor's email can get it wrong five times;
         // that locks their own address out, not the editor's.
         let app = spawn_app_behind_proxy(&backend).await;
@@ -586,11 +582,12 @@ async fn wrong_passwords_from_one_client_do_not_lock_the_owner_out_from_another(
         let page = post_login_via(&app, "203.0.113.9", EMAIL, PASSWORD).await;
         assert_eq!(page.status, 429, "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn ipv6_clients_are_counted_by_their_64_and_ipv4_clients_by_their_address() {
-    for backend in backends() {
+backend_test!(
+    async fn ipv6_clients_are_counted_by_their_64_and_ipv4_clients_by_their_address(
+        backend: Backend,
+    ) {
         // One email, guessed from two addresses of one /64: one count.
         let app = spawn_app_behind_proxy(&backend).await;
         app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
@@ -641,7 +638,7 @@ async fn ipv6_clients_are_counted_by_their_64_and_ipv4_clients_by_their_address(
             .expect("audit rows");
         assert_eq!(ips.first().map(String::as_str), Some("2001:db8:9:9::1"));
     }
-}
+);
 
 /// An argon2id hash of `password` that takes a while to check (twenty
 /// passes instead of two), long enough to look at the pool meanwhile.
@@ -655,10 +652,9 @@ fn slow_hash(password: &str) -> String {
         .to_string()
 }
 
-#[tokio::test]
-async fn a_sign_in_holds_no_database_connection_while_it_checks_the_password() {
-    use iconocast::db::schema::login_attempts;
-    for backend in backends() {
+backend_test!(
+    async fn a_sign_in_holds_no_database_connection_while_it_checks_the_password(backend: Backend) {
+        use iconocast::db::schema::login_attempts;
         let app = spawn_app(&backend).await;
         let id = app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
         let hash = slow_hash(PASSWORD);
@@ -721,11 +717,10 @@ async fn a_sign_in_holds_no_database_connection_while_it_checks_the_password() {
             "{backend:?}: the sign-in held its connection while checking the password"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn a_burst_of_parallel_guesses_gets_no_more_tries_than_a_sequence() {
-    for backend in backends() {
+backend_test!(
+    async fn a_burst_of_parallel_guesses_gets_no_more_tries_than_a_sequence(backend: Backend) {
         let app = spawn_app(&backend).await;
         app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
         let guesses = (0..16).map(|n| {
@@ -750,11 +745,10 @@ async fn a_burst_of_parallel_guesses_gets_no_more_tries_than_a_sequence() {
             .expect("count");
         assert_eq!(failures as usize, tried, "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn admin_logins_failures_and_logouts_are_audited() {
-    for backend in backends() {
+backend_test!(
+    async fn admin_logins_failures_and_logouts_are_audited(backend: Backend) {
         let app = spawn_app(&backend).await;
         let id = app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
         let started = now() - chrono::Duration::seconds(5);
@@ -811,11 +805,10 @@ async fn admin_logins_failures_and_logouts_are_audited() {
             assert!(row.4 >= started && row.4 <= now(), "{row:?}");
         }
     }
-}
+);
 
-#[tokio::test]
-async fn admin_responses_are_never_cached() {
-    for backend in backends() {
+backend_test!(
+    async fn admin_responses_are_never_cached(backend: Backend) {
         let app = spawn_app(&backend).await;
         app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
         for path in ["/admin", "/admin/", "/admin/login", "/admin/missing"] {
@@ -829,4 +822,4 @@ async fn admin_responses_are_never_cached() {
         let home = app.get("/").await;
         assert_ne!(home.header("cache-control").as_deref(), Some("no-store"));
     }
-}
+);

@@ -10,33 +10,12 @@ use iconocast::db::schema::{
 };
 use iconocast::domain::Role;
 
-use crate::helpers::{self, backends, news, spawn_app, Page, TestApp};
+use crate::helpers::{self, backend_test, news, spawn_app, Backend, Page, Staff, TestApp};
 
-const PASSWORD: &str = "correct horse battery staple";
+const PASSWORD: &str = helpers::STAFF_PASSWORD;
 
-/// A staff member of `role`, signed in: (id, cookie, CSRF token).
-async fn staff(app: &TestApp, email: &str, name: &str, role: Role) -> (i32, String, String) {
-    let id = app.add_staff(email, name, role, PASSWORD);
-    let cookie = app.sign_in(email, PASSWORD).await;
-    let token = app.csrf_token(&cookie).await;
-    (id, cookie, token)
-}
-
-async fn admin(app: &TestApp) -> (i32, String, String) {
-    staff(app, "ad@example.org", "Ada Admin", Role::Admin).await
-}
-
-/// POSTs `fields` plus the CSRF token.
-async fn post(
-    app: &TestApp,
-    path: &str,
-    token: &str,
-    fields: &[(&str, &str)],
-    cookie: &str,
-) -> Page {
-    let mut all = vec![("csrf_token", token)];
-    all.extend_from_slice(fields);
-    app.post_form(path, &all, cookie).await
+async fn admin(app: &TestApp) -> Staff<'_> {
+    app.staff("ad@example.org", "Ada Admin", Role::Admin).await
 }
 
 /// The details of the audit entries with `action`, oldest first.
@@ -180,48 +159,35 @@ fn as_refs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
         .collect()
 }
 
-#[tokio::test]
-async fn categories_are_for_admins_only() {
-    for backend in backends() {
+backend_test!(
+    async fn categories_are_for_admins_only(backend: Backend) {
         let app = spawn_app(&backend).await;
         let sport = app.category_id("sport");
         let empty = app.new_category("empty-one", "Empty one");
-        let (_, editor, token) = staff(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
+        let editor = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
         let before = category_count(&app);
 
         for path in [
             "/admin/categories".to_owned(),
             format!("/admin/categories/{sport}"),
         ] {
-            let page = app.get_as(&path, &editor).await;
+            let page = editor.get(&path).await;
             assert_eq!(page.status, 403, "{backend:?}: {path}");
         }
-        let page = post(
-            &app,
-            "/admin/categories",
-            &token,
-            &[("name", "Weather")],
-            &editor,
-        )
-        .await;
+        let page = editor
+            .post("/admin/categories", &[("name", "Weather")])
+            .await;
         assert_eq!(page.status, 403, "{backend:?}");
-        let page = post(
-            &app,
-            &format!("/admin/categories/{sport}"),
-            &token,
-            &[("name", "Hacked"), ("slug", "hacked"), ("position", "0")],
-            &editor,
-        )
-        .await;
+        let page = editor
+            .post(
+                &format!("/admin/categories/{sport}"),
+                &[("name", "Hacked"), ("slug", "hacked"), ("position", "0")],
+            )
+            .await;
         assert_eq!(page.status, 403, "{backend:?}");
-        let page = post(
-            &app,
-            &format!("/admin/categories/{empty}/delete"),
-            &token,
-            &[],
-            &editor,
-        )
-        .await;
+        let page = editor
+            .post(&format!("/admin/categories/{empty}/delete"), &[])
+            .await;
         assert_eq!(page.status, 403, "{backend:?}");
         assert_eq!(category_count(&app), before, "{backend:?}: nothing changed");
         assert_eq!(category_row(&app, sport).0, "sport");
@@ -231,8 +197,8 @@ async fn categories_are_for_admins_only() {
         let anonymous = app.get("/admin/categories").await;
         assert_eq!(anonymous.status, 303, "{backend:?}");
 
-        let (_, admin, _) = admin(&app).await;
-        let page = app.get_as("/admin/categories", &admin).await;
+        let admin = admin(&app).await;
+        let page = admin.get("/admin/categories").await;
         assert_eq!(page.status, 200, "{backend:?}: {}", page.body);
         let in_sport: i64 = app
             .with_conn(|c| {
@@ -259,27 +225,25 @@ async fn categories_are_for_admins_only() {
         assert_eq!(page.texts("tr[data-category-id]").len() as i64, before);
         assert_eq!(page.texts("label[for=category-name]"), ["Name"]);
     }
-}
+);
 
-#[tokio::test]
-async fn a_new_category_gets_a_slug_from_its_name_and_shows_at_once() {
-    for backend in backends() {
+backend_test!(
+    async fn a_new_category_gets_a_slug_from_its_name_and_shows_at_once(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let (admin_id, admin, token) = admin(&app).await;
-        let page = post(
-            &app,
-            "/admin/categories",
-            &token,
-            &[
-                ("name", "Weather & Climate"),
-                ("slug", ""),
-                ("tagline", "What the skies are doing."),
-                ("description", "Forecasts and the science of climate."),
-                ("position", ""),
-            ],
-            &admin,
-        )
-        .await;
+        let admin = admin(&app).await;
+        let admin_id = admin.id;
+        let page = admin
+            .post(
+                "/admin/categories",
+                &[
+                    ("name", "Weather & Climate"),
+                    ("slug", ""),
+                    ("tagline", "What the skies are doing."),
+                    ("description", "Forecasts and the science of climate."),
+                    ("position", ""),
+                ],
+            )
+            .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(
             page.header("location").as_deref(),
@@ -291,7 +255,7 @@ async fn a_new_category_gets_a_slug_from_its_name_and_shows_at_once() {
         assert_eq!(tagline, "What the skies are doing.");
         assert_eq!(position, 5, "{backend:?}: after the five demo categories");
 
-        let listing = app.get_as("/admin/categories?done=created", &admin).await;
+        let listing = admin.get("/admin/categories?done=created").await;
         assert_eq!(listing.texts(".admin-notice").len(), 1, "{backend:?}");
         assert!(listing.body.contains("/weather-climate"));
 
@@ -315,13 +279,12 @@ async fn a_new_category_gets_a_slug_from_its_name_and_shows_at_once() {
             entries[0]
         );
     }
-}
+);
 
-#[tokio::test]
-async fn reserved_taken_and_malformed_slugs_are_refused_with_the_input_kept() {
-    for backend in backends() {
+backend_test!(
+    async fn reserved_taken_and_malformed_slugs_are_refused_with_the_input_kept(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let (_, admin, token) = admin(&app).await;
+        let admin = admin(&app).await;
         let before = category_count(&app);
         let cases: [(&str, &str, &str, &str); 7] = [
             (
@@ -353,21 +316,19 @@ async fn reserved_taken_and_malformed_slugs_are_refused_with_the_input_kept() {
             ("", "fine-slug", "name", "Give the category a name"),
         ];
         for (name, slug, field, message) in cases {
-            let page = post(
-                &app,
-                "/admin/categories",
-                &token,
-                &[
-                    ("name", name),
-                    ("slug", slug),
-                    ("tagline", "A kept <tagline>"),
-                    ("description", "A kept description & more"),
-                    ("position", "7"),
-                    ("noindex", "on"),
-                ],
-                &admin,
-            )
-            .await;
+            let page = admin
+                .post(
+                    "/admin/categories",
+                    &[
+                        ("name", name),
+                        ("slug", slug),
+                        ("tagline", "A kept <tagline>"),
+                        ("description", "A kept description & more"),
+                        ("position", "7"),
+                        ("noindex", "on"),
+                    ],
+                )
+                .await;
             assert_eq!(page.status, 422, "{backend:?}: {slug}: {}", page.body);
             let error = page.texts(&format!("#category-{field}-error")).join(" ");
             assert!(error.contains(message), "{backend:?}: {slug}: {error}");
@@ -388,14 +349,12 @@ async fn reserved_taken_and_malformed_slugs_are_refused_with_the_input_kept() {
                 ["true"]
             );
         }
-        let page = post(
-            &app,
-            "/admin/categories",
-            &token,
-            &[("name", "Numbers"), ("position", "first")],
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(
+                "/admin/categories",
+                &[("name", "Numbers"), ("position", "first")],
+            )
+            .await;
         assert_eq!(page.status, 422, "{backend:?}");
         assert!(!page.texts("#category-position-error").is_empty());
         assert_eq!(category_count(&app), before, "{backend:?}: nothing added");
@@ -405,14 +364,9 @@ async fn reserved_taken_and_malformed_slugs_are_refused_with_the_input_kept() {
         let travel = app.category_id("travel");
         for slug in ["sport", "tag"] {
             let fields = category_fields(&app, travel, &[("slug", slug)]);
-            let page = post(
-                &app,
-                &format!("/admin/categories/{travel}"),
-                &token,
-                &as_refs(&fields),
-                &admin,
-            )
-            .await;
+            let page = admin
+                .post(&format!("/admin/categories/{travel}"), &as_refs(&fields))
+                .await;
             assert_eq!(page.status, 422, "{backend:?}: {slug}");
             assert!(!page.texts("#category-slug-error").is_empty());
             assert_eq!(page.attrs("#category-slug", "value"), [slug]);
@@ -420,11 +374,10 @@ async fn reserved_taken_and_malformed_slugs_are_refused_with_the_input_kept() {
         assert_eq!(category_row(&app, travel).0, "travel", "{backend:?}");
         assert!(audited(&app, "category_update").is_empty());
     }
-}
+);
 
-#[tokio::test]
-async fn a_new_category_slug_redirects_the_old_addresses() {
-    for backend in backends() {
+backend_test!(
+    async fn a_new_category_slug_redirects_the_old_addresses(backend: Backend) {
         let app = spawn_app(&backend).await;
         let sport = app.category_id("sport");
         app.create_article(news(&app, sport, "rename-test", "Rename test", &[]));
@@ -439,24 +392,19 @@ async fn a_new_category_slug_redirects_the_old_addresses() {
                 .execute(c)
         })
         .expect("redirect");
-        let (_, admin, token) = admin(&app).await;
+        let admin = admin(&app).await;
 
         let fields = category_fields(&app, sport, &[("slug", "sports"), ("name", "Sports")]);
-        let page = post(
-            &app,
-            &format!("/admin/categories/{sport}"),
-            &token,
-            &as_refs(&fields),
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(&format!("/admin/categories/{sport}"), &as_refs(&fields))
+            .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(
             page.header("location"),
             Some(format!("/admin/categories/{sport}?done=saved"))
         );
-        let edit = app
-            .get_as(&format!("/admin/categories/{sport}?done=saved"), &admin)
+        let edit = admin
+            .get(&format!("/admin/categories/{sport}?done=saved"))
             .await;
         assert_eq!(edit.texts(".admin-notice").len(), 1);
         assert_eq!(edit.attrs("#category-slug", "value"), ["sports"]);
@@ -503,14 +451,9 @@ async fn a_new_category_slug_redirects_the_old_addresses() {
 
         // And back again: the old redirects turn round, nothing clashes.
         let fields = category_fields(&app, sport, &[("slug", "sport")]);
-        let page = post(
-            &app,
-            &format!("/admin/categories/{sport}"),
-            &token,
-            &as_refs(&fields),
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(&format!("/admin/categories/{sport}"), &as_refs(&fields))
+            .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(app.get("/sport").await.status, 200, "{backend:?}");
         let back = app.get("/sports").await;
@@ -520,52 +463,37 @@ async fn a_new_category_slug_redirects_the_old_addresses() {
 
         // Saving without a change writes nothing.
         let fields = category_fields(&app, sport, &[]);
-        let page = post(
-            &app,
-            &format!("/admin/categories/{sport}"),
-            &token,
-            &as_refs(&fields),
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(&format!("/admin/categories/{sport}"), &as_refs(&fields))
+            .await;
         assert_eq!(
             page.header("location"),
             Some(format!("/admin/categories/{sport}?done=unchanged"))
         );
         assert_eq!(audited(&app, "category_update").len(), 2, "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn a_category_is_deleted_only_when_empty() {
-    for backend in backends() {
+backend_test!(
+    async fn a_category_is_deleted_only_when_empty(backend: Backend) {
         let app = spawn_app(&backend).await;
         let sport = app.category_id("sport");
         let empty = app.new_category("empty-one", "Empty one");
-        let (admin_id, admin, token) = admin(&app).await;
+        let admin = admin(&app).await;
+        let admin_id = admin.id;
 
-        let page = post(
-            &app,
-            &format!("/admin/categories/{sport}/delete"),
-            &token,
-            &[],
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(&format!("/admin/categories/{sport}/delete"), &[])
+            .await;
         assert_eq!(page.status, 409, "{backend:?}");
         let message = page.texts("#delete-refused").join(" ");
         assert!(message.contains("still holds"), "{backend:?}: {message}");
         assert_eq!(category_row(&app, sport).0, "sport");
         assert_eq!(app.get("/sport").await.status, 200);
 
-        let page = post(
-            &app,
-            &format!("/admin/categories/{empty}/delete"),
-            &token,
-            &[],
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(&format!("/admin/categories/{empty}/delete"), &[])
+            .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(
             page.header("location").as_deref(),
@@ -580,44 +508,31 @@ async fn a_category_is_deleted_only_when_empty() {
         assert_eq!(entries.len(), 1, "{backend:?}");
         assert_eq!((entries[0].0, entries[0].1), (Some(admin_id), Some(empty)));
         assert!(entries[0].2.contains("Empty one"), "{:?}", entries[0]);
-        let page = app
-            .get_as(&format!("/admin/categories/{empty}"), &admin)
-            .await;
+        let page = admin.get(&format!("/admin/categories/{empty}")).await;
         assert_eq!(page.status, 404, "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn hashtags_are_for_editors_and_admins() {
-    for backend in backends() {
+backend_test!(
+    async fn hashtags_are_for_editors_and_admins(backend: Backend) {
         let app = spawn_app(&backend).await;
         let football = tag_id(&app, "football").expect("the demo has #Football");
         for (email, role) in [
             ("au@example.org", Role::Author),
             ("co@example.org", Role::Contributor),
         ] {
-            let (_, cookie, token) = staff(&app, email, "Some One", role).await;
-            let page = app.get_as("/admin/tags", &cookie).await;
+            let who = app.staff(email, "Some One", role).await;
+            let page = who.get("/admin/tags").await;
             assert_eq!(page.status, 403, "{backend:?}: {role:?}");
-            let page = post(
-                &app,
-                &format!("/admin/tags/{football}"),
-                &token,
-                &[("name", "Soccer")],
-                &cookie,
-            )
-            .await;
+            let page = who
+                .post(&format!("/admin/tags/{football}"), &[("name", "Soccer")])
+                .await;
             assert_eq!(page.status, 403, "{backend:?}: {role:?}");
-            let page = post(
-                &app,
-                &format!("/admin/tags/{football}/delete"),
-                &token,
-                &[],
-                &cookie,
-            )
-            .await;
+            let page = who
+                .post(&format!("/admin/tags/{football}/delete"), &[])
+                .await;
             assert_eq!(page.status, 403, "{backend:?}: {role:?}");
-            let nav = app.get_as("/admin", &cookie).await;
+            let nav = who.get("/admin").await;
             assert!(!nav
                 .attrs("header a", "href")
                 .contains(&"/admin/tags".to_owned()));
@@ -627,8 +542,8 @@ async fn hashtags_are_for_editors_and_admins() {
         assert!(audited(&app, "tag_update").is_empty());
         assert!(audited(&app, "tag_delete").is_empty());
 
-        let (_, editor, _) = staff(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
-        let page = app.get_as("/admin/tags?q=football", &editor).await;
+        let editor = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
+        let page = editor.get("/admin/tags?q=football").await;
         assert_eq!(page.status, 200, "{backend:?}: {}", page.body);
         let carrying: i64 = app
             .with_conn(|c| {
@@ -649,11 +564,10 @@ async fn hashtags_are_for_editors_and_admins() {
             ["New name for #Football"]
         );
     }
-}
+);
 
-#[tokio::test]
-async fn the_hashtag_list_filters_and_pages() {
-    for backend in backends() {
+backend_test!(
+    async fn the_hashtag_list_filters_and_pages(backend: Backend) {
         let app = spawn_app(&backend).await;
         app.with_conn(|c| {
             for i in 0..120 {
@@ -668,9 +582,9 @@ async fn the_hashtag_list_filters_and_pages() {
             QueryResult::Ok(())
         })
         .expect("tags");
-        let (_, editor, _) = staff(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
+        let editor = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
 
-        let first = app.get_as("/admin/tags?q=zzmany", &editor).await;
+        let first = editor.get("/admin/tags?q=zzmany").await;
         assert_eq!(first.status, 200, "{backend:?}");
         assert_eq!(first.texts("tr[data-tag-id]").len(), 100, "{backend:?}");
         assert_eq!(
@@ -681,14 +595,14 @@ async fn the_hashtag_list_filters_and_pages() {
             first.attrs("a[rel=next]", "href"),
             ["/admin/tags?q=zzmany&page=2"]
         );
-        let second = app.get_as("/admin/tags?q=zzmany&page=2", &editor).await;
+        let second = editor.get("/admin/tags?q=zzmany&page=2").await;
         assert_eq!(second.status, 200);
         let rows = second.texts("tr[data-tag-id] td:first-child a");
         assert_eq!(rows.len(), 20, "{backend:?}");
         assert_eq!(rows[19], "#ZzMany119");
 
         // `#Name` and any case find the hashtag.
-        let page = app.get_as("/admin/tags?q=%23FootBall", &editor).await;
+        let page = editor.get("/admin/tags?q=%23FootBall").await;
         let names = page.texts("tr[data-tag-id] td:first-child a");
         assert!(
             names.contains(&"#Football".to_owned()),
@@ -696,25 +610,22 @@ async fn the_hashtag_list_filters_and_pages() {
         );
         assert!(names.iter().all(|n| n.to_lowercase().contains("football")));
 
-        let page = app.get_as("/admin/tags?q=%21%21%21", &editor).await;
+        let page = editor.get("/admin/tags?q=%21%21%21").await;
         assert_eq!(page.status, 200);
         assert!(page.texts("tr[data-tag-id]").is_empty());
         assert_eq!(page.texts(".empty").len(), 1);
 
         for bad in ["abc", "0", "-1"] {
-            let page = app
-                .get_as(&format!("/admin/tags?page={bad}"), &editor)
-                .await;
+            let page = editor.get(&format!("/admin/tags?page={bad}")).await;
             assert_eq!(page.status, 400, "{backend:?}: {bad}");
         }
-        let page = app.get_as("/admin/tags?q=zzmany&page=3", &editor).await;
+        let page = editor.get("/admin/tags?q=zzmany&page=3").await;
         assert_eq!(page.status, 404, "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn renaming_a_hashtag_moves_it_and_reindexes_search() {
-    for backend in backends() {
+backend_test!(
+    async fn renaming_a_hashtag_moves_it_and_reindexes_search(backend: Backend) {
         let app = spawn_app(&backend).await;
         let travel = app.category_id("travel");
         let article = app.create_article(news(
@@ -725,20 +636,18 @@ async fn renaming_a_hashtag_moves_it_and_reindexes_search() {
             &["Zebracrossing"],
         ));
         let old = tag_id(&app, "zebracrossing").expect("tag");
-        let (editor_id, editor, token) =
-            staff(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
+        let editor = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
+        let editor_id = editor.id;
         assert!(search(&app, "quokkaroute").await.is_empty());
 
         // Refused names change nothing and keep what was typed.
         for typed in ["", "#", "!!!", &"x".repeat(101)] {
-            let page = post(
-                &app,
-                &format!("/admin/tags/{old}"),
-                &token,
-                &[("name", typed), ("q", "zebra"), ("page", "1")],
-                &editor,
-            )
-            .await;
+            let page = editor
+                .post(
+                    &format!("/admin/tags/{old}"),
+                    &[("name", typed), ("q", "zebra"), ("page", "1")],
+                )
+                .await;
             assert_eq!(page.status, 422, "{backend:?}: {typed:?}");
             assert_eq!(
                 page.texts(&format!("#tag-{old}-error")).len(),
@@ -750,14 +659,12 @@ async fn renaming_a_hashtag_moves_it_and_reindexes_search() {
         }
         assert_eq!(tag_name(&app, old).as_deref(), Some("Zebracrossing"));
 
-        let page = post(
-            &app,
-            &format!("/admin/tags/{old}"),
-            &token,
-            &[("name", "#Quokkaroute"), ("q", "zebra"), ("page", "1")],
-            &editor,
-        )
-        .await;
+        let page = editor
+            .post(
+                &format!("/admin/tags/{old}"),
+                &[("name", "#Quokkaroute"), ("q", "zebra"), ("page", "1")],
+            )
+            .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(
             page.header("location").as_deref(),
@@ -805,16 +712,13 @@ async fn renaming_a_hashtag_moves_it_and_reindexes_search() {
             "{:?}",
             entries[0]
         );
-        let page = app
-            .get_as("/admin/tags?q=quokkaroute&done=renamed", &editor)
-            .await;
+        let page = editor.get("/admin/tags?q=quokkaroute&done=renamed").await;
         assert_eq!(page.texts(".admin-notice").len(), 1);
     }
-}
+);
 
-#[tokio::test]
-async fn renaming_a_hashtag_onto_another_merges_them() {
-    for backend in backends() {
+backend_test!(
+    async fn renaming_a_hashtag_onto_another_merges_them(backend: Backend) {
         let app = spawn_app(&backend).await;
         let travel = app.category_id("travel");
         let both = app.create_article(news(
@@ -835,16 +739,11 @@ async fn renaming_a_hashtag_onto_another_merges_them() {
             app.create_article(news(&app, travel, "beta-only", "Beta only", &["Betatag"]));
         let alpha = tag_id(&app, "alphatag").expect("tag");
         let beta = tag_id(&app, "betatag").expect("tag");
-        let (_, admin, token) = admin(&app).await;
+        let admin = admin(&app).await;
 
-        let page = post(
-            &app,
-            &format!("/admin/tags/{alpha}"),
-            &token,
-            &[("name", "betatag")],
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(&format!("/admin/tags/{alpha}"), &[("name", "betatag")])
+            .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(
             page.header("location").as_deref(),
@@ -877,9 +776,7 @@ async fn renaming_a_hashtag_onto_another_merges_them() {
             "{:?}",
             entries[0]
         );
-        let page = app
-            .get_as("/admin/tags?q=betatag&done=merged", &admin)
-            .await;
+        let page = admin.get("/admin/tags?q=betatag&done=merged").await;
         assert!(
             page.texts(".admin-notice").join(" ").contains("merged"),
             "{backend:?}"
@@ -889,11 +786,10 @@ async fn renaming_a_hashtag_onto_another_merges_them() {
             ["3"]
         );
     }
-}
+);
 
-#[tokio::test]
-async fn deleting_a_hashtag_removes_it_from_its_articles() {
-    for backend in backends() {
+backend_test!(
+    async fn deleting_a_hashtag_removes_it_from_its_articles(backend: Backend) {
         let app = spawn_app(&backend).await;
         let travel = app.category_id("travel");
         let article = app.create_article(news(
@@ -906,17 +802,12 @@ async fn deleting_a_hashtag_removes_it_from_its_articles() {
         let gamma = tag_id(&app, "gammatag").expect("tag");
         let keep = tag_id(&app, "keeptag").expect("tag");
         assert_eq!(search(&app, "gammatag").await, ["Gamma story"]);
-        let (editor_id, editor, token) =
-            staff(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
+        let editor = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
+        let editor_id = editor.id;
 
-        let page = post(
-            &app,
-            &format!("/admin/tags/{gamma}/delete"),
-            &token,
-            &[("q", "gamma")],
-            &editor,
-        )
-        .await;
+        let page = editor
+            .post(&format!("/admin/tags/{gamma}/delete"), &[("q", "gamma")])
+            .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(
             page.header("location").as_deref(),
@@ -931,54 +822,44 @@ async fn deleting_a_hashtag_removes_it_from_its_articles() {
         assert_eq!(entries.len(), 1, "{backend:?}");
         assert_eq!((entries[0].0, entries[0].1), (Some(editor_id), Some(gamma)));
         assert!(entries[0].2.contains("#Gammatag") && entries[0].2.contains("1 article"));
-        let page = post(
-            &app,
-            &format!("/admin/tags/{gamma}/delete"),
-            &token,
-            &[],
-            &editor,
-        )
-        .await;
+        let page = editor
+            .post(&format!("/admin/tags/{gamma}/delete"), &[])
+            .await;
         assert_eq!(page.status, 404, "{backend:?}: already gone");
     }
-}
+);
 
-#[tokio::test]
-async fn users_are_for_admins_only() {
-    for backend in backends() {
+backend_test!(
+    async fn users_are_for_admins_only(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let (editor_id, editor, token) =
-            staff(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
+        let editor = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
+        let editor_id = editor.id;
         let before = user_count(&app);
         for path in [
             "/admin/users".to_owned(),
             format!("/admin/users/{editor_id}"),
         ] {
-            let page = app.get_as(&path, &editor).await;
+            let page = editor.get(&path).await;
             assert_eq!(page.status, 403, "{backend:?}: {path}");
         }
-        let page = post(
-            &app,
-            "/admin/users",
-            &token,
-            &[
-                ("email", "new@example.org"),
-                ("name", "New One"),
-                ("role", "admin"),
-                ("password", PASSWORD),
-            ],
-            &editor,
-        )
-        .await;
+        let page = editor
+            .post(
+                "/admin/users",
+                &[
+                    ("email", "new@example.org"),
+                    ("name", "New One"),
+                    ("role", "admin"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
         assert_eq!(page.status, 403, "{backend:?}");
-        let page = post(
-            &app,
-            &format!("/admin/users/{editor_id}"),
-            &token,
-            &[("name", "Ed Editor"), ("role", "admin"), ("active", "on")],
-            &editor,
-        )
-        .await;
+        let page = editor
+            .post(
+                &format!("/admin/users/{editor_id}"),
+                &[("name", "Ed Editor"), ("role", "admin"), ("active", "on")],
+            )
+            .await;
         assert_eq!(page.status, 403, "{backend:?}");
         assert_eq!(user_count(&app), before, "{backend:?}");
         assert_eq!(
@@ -988,19 +869,15 @@ async fn users_are_for_admins_only() {
         );
         assert!(audited(&app, "user_add").is_empty());
         assert!(audited(&app, "user_update").is_empty());
-        assert_eq!(
-            app.get_as("/admin", &editor).await.status,
-            200,
-            "still signed in"
-        );
+        assert_eq!(editor.get("/admin").await.status, 200, "still signed in");
     }
-}
+);
 
-#[tokio::test]
-async fn an_admin_adds_a_user_who_can_then_sign_in() {
-    for backend in backends() {
+backend_test!(
+    async fn an_admin_adds_a_user_who_can_then_sign_in(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let (admin_id, admin, token) = admin(&app).await;
+        let admin = admin(&app).await;
+        let admin_id = admin.id;
         let before = user_count(&app);
         let cases: [(&str, &str, &str, &str, &str, &str); 6] = [
             (
@@ -1053,19 +930,17 @@ async fn an_admin_adds_a_user_who_can_then_sign_in() {
             ),
         ];
         for (email, name, role, password, field, message) in cases {
-            let page = post(
-                &app,
-                "/admin/users",
-                &token,
-                &[
-                    ("email", email),
-                    ("name", name),
-                    ("role", role),
-                    ("password", password),
-                ],
-                &admin,
-            )
-            .await;
+            let page = admin
+                .post(
+                    "/admin/users",
+                    &[
+                        ("email", email),
+                        ("name", name),
+                        ("role", role),
+                        ("password", password),
+                    ],
+                )
+                .await;
             assert_eq!(page.status, 422, "{backend:?}: {field}: {}", page.body);
             assert_eq!(
                 page.texts(&format!("#user-{field}-error")),
@@ -1084,19 +959,17 @@ async fn an_admin_adds_a_user_who_can_then_sign_in() {
         }
         assert_eq!(user_count(&app), before, "{backend:?}: nobody added");
 
-        let page = post(
-            &app,
-            "/admin/users",
-            &token,
-            &[
-                ("email", " Nia.New@Example.ORG "),
-                ("name", "Nia   New"),
-                ("role", "author"),
-                ("password", "a brand new passphrase"),
-            ],
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(
+                "/admin/users",
+                &[
+                    ("email", " Nia.New@Example.ORG "),
+                    ("name", "Nia   New"),
+                    ("role", "author"),
+                    ("password", "a brand new passphrase"),
+                ],
+            )
+            .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(
             page.header("location").as_deref(),
@@ -1121,7 +994,7 @@ async fn an_admin_adds_a_user_who_can_then_sign_in() {
             ("nia-new", "Nia New", "author")
         );
         assert!(hash.is_some_and(|h| h.starts_with("$argon2id$")));
-        let list = app.get_as("/admin/users?done=created", &admin).await;
+        let list = admin.get("/admin/users?done=created").await;
         assert_eq!(list.texts(".admin-notice").len(), 1);
         assert_eq!(
             list.texts(&format!("tr[data-user-id=\"{id}\"] td.user-role")),
@@ -1139,23 +1012,23 @@ async fn an_admin_adds_a_user_who_can_then_sign_in() {
         let dash = app.get_as("/admin", &theirs).await;
         assert_eq!(dash.status, 200, "{backend:?}");
         assert!(dash.body.contains("Nia New"));
-        let last = app.get_as("/admin/users", &admin).await;
+        let last = admin.get("/admin/users").await;
         assert_ne!(
             last.texts(&format!("tr[data-user-id=\"{id}\"] td:last-child")),
             ["never"],
             "{backend:?}: the sign-in shows"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn a_new_role_password_or_deactivation_signs_the_user_out() {
-    for backend in backends() {
+backend_test!(
+    async fn a_new_role_password_or_deactivation_signs_the_user_out(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let (_, admin, token) = admin(&app).await;
-        let (ed, ed_cookie, _) = staff(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
+        let admin = admin(&app).await;
+        let ed_staff = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
+        let ed = ed_staff.id;
         let edit = format!("/admin/users/{ed}");
-        let form = app.get_as(&edit, &admin).await;
+        let form = admin.get(&edit).await;
         assert_eq!(form.status, 200, "{backend:?}");
         assert_eq!(
             form.attrs("#user-role option[selected]", "value"),
@@ -1164,46 +1037,38 @@ async fn a_new_role_password_or_deactivation_signs_the_user_out() {
         assert_eq!(form.attrs("#user-active[checked]", "id").len(), 1);
 
         // Name and bio only: the session stays.
-        let page = post(
-            &app,
-            &edit,
-            &token,
-            &[
-                ("name", "Ed Editor"),
-                ("bio", "Edits the news."),
-                ("role", "editor"),
-                ("active", "on"),
-                ("password", ""),
-            ],
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(
+                &edit,
+                &[
+                    ("name", "Ed Editor"),
+                    ("bio", "Edits the news."),
+                    ("role", "editor"),
+                    ("active", "on"),
+                    ("password", ""),
+                ],
+            )
+            .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(page.header("location"), Some(format!("{edit}?done=saved")));
         assert_eq!(user_row(&app, ed).3, "Edits the news.");
-        assert_eq!(
-            app.get_as("/admin", &ed_cookie).await.status,
-            200,
-            "{backend:?}"
-        );
+        assert_eq!(ed_staff.get("/admin").await.status, 200, "{backend:?}");
         let author_page = app.get("/author/ed-editor").await;
         assert!(author_page.body.contains("Edits the news."), "{backend:?}");
 
         // A bad new password: 422, nothing changed, still signed in.
-        let page = post(
-            &app,
-            &edit,
-            &token,
-            &[
-                ("name", "Ed Editor"),
-                ("bio", "Edits."),
-                ("role", "author"),
-                ("active", "on"),
-                ("password", "short"),
-            ],
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(
+                &edit,
+                &[
+                    ("name", "Ed Editor"),
+                    ("bio", "Edits."),
+                    ("role", "author"),
+                    ("active", "on"),
+                    ("password", "short"),
+                ],
+            )
+            .await;
         assert_eq!(page.status, 422, "{backend:?}");
         assert_eq!(page.texts("#user-password-error").len(), 1);
         assert_eq!(
@@ -1213,80 +1078,66 @@ async fn a_new_role_password_or_deactivation_signs_the_user_out() {
         );
         assert_eq!(page.texts_raw("#user-bio"), ["Edits."]);
         assert_eq!(user_row(&app, ed).1, "editor");
-        assert_eq!(app.get_as("/admin", &ed_cookie).await.status, 200);
+        assert_eq!(ed_staff.get("/admin").await.status, 200);
 
         // A new role: signed out at once.
-        let page = post(
-            &app,
-            &edit,
-            &token,
-            &[
-                ("name", "Ed Editor"),
-                ("bio", "Edits the news."),
-                ("role", "author"),
-                ("active", "on"),
-            ],
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(
+                &edit,
+                &[
+                    ("name", "Ed Editor"),
+                    ("bio", "Edits the news."),
+                    ("role", "author"),
+                    ("active", "on"),
+                ],
+            )
+            .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(
             page.header("location"),
             Some(format!("{edit}?done=signed-out"))
         );
         assert_eq!(user_row(&app, ed).1, "author");
-        let old = app.get_as("/admin", &ed_cookie).await;
+        let old = ed_staff.get("/admin").await;
         assert_eq!(old.status, 303, "{backend:?}: the old cookie is dead");
         assert!(old
             .header("location")
             .is_some_and(|l| l.starts_with("/admin/login")));
 
         // A new password: signed out again, and the new one works.
-        let ed_cookie = app.sign_in("ed@example.org", PASSWORD).await;
-        let page = post(
-            &app,
-            &edit,
-            &token,
-            &[
-                ("name", "Ed Editor"),
-                ("bio", "Edits the news."),
-                ("role", "author"),
-                ("active", "on"),
-                ("password", "another long passphrase"),
-            ],
-            &admin,
-        )
-        .await;
+        let ed_staff = app.signed_in(ed, "ed@example.org", PASSWORD).await;
+        let page = admin
+            .post(
+                &edit,
+                &[
+                    ("name", "Ed Editor"),
+                    ("bio", "Edits the news."),
+                    ("role", "author"),
+                    ("active", "on"),
+                    ("password", "another long passphrase"),
+                ],
+            )
+            .await;
         assert_eq!(page.status, 303, "{backend:?}");
-        assert_eq!(
-            app.get_as("/admin", &ed_cookie).await.status,
-            303,
-            "{backend:?}"
-        );
-        let ed_cookie = app
-            .sign_in("ed@example.org", "another long passphrase")
+        assert_eq!(ed_staff.get("/admin").await.status, 303, "{backend:?}");
+        let ed_staff = app
+            .signed_in(ed, "ed@example.org", "another long passphrase")
             .await;
 
         // Deactivated: signed out and unable to sign in.
-        let page = post(
-            &app,
-            &edit,
-            &token,
-            &[
-                ("name", "Ed Editor"),
-                ("bio", "Edits the news."),
-                ("role", "author"),
-            ],
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(
+                &edit,
+                &[
+                    ("name", "Ed Editor"),
+                    ("bio", "Edits the news."),
+                    ("role", "author"),
+                ],
+            )
+            .await;
         assert_eq!(page.status, 303, "{backend:?}");
         assert!(!user_row(&app, ed).2);
-        assert_eq!(
-            app.get_as("/admin", &ed_cookie).await.status,
-            303,
-            "{backend:?}"
-        );
+        assert_eq!(ed_staff.get("/admin").await.status, 303, "{backend:?}");
         let login = app.get("/admin/login").await;
         let csrf = login.cookie_value("iconocast_login_csrf").expect("cookie");
         let refused = app
@@ -1319,36 +1170,29 @@ async fn a_new_role_password_or_deactivation_signs_the_user_out() {
             "{details:?}"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn the_last_active_admin_cannot_be_demoted_or_deactivated() {
-    for backend in backends() {
+backend_test!(
+    async fn the_last_active_admin_cannot_be_demoted_or_deactivated(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let (ada, ada_cookie, token) = admin(&app).await;
+        let ada_staff = admin(&app).await;
+        let ada = ada_staff.id;
         let own = format!("/admin/users/{ada}");
-        let page = post(
-            &app,
-            &own,
-            &token,
-            &[("name", "Ada Admin"), ("role", "editor"), ("active", "on")],
-            &ada_cookie,
-        )
-        .await;
+        let page = ada_staff
+            .post(
+                &own,
+                &[("name", "Ada Admin"), ("role", "editor"), ("active", "on")],
+            )
+            .await;
         assert_eq!(page.status, 422, "{backend:?}: {}", page.body);
         let error = page.texts("#user-role-error").join(" ");
         assert!(
             error.contains("only active administrator"),
             "{backend:?}: {error}"
         );
-        let page = post(
-            &app,
-            &own,
-            &token,
-            &[("name", "Ada Admin"), ("role", "admin")],
-            &ada_cookie,
-        )
-        .await;
+        let page = ada_staff
+            .post(&own, &[("name", "Ada Admin"), ("role", "admin")])
+            .await;
         assert_eq!(page.status, 422, "{backend:?}");
         assert!(page
             .texts("#user-active-error")
@@ -1356,66 +1200,52 @@ async fn the_last_active_admin_cannot_be_demoted_or_deactivated() {
             .contains("only active administrator"));
         let (_, role, active, _) = user_row(&app, ada);
         assert_eq!((role.as_str(), active), ("admin", true), "{backend:?}");
-        assert_eq!(
-            app.get_as("/admin", &ada_cookie).await.status,
-            200,
-            "still signed in"
-        );
+        assert_eq!(ada_staff.get("/admin").await.status, 200, "still signed in");
 
         // With a second admin, Ada may step down; then Bo is the last one.
-        let (bo, bo_cookie, bo_token) = staff(&app, "bo@example.org", "Bo Boss", Role::Admin).await;
-        let page = post(
-            &app,
-            &own,
-            &token,
-            &[("name", "Ada Admin"), ("role", "editor"), ("active", "on")],
-            &ada_cookie,
-        )
-        .await;
+        let bo_staff = app.staff("bo@example.org", "Bo Boss", Role::Admin).await;
+        let bo = bo_staff.id;
+        let page = ada_staff
+            .post(
+                &own,
+                &[("name", "Ada Admin"), ("role", "editor"), ("active", "on")],
+            )
+            .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(user_row(&app, ada).1, "editor");
-        assert_eq!(
-            app.get_as("/admin", &ada_cookie).await.status,
-            303,
-            "{backend:?}"
-        );
-        let page = post(
-            &app,
-            &format!("/admin/users/{bo}"),
-            &bo_token,
-            &[("name", "Bo Boss"), ("role", "admin")],
-            &bo_cookie,
-        )
-        .await;
+        assert_eq!(ada_staff.get("/admin").await.status, 303, "{backend:?}");
+        let page = bo_staff
+            .post(
+                &format!("/admin/users/{bo}"),
+                &[("name", "Bo Boss"), ("role", "admin")],
+            )
+            .await;
         assert_eq!(page.status, 422, "{backend:?}");
         assert!(user_row(&app, bo).2, "{backend:?}: Bo stays active");
     }
-}
+);
 
-#[tokio::test]
-async fn site_settings_show_on_the_public_site_at_once() {
-    for backend in backends() {
+backend_test!(
+    async fn site_settings_show_on_the_public_site_at_once(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let (_, editor, editor_token) =
-            staff(&app, "ed@example.org", "Ed Editor", Role::Editor).await;
+        let editor = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
         assert_eq!(
-            app.get_as("/admin/settings", &editor).await.status,
+            editor.get("/admin/settings").await.status,
             403,
             "{backend:?}"
         );
-        let page = post(
-            &app,
-            "/admin/settings",
-            &editor_token,
-            &[("name", "Hijacked"), ("time_zone", "UTC")],
-            &editor,
-        )
-        .await;
+        let page = editor
+            .post(
+                "/admin/settings",
+                &[("name", "Hijacked"), ("time_zone", "UTC")],
+            )
+            .await;
         assert_eq!(page.status, 403, "{backend:?}");
         assert_eq!(site_name(&app), "Iconocast News Agency");
 
-        let (admin_id, admin, token) = admin(&app).await;
-        let form = app.get_as("/admin/settings", &admin).await;
+        let admin = admin(&app).await;
+        let admin_id = admin.id;
+        let form = admin.get("/admin/settings").await;
         assert_eq!(form.status, 200, "{backend:?}");
         assert_eq!(
             form.attrs("#settings-name", "value"),
@@ -1431,20 +1261,18 @@ async fn site_settings_show_on_the_public_site_at_once() {
 
         // Refused: no name, an unknown zone; everything typed comes back.
         let about = "We are **Harbour Wire**.\n\nFounded in 2026 by readers & friends.";
-        let page = post(
-            &app,
-            "/admin/settings",
-            &token,
-            &[
-                ("name", " "),
-                ("tagline", "Kept tagline"),
-                ("pitch", "Kept pitch"),
-                ("about", about),
-                ("time_zone", "Mars/Olympus"),
-            ],
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(
+                "/admin/settings",
+                &[
+                    ("name", " "),
+                    ("tagline", "Kept tagline"),
+                    ("pitch", "Kept pitch"),
+                    ("about", about),
+                    ("time_zone", "Mars/Olympus"),
+                ],
+            )
+            .await;
         assert_eq!(page.status, 422, "{backend:?}");
         assert_eq!(
             page.texts("#settings-name-error"),
@@ -1459,20 +1287,18 @@ async fn site_settings_show_on_the_public_site_at_once() {
         assert_eq!(page.attrs("#settings-time-zone", "value"), ["Mars/Olympus"]);
         assert_eq!(site_name(&app), "Iconocast News Agency", "{backend:?}");
 
-        let page = post(
-            &app,
-            "/admin/settings",
-            &token,
-            &[
-                ("name", "Harbour Wire"),
-                ("tagline", "Small news, well told."),
-                ("pitch", "We check before we publish."),
-                ("about", about),
-                ("time_zone", "America/New_York"),
-            ],
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(
+                "/admin/settings",
+                &[
+                    ("name", "Harbour Wire"),
+                    ("tagline", "Small news, well told."),
+                    ("pitch", "We check before we publish."),
+                    ("about", about),
+                    ("time_zone", "America/New_York"),
+                ],
+            )
+            .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(
             page.header("location").as_deref(),
@@ -1526,23 +1352,23 @@ async fn site_settings_show_on_the_public_site_at_once() {
         ] {
             assert!(detail.contains(part), "{backend:?}: {part} in {detail}");
         }
-        let saved = app.get_as("/admin/settings?done=saved", &admin).await;
+        let saved = admin.get("/admin/settings?done=saved").await;
         assert_eq!(saved.texts(".admin-notice").len(), 1);
         assert!(
             saved.body.contains("Harbour Wire staff area"),
             "the staff area follows"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn every_management_form_needs_its_csrf_token() {
-    for backend in backends() {
+backend_test!(
+    async fn every_management_form_needs_its_csrf_token(backend: Backend) {
         let app = spawn_app(&backend).await;
         let sport = app.category_id("sport");
         let empty = app.new_category("empty-one", "Empty one");
         let football = tag_id(&app, "football").expect("tag");
-        let (ada, admin, _) = admin(&app).await;
+        let admin = admin(&app).await;
+        let ada = admin.id;
         let categories_before = category_count(&app);
         let users_before = user_count(&app);
         let audit_before: i64 = app
@@ -1576,11 +1402,11 @@ async fn every_management_form_needs_its_csrf_token() {
             ),
         ];
         for (path, fields) in &forms {
-            let page = app.post_form(path, fields, &admin).await;
+            let page = app.post_form(path, fields, &admin.cookie).await;
             assert_eq!(page.status, 403, "{backend:?}: {path} without a token");
             let mut wrong = fields.clone();
             wrong.push(("csrf_token", "not-the-token"));
-            let page = app.post_form(path, &wrong, &admin).await;
+            let page = app.post_form(path, &wrong, &admin.cookie).await;
             assert_eq!(page.status, 403, "{backend:?}: {path} with a wrong token");
             assert!(page.body.contains("nothing was changed"));
         }
@@ -1595,19 +1421,14 @@ async fn every_management_form_needs_its_csrf_token() {
             .with_conn(|c| audit_log::table.count().get_result(c))
             .expect("count");
         assert_eq!(audit_after, audit_before, "{backend:?}: nothing audited");
-        assert_eq!(
-            app.get_as("/admin", &admin).await.status,
-            200,
-            "still signed in"
-        );
+        assert_eq!(admin.get("/admin").await.status, 200, "still signed in");
     }
-}
+);
 
-#[tokio::test]
-async fn control_characters_are_refused_on_every_management_form() {
-    for backend in backends() {
+backend_test!(
+    async fn control_characters_are_refused_on_every_management_form(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let (_, admin, token) = admin(&app).await;
+        let admin = admin(&app).await;
         let editor_id = app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
         let travel = app.category_id("travel");
         let article = app.create_article(news(&app, travel, "a-story", "A story", &["Harbour"]));
@@ -1623,120 +1444,104 @@ async fn control_characters_are_refused_on_every_management_form() {
 
         // Site settings: the name (every page title, feed and sitemap) and
         // the pitch; the typed text comes back.
-        let page = post(
-            &app,
-            "/admin/settings",
-            &token,
-            &[
-                ("name", "The \u{1b}[1mAgency"),
-                ("tagline", "Kept tagline"),
-                ("time_zone", "UTC"),
-            ],
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(
+                "/admin/settings",
+                &[
+                    ("name", "The \u{1b}[1mAgency"),
+                    ("tagline", "Kept tagline"),
+                    ("time_zone", "UTC"),
+                ],
+            )
+            .await;
         refused(&page, "#settings-name-error", "U+001B");
         assert_eq!(page.attrs("#settings-tagline", "value"), ["Kept tagline"]);
-        let page = post(
-            &app,
-            "/admin/settings",
-            &token,
-            &[
-                ("name", "Harbour Wire"),
-                ("pitch", "Two lines\nwith a nul\u{0}."),
-                ("time_zone", "UTC"),
-            ],
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(
+                "/admin/settings",
+                &[
+                    ("name", "Harbour Wire"),
+                    ("pitch", "Two lines\nwith a nul\u{0}."),
+                    ("time_zone", "UTC"),
+                ],
+            )
+            .await;
         refused(&page, "#settings-pitch-error", "U+0000");
         assert_eq!(site_name(&app), "Iconocast News Agency", "{backend:?}");
 
         // Categories: a new one and an edit.
-        let page = post(
-            &app,
-            "/admin/categories",
-            &token,
-            &[("name", "Bell\u{7} news"), ("slug", "bell-news")],
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(
+                "/admin/categories",
+                &[("name", "Bell\u{7} news"), ("slug", "bell-news")],
+            )
+            .await;
         refused(&page, "#category-name-error", "U+0007");
-        let page = post(
-            &app,
-            &format!("/admin/categories/{travel}"),
-            &token,
-            &[
-                ("name", "Travel"),
-                ("slug", "travel"),
-                ("description", "Tabs\tand\nlines are fine, \u{1b} is not."),
-            ],
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(
+                &format!("/admin/categories/{travel}"),
+                &[
+                    ("name", "Travel"),
+                    ("slug", "travel"),
+                    ("description", "Tabs\tand\nlines are fine, \u{1b} is not."),
+                ],
+            )
+            .await;
         refused(&page, "#category-description-error", "U+001B");
         assert_eq!(category_count(&app), categories_before, "{backend:?}");
         assert_eq!(category_row(&app, travel).1, "Travel");
 
         // A hashtag's new name.
-        let page = post(
-            &app,
-            &format!("/admin/tags/{harbour}"),
-            &token,
-            &[("name", "Har\u{0}bour"), ("q", ""), ("page", "1")],
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(
+                &format!("/admin/tags/{harbour}"),
+                &[("name", "Har\u{0}bour"), ("q", ""), ("page", "1")],
+            )
+            .await;
         refused(&page, &format!("#tag-{harbour}-error"), "U+0000");
         assert_eq!(tag_name(&app, harbour).as_deref(), Some("Harbour"));
         assert_eq!(tags_of(&app, article), vec![harbour]);
 
         // Users: the name is every byline.
-        let page = post(
-            &app,
-            "/admin/users",
-            &token,
-            &[
-                ("email", "nia@example.org"),
-                ("name", "Nia\u{1b} New"),
-                ("role", "author"),
-                ("password", PASSWORD),
-            ],
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(
+                "/admin/users",
+                &[
+                    ("email", "nia@example.org"),
+                    ("name", "Nia\u{1b} New"),
+                    ("role", "author"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
         refused(&page, "#user-name-error", "U+001B");
         assert_eq!(user_count(&app), users_before, "{backend:?}");
-        let page = post(
-            &app,
-            &format!("/admin/users/{editor_id}"),
-            &token,
-            &[
-                ("name", "Ed Editor"),
-                ("bio", "Writes\tabout\nharbours.\u{7}"),
-                ("role", "editor"),
-                ("active", "on"),
-            ],
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(
+                &format!("/admin/users/{editor_id}"),
+                &[
+                    ("name", "Ed Editor"),
+                    ("bio", "Writes\tabout\nharbours.\u{7}"),
+                    ("role", "editor"),
+                    ("active", "on"),
+                ],
+            )
+            .await;
         refused(&page, "#user-bio-error", "U+0007");
         assert_eq!(user_row(&app, editor_id).3, "", "{backend:?}");
         // Tabs and line breaks are welcome where text has lines.
-        let page = post(
-            &app,
-            &format!("/admin/users/{editor_id}"),
-            &token,
-            &[
-                ("name", "Ed Editor"),
-                ("bio", "Writes\tabout\nharbours."),
-                ("role", "editor"),
-                ("active", "on"),
-            ],
-            &admin,
-        )
-        .await;
+        let page = admin
+            .post(
+                &format!("/admin/users/{editor_id}"),
+                &[
+                    ("name", "Ed Editor"),
+                    ("bio", "Writes\tabout\nharbours."),
+                    ("role", "editor"),
+                    ("active", "on"),
+                ],
+            )
+            .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(user_row(&app, editor_id).3, "Writes\tabout\nharbours.");
     }
-}
+);

@@ -5,28 +5,19 @@ use diesel::prelude::*;
 use iconocast::db::schema::{article_tags, articles, audit_log, categories, sections};
 use iconocast::domain::Role;
 
-use crate::helpers::{backends, spawn_app, Page, TestApp};
+use crate::helpers::{backend_test, spawn_app, Backend, Page, Staff, TestApp};
 
-const PASSWORD: &str = "correct horse battery staple";
+const PASSWORD: &str = crate::helpers::STAFF_PASSWORD;
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/seed-article.txt"
 );
 
-async fn sign_in(app: &TestApp, email: &str) -> String {
-    app.sign_in(email, PASSWORD).await
-}
-
-async fn get(app: &TestApp, path: &str, cookie: &str) -> Page {
-    app.get_as(path, cookie).await
-}
-
-/// The import form, and the session's CSRF token it carries.
-async fn import_form(app: &TestApp, cookie: &str) -> (Page, String) {
-    let page = get(app, "/admin/import", cookie).await;
+/// The import form as `who` sees it.
+async fn import_form(who: &Staff<'_>) -> Page {
+    let page = who.get("/admin/import").await;
     assert_eq!(page.status, 200, "{}", page.body);
-    let token = app.csrf_token(cookie).await;
-    (page, token)
+    page
 }
 
 fn article_count(app: &TestApp) -> i64 {
@@ -34,31 +25,29 @@ fn article_count(app: &TestApp) -> i64 {
         .expect("count articles")
 }
 
-#[tokio::test]
-async fn audit_log_is_for_admins_filterable_and_paged() {
-    for backend in backends() {
+backend_test!(
+    async fn audit_log_is_for_admins_filterable_and_paged(backend: Backend) {
         let app = spawn_app(&backend).await;
-        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
+        let editor = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
         let admin_id = app.add_staff("ad@example.org", "Ada Admin", Role::Admin, PASSWORD);
 
-        let editor = sign_in(&app, "ed@example.org").await;
-        let page = get(&app, "/admin/audit", &editor).await;
+        let page = editor.get("/admin/audit").await;
         assert_eq!(page.status, 403, "{backend:?}");
-        let dash = get(&app, "/admin", &editor).await;
+        let dash = editor.get("/admin").await;
         assert!(!dash.body.contains("/admin/audit"), "{backend:?}");
 
         // A failed sign-in too, so the filter has something to drop.
         app.post_form("/admin/login", &[("email", "x@example.org")], "")
             .await;
-        let admin = sign_in(&app, "ad@example.org").await;
-        let dash = get(&app, "/admin", &admin).await;
+        let admin = app.signed_in(admin_id, "ad@example.org", PASSWORD).await;
+        let dash = admin.get("/admin").await;
         assert!(
             dash.attrs("header a", "href")
                 .contains(&"/admin/audit".to_owned()),
             "{backend:?}: the header links the audit log"
         );
 
-        let page = get(&app, "/admin/audit", &admin).await;
+        let page = admin.get("/admin/audit").await;
         assert_eq!(page.status, 200, "{backend:?}: {}", page.body);
         assert_eq!(page.header("cache-control").as_deref(), Some("no-store"));
         let rows = page.texts("table.audit-table tbody tr");
@@ -78,7 +67,7 @@ async fn audit_log_is_for_admins_filterable_and_paged() {
                     .get_result(c)
             })
             .expect("count");
-        let page = get(&app, "/admin/audit?action=login", &admin).await;
+        let page = admin.get("/admin/audit?action=login").await;
         assert_eq!(page.status, 200, "{backend:?}");
         let actions = page.texts("table.audit-table td.audit-action");
         assert_eq!(actions.len() as i64, login_rows, "{backend:?}");
@@ -89,32 +78,33 @@ async fn audit_log_is_for_admins_filterable_and_paged() {
             "{backend:?}: the select keeps the filter"
         );
 
-        let page = get(&app, &format!("/admin/audit?user={admin_id}"), &admin).await;
+        let page = admin.get(&format!("/admin/audit?user={admin_id}")).await;
         let rows = page.texts("table.audit-table tbody tr");
         assert!(!rows.is_empty(), "{backend:?}");
         assert!(rows.iter().all(|r| r.contains("Ada Admin")), "{rows:?}");
 
         for bad in ["abc", "0", "-1"] {
-            let page = get(&app, &format!("/admin/audit?page={bad}"), &admin).await;
+            let page = admin.get(&format!("/admin/audit?page={bad}")).await;
             assert_eq!(page.status, 400, "{backend:?}: page={bad}");
         }
-        let page = get(&app, "/admin/audit?action=nonsense", &admin).await;
+        let page = admin.get("/admin/audit?action=nonsense").await;
         assert_eq!(page.status, 400, "{backend:?}");
-        let page = get(&app, "/admin/audit?page=9", &admin).await;
+        let page = admin.get("/admin/audit?page=9").await;
         assert_eq!(page.status, 404, "{backend:?}");
 
         let anonymous = app.get("/admin/audit").await;
         assert_eq!(anonymous.status, 303, "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn pasted_text_becomes_a_draft_by_the_signed_in_user() {
-    for backend in backends() {
+backend_test!(
+    async fn pasted_text_becomes_a_draft_by_the_signed_in_user(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let user_id = app.add_staff("au@example.org", "Ann Author", Role::Author, PASSWORD);
-        let cookie = sign_in(&app, "au@example.org").await;
-        let (form, token) = import_form(&app, &cookie).await;
+        let ann = app
+            .staff("au@example.org", "Ann Author", Role::Author)
+            .await;
+        let user_id = ann.id;
+        let form = import_form(&ann).await;
         assert_eq!(
             form.texts("label[for=import-text]"),
             vec!["Article text".to_owned()]
@@ -122,16 +112,8 @@ async fn pasted_text_becomes_a_draft_by_the_signed_in_user() {
         let text = std::fs::read_to_string(FIXTURE).expect("fixture");
         let before = article_count(&app);
 
-        let page = app
-            .post_form(
-                "/admin/import",
-                &[
-                    ("csrf_token", &token),
-                    ("category", "travel"),
-                    ("text", &text),
-                ],
-                &cookie,
-            )
+        let page = ann
+            .post("/admin/import", &[("category", "travel"), ("text", &text)])
             .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(page.header("location").as_deref(), Some("/admin"));
@@ -185,7 +167,7 @@ async fn pasted_text_becomes_a_draft_by_the_signed_in_user() {
             .expect("count");
         assert_eq!(audited, 1, "{backend:?}");
 
-        let dash = get(&app, "/admin", &cookie).await;
+        let dash = ann.get("/admin").await;
         assert!(
             dash.attrs("tr[data-article-id]", "data-article-id")
                 .contains(&id.to_string()),
@@ -198,16 +180,8 @@ async fn pasted_text_becomes_a_draft_by_the_signed_in_user() {
         assert!(!search.body.contains(&slug), "{backend:?}");
 
         // The same text again gets a slug of its own.
-        let page = app
-            .post_form(
-                "/admin/import",
-                &[
-                    ("csrf_token", &token),
-                    ("category", "travel"),
-                    ("text", &text),
-                ],
-                &cookie,
-            )
+        let page = ann
+            .post("/admin/import", &[("category", "travel"), ("text", &text)])
             .await;
         assert_eq!(page.status, 303, "{backend:?}");
         let slugs: Vec<String> = app
@@ -221,28 +195,18 @@ async fn pasted_text_becomes_a_draft_by_the_signed_in_user() {
         assert_eq!(slugs.len(), 2);
         assert_ne!(slugs[0], slugs[1], "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn a_bad_paste_keeps_the_text_and_names_the_line() {
-    for backend in backends() {
+backend_test!(
+    async fn a_bad_paste_keeps_the_text_and_names_the_line(backend: Backend) {
         let app = spawn_app(&backend).await;
-        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
-        let cookie = sign_in(&app, "ed@example.org").await;
-        let (_, token) = import_form(&app, &cookie).await;
+        let editor = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
+        import_form(&editor).await;
         let before = article_count(&app);
         let typed = "Only a title <here> & nothing else";
 
-        let page = app
-            .post_form(
-                "/admin/import",
-                &[
-                    ("csrf_token", &token),
-                    ("category", "sport"),
-                    ("text", typed),
-                ],
-                &cookie,
-            )
+        let page = editor
+            .post("/admin/import", &[("category", "sport"), ("text", typed)])
             .await;
         assert_eq!(page.status, 422, "{backend:?}: {}", page.body);
         let error = page.texts("#import-error").join(" ");
@@ -268,37 +232,29 @@ async fn a_bad_paste_keeps_the_text_and_names_the_line() {
                 ("text", text.as_str()),
             ],
         ] {
-            let page = app.post_form("/admin/import", &fields, &cookie).await;
+            let page = app
+                .post_form("/admin/import", &fields, &editor.cookie)
+                .await;
             assert_eq!(page.status, 403, "{backend:?}");
         }
         assert_eq!(article_count(&app), before, "{backend:?}");
 
         // Over 512 KB: 413 with a page saying so.
         let big = "a".repeat(600 * 1024);
-        let page = app
-            .post_form(
-                "/admin/import",
-                &[
-                    ("csrf_token", &token),
-                    ("category", "sport"),
-                    ("text", &big),
-                ],
-                &cookie,
-            )
+        let page = editor
+            .post("/admin/import", &[("category", "sport"), ("text", &big)])
             .await;
         assert_eq!(page.status, 413, "{backend:?}");
         assert!(page.body.contains("512 KB"), "{backend:?}");
         assert_eq!(article_count(&app), before, "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn a_paste_past_the_editors_limits_is_refused_and_nothing_is_stored() {
-    for backend in backends() {
+backend_test!(
+    async fn a_paste_past_the_editors_limits_is_refused_and_nothing_is_stored(backend: Backend) {
         let app = spawn_app(&backend).await;
-        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
-        let cookie = sign_in(&app, "ed@example.org").await;
-        let (_, token) = import_form(&app, &cookie).await;
+        let editor = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
+        import_form(&editor).await;
         let before = article_count(&app);
         let tag_count = || {
             app.with_conn(|c| article_tags::table.count().get_result::<i64>(c))
@@ -333,16 +289,8 @@ async fn a_paste_past_the_editors_limits_is_refused_and_nothing_is_stored() {
                 "pasted text:3: the line contains the control character U+001B",
             ),
         ] {
-            let page = app
-                .post_form(
-                    "/admin/import",
-                    &[
-                        ("csrf_token", &token),
-                        ("category", "sport"),
-                        ("text", text),
-                    ],
-                    &cookie,
-                )
+            let page = editor
+                .post("/admin/import", &[("category", "sport"), ("text", text)])
                 .await;
             assert_eq!(page.status, 422, "{backend:?}: {expected}");
             let error = page.texts("#import-error").join(" ");
@@ -352,4 +300,4 @@ async fn a_paste_past_the_editors_limits_is_refused_and_nothing_is_stored() {
         assert_eq!(article_count(&app), before, "{backend:?}");
         assert_eq!(tag_count(), tags_before, "{backend:?}");
     }
-}
+);

@@ -15,7 +15,7 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use iconocast::domain::Role;
 
-use crate::helpers::{backends, spawn_app, unique_name};
+use crate::helpers::{backend_test, spawn_app, unique_name, Backend};
 
 const PASSWORD: &str = "correct horse battery staple";
 const EMAIL: &str = "eve.editor@example.org";
@@ -24,10 +24,9 @@ const TIMEOUT: Duration = Duration::from_secs(15);
 const INSTALL: &str = "install the browser with `apt-get install chromium chromium-driver` \
      (or name the binaries with CHROMIUM and CHROMEDRIVER)";
 
-#[tokio::test]
-#[ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver); .ci/run runs it"]
-async fn an_editor_writes_previews_and_publishes_an_article_in_a_browser() {
-    for backend in backends() {
+backend_test!(
+    #[ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver); .ci/run runs it"]
+    async fn an_editor_writes_previews_and_publishes_an_article_in_a_browser(backend: Backend) {
         let app = spawn_app(&backend).await;
         app.add_staff(EMAIL, "Eve Editor", Role::Editor, PASSWORD);
         let driver = Chromedriver::start().await;
@@ -54,7 +53,7 @@ async fn an_editor_writes_previews_and_publishes_an_article_in_a_browser() {
             started.elapsed().as_secs_f64()
         );
     }
-}
+);
 
 /// Steps 1 to 6 of the editorial path, as an editor does them.
 async fn write_and_publish(client: Client, address: String, backend: String) {

@@ -1,11 +1,10 @@
 //! HTTP caching: ETag and Last-Modified on pages, 304 answers to
 //! conditional requests, and Cache-Control fitting each kind of response.
 
-use crate::helpers::{backends, news, spawn_app};
+use crate::helpers::{backend_test, news, spawn_app, Backend};
 
-#[tokio::test]
-async fn pages_answer_304_to_a_matching_etag_or_date_and_200_after_a_change() {
-    for backend in backends() {
+backend_test!(
+    async fn pages_answer_304_to_a_matching_etag_or_date_and_200_after_a_change(backend: Backend) {
         let app = spawn_app(&backend).await;
         for path in [
             "/",
@@ -50,7 +49,7 @@ async fn pages_answer_304_to_a_matching_etag_or_date_and_200_after_a_change() {
         assert_eq!(after.status, 200, "{backend:?}");
         assert!(after.body.contains("Fresh news"));
     }
-}
+);
 
 #[tokio::test]
 async fn errors_and_health_are_not_cached_as_pages() {

@@ -1,6 +1,6 @@
 //! The binary's command line: clear one-line errors and exit codes.
 
-use crate::helpers::{backends, run_iconocast as iconocast, TestDatabase};
+use crate::helpers::{backend_test, run_iconocast as iconocast, Backend, TestDatabase};
 
 #[test]
 fn an_unreachable_database_is_one_line_naming_the_url_without_its_password() {
@@ -32,9 +32,8 @@ fn a_malformed_database_url_is_refused_clearly() {
     }
 }
 
-#[test]
-fn migrate_applies_the_migrations_and_exits() {
-    for backend in backends() {
+backend_test!(
+    fn migrate_applies_the_migrations_and_exits(backend: Backend) {
         let database = TestDatabase::create(&backend);
         let url = match &database.url {
             iconocast::db::DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
@@ -54,13 +53,12 @@ fn migrate_applies_the_migrations_and_exits() {
         let (code, stdout, _) = iconocast(&["--database-url", &url, "migrate"]);
         assert_eq!((code, stdout.trim()), (0, "0 migration(s) applied"));
     }
-}
+);
 
-#[test]
-fn demo_adds_synthetic_articles_that_are_searchable() {
-    use diesel::prelude::*;
-    use iconocast::db::schema::{articles, sections};
-    for backend in backends() {
+backend_test!(
+    fn demo_adds_synthetic_articles_that_are_searchable(backend: Backend) {
+        use diesel::prelude::*;
+        use iconocast::db::schema::{articles, sections};
         let database = TestDatabase::create(&backend);
         let url = match &database.url {
             iconocast::db::DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
@@ -116,7 +114,7 @@ fn demo_adds_synthetic_articles_that_are_searchable() {
         drop(conn);
         drop(db);
     }
-}
+);
 
 #[test]
 fn logs_written_to_a_file_or_pipe_carry_no_colour_codes() {

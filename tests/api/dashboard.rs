@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use iconocast::db::schema::articles;
 use iconocast::domain::{ArticleStatus, Role};
 
-use crate::helpers::{backends, news, spawn_app, Page, TestApp};
+use crate::helpers::{backend_test, news, spawn_app, Backend, Page, TestApp};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -68,9 +68,10 @@ fn expected(
     .collect()
 }
 
-#[tokio::test]
-async fn contributors_and_authors_see_only_their_own_articles_on_the_dashboard() {
-    for backend in backends() {
+backend_test!(
+    async fn contributors_and_authors_see_only_their_own_articles_on_the_dashboard(
+        backend: Backend,
+    ) {
         let app = spawn_app(&backend).await;
         let co = app.add_staff(
             "co@example.org",
@@ -159,4 +160,4 @@ async fn contributors_and_authors_see_only_their_own_articles_on_the_dashboard()
             "{backend:?}"
         );
     }
-}
+);

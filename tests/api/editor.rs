@@ -6,9 +6,7 @@ use diesel::prelude::*;
 use iconocast::db::schema::{articles, audit_log, redirects, revisions, sections};
 use iconocast::domain::Role;
 
-use crate::helpers::{backends, news, spawn_app, Page, TestApp};
-
-const PASSWORD: &str = "correct horse battery staple";
+use crate::helpers::{backend_test, news, spawn_app, Backend, Page, Staff, TestApp};
 
 /// The editor's form as a test fills it in.
 #[derive(Clone)]
@@ -59,9 +57,8 @@ impl Form {
         }
     }
 
-    fn fields(&self, csrf: &str, action: &str) -> Vec<(String, String)> {
+    fn fields(&self, action: &str) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = [
-            ("csrf_token", csrf.to_owned()),
             ("version", self.version.to_string()),
             ("action", action.to_owned()),
             ("title", self.title.clone()),
@@ -88,36 +85,24 @@ impl Form {
     }
 }
 
-/// A signed-in staff member.
-pub struct Session {
-    pub cookie: String,
-    pub csrf: String,
-    pub user_id: i32,
+/// A staff member of `role` with the test password, signed in.
+pub async fn staff<'a>(app: &'a TestApp, email: &str, role: Role) -> Staff<'a> {
+    app.staff(email, email, role).await
 }
 
-pub async fn staff(app: &TestApp, email: &str, role: Role) -> Session {
-    let user_id = app.add_staff(email, email, role, PASSWORD);
-    let cookie = app.sign_in(email, PASSWORD).await;
-    let csrf = app.csrf_token(&cookie).await;
-    Session {
-        cookie,
-        csrf,
-        user_id,
-    }
-}
-
-pub async fn post(app: &TestApp, path: &str, form: &Form, who: &Session, action: &str) -> Page {
-    let fields = form.fields(&who.csrf, action);
+/// Submits the editor's form to `path` with the button `action`.
+pub async fn post(path: &str, form: &Form, who: &Staff<'_>, action: &str) -> Page {
+    let fields = form.fields(action);
     let pairs: Vec<(&str, &str)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    app.post_form(path, &pairs, &who.cookie).await
+    who.post(path, &pairs).await
 }
 
 /// Creates an article through the editor; returns its id.
-pub async fn create(app: &TestApp, form: &Form, who: &Session, action: &str) -> i32 {
-    let page = post(app, "/admin/articles/new", form, who, action).await;
+pub async fn create(form: &Form, who: &Staff<'_>, action: &str) -> i32 {
+    let page = post("/admin/articles/new", form, who, action).await;
     assert_eq!(page.status, 303, "{}", page.body);
     let location = page.header("location").expect("a Location");
     location
@@ -161,13 +146,12 @@ fn audit_actions(app: &TestApp, id: i32) -> Vec<String> {
     .expect("audit")
 }
 
-#[tokio::test]
-async fn an_editor_writes_and_publishes_an_article_that_shows_at_once() {
-    for backend in backends() {
+backend_test!(
+    async fn an_editor_writes_and_publishes_an_article_that_shows_at_once(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
 
-        let new = app.get_as("/admin/articles/new", &ed.cookie).await;
+        let new = ed.get("/admin/articles/new").await;
         assert_eq!(new.status, 200, "{backend:?}");
         assert_eq!(
             new.texts("form#article-editor fieldset.section-editor legend")
@@ -192,14 +176,14 @@ async fn an_editor_writes_and_publishes_an_article_that_shows_at_once() {
         }
 
         let form = Form::new(&app, "Harbour swimmers brave the winter sea");
-        let id = create(&app, &form, &ed, "publish").await;
+        let id = create(&form, &ed, "publish").await;
         let (status, slug, _, version) = article(&app, id);
         assert_eq!(status, "published", "{backend:?}");
         assert_eq!(slug, "harbour-swimmers-brave-the-winter-sea");
         assert_eq!(version, 1);
 
-        let edit = app
-            .get_as(&format!("/admin/articles/{id}?saved=published"), &ed.cookie)
+        let edit = ed
+            .get(&format!("/admin/articles/{id}?saved=published"))
             .await;
         assert!(
             edit.texts(".notice").concat().contains("Published"),
@@ -257,18 +241,19 @@ async fn an_editor_writes_and_publishes_an_article_that_shows_at_once() {
             .expect("revisions");
         assert_eq!(revs, 1);
     }
-}
+);
 
-#[tokio::test]
-async fn section_buttons_and_preview_change_nothing_stored_and_keep_the_typing() {
-    for backend in backends() {
+backend_test!(
+    async fn section_buttons_and_preview_change_nothing_stored_and_keep_the_typing(
+        backend: Backend,
+    ) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let before = count_articles(&app);
         let mut form = Form::new(&app, "Typed but not saved");
         form.sections[0].2 = "Words & **bold** <script>alert(1)</script> kept".to_owned();
 
-        let added = post(&app, "/admin/articles/new", &form, &ed, "add_section").await;
+        let added = post("/admin/articles/new", &form, &ed, "add_section").await;
         assert_eq!(added.status, 200, "{backend:?}");
         assert_eq!(
             added.attrs("input[name=section_heading]", "value"),
@@ -283,18 +268,18 @@ async fn section_buttons_and_preview_change_nothing_stored_and_keep_the_typing()
             vec!["Typed but not saved"]
         );
 
-        let moved = post(&app, "/admin/articles/new", &form, &ed, "move_down:0").await;
+        let moved = post("/admin/articles/new", &form, &ed, "move_down:0").await;
         assert_eq!(
             moved.attrs("input[name=section_heading]", "value"),
             vec!["Out again", "Into the cold"]
         );
-        let removed = post(&app, "/admin/articles/new", &form, &ed, "remove_section:0").await;
+        let removed = post("/admin/articles/new", &form, &ed, "remove_section:0").await;
         assert_eq!(
             removed.attrs("input[name=section_heading]", "value"),
             vec!["Out again"]
         );
 
-        let preview = post(&app, "/admin/articles/new", &form, &ed, "preview").await;
+        let preview = post("/admin/articles/new", &form, &ed, "preview").await;
         assert_eq!(preview.status, 200);
         assert_eq!(preview.texts("#preview h1"), vec!["Typed but not saved"]);
         assert_eq!(
@@ -322,11 +307,10 @@ async fn section_buttons_and_preview_change_nothing_stored_and_keep_the_typing()
 
         assert_eq!(count_articles(&app), before, "{backend:?}: nothing saved");
     }
-}
+);
 
-#[tokio::test]
-async fn a_bad_form_is_refused_with_messages_and_keeps_every_field() {
-    for backend in backends() {
+backend_test!(
+    async fn a_bad_form_is_refused_with_messages_and_keeps_every_field(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let before = count_articles(&app);
@@ -335,7 +319,7 @@ async fn a_bad_form_is_refused_with_messages_and_keeps_every_field() {
         form.category_id = "99999".to_owned();
         form.sections[1].1 = String::new();
         form.intro = "kept intro".to_owned();
-        let page = post(&app, "/admin/articles/new", &form, &ed, "save").await;
+        let page = post("/admin/articles/new", &form, &ed, "save").await;
         assert_eq!(page.status, 422, "{backend:?}");
         let errors = page.texts(".field-error").join(" ");
         assert!(errors.contains("title"), "{errors}");
@@ -366,7 +350,7 @@ async fn a_bad_form_is_refused_with_messages_and_keeps_every_field() {
             .expect("media row");
         let mut form = Form::new(&app, "With a picture");
         form.hero_media_id = media_id.to_string();
-        let page = post(&app, "/admin/articles/new", &form, &ed, "save").await;
+        let page = post("/admin/articles/new", &form, &ed, "save").await;
         assert_eq!(page.status, 422);
         assert!(page
             .texts("#field-hero_alt .field-error")
@@ -375,7 +359,7 @@ async fn a_bad_form_is_refused_with_messages_and_keeps_every_field() {
         // Scheduling in the past is refused.
         let mut form = Form::new(&app, "Too late");
         form.publish_at = "2020-01-01T09:00".to_owned();
-        let page = post(&app, "/admin/articles/new", &form, &ed, "schedule").await;
+        let page = post("/admin/articles/new", &form, &ed, "schedule").await;
         assert_eq!(page.status, 422);
         assert!(page
             .texts("#field-publish_at .field-error")
@@ -387,7 +371,7 @@ async fn a_bad_form_is_refused_with_messages_and_keeps_every_field() {
             .with_conn(|c| articles::table.select(articles::slug).first(c))
             .expect("a slug");
         form.slug = taken;
-        let page = post(&app, "/admin/articles/new", &form, &ed, "save").await;
+        let page = post("/admin/articles/new", &form, &ed, "save").await;
         assert_eq!(page.status, 422);
         assert!(page
             .texts("#field-slug .field-error")
@@ -396,11 +380,10 @@ async fn a_bad_form_is_refused_with_messages_and_keeps_every_field() {
 
         assert_eq!(count_articles(&app), before, "{backend:?}: nothing saved");
     }
-}
+);
 
-#[tokio::test]
-async fn each_role_may_do_only_its_part_of_the_workflow() {
-    for backend in backends() {
+backend_test!(
+    async fn each_role_may_do_only_its_part_of_the_workflow(backend: Backend) {
         let app = spawn_app(&backend).await;
         let contributor = staff(&app, "c@example.com", Role::Contributor).await;
         let author = staff(&app, "a@example.com", Role::Author).await;
@@ -410,61 +393,48 @@ async fn each_role_may_do_only_its_part_of_the_workflow() {
         // A contributor writes a draft and submits it, but cannot publish.
         let mut form = Form::new(&app, "A contributor's piece");
         let before = count_articles(&app);
-        let refused = post(&app, "/admin/articles/new", &form, &contributor, "publish").await;
+        let refused = post("/admin/articles/new", &form, &contributor, "publish").await;
         assert_eq!(refused.status, 403, "{backend:?}");
         assert_eq!(count_articles(&app), before);
-        let id = create(&app, &form, &contributor, "save").await;
+        let id = create(&form, &contributor, "save").await;
         assert_eq!(article(&app, id).0, "draft");
         form.version = 1;
         let path = format!("/admin/articles/{id}");
-        let page = post(&app, &path, &form, &contributor, "publish").await;
+        let page = post(&path, &form, &contributor, "publish").await;
         assert_eq!(page.status, 403);
         assert_eq!(article(&app, id).0, "draft");
-        let page = post(&app, &path, &form, &contributor, "submit").await;
+        let page = post(&path, &form, &contributor, "submit").await;
         assert_eq!(page.status, 303, "{}", page.body);
         assert_eq!(article(&app, id).0, "review");
         form.version = 2;
 
         // Authors cannot open or save someone else's work.
-        assert_eq!(app.get_as(&path, &author.cookie).await.status, 403);
-        assert_eq!(
-            post(&app, &path, &form, &author, "publish").await.status,
-            403
-        );
+        assert_eq!(author.get(&path).await.status, 403);
+        assert_eq!(post(&path, &form, &author, "publish").await.status, 403);
         // Listing shows authors only their own articles.
-        let list = app.get_as("/admin/articles", &author.cookie).await;
+        let list = author.get("/admin/articles").await;
         assert!(
             !list.body.contains("A contributor&#39;s piece")
                 && !list.body.contains("A contributor's piece")
         );
 
         // An editor publishes it.
-        let page = post(&app, &path, &form, &editor, "publish").await;
+        let page = post(&path, &form, &editor, "publish").await;
         assert_eq!(page.status, 303, "{}", page.body);
         assert_eq!(article(&app, id).0, "published");
         form.version = 3;
         // Once it is out, the contributor may not change it any more.
         form.title = "Changed by the contributor".to_owned();
-        assert_eq!(
-            post(&app, &path, &form, &contributor, "save").await.status,
-            403
-        );
+        assert_eq!(post(&path, &form, &contributor, "save").await.status, 403);
         assert_ne!(article(&app, id).2, "Changed by the contributor");
 
         // An author publishes their own, not another author's.
-        let own = create(
-            &app,
-            &Form::new(&app, "An author's own"),
-            &author,
-            "publish",
-        )
-        .await;
+        let own = create(&Form::new(&app, "An author's own"), &author, "publish").await;
         assert_eq!(article(&app, own).0, "published");
         let mut theirs = Form::new(&app, "Another author's draft");
-        let theirs_id = create(&app, &theirs, &other_author, "save").await;
+        let theirs_id = create(&theirs, &other_author, "save").await;
         theirs.version = 1;
         let page = post(
-            &app,
             &format!("/admin/articles/{theirs_id}"),
             &theirs,
             &author,
@@ -475,8 +445,8 @@ async fn each_role_may_do_only_its_part_of_the_workflow() {
         assert_eq!(article(&app, theirs_id).0, "draft");
         // Only editors and admins credit someone else.
         let mut ghost = Form::new(&app, "Ghost written");
-        ghost.author_id = other_author.user_id.to_string();
-        let id = create(&app, &ghost, &author, "save").await;
+        ghost.author_id = other_author.id.to_string();
+        let id = create(&ghost, &author, "save").await;
         let author_of: i32 = app
             .with_conn(|c| {
                 articles::table
@@ -485,11 +455,8 @@ async fn each_role_may_do_only_its_part_of_the_workflow() {
                     .first(c)
             })
             .expect("author");
-        assert_eq!(
-            author_of, author.user_id,
-            "the field is ignored for authors"
-        );
-        let id = create(&app, &ghost, &editor, "save").await;
+        assert_eq!(author_of, author.id, "the field is ignored for authors");
+        let id = create(&ghost, &editor, "save").await;
         let author_of: i32 = app
             .with_conn(|c| {
                 articles::table
@@ -498,14 +465,13 @@ async fn each_role_may_do_only_its_part_of_the_workflow() {
                     .first(c)
             })
             .expect("author");
-        assert_eq!(author_of, other_author.user_id);
+        assert_eq!(author_of, other_author.id);
 
         // Without the CSRF token: 403, nothing made.
         let before = count_articles(&app);
         let mut no_token = author;
         no_token.csrf = String::new();
         let page = post(
-            &app,
             "/admin/articles/new",
             &Form::new(&app, "No token"),
             &no_token,
@@ -515,11 +481,12 @@ async fn each_role_may_do_only_its_part_of_the_workflow() {
         assert_eq!(page.status, 403);
         assert_eq!(count_articles(&app), before);
     }
-}
+);
 
-#[tokio::test]
-async fn publishing_scheduling_unpublishing_and_archiving_change_what_readers_see() {
-    for backend in backends() {
+backend_test!(
+    async fn publishing_scheduling_unpublishing_and_archiving_change_what_readers_see(
+        backend: Backend,
+    ) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let mut form = Form::new(&app, "Timed for later");
@@ -527,7 +494,7 @@ async fn publishing_scheduling_unpublishing_and_archiving_change_what_readers_se
         let in_two_days = chrono::Utc::now().with_timezone(&chrono_tz::Europe::London)
             + chrono::Duration::days(2);
         form.publish_at = in_two_days.format("%Y-%m-%dT%H:%M").to_string();
-        let id = create(&app, &form, &ed, "schedule").await;
+        let id = create(&form, &ed, "schedule").await;
         let (status, slug, _, _) = article(&app, id);
         assert_eq!(status, "scheduled", "{backend:?}");
         let stored: chrono::NaiveDateTime = app
@@ -551,14 +518,14 @@ async fn publishing_scheduling_unpublishing_and_archiving_change_what_readers_se
 
         form.version = 1;
         let path = format!("/admin/articles/{id}");
-        assert_eq!(post(&app, &path, &form, &ed, "publish").await.status, 303);
+        assert_eq!(post(&path, &form, &ed, "publish").await.status, 303);
         assert_eq!(app.get(&format!("/sport/{slug}")).await.status, 200);
         form.version = 2;
-        assert_eq!(post(&app, &path, &form, &ed, "unpublish").await.status, 303);
+        assert_eq!(post(&path, &form, &ed, "unpublish").await.status, 303);
         assert_eq!(article(&app, id).0, "draft");
         assert_eq!(app.get(&format!("/sport/{slug}")).await.status, 404);
         form.version = 3;
-        assert_eq!(post(&app, &path, &form, &ed, "archive").await.status, 303);
+        assert_eq!(post(&path, &form, &ed, "archive").await.status, 303);
         assert_eq!(article(&app, id).0, "archived");
         assert_eq!(app.get(&format!("/sport/{slug}")).await.status, 404);
         assert_eq!(
@@ -571,16 +538,15 @@ async fn publishing_scheduling_unpublishing_and_archiving_change_what_readers_se
             ]
         );
     }
-}
+);
 
-#[tokio::test]
-async fn a_stale_save_is_refused_and_shows_both_versions() {
-    for backend in backends() {
+backend_test!(
+    async fn a_stale_save_is_refused_and_shows_both_versions(backend: Backend) {
         let app = spawn_app(&backend).await;
         let first = staff(&app, "one@example.com", Role::Editor).await;
         let second = staff(&app, "two@example.com", Role::Editor).await;
         let form = Form::new(&app, "The original headline");
-        let id = create(&app, &form, &first, "save").await;
+        let id = create(&form, &first, "save").await;
         let path = format!("/admin/articles/{id}");
         // Both open version 1.
         let mut mine = form.clone();
@@ -589,8 +555,8 @@ async fn a_stale_save_is_refused_and_shows_both_versions() {
         let mut theirs = form.clone();
         theirs.version = 1;
         theirs.title = "The second editor's headline".to_owned();
-        assert_eq!(post(&app, &path, &mine, &first, "save").await.status, 303);
-        let page = post(&app, &path, &theirs, &second, "save").await;
+        assert_eq!(post(&path, &mine, &first, "save").await.status, 303);
+        let page = post(&path, &theirs, &second, "save").await;
         assert_eq!(page.status, 409, "{backend:?}");
         let conflict = page.texts(".conflict").concat();
         assert!(
@@ -615,34 +581,31 @@ async fn a_stale_save_is_refused_and_shows_both_versions() {
         // The form now carries version 2: saving again is a deliberate choice.
         assert_eq!(page.attrs("input[name=version]", "value"), vec!["2"]);
     }
-}
+);
 
-#[tokio::test]
-async fn every_save_is_a_revision_that_can_be_compared_and_restored() {
-    for backend in backends() {
+backend_test!(
+    async fn every_save_is_a_revision_that_can_be_compared_and_restored(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let mut form = Form::new(&app, "Version one");
-        let id = create(&app, &form, &ed, "save").await;
+        let id = create(&form, &ed, "save").await;
         let path = format!("/admin/articles/{id}");
         form.version = 1;
         form.title = "Version two".to_owned();
-        assert_eq!(post(&app, &path, &form, &ed, "save").await.status, 303);
+        assert_eq!(post(&path, &form, &ed, "save").await.status, 303);
         form.version = 2;
         form.title = "Version three".to_owned();
         form.sections[0].2 = "New words in the water.".to_owned();
-        assert_eq!(post(&app, &path, &form, &ed, "save").await.status, 303);
+        assert_eq!(post(&path, &form, &ed, "save").await.status, 303);
 
-        let history = app.get_as(&format!("{path}/history"), &ed.cookie).await;
+        let history = ed.get(&format!("{path}/history")).await;
         assert_eq!(history.status, 200, "{backend:?}");
         assert_eq!(
             history.attrs("tr[data-version]", "data-version"),
             vec!["3", "2", "1"]
         );
 
-        let diff = app
-            .get_as(&format!("{path}/history/diff?from=1&to=3"), &ed.cookie)
-            .await;
+        let diff = ed.get(&format!("{path}/history/diff?from=1&to=3")).await;
         assert_eq!(diff.status, 200);
         let removed = diff.texts(".diff-removed").join("\n");
         let added = diff.texts(".diff-added").join("\n");
@@ -654,13 +617,13 @@ async fn every_save_is_a_revision_that_can_be_compared_and_restored() {
         assert!(added.contains("Title: Version three"), "{added}");
         assert!(added.contains("New words in the water."), "{added}");
         assert_eq!(
-            app.get_as(&format!("{path}/history/diff?from=1&to=x"), &ed.cookie)
+            ed.get(&format!("{path}/history/diff?from=1&to=x"))
                 .await
                 .status,
             400
         );
         assert_eq!(
-            app.get_as(&format!("{path}/history/diff?from=1&to=99"), &ed.cookie)
+            ed.get(&format!("{path}/history/diff?from=1&to=99"))
                 .await
                 .status,
             404
@@ -701,24 +664,23 @@ async fn every_save_is_a_revision_that_can_be_compared_and_restored() {
             })
             .expect("section");
         assert_eq!(body, "The water was **nine degrees**.");
-        let history = app.get_as(&format!("{path}/history"), &ed.cookie).await;
+        let history = ed.get(&format!("{path}/history")).await;
         assert_eq!(
             history.attrs("tr[data-version]", "data-version"),
             vec!["4", "3", "2", "1"]
         );
         assert!(audit_actions(&app, id).contains(&"article_restore".to_owned()));
     }
-}
+);
 
-#[tokio::test]
-async fn renaming_a_published_slug_leaves_a_301_and_anchors_stay() {
-    for backend in backends() {
+backend_test!(
+    async fn renaming_a_published_slug_leaves_a_301_and_anchors_stay(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let mut form = Form::new(&app, "Harbour swim");
-        let id = create(&app, &form, &ed, "publish").await;
+        let id = create(&form, &ed, "publish").await;
         let path = format!("/admin/articles/{id}");
-        let edit = app.get_as(&path, &ed.cookie).await;
+        let edit = ed.get(&path).await;
         let anchors = edit.attrs("input[name=section_anchor]", "value");
         assert_eq!(anchors, vec!["into-the-cold", "out-again"]);
 
@@ -737,7 +699,7 @@ async fn renaming_a_published_slug_leaves_a_301_and_anchors_stay() {
                 "Tea.".to_owned(),
             ),
         ];
-        assert_eq!(post(&app, &path, &form, &ed, "save").await.status, 303);
+        assert_eq!(post(&path, &form, &ed, "save").await.status, 303);
         let old = app.get("/sport/harbour-swim").await;
         assert_eq!(old.status, 301, "{backend:?}");
         assert_eq!(
@@ -754,7 +716,7 @@ async fn renaming_a_published_slug_leaves_a_301_and_anchors_stay() {
         // Renaming again: the first old address follows to the newest.
         form.version = 2;
         form.slug = "harbour-swim-final".to_owned();
-        assert_eq!(post(&app, &path, &form, &ed, "save").await.status, 303);
+        assert_eq!(post(&path, &form, &ed, "save").await.status, 303);
         for old in ["/sport/harbour-swim", "/sport/harbour-swim-2026"] {
             let page = app.get(old).await;
             assert_eq!(page.status, 301, "{old}");
@@ -768,11 +730,51 @@ async fn renaming_a_published_slug_leaves_a_301_and_anchors_stay() {
             .expect("redirects");
         assert_eq!(redirects, 2);
     }
-}
+);
 
-#[tokio::test]
-async fn the_article_list_filters_by_status_category_author_and_words() {
-    for backend in backends() {
+backend_test!(
+    async fn a_slug_an_old_address_still_uses_is_taken_except_by_its_own_article(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let ed = staff(&app, "ed@example.com", Role::Editor).await;
+        let mut form = Form::new(&app, "Harbour swim");
+        let id = create(&form, &ed, "publish").await;
+        let path = format!("/admin/articles/{id}");
+        form.version = 1;
+        form.slug = "harbour-swim-2026".to_owned();
+        assert_eq!(post(&path, &form, &ed, "save").await.status, 303);
+
+        // No article has the old slug, but /sport/harbour-swim still
+        // redirects to the renamed article: a new article may not take it.
+        let mut copy = Form::new(&app, "Another harbour swim");
+        copy.slug = "harbour-swim".to_owned();
+        let before = count_articles(&app);
+        let page = post("/admin/articles/new", &copy, &ed, "save").await;
+        assert_eq!(page.status, 422, "{backend:?}");
+        assert!(page
+            .texts("#field-slug .field-error")
+            .concat()
+            .contains("Another article"));
+        assert_eq!(count_articles(&app), before, "{backend:?}: nothing saved");
+        let old = app.get("/sport/harbour-swim").await;
+        assert_eq!(
+            old.header("location").as_deref(),
+            Some("/sport/harbour-swim-2026")
+        );
+
+        // The renamed article may take its own old slug back.
+        form.version = 2;
+        form.slug = "harbour-swim".to_owned();
+        assert_eq!(
+            post(&path, &form, &ed, "save").await.status,
+            303,
+            "{backend:?}"
+        );
+        assert_eq!(app.get("/sport/harbour-swim").await.status, 200);
+    }
+);
+
+backend_test!(
+    async fn the_article_list_filters_by_status_category_author_and_words(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let sport = app.category_id("sport");
@@ -783,33 +785,29 @@ async fn the_article_list_filters_by_status_category_author_and_words() {
             "Zebra crossing 100% safe",
             &[],
         ));
-        let list = app.get_as("/admin/articles?q=ZEBRA", &ed.cookie).await;
+        let list = ed.get("/admin/articles?q=ZEBRA").await;
         assert_eq!(list.status, 200, "{backend:?}");
         assert_eq!(list.texts("tbody td a"), vec!["Zebra crossing 100% safe"]);
         // LIKE wildcards in the words are taken literally.
-        let list = app.get_as("/admin/articles?q=100%25", &ed.cookie).await;
+        let list = ed.get("/admin/articles?q=100%25").await;
         assert_eq!(list.texts("tbody td a"), vec!["Zebra crossing 100% safe"]);
-        let list = app.get_as("/admin/articles?q=%25", &ed.cookie).await;
+        let list = ed.get("/admin/articles?q=%25").await;
         assert_eq!(list.texts("tbody td a"), vec!["Zebra crossing 100% safe"]);
 
-        let drafts = app.get_as("/admin/articles?status=draft", &ed.cookie).await;
+        let drafts = ed.get("/admin/articles?status=draft").await;
         let statuses = drafts.texts("tbody .status");
         assert!(
             !statuses.is_empty() && statuses.iter().all(|s| s == "draft"),
             "{statuses:?}"
         );
         let travel = app.category_id("travel").to_string();
-        let listed = app
-            .get_as(&format!("/admin/articles?category={travel}"), &ed.cookie)
-            .await;
+        let listed = ed.get(&format!("/admin/articles?category={travel}")).await;
         assert!(listed
             .texts("tbody tr td:nth-child(3)")
             .iter()
             .all(|c| c == "Travel"));
         let author = app.author_id("amara-okafor").to_string();
-        let listed = app
-            .get_as(&format!("/admin/articles?author={author}"), &ed.cookie)
-            .await;
+        let listed = ed.get(&format!("/admin/articles?author={author}")).await;
         let authors = listed.texts("tbody tr td:nth-child(4)");
         assert!(
             !authors.is_empty() && authors.iter().all(|a| a == "Amara Okafor"),
@@ -817,29 +815,25 @@ async fn the_article_list_filters_by_status_category_author_and_words() {
         );
 
         for bad in ["status=gone", "category=x", "page=0"] {
-            let page = app
-                .get_as(&format!("/admin/articles?{bad}"), &ed.cookie)
-                .await;
+            let page = ed.get(&format!("/admin/articles?{bad}")).await;
             assert_eq!(page.status, 400, "{bad}");
         }
         // Logged out: to the login page.
         let page = app.get("/admin/articles").await;
         assert_eq!(page.status, 303);
     }
-}
+);
 
-#[tokio::test]
-async fn oversized_and_malformed_editor_posts_are_refused() {
-    for backend in backends() {
+backend_test!(
+    async fn oversized_and_malformed_editor_posts_are_refused(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let before = count_articles(&app);
         let mut form = Form::new(&app, "Huge");
         form.sections[0].2 = "x".repeat(3 * 1024 * 1024);
-        let page = post(&app, "/admin/articles/new", &form, &ed, "save").await;
+        let page = post("/admin/articles/new", &form, &ed, "save").await;
         assert_eq!(page.status, 413, "{backend:?}");
         let page = post(
-            &app,
             "/admin/articles/new",
             &Form::new(&app, "Odd"),
             &ed,
@@ -849,9 +843,9 @@ async fn oversized_and_malformed_editor_posts_are_refused() {
         assert_eq!(page.status, 400);
         let mut stale = Form::new(&app, "No version");
         stale.version = 1;
-        let id = create(&app, &Form::new(&app, "Versioned"), &ed, "save").await;
+        let id = create(&Form::new(&app, "Versioned"), &ed, "save").await;
         let fields: Vec<(String, String)> = stale
-            .fields(&ed.csrf, "save")
+            .fields("save")
             .into_iter()
             .filter(|(k, _)| k != "version")
             .collect();
@@ -859,33 +853,24 @@ async fn oversized_and_malformed_editor_posts_are_refused() {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let page = app
-            .post_form(&format!("/admin/articles/{id}"), &pairs, &ed.cookie)
-            .await;
+        let page = ed.post(&format!("/admin/articles/{id}"), &pairs).await;
         assert_eq!(page.status, 400);
-        assert_eq!(
-            app.get_as("/admin/articles/999999", &ed.cookie)
-                .await
-                .status,
-            404
-        );
-        assert_eq!(
-            app.get_as("/admin/articles/abc", &ed.cookie).await.status,
-            404
-        );
+        assert_eq!(ed.get("/admin/articles/999999").await.status, 404);
+        assert_eq!(ed.get("/admin/articles/abc").await.status, 404);
         assert_eq!(count_articles(&app), before + 1);
     }
-}
+);
 
-#[tokio::test]
-async fn an_article_from_before_the_editor_keeps_its_first_state_as_a_revision() {
-    for backend in backends() {
+backend_test!(
+    async fn an_article_from_before_the_editor_keeps_its_first_state_as_a_revision(
+        backend: Backend,
+    ) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let sport = app.category_id("sport");
         let id = app.create_article(news(&app, sport, "older-story", "An older story", &[]));
         let path = format!("/admin/articles/{id}");
-        let history = app.get_as(&format!("{path}/history"), &ed.cookie).await;
+        let history = ed.get(&format!("{path}/history")).await;
         assert_eq!(history.status, 200, "{backend:?}");
         assert!(history.attrs("tr[data-version]", "data-version").is_empty());
         assert!(
@@ -893,7 +878,7 @@ async fn an_article_from_before_the_editor_keeps_its_first_state_as_a_revision()
             "nothing to compare"
         );
 
-        let edit = app.get_as(&path, &ed.cookie).await;
+        let edit = ed.get(&path).await;
         let mut form = Form::new(&app, "An older story, revised");
         form.version = 1;
         form.slug = "older-story".to_owned();
@@ -904,25 +889,22 @@ async fn an_article_from_before_the_editor_keeps_its_first_state_as_a_revision()
             .zip(edit.texts_raw("textarea[name=section_body]"))
             .map(|((a, h), b)| (a, h, b))
             .collect();
-        assert_eq!(post(&app, &path, &form, &ed, "save").await.status, 303);
-        let history = app.get_as(&format!("{path}/history"), &ed.cookie).await;
+        assert_eq!(post(&path, &form, &ed, "save").await.status, 303);
+        let history = ed.get(&format!("{path}/history")).await;
         assert_eq!(
             history.attrs("tr[data-version]", "data-version"),
             vec!["2", "1"]
         );
-        let diff = app
-            .get_as(&format!("{path}/history/diff?from=1&to=2"), &ed.cookie)
-            .await;
+        let diff = ed.get(&format!("{path}/history/diff?from=1&to=2")).await;
         assert_eq!(diff.texts(".diff-removed")[0], "−Title: An older story");
         assert!(diff
             .texts(".diff-added")
             .contains(&"+Title: An older story, revised".to_owned()));
     }
-}
+);
 
-#[tokio::test]
-async fn control_characters_are_refused_by_their_field_and_nothing_is_saved() {
-    for backend in backends() {
+backend_test!(
+    async fn control_characters_are_refused_by_their_field_and_nothing_is_saved(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let before = count_articles(&app);
@@ -932,7 +914,7 @@ async fn control_characters_are_refused_by_their_field_and_nothing_is_saved() {
         ] {
             let mut form = Form::new(&app, title);
             form.intro = "Kept intro\twith a tab\nand a second line.".to_owned();
-            let page = post(&app, "/admin/articles/new", &form, &ed, "publish").await;
+            let page = post("/admin/articles/new", &form, &ed, "publish").await;
             assert_eq!(page.status, 422, "{backend:?}: {title:?}");
             let error = page.texts("#field-title .field-error").concat();
             assert!(error.contains("control character"), "{error}");
@@ -951,7 +933,7 @@ async fn control_characters_are_refused_by_their_field_and_nothing_is_saved() {
         form.intro = "An intro \u{1b}[0m".to_owned();
         form.hashtags = "#Fine #Bad\u{0}Tag".to_owned();
         form.sections[1].1 = "A heading with a bell \u{7}".to_owned();
-        let page = post(&app, "/admin/articles/new", &form, &ed, "save").await;
+        let page = post("/admin/articles/new", &form, &ed, "save").await;
         assert_eq!(page.status, 422, "{backend:?}");
         for field in ["standfirst", "intro", "hashtags", "sections"] {
             let error = page.texts(&format!("#field-{field} .field-error")).concat();
@@ -959,7 +941,7 @@ async fn control_characters_are_refused_by_their_field_and_nothing_is_saved() {
         }
         let mut form = Form::new(&app, "A clean title");
         form.sections[0].2 = "A body with a form feed \u{c} in it.".to_owned();
-        let page = post(&app, "/admin/articles/new", &form, &ed, "save").await;
+        let page = post("/admin/articles/new", &form, &ed, "save").await;
         assert_eq!(page.status, 422, "{backend:?}");
         let error = page.texts("#field-sections .field-error").concat();
         assert!(error.contains("text of section 1"), "{error}");
@@ -967,10 +949,10 @@ async fn control_characters_are_refused_by_their_field_and_nothing_is_saved() {
 
         // A stored article is not changed by a refused save.
         let mut form = Form::new(&app, "Saved cleanly");
-        let id = create(&app, &form, &ed, "publish").await;
+        let id = create(&form, &ed, "publish").await;
         form.version = 1;
         form.title = "Now with an escape \u{1b}".to_owned();
-        let page = post(&app, &format!("/admin/articles/{id}"), &form, &ed, "save").await;
+        let page = post(&format!("/admin/articles/{id}"), &form, &ed, "save").await;
         assert_eq!(page.status, 422, "{backend:?}");
         assert_eq!(
             article(&app, id),
@@ -982,11 +964,10 @@ async fn control_characters_are_refused_by_their_field_and_nothing_is_saved() {
             )
         );
     }
-}
+);
 
-#[tokio::test]
-async fn thousands_of_sections_or_hashtags_are_refused_and_hold_up_no_reader() {
-    for backend in backends() {
+backend_test!(
+    async fn thousands_of_sections_or_hashtags_are_refused_and_hold_up_no_reader(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let before = count_articles(&app);
@@ -1001,7 +982,7 @@ async fn thousands_of_sections_or_hashtags_are_refused_and_hold_up_no_reader() {
         ];
         // As many at once as the pool has connections, while a reader
         // reads: every post is refused, and the reader is served.
-        let posts = (0..8).map(|_| post(&app, "/admin/articles/new", &form, &ed, "save"));
+        let posts = (0..8).map(|_| post("/admin/articles/new", &form, &ed, "save"));
         let (pages, reader) =
             tokio::join!(futures_util::future::join_all(posts), app.get("/sport"));
         assert_eq!(reader.status, 200, "{backend:?}");
@@ -1015,7 +996,7 @@ async fn thousands_of_sections_or_hashtags_are_refused_and_hold_up_no_reader() {
         form.sections = (1..=61)
             .map(|i| (String::new(), format!("Part {i}"), "Words.".to_owned()))
             .collect();
-        let page = post(&app, "/admin/articles/new", &form, &ed, "save").await;
+        let page = post("/admin/articles/new", &form, &ed, "save").await;
         assert_eq!(page.status, 422, "{backend:?}");
         let error = page.texts("#field-sections .field-error").concat();
         assert!(error.contains("at most 60"), "{error}");
@@ -1026,7 +1007,7 @@ async fn thousands_of_sections_or_hashtags_are_refused_and_hold_up_no_reader() {
             .map(|i| format!("#tag{i}"))
             .collect::<Vec<_>>()
             .join(" ");
-        let page = post(&app, "/admin/articles/new", &form, &ed, "save").await;
+        let page = post("/admin/articles/new", &form, &ed, "save").await;
         assert_eq!(page.status, 422, "{backend:?}");
         let error = page.texts("#field-hashtags .field-error").concat();
         assert!(error.contains("at most 20"), "{error}");
@@ -1034,20 +1015,17 @@ async fn thousands_of_sections_or_hashtags_are_refused_and_hold_up_no_reader() {
 
         // One hashtag 10,000 times over is one hashtag.
         form.hashtags = "#Harbour #harbour ".repeat(5_000);
-        let id = create(&app, &form, &ed, "save").await;
-        let page = app
-            .get_as(&format!("/admin/articles/{id}"), &ed.cookie)
-            .await;
+        let id = create(&form, &ed, "save").await;
+        let page = ed.get(&format!("/admin/articles/{id}")).await;
         assert_eq!(
             page.attrs("input[name=hashtags]", "value"),
             vec!["#Harbour"]
         );
     }
-}
+);
 
-#[tokio::test]
-async fn versions_too_large_to_compare_say_so_instead_of_a_diff() {
-    for backend in backends() {
+backend_test!(
+    async fn versions_too_large_to_compare_say_so_instead_of_a_diff(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
         let lines = |word: &str| {
@@ -1058,15 +1036,13 @@ async fn versions_too_large_to_compare_say_so_instead_of_a_diff() {
         };
         let mut form = Form::new(&app, "A very long list");
         form.intro = lines("First");
-        let id = create(&app, &form, &ed, "save").await;
+        let id = create(&form, &ed, "save").await;
         let path = format!("/admin/articles/{id}");
         form.version = 1;
         form.intro = lines("Second");
-        assert_eq!(post(&app, &path, &form, &ed, "save").await.status, 303);
+        assert_eq!(post(&path, &form, &ed, "save").await.status, 303);
 
-        let diff = app
-            .get_as(&format!("{path}/history/diff?from=1&to=2"), &ed.cookie)
-            .await;
+        let diff = ed.get(&format!("{path}/history/diff?from=1&to=2")).await;
         assert_eq!(diff.status, 200, "{backend:?}");
         assert!(
             diff.body.contains("too large to compare line by line"),
@@ -1076,7 +1052,7 @@ async fn versions_too_large_to_compare_say_so_instead_of_a_diff() {
 
         // A stale save of it: refused as ever, with the same note.
         form.intro = lines("Third");
-        let page = post(&app, &path, &form, &ed, "save").await;
+        let page = post(&path, &form, &ed, "save").await;
         assert_eq!(page.status, 409, "{backend:?}");
         let conflict = page.texts(".conflict").concat();
         assert!(
@@ -1086,4 +1062,4 @@ async fn versions_too_large_to_compare_say_so_instead_of_a_diff() {
         assert!(page.texts(".diff-added, .diff-removed").is_empty());
         assert_eq!(article(&app, id).3, 2);
     }
-}
+);

@@ -1,10 +1,9 @@
 //! Bad input gets a clear 4xx page, never a 500.
 
-use crate::helpers::{backends, spawn_app};
+use crate::helpers::{backend_test, spawn_app, Backend};
 
-#[tokio::test]
-async fn bad_page_numbers_get_a_clear_400_page() {
-    for backend in backends() {
+backend_test!(
+    async fn bad_page_numbers_get_a_clear_400_page(backend: Backend) {
         let app = spawn_app(&backend).await;
         for query in ["abc", "-1", "0", "99999999999999999999", "1.5", "%00"] {
             for base in [
@@ -26,11 +25,10 @@ async fn bad_page_numbers_get_a_clear_400_page() {
             }
         }
     }
-}
+);
 
-#[tokio::test]
-async fn pages_past_the_end_and_unknown_slugs_are_404() {
-    for backend in backends() {
+backend_test!(
+    async fn pages_past_the_end_and_unknown_slugs_are_404(backend: Backend) {
         let app = spawn_app(&backend).await;
         for path in [
             "/sport?page=2",
@@ -50,11 +48,10 @@ async fn pages_past_the_end_and_unknown_slugs_are_404() {
             assert!(page.attrs("link[rel=stylesheet]", "href")[0].starts_with("/static/site."));
         }
     }
-}
+);
 
-#[tokio::test]
-async fn hostile_paths_and_queries_never_cause_a_500() {
-    for backend in backends() {
+backend_test!(
+    async fn hostile_paths_and_queries_never_cause_a_500(backend: Backend) {
         let app = spawn_app(&backend).await;
         let long = "a".repeat(5000);
         let cases: Vec<(String, &[u16])> = vec![
@@ -89,11 +86,10 @@ async fn hostile_paths_and_queries_never_cause_a_500() {
             );
         }
     }
-}
+);
 
-#[tokio::test]
-async fn a_failure_on_our_side_is_a_styled_500_that_leaks_nothing() {
-    for backend in backends() {
+backend_test!(
+    async fn a_failure_on_our_side_is_a_styled_500_that_leaks_nothing(backend: Backend) {
         let app = spawn_app(&backend).await;
         use diesel::connection::SimpleConnection;
         app.with_conn(|c| c.batch_execute("DROP TABLE article_tags"))
@@ -108,7 +104,7 @@ async fn a_failure_on_our_side_is_a_styled_500_that_leaks_nothing() {
         // Pages that do not need the broken table still work.
         assert_eq!(app.get("/sport").await.status, 200);
     }
-}
+);
 
 #[tokio::test]
 async fn responses_carry_security_headers() {

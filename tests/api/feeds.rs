@@ -12,7 +12,7 @@ use iconocast::db::settings;
 use iconocast::domain::ArticleStatus;
 use roxmltree::{Document, Node};
 
-use crate::helpers::{backends, hours_ago, news, now, spawn_app, Backend, Page, TestApp};
+use crate::helpers::{backend_test, hours_ago, news, now, spawn_app, Backend, Page, TestApp};
 
 const ATOM: &str = "http://www.w3.org/2005/Atom";
 const CONTENT: &str = "http://purl.org/rss/1.0/modules/content/";
@@ -169,9 +169,8 @@ fn feed_length(app: &TestApp, listing: Listing) -> usize {
     usize::try_from(n).expect("small")
 }
 
-#[tokio::test]
-async fn site_feeds_agree_on_items_ids_and_absolute_links() {
-    for backend in backends() {
+backend_test!(
+    async fn site_feeds_agree_on_items_ids_and_absolute_links(backend: Backend) {
         let app = spawn_app(&backend).await;
         let a = &app.address;
         let (name, tagline) = site_name_and_tagline(&app);
@@ -280,11 +279,12 @@ async fn site_feeds_agree_on_items_ids_and_absolute_links() {
             assert!(item["tags"].is_array());
         }
     }
-}
+);
 
-#[tokio::test]
-async fn items_carry_full_content_and_hashtags_and_keep_their_id_across_a_slug_change() {
-    for backend in backends() {
+backend_test!(
+    async fn items_carry_full_content_and_hashtags_and_keep_their_id_across_a_slug_change(
+        backend: Backend,
+    ) {
         let app = spawn_app(&backend).await;
         let a = &app.address;
         let sport = app.category_id("sport");
@@ -329,20 +329,25 @@ async fn items_carry_full_content_and_hashtags_and_keep_their_id_across_a_slug_c
         assert_eq!(renamed.guid, item.guid, "{backend:?}");
         assert_eq!(renamed.link, format!("{a}/sport/feed-test-renamed"));
     }
-}
+);
 
-#[tokio::test]
-async fn markup_in_titles_and_bodies_is_escaped_once_and_scripts_never_survive() {
-    let title = r#"Fish & chips <b>"quoted"</b>"#;
-    for backend in backends() {
+backend_test!(
+    async fn markup_in_titles_and_bodies_is_escaped_once_and_scripts_never_survive(
+        backend: Backend,
+    ) {
+        let title = r#"Fish & chips <b>"quoted"</b>"#;
         let app = spawn_app(&backend).await;
-        let sport = app.category_id("sport");
-        let mut input = news(&app, sport, "fish-and-chips", title, &["Food&Drink"]);
-        input.sections[0] = (
+        let food = app.category("Food");
+        let mut article = app
+            .article(title)
+            .in_category(&food)
+            .slug("fish-and-chips")
+            .tags(&["Food&Drink"]);
+        article.input.sections[0] = (
             "Q&A <i>here</i>".to_owned(),
             "**bold** & <script>x</script>".to_owned(),
         );
-        app.create_article(input);
+        article.create();
 
         let body = fetch(&app, "/feed.xml", "application/rss+xml; charset=utf-8")
             .await
@@ -385,24 +390,35 @@ async fn markup_in_titles_and_bodies_is_escaped_once_and_scripts_never_survive()
         let html = json["items"][0]["content_html"].as_str().expect("html");
         assert!(!html.contains("<script") && html.contains("<strong>bold</strong>"));
     }
-}
+);
 
-#[tokio::test]
-async fn hidden_and_noindex_articles_and_noindex_categories_stay_out_of_feeds() {
-    for backend in backends() {
+backend_test!(
+    async fn hidden_and_noindex_articles_and_noindex_categories_stay_out_of_feeds(
+        backend: Backend,
+    ) {
         let app = spawn_app(&backend).await;
         let a = &app.address;
-        let sport = app.category_id("sport");
-        let mut draft = news(&app, sport, "feed-draft", "Feed draft", &["Hush"]);
-        draft.status = ArticleStatus::Draft;
-        app.create_article(draft);
-        let mut future = news(&app, sport, "feed-future", "Feed future", &["Hush"]);
-        future.status = ArticleStatus::Scheduled;
-        future.published_at = Some(now() + Duration::hours(2));
-        app.create_article(future);
-        let quiet = app.create_article(news(&app, sport, "feed-quiet", "Feed quiet", &["Hush"]));
-        let travel = app.category_id("travel");
-        app.create_article(news(&app, travel, "feed-trip", "Feed trip", &["Hush"]));
+        let rowing = app.category("Rowing");
+        app.article("Feed draft")
+            .in_category(&rowing)
+            .tags(&["Hush"])
+            .with_status(ArticleStatus::Draft, Some(hours_ago(1)))
+            .create();
+        app.article("Feed future")
+            .in_category(&rowing)
+            .tags(&["Hush"])
+            .with_status(ArticleStatus::Scheduled, Some(now() + Duration::hours(2)))
+            .create();
+        let quiet = app
+            .article("Feed quiet")
+            .in_category(&rowing)
+            .tags(&["Hush"])
+            .create();
+        let sculling = app.category("Sculling");
+        app.article("Feed trip")
+            .in_category(&sculling)
+            .tags(&["Hush"])
+            .create();
 
         let links = |feed: &Rss| -> Vec<String> {
             feed.items
@@ -411,10 +427,10 @@ async fn hidden_and_noindex_articles_and_noindex_categories_stay_out_of_feeds() 
                 .collect()
         };
         let site = links(&rss(&app, "/feed.xml").await);
-        assert!(site.contains(&"/sport/feed-quiet".to_owned()), "{site:?}");
-        assert!(site.contains(&"/travel/feed-trip".to_owned()), "{site:?}");
-        for hidden in ["/sport/feed-draft", "/sport/feed-future"] {
-            for path in ["/feed.xml", "/sport/feed.xml", "/tag/hush/feed.xml"] {
+        assert!(site.contains(&"/rowing/feed-quiet".to_owned()), "{site:?}");
+        assert!(site.contains(&"/sculling/feed-trip".to_owned()), "{site:?}");
+        for hidden in ["/rowing/feed-draft", "/rowing/feed-future"] {
+            for path in ["/feed.xml", "/rowing/feed.xml", "/tag/hush/feed.xml"] {
                 let feed = links(&rss(&app, path).await);
                 assert!(!feed.contains(&hidden.to_owned()), "{backend:?} {path}");
             }
@@ -427,9 +443,9 @@ async fn hidden_and_noindex_articles_and_noindex_categories_stay_out_of_feeds() 
                 .execute(c)
         })
         .expect("flag article");
-        for path in ["/feed.xml", "/sport/feed.xml", "/tag/hush/feed.xml"] {
+        for path in ["/feed.xml", "/rowing/feed.xml", "/tag/hush/feed.xml"] {
             let feed = links(&rss(&app, path).await);
-            assert!(!feed.contains(&"/sport/feed-quiet".to_owned()), "{path}");
+            assert!(!feed.contains(&"/rowing/feed-quiet".to_owned()), "{path}");
         }
         for path in ["/atom.xml", "/feed.json"] {
             let body = app.get(path).await.body;
@@ -438,22 +454,28 @@ async fn hidden_and_noindex_articles_and_noindex_categories_stay_out_of_feeds() 
 
         // A category flagged noindex has no feed, and its articles leave the rest.
         app.with_conn(|c| {
-            diesel::update(categories::table.find(travel))
+            diesel::update(categories::table.find(sculling.id))
                 .set(categories::noindex.eq(true))
                 .execute(c)
         })
         .expect("flag category");
-        assert_eq!(app.get("/travel/feed.xml").await.status, 404, "{backend:?}");
+        assert_eq!(
+            app.get("/sculling/feed.xml").await.status,
+            404,
+            "{backend:?}"
+        );
         let site = links(&rss(&app, "/feed.xml").await);
-        assert!(site.iter().all(|l| !l.starts_with("/travel/")), "{site:?}");
+        assert!(
+            site.iter().all(|l| !l.starts_with("/sculling/")),
+            "{site:?}"
+        );
         // The hashtag's only remaining public article is gone too: no feed.
         assert_eq!(app.get("/tag/hush/feed.xml").await.status, 404);
     }
-}
+);
 
-#[tokio::test]
-async fn area_feeds_hold_only_their_area_and_unknown_areas_are_404() {
-    for backend in backends() {
+backend_test!(
+    async fn area_feeds_hold_only_their_area_and_unknown_areas_are_404(backend: Backend) {
         let app = spawn_app(&backend).await;
         let a = &app.address;
         let (name, _) = site_name_and_tagline(&app);
@@ -511,11 +533,10 @@ async fn area_feeds_hold_only_their_area_and_unknown_areas_are_404() {
             assert_eq!(app.get(path).await.status, 404, "{backend:?} {path}");
         }
     }
-}
+);
 
-#[tokio::test]
-async fn heads_link_feeds_that_answer() {
-    for backend in backends() {
+backend_test!(
+    async fn heads_link_feeds_that_answer(backend: Backend) {
         let app = spawn_app(&backend).await;
         let a = &app.address;
         let home = app.get("/").await;
@@ -553,11 +574,10 @@ async fn heads_link_feeds_that_answer() {
             }
         }
     }
-}
+);
 
-#[tokio::test]
-async fn feeds_are_cacheable_and_cost_the_same_queries_for_one_item_or_many() {
-    for backend in backends() {
+backend_test!(
+    async fn feeds_are_cacheable_and_cost_the_same_queries_for_one_item_or_many(backend: Backend) {
         let app = spawn_app(&backend).await;
         let id = app.new_category("counted", "Counted");
         app.create_article(news(&app, id, "counted-0", "Counted 0", &["Counted"]));
@@ -617,12 +637,13 @@ async fn feeds_are_cacheable_and_cost_the_same_queries_for_one_item_or_many() {
         let newest = DateTime::parse_from_rfc2822(&newest).expect("pubDate");
         assert!(modified >= newest, "{modified} < {newest}");
     }
-}
+);
 
-#[tokio::test]
-async fn control_characters_stored_by_other_means_never_break_feeds_sitemaps_or_json_ld() {
-    use iconocast::db::schema::{site_settings, users};
-    for backend in backends() {
+backend_test!(
+    async fn control_characters_stored_by_other_means_never_break_feeds_sitemaps_or_json_ld(
+        backend: Backend,
+    ) {
+        use iconocast::db::schema::{site_settings, users};
         // PostgreSQL cannot store NUL at all; SQLite can.
         let (title, clean) = match backend {
             Backend::Sqlite => (
@@ -720,4 +741,4 @@ async fn control_characters_stored_by_other_means_never_break_feeds_sitemaps_or_
         }
         assert_eq!(headlines, vec![title.to_owned()], "{backend:?}");
     }
-}
+);

@@ -1,5 +1,6 @@
-//! Starting the real server on a random port with a fresh database, on
-//! SQLite always and on PostgreSQL too when `TEST_DATABASE_URL` names one.
+//! Starting the real server on a random port with a fresh database, and
+//! [`backend_test!`], which runs a test once on SQLite and once on
+//! PostgreSQL (the server `TEST_DATABASE_URL` names).
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -30,21 +31,114 @@ pub enum Backend {
     Postgres(String),
 }
 
-/// SQLite, plus PostgreSQL when `TEST_DATABASE_URL` is set. A set but
-/// unusable URL fails the test; it is never skipped.
-pub fn backends() -> Vec<Backend> {
-    let mut all = vec![Backend::Sqlite];
-    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
-        if !url.trim().is_empty() {
-            assert!(
-                url.starts_with("postgres://") || url.starts_with("postgresql://"),
-                "TEST_DATABASE_URL must be a postgres:// URL, got {url}"
-            );
-            all.push(Backend::Postgres(url));
-        }
+impl Backend {
+    /// The PostgreSQL server `TEST_DATABASE_URL` names.
+    pub fn postgres() -> Backend {
+        Backend::Postgres(postgres_server_url())
     }
-    all
 }
+
+/// The PostgreSQL server URL from `TEST_DATABASE_URL`. A test that runs on
+/// PostgreSQL fails when the variable is unset, empty or not a
+/// postgres:// URL; it is never skipped once asked for (the build marks
+/// the PostgreSQL tests ignored when the variable is unset, see
+/// `build.rs`).
+pub fn postgres_server_url() -> String {
+    let url = std::env::var("TEST_DATABASE_URL").unwrap_or_default();
+    assert!(
+        !url.trim().is_empty(),
+        "TEST_DATABASE_URL is not set; the PostgreSQL tests need a server, \
+         e.g. postgres://postgres@127.0.0.1:5432/postgres"
+    );
+    assert!(
+        url.starts_with("postgres://") || url.starts_with("postgresql://"),
+        "TEST_DATABASE_URL must be a postgres:// URL, got {url}"
+    );
+    url
+}
+
+/// One test per backend from one body: `backend_test!(async fn name(backend:
+/// Backend) { ... })` makes the tests `name::sqlite` and `name::postgres`,
+/// so a failure on one backend never hides what the other says. The
+/// PostgreSQL test is ignored, with the reason, unless the build saw
+/// `TEST_DATABASE_URL` (the `postgres_tests` cfg from `build.rs`). A
+/// leading `#[ignore = "..."]` (after the doc comment) ignores both, with
+/// that reason when PostgreSQL is configured. A plain `fn` makes `#[test]`s.
+macro_rules! backend_test {
+    (
+        $(#[doc = $doc:literal])*
+        #[ignore = $reason:literal]
+        async fn $name:ident($backend:ident: $backend_type:ty $(,)?) $body:block
+    ) => {
+        $(#[doc = $doc])*
+        async fn $name($backend: $backend_type) $body
+
+        mod $name {
+            #[tokio::test]
+            #[ignore = $reason]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await;
+            }
+
+            #[tokio::test]
+            #[cfg_attr(postgres_tests, ignore = $reason)]
+            #[cfg_attr(
+                not(postgres_tests),
+                ignore = "set TEST_DATABASE_URL to run on PostgreSQL"
+            )]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::postgres()).await;
+            }
+        }
+    };
+    (
+        $(#[doc = $doc:literal])*
+        async fn $name:ident($backend:ident: $backend_type:ty $(,)?) $body:block
+    ) => {
+        $(#[doc = $doc])*
+        async fn $name($backend: $backend_type) $body
+
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await;
+            }
+
+            #[tokio::test]
+            #[cfg_attr(
+                not(postgres_tests),
+                ignore = "set TEST_DATABASE_URL to run on PostgreSQL"
+            )]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::postgres()).await;
+            }
+        }
+    };
+    (
+        $(#[doc = $doc:literal])*
+        fn $name:ident($backend:ident: $backend_type:ty $(,)?) $body:block
+    ) => {
+        $(#[doc = $doc])*
+        fn $name($backend: $backend_type) $body
+
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite);
+            }
+
+            #[test]
+            #[cfg_attr(
+                not(postgres_tests),
+                ignore = "set TEST_DATABASE_URL to run on PostgreSQL"
+            )]
+            fn postgres() {
+                super::$name($crate::helpers::Backend::postgres());
+            }
+        }
+    };
+}
+pub(crate) use backend_test;
 
 /// A fresh, empty database; dropped (PostgreSQL) or deleted (SQLite) when
 /// this value is dropped.
@@ -125,9 +219,64 @@ pub struct TestApp {
     pub search: std::sync::Arc<iconocast::routes::search::SearchLimits>,
     /// This app's own media folder, removed when the app is dropped.
     pub media: TestMediaDir,
+    /// The running server; stopped when the app is dropped.
+    server: Option<RunningServer>,
+    /// The author of the articles [`TestApp::article`] makes.
+    writer: std::sync::OnceLock<i32>,
     // Last, so the server's database outlives everything that uses it.
     // `None` for a second server on another app's database.
     _database: Option<TestDatabase>,
+}
+
+/// A test server on a thread of its own with its own runtime, so that a
+/// dropped [`TestApp`] can wait for its server to stop whatever the test's
+/// runtime is doing (a test's runtime ends with the test, and a server
+/// left running on it kept its threads and connections until the process
+/// exited).
+struct RunningServer {
+    stop: tokio::sync::oneshot::Sender<()>,
+    thread: std::thread::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    fn start(app: Application) -> RunningServer {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let handle = app.handle();
+        let thread = std::thread::Builder::new()
+            .name("test-server".to_owned())
+            .spawn(move || {
+                actix_web::rt::System::new().block_on(async move {
+                    actix_web::rt::spawn(async move {
+                        // A send or a dropped sender: stop either way.
+                        let _ = stopped.await;
+                        handle.stop(false).await;
+                    });
+                    app.run_until_stopped().await
+                })
+            })
+            .expect("start the test server's thread");
+        RunningServer { stop, thread }
+    }
+}
+
+impl Drop for TestApp {
+    /// Stops the server and waits for it, then gives its workers a moment
+    /// to let go of the app's state, so that the page cache's watcher has
+    /// nothing left to watch (and ends) before the database is dropped.
+    fn drop(&mut self) {
+        let Some(server) = self.server.take() else {
+            return;
+        };
+        let _ = server.stop.send(());
+        // A server that failed has nothing left to stop; the test says why.
+        let _ = server.thread.join();
+        let start = std::time::Instant::now();
+        while std::sync::Arc::strong_count(&self.pages) > 1
+            && start.elapsed() < std::time::Duration::from_secs(5)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
 }
 
 /// A media folder of its own for one test app; removed on drop.
@@ -291,7 +440,7 @@ async fn start_with(
     let db = app.database();
     let pages = app.page_cache();
     let search = app.search_limits();
-    tokio::spawn(app.run_until_stopped());
+    let server = RunningServer::start(app);
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -304,6 +453,8 @@ async fn start_with(
         pages,
         search,
         media,
+        server: Some(server),
+        writer: std::sync::OnceLock::new(),
         _database: database,
     }
 }
@@ -551,9 +702,165 @@ impl TestApp {
             .expect("a csrf_token field on /admin")
     }
 
+    /// A staff member of `role` with [`STAFF_PASSWORD`], signed in.
+    pub async fn staff(&self, email: &str, name: &str, role: Role) -> Staff<'_> {
+        let id = self.add_staff(email, name, role, STAFF_PASSWORD);
+        self.signed_in(id, email, STAFF_PASSWORD).await
+    }
+
+    /// Staff member `id` signed in with `password`: the session cookie
+    /// and the session's CSRF token.
+    pub async fn signed_in(&self, id: i32, email: &str, password: &str) -> Staff<'_> {
+        let cookie = self.sign_in(email, password).await;
+        let csrf = self.csrf_token(&cookie).await;
+        Staff {
+            app: self,
+            id,
+            cookie,
+            csrf,
+        }
+    }
+
+    /// A category of the test's own named `name`, its slug made from the
+    /// name as the admin form makes it ("Rowing & Sculling" is
+    /// `rowing-sculling`), so a test needs nothing of the demo's.
+    pub fn category(&self, name: &str) -> Category {
+        let slug = iconocast::domain::slugify(name);
+        let id = self.new_category(&slug, name);
+        Category { id, slug }
+    }
+
+    /// A writer of the test's own (an author, "Wren Writer"), made on
+    /// first use; returns the id.
+    pub fn writer(&self) -> i32 {
+        *self.writer.get_or_init(|| {
+            self.add_staff(
+                "wren@example.org",
+                "Wren Writer",
+                Role::Author,
+                STAFF_PASSWORD,
+            )
+        })
+    }
+
+    /// An article to make: published an hour ago by [`TestApp::writer`],
+    /// with two sections, in no category until the test names one.
+    pub fn article(&self, title: &str) -> NewArticle<'_> {
+        NewArticle {
+            app: self,
+            input: ArticleInput {
+                kind: ArticleKind::News,
+                category_id: None,
+                slug: iconocast::domain::slugify(title),
+                title: title.to_owned(),
+                standfirst: format!("The standfirst of {title}."),
+                intro: "An opening paragraph.".to_owned(),
+                author_id: self.writer(),
+                status: ArticleStatus::Published,
+                published_at: Some(hours_ago(1)),
+                noindex: false,
+                sections: vec![
+                    (
+                        "First things".to_owned(),
+                        "The **first** section's words.".to_owned(),
+                    ),
+                    (
+                        "Second thoughts".to_owned(),
+                        "The second section's words.".to_owned(),
+                    ),
+                ],
+                tags: Vec::new(),
+            },
+        }
+    }
+
     pub fn create_article(&self, input: ArticleInput) -> i32 {
         self.with_conn(|c| articles::create(c, &input, now()))
             .expect("create article")
+    }
+}
+
+/// A category a test made with [`TestApp::category`].
+pub struct Category {
+    pub id: i32,
+    pub slug: String,
+}
+
+/// An article a test builds with [`TestApp::article`] and then makes with
+/// [`NewArticle::create`], through the same db function as the import.
+pub struct NewArticle<'a> {
+    app: &'a TestApp,
+    pub input: ArticleInput,
+}
+
+impl NewArticle<'_> {
+    pub fn in_category(mut self, category: &Category) -> Self {
+        self.input.category_id = Some(category.id);
+        self
+    }
+
+    pub fn slug(mut self, slug: &str) -> Self {
+        self.input.slug = slug.to_owned();
+        self
+    }
+
+    pub fn tags(mut self, tags: &[&str]) -> Self {
+        self.input.tags = tags.iter().map(|t| (*t).to_owned()).collect();
+        self
+    }
+
+    /// Published `hours` ago (an hour ago unless a test says otherwise).
+    pub fn published_hours_ago(mut self, hours: i64) -> Self {
+        self.input.status = ArticleStatus::Published;
+        self.input.published_at = Some(hours_ago(hours));
+        self
+    }
+
+    /// With `status` and publish time `at`, e.g. a draft, or a scheduled
+    /// article whose time has not come.
+    pub fn with_status(mut self, status: ArticleStatus, at: Option<NaiveDateTime>) -> Self {
+        self.input.status = status;
+        self.input.published_at = at;
+        self
+    }
+
+    /// Makes the article; returns its id.
+    pub fn create(self) -> i32 {
+        self.app.create_article(self.input)
+    }
+}
+
+/// The password of the staff members [`TestApp::staff`] makes.
+pub const STAFF_PASSWORD: &str = "correct horse battery staple";
+
+/// A signed-in staff member: who they are, their session cookie and its
+/// CSRF token, and the app they use. Their pages and form posts go
+/// through the app's HTTP client, as a browser's would.
+pub struct Staff<'a> {
+    app: &'a TestApp,
+    pub id: i32,
+    /// The `Cookie` header value that carries the session.
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl Staff<'_> {
+    /// GETs a page with this session.
+    pub async fn get(&self, path: &str) -> Page {
+        self.app.get_as(path, &self.cookie).await
+    }
+
+    /// POSTs a form with this session and its CSRF token.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.post_with_token(path, &self.csrf, fields).await
+    }
+
+    /// POSTs a form with this session and another CSRF token (someone
+    /// else's, or a wrong one).
+    pub async fn post_with_token(&self, path: &str, token: &str, fields: &[(&str, &str)]) -> Page {
+        let mut all = vec![("csrf_token", token)];
+        all.extend_from_slice(fields);
+        self.app.post_form(path, &all, &self.cookie).await
     }
 }
 

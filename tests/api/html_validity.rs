@@ -6,17 +6,16 @@ use std::process::Command;
 
 use iconocast::domain::Role;
 
-use crate::helpers::{backends, spawn_app};
+use crate::helpers::{backend_test, spawn_app, Backend};
 
-#[tokio::test]
-#[ignore = "needs the Nu HTML Checker: VNU_JAR=/path/to/vnu.jar cargo test -- --ignored"]
-async fn one_page_of_each_type_is_valid_html() {
-    let jar = std::env::var("VNU_JAR").expect("VNU_JAR names the Nu HTML Checker's vnu.jar");
-    assert!(
-        std::path::Path::new(&jar).is_file(),
-        "VNU_JAR={jar} is not a file"
-    );
-    for backend in backends() {
+backend_test!(
+    #[ignore = "needs the Nu HTML Checker: VNU_JAR=/path/to/vnu.jar cargo test -- --ignored"]
+    async fn one_page_of_each_type_is_valid_html(backend: Backend) {
+        let jar = std::env::var("VNU_JAR").expect("VNU_JAR names the Nu HTML Checker's vnu.jar");
+        assert!(
+            std::path::Path::new(&jar).is_file(),
+            "VNU_JAR={jar} is not a file"
+        );
         let app = spawn_app(&backend).await;
         let dir = std::env::temp_dir().join(crate::helpers::unique_name("vnu"));
         std::fs::create_dir_all(&dir).expect("temp dir");
@@ -155,4 +154,4 @@ async fn one_page_of_each_type_is_valid_html() {
         assert!(errors.is_empty(), "{backend:?}: {}", errors.join("\n"));
         let _ = std::fs::remove_dir_all(&dir);
     }
-}
+);

@@ -9,7 +9,7 @@ use iconocast::db::schema::{articles, categories, users};
 use iconocast::db::{articles as article_queries, tags};
 
 use crate::helpers::{
-    backends, database_url_arg, now, run_iconocast, spawn_app, unique_name, TestApp,
+    backend_test, database_url_arg, now, run_iconocast, spawn_app, unique_name, Backend, TestApp,
 };
 
 /// A copy of `shared/fixtures/seed-article.txt`, kept in the repository.
@@ -129,9 +129,10 @@ fn article_count(app: &TestApp) -> i64 {
         .expect("count")
 }
 
-#[tokio::test]
-async fn an_imported_article_is_a_hidden_draft_with_its_sections_and_hashtags() {
-    for backend in backends() {
+backend_test!(
+    async fn an_imported_article_is_a_hidden_draft_with_its_sections_and_hashtags(
+        backend: Backend,
+    ) {
         let app = spawn_app(&backend).await;
         let (code, stdout, stderr) = import(&app, &[FIXTURE]);
         assert_eq!(code, 0, "{backend:?}: {stderr}");
@@ -147,8 +148,8 @@ async fn an_imported_article_is_a_hidden_draft_with_its_sections_and_hashtags() 
 
         let a = stored(&app, SLUG).expect("the article was stored");
         assert_eq!(a.article.title, TITLE);
-        assert_eq!(a.article.status, "draft");
-        assert_eq!(a.article.kind, "news");
+        assert_eq!(a.article.status.as_str(), "draft");
+        assert_eq!(a.article.kind.as_str(), "news");
         assert_eq!(a.article.published_at, None);
         assert!(!a.visible, "{backend:?}: a draft is not public");
         assert_eq!(a.category, "health-technology-science");
@@ -175,11 +176,10 @@ async fn an_imported_article_is_a_hidden_draft_with_its_sections_and_hashtags() 
         let page = app.get(&format!("/health-technology-science/{SLUG}")).await;
         assert_eq!(page.status, 404, "{backend:?}: a draft is not on the site");
     }
-}
+);
 
-#[tokio::test]
-async fn with_publish_and_a_category_it_is_published_there() {
-    for backend in backends() {
+backend_test!(
+    async fn with_publish_and_a_category_it_is_published_there(backend: Backend) {
         let app = spawn_app(&backend).await;
         let (code, stdout, stderr) = import(
             &app,
@@ -198,7 +198,7 @@ async fn with_publish_and_a_category_it_is_published_there() {
             format!("published /sport/{SLUG}  {TITLE}")
         );
         let a = stored(&app, SLUG).expect("the article was stored");
-        assert_eq!(a.article.status, "published");
+        assert_eq!(a.article.status.as_str(), "published");
         assert!(a.article.published_at.is_some_and(|at| at <= now()));
         assert!(a.visible, "{backend:?}");
         assert_eq!(
@@ -225,19 +225,18 @@ async fn with_publish_and_a_category_it_is_published_there() {
             );
         }
     }
-}
+);
 
-#[tokio::test]
-async fn one_malformed_file_means_nothing_is_imported() {
-    let inputs = Inputs::new();
-    let only_title = inputs.write("only-title.txt", b"Just a title\n");
-    let long_title = inputs.write(
-        "long-title.txt",
-        format!("\n{}\nHeading\nText.\n", "t".repeat(201)).as_bytes(),
-    );
-    let binary = inputs.write("binary.txt", b"Title\nHeading\nbad \xff byte\n");
-    let missing = inputs.0.join("missing.txt").display().to_string();
-    for backend in backends() {
+backend_test!(
+    async fn one_malformed_file_means_nothing_is_imported(backend: Backend) {
+        let inputs = Inputs::new();
+        let only_title = inputs.write("only-title.txt", b"Just a title\n");
+        let long_title = inputs.write(
+            "long-title.txt",
+            format!("\n{}\nHeading\nText.\n", "t".repeat(201)).as_bytes(),
+        );
+        let binary = inputs.write("binary.txt", b"Title\nHeading\nbad \xff byte\n");
+        let missing = inputs.0.join("missing.txt").display().to_string();
         let app = spawn_app(&backend).await;
         let before = article_count(&app);
         let (code, stdout, stderr) = import(
@@ -277,32 +276,31 @@ async fn one_malformed_file_means_nothing_is_imported() {
         );
         assert_eq!(article_count(&app), before, "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn files_past_the_editors_limits_are_refused_and_nothing_is_imported() {
-    let inputs = Inputs::new();
-    let mut text = String::from("A headline\nA section\nSome words.\n");
-    for line in 0..30 {
-        let tags: Vec<String> = (0..200).map(|i| format!("#t{line}x{i}")).collect();
-        text.push_str(&tags.join(" "));
-        text.push('\n');
-    }
-    let tags = inputs.write("tags.txt", text.as_bytes());
-    let mut text = String::from("A headline\n");
-    for i in 1..=61 {
-        text.push_str(&format!("Part {i}\nSome words.\n"));
-    }
-    let sections = inputs.write("sections.txt", text.as_bytes());
-    let huge = inputs.write(
-        "huge.txt",
-        format!(
-            "A headline\nA section\n{}",
-            "Words and words.\n".repeat(130_000)
-        )
-        .as_bytes(),
-    );
-    for backend in backends() {
+backend_test!(
+    async fn files_past_the_editors_limits_are_refused_and_nothing_is_imported(backend: Backend) {
+        let inputs = Inputs::new();
+        let mut text = String::from("A headline\nA section\nSome words.\n");
+        for line in 0..30 {
+            let tags: Vec<String> = (0..200).map(|i| format!("#t{line}x{i}")).collect();
+            text.push_str(&tags.join(" "));
+            text.push('\n');
+        }
+        let tags = inputs.write("tags.txt", text.as_bytes());
+        let mut text = String::from("A headline\n");
+        for i in 1..=61 {
+            text.push_str(&format!("Part {i}\nSome words.\n"));
+        }
+        let sections = inputs.write("sections.txt", text.as_bytes());
+        let huge = inputs.write(
+            "huge.txt",
+            format!(
+                "A headline\nA section\n{}",
+                "Words and words.\n".repeat(130_000)
+            )
+            .as_bytes(),
+        );
         let app = spawn_app(&backend).await;
         let before = article_count(&app);
         let (code, stdout, stderr) = import(&app, &[FIXTURE, &tags, &sections, &huge]);
@@ -323,17 +321,16 @@ async fn files_past_the_editors_limits_are_refused_and_nothing_is_imported() {
         assert!(stderr.contains("nothing was imported"), "{stderr}");
         assert_eq!(article_count(&app), before, "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn several_files_show_progress_and_get_unique_slugs() {
-    let inputs = Inputs::new();
-    let second = inputs.write(
-        "second.txt",
-        "A second story\r\n\r\nWhat happened\r\nSomething did, and it mattered.\r\n#Extra\r\n"
-            .as_bytes(),
-    );
-    for backend in backends() {
+backend_test!(
+    async fn several_files_show_progress_and_get_unique_slugs(backend: Backend) {
+        let inputs = Inputs::new();
+        let second = inputs.write(
+            "second.txt",
+            "A second story\r\n\r\nWhat happened\r\nSomething did, and it mattered.\r\n#Extra\r\n"
+                .as_bytes(),
+        );
         let app = spawn_app(&backend).await;
         let before = article_count(&app);
         let (code, stdout, stderr) = import(&app, &[FIXTURE, &second, FIXTURE]);
@@ -365,11 +362,10 @@ async fn several_files_show_progress_and_get_unique_slugs() {
         assert_eq!(second.headings, ["What happened"]);
         assert_eq!(second.tags, ["Extra"]);
     }
-}
+);
 
-#[tokio::test]
-async fn an_unknown_category_or_author_is_refused_and_nothing_is_imported() {
-    for backend in backends() {
+backend_test!(
+    async fn an_unknown_category_or_author_is_refused_and_nothing_is_imported(backend: Backend) {
         let app = spawn_app(&backend).await;
         let before = article_count(&app);
         for (args, message) in [
@@ -392,4 +388,4 @@ async fn an_unknown_category_or_author_is_refused_and_nothing_is_imported() {
         }
         assert_eq!(article_count(&app), before, "{backend:?}");
     }
-}
+);

@@ -6,7 +6,9 @@ use iconocast::db::media::{self as db_media, NewMedia};
 use iconocast::db::schema::{articles, audit_log, categories, media, sections};
 use iconocast::domain::Role;
 
-use crate::helpers::{backends, now, spawn_app, spawn_app_with_upload_limit, Page, TestApp};
+use crate::helpers::{
+    backend_test, now, spawn_app, spawn_app_with_upload_limit, Backend, Page, TestApp,
+};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -222,9 +224,8 @@ type Kind = (
     i32,
 );
 
-#[tokio::test]
-async fn images_of_each_kind_are_stored_served_and_audited() {
-    for backend in backends() {
+backend_test!(
+    async fn images_of_each_kind_are_stored_served_and_audited(backend: Backend) {
         let app = spawn_app(&backend).await;
         let user_id = app.add_staff(
             "co@example.org",
@@ -396,11 +397,10 @@ async fn images_of_each_kind_are_stored_served_and_audited() {
             "{backend:?}"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn what_is_not_an_accepted_image_is_refused_and_nothing_is_stored() {
-    for backend in backends() {
+backend_test!(
+    async fn what_is_not_an_accepted_image_is_refused_and_nothing_is_stored(backend: Backend) {
         let app = spawn_app(&backend).await;
         app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
         let cookie = app.sign_in("ed@example.org", PASSWORD).await;
@@ -493,11 +493,10 @@ async fn what_is_not_an_accepted_image_is_refused_and_nothing_is_stored() {
         assert_eq!(files_on_disk(&app), Vec::<String>::new(), "{backend:?}");
         assert!(audit_rows(&app, "media_upload").is_empty(), "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn uploads_over_the_limit_are_refused_with_413() {
-    for backend in backends() {
+backend_test!(
+    async fn uploads_over_the_limit_are_refused_with_413(backend: Backend) {
         let app = spawn_app_with_upload_limit(&backend, 1).await;
         app.add_staff("au@example.org", "Ann Author", Role::Author, PASSWORD);
         let cookie = app.sign_in("au@example.org", PASSWORD).await;
@@ -533,50 +532,40 @@ async fn uploads_over_the_limit_are_refused_with_413() {
         let id = uploaded_id(&page);
         assert_eq!(find_media(&app, id).map(|m| m.byte_size), Some(mb as i64));
     }
-}
+);
 
-#[tokio::test]
-async fn deletion_follows_roles_and_refuses_images_in_use() {
-    for backend in backends() {
+backend_test!(
+    async fn deletion_follows_roles_and_refuses_images_in_use(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let admin_id = app.add_staff("ad@example.org", "Ada Admin", Role::Admin, PASSWORD);
-        app.add_staff(
-            "co@example.org",
-            "Cora Contributor",
-            Role::Contributor,
-            PASSWORD,
-        );
-        let admin = app.sign_in("ad@example.org", PASSWORD).await;
-        let contributor = app.sign_in("co@example.org", PASSWORD).await;
+        let admin = app.staff("ad@example.org", "Ada Admin", Role::Admin).await;
+        let admin_id = admin.id;
+        let contributor = app
+            .staff("co@example.org", "Cora Contributor", Role::Contributor)
+            .await;
 
-        let theirs = uploaded_id(&upload(&app, &admin, "a.png", "image/png", PNG_1X1).await);
-        let own = uploaded_id(&upload(&app, &contributor, "b.gif", "image/gif", GIF_3X2).await);
+        let theirs = uploaded_id(&upload(&app, &admin.cookie, "a.png", "image/png", PNG_1X1).await);
+        let own =
+            uploaded_id(&upload(&app, &contributor.cookie, "b.gif", "image/gif", GIF_3X2).await);
         let name = find_media(&app, theirs).expect("row").file_name;
-        let co_token = app.csrf_token(&contributor).await;
-        let ad_token = app.csrf_token(&admin).await;
 
         // A contributor sees no delete button for someone else's image, and
         // the server refuses it anyway.
-        let library = app.get_as("/admin/media", &contributor).await;
+        let library = contributor.get("/admin/media").await;
         let actions = library.attrs("form.media-delete", "action");
         assert_eq!(
             actions,
             vec![format!("/admin/media/{own}/delete")],
             "{backend:?}"
         );
-        let page = app
-            .post_form(
-                &format!("/admin/media/{theirs}/delete"),
-                &[("csrf_token", co_token.as_str())],
-                &contributor,
-            )
+        let page = contributor
+            .post(&format!("/admin/media/{theirs}/delete"), &[])
             .await;
         assert_eq!(page.status, 403, "{backend:?}: {}", page.body);
         assert!(find_media(&app, theirs).is_some(), "{backend:?}");
 
         // Without the token: 403, nothing deleted.
         let page = app
-            .post_form(&format!("/admin/media/{theirs}/delete"), &[], &admin)
+            .post_form(&format!("/admin/media/{theirs}/delete"), &[], &admin.cookie)
             .await;
         assert_eq!(page.status, 403, "{backend:?}");
         assert!(find_media(&app, theirs).is_some(), "{backend:?}");
@@ -603,14 +592,12 @@ async fn deletion_follows_roles_and_refuses_images_in_use() {
         assert_eq!(public.attrs(&hero, "width"), vec!["1"]);
         assert_eq!(public.attrs(&hero, "height"), vec!["1"]);
 
-        let library = app.get_as("/admin/media", &admin).await;
+        let library = admin.get("/admin/media").await;
         let row = format!("tr[data-media-id='{theirs}'] .media-uses");
         assert_eq!(library.texts(&row), vec!["1 article"], "{backend:?}");
 
         let delete_path = format!("/admin/media/{theirs}/delete");
-        let page = app
-            .post_form(&delete_path, &[("csrf_token", ad_token.as_str())], &admin)
-            .await;
+        let page = admin.post(&delete_path, &[]).await;
         assert_eq!(page.status, 409, "{backend:?}: {}", page.body);
         assert_eq!(
             page.attrs("#media-conflict a", "href"),
@@ -634,9 +621,7 @@ async fn deletion_follows_roles_and_refuses_images_in_use() {
                 .execute(c)
         })
         .expect("mention the image in a section");
-        let page = app
-            .post_form(&delete_path, &[("csrf_token", ad_token.as_str())], &admin)
-            .await;
+        let page = admin.post(&delete_path, &[]).await;
         assert_eq!(page.status, 409, "{backend:?}: {}", page.body);
         assert_eq!(page.texts("#media-conflict a"), vec![title.clone()]);
 
@@ -650,9 +635,7 @@ async fn deletion_follows_roles_and_refuses_images_in_use() {
                 .execute(c)
         })
         .expect("mention the image in the intro");
-        let page = app
-            .post_form(&delete_path, &[("csrf_token", ad_token.as_str())], &admin)
-            .await;
+        let page = admin.post(&delete_path, &[]).await;
         assert_eq!(page.status, 409, "{backend:?}");
 
         // No longer used: deleted, file and all, and audited.
@@ -662,9 +645,7 @@ async fn deletion_follows_roles_and_refuses_images_in_use() {
                 .execute(c)
         })
         .expect("clear the intro");
-        let page = app
-            .post_form(&delete_path, &[("csrf_token", ad_token.as_str())], &admin)
-            .await;
+        let page = admin.post(&delete_path, &[]).await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(
             page.header("location").as_deref(),
@@ -679,39 +660,28 @@ async fn deletion_follows_roles_and_refuses_images_in_use() {
         assert_eq!(deleted.len(), 1, "{backend:?}");
         assert_eq!((deleted[0].0, deleted[0].1), (Some(admin_id), Some(theirs)));
         assert!(deleted[0].2.contains(&name), "{}", deleted[0].2);
-        let library = app.get_as("/admin/media?deleted=1", &admin).await;
+        let library = admin.get("/admin/media?deleted=1").await;
         assert_eq!(
             library.texts(".media-notice"),
             vec!["The image was deleted."]
         );
 
         // A contributor deletes their own; an unknown id is a 404.
-        let page = app
-            .post_form(
-                &format!("/admin/media/{own}/delete"),
-                &[("csrf_token", co_token.as_str())],
-                &contributor,
-            )
+        let page = contributor
+            .post(&format!("/admin/media/{own}/delete"), &[])
             .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(media_rows(&app), 0, "{backend:?}");
         assert_eq!(files_on_disk(&app), Vec::<String>::new(), "{backend:?}");
         for bad in ["999999", "abc"] {
-            let page = app
-                .post_form(
-                    &format!("/admin/media/{bad}/delete"),
-                    &[("csrf_token", ad_token.as_str())],
-                    &admin,
-                )
-                .await;
+            let page = admin.post(&format!("/admin/media/{bad}/delete"), &[]).await;
             assert_eq!(page.status, 404, "{backend:?}: {bad}");
         }
     }
-}
+);
 
-#[tokio::test]
-async fn only_names_the_library_makes_are_served() {
-    for backend in backends() {
+backend_test!(
+    async fn only_names_the_library_makes_are_served(backend: Backend) {
         let app = spawn_app(&backend).await;
         app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
         let cookie = app.sign_in("ed@example.org", PASSWORD).await;
@@ -741,11 +711,10 @@ async fn only_names_the_library_makes_are_served() {
             fetch(&app, reqwest::Method::GET, &format!("/media/{name}"), &[]).await;
         assert_eq!((status, body.as_slice()), (200, PNG_1X1), "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn the_library_is_paged_and_needs_a_session() {
-    for backend in backends() {
+backend_test!(
+    async fn the_library_is_paged_and_needs_a_session(backend: Backend) {
         let app = spawn_app(&backend).await;
         let page = app.get("/admin/media").await;
         assert_eq!(page.status, 303, "{backend:?}");
@@ -827,7 +796,7 @@ async fn the_library_is_paged_and_needs_a_session() {
         let page = app.get_as("/admin/media?page=3", &cookie).await;
         assert_eq!(page.status, 404, "{backend:?}");
     }
-}
+);
 
 /// Distinct 64-bit values for made-up file names.
 fn rand_like(i: usize) -> u64 {
@@ -899,31 +868,32 @@ fn gif_with_comment(text: &[u8]) -> Vec<u8> {
     out
 }
 
-#[tokio::test]
-async fn image_bombs_and_files_carrying_another_format_are_refused_and_not_stored() {
-    let php = b"<?php system($_GET['c']); ?>";
-    let bomb = png_bomb_73_bytes();
-    let huge = png_of_size(20_000, 20_000);
-    let too_wide = png_of_size(12_001, 10);
-    let too_many = png_of_size(8_000, 7_000);
-    let gif_php = gif_with_comment(php);
-    let mut gif_then_php = GIF_3X2.to_vec();
-    gif_then_php.extend_from_slice(php);
-    let mut png_script = PNG_1X1[..33].to_vec();
-    png_chunk(
-        &mut png_script,
-        b"tEXt",
-        b"Comment\0<script>alert(1)</script>",
-    );
-    png_script.extend_from_slice(&PNG_1X1[33..]);
-    let mut jpeg_zip = JPEG_640X480.to_vec();
-    jpeg_zip.extend_from_slice(b"PK\x03\x04\x14\0\0\0\x08\0payload.jar");
-    let mut png_html = PNG_1X1.to_vec();
-    png_html.extend_from_slice(b"<HTML><body>hello</body></HTML>");
-    let mut webp_after = WEBP_2X3.to_vec();
-    webp_after.extend_from_slice(b"#!/bin/sh\nrm -rf /\n");
+backend_test!(
+    async fn image_bombs_and_files_carrying_another_format_are_refused_and_not_stored(
+        backend: Backend,
+    ) {
+        let php = b"<?php system($_GET['c']); ?>";
+        let bomb = png_bomb_73_bytes();
+        let huge = png_of_size(20_000, 20_000);
+        let too_wide = png_of_size(12_001, 10);
+        let too_many = png_of_size(8_000, 7_000);
+        let gif_php = gif_with_comment(php);
+        let mut gif_then_php = GIF_3X2.to_vec();
+        gif_then_php.extend_from_slice(php);
+        let mut png_script = PNG_1X1[..33].to_vec();
+        png_chunk(
+            &mut png_script,
+            b"tEXt",
+            b"Comment\0<script>alert(1)</script>",
+        );
+        png_script.extend_from_slice(&PNG_1X1[33..]);
+        let mut jpeg_zip = JPEG_640X480.to_vec();
+        jpeg_zip.extend_from_slice(b"PK\x03\x04\x14\0\0\0\x08\0payload.jar");
+        let mut png_html = PNG_1X1.to_vec();
+        png_html.extend_from_slice(b"<HTML><body>hello</body></HTML>");
+        let mut webp_after = WEBP_2X3.to_vec();
+        webp_after.extend_from_slice(b"#!/bin/sh\nrm -rf /\n");
 
-    for backend in backends() {
         let app = spawn_app(&backend).await;
         app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
         let cookie = app.sign_in("ed@example.org", PASSWORD).await;
@@ -983,4 +953,4 @@ async fn image_bombs_and_files_carrying_another_format_are_refused_and_not_store
         assert_eq!(header(&headers, "content-type"), "image/png");
         assert_eq!(header(&headers, "x-content-type-options"), "nosniff");
     }
-}
+);

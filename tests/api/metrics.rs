@@ -5,8 +5,8 @@
 use std::io::{BufRead, BufReader};
 
 use crate::helpers::{
-    backends, database_url_arg, run_iconocast_env, spawn_app, spawn_app_with, unique_name, Backend,
-    TestApp, TestDatabase,
+    backend_test, database_url_arg, run_iconocast_env, spawn_app, spawn_app_with, unique_name,
+    Backend, TestApp, TestDatabase,
 };
 
 const ARTICLE: &str = "/sport/the-quiet-science-of-the-warm-up";
@@ -86,9 +86,8 @@ impl Scrape {
     }
 }
 
-#[tokio::test]
-async fn metrics_count_requests_by_route_latency_pool_search_and_page_cache() {
-    for backend in backends() {
+backend_test!(
+    async fn metrics_count_requests_by_route_latency_pool_search_and_page_cache(backend: Backend) {
         let app = spawn_with_metrics(&backend).await;
         for _ in 0..3 {
             assert_eq!(app.get(ARTICLE).await.status, 200, "{backend:?}");
@@ -174,11 +173,10 @@ async fn metrics_count_requests_by_route_latency_pool_search_and_page_cache() {
             3.0
         );
     }
-}
+);
 
-#[tokio::test]
-async fn metrics_are_not_on_the_public_address() {
-    for backend in backends() {
+backend_test!(
+    async fn metrics_are_not_on_the_public_address(backend: Backend) {
         let app = spawn_with_metrics(&backend).await;
         let public = app.get("/metrics").await;
         assert_eq!(public.status, 404, "{backend:?}");
@@ -197,11 +195,10 @@ async fn metrics_are_not_on_the_public_address() {
         assert!(without.metrics_address.is_none());
         assert_eq!(without.get("/metrics").await.status, 404);
     }
-}
+);
 
-#[tokio::test]
-async fn metrics_count_waits_for_a_connection_and_timeouts() {
-    for backend in backends() {
+backend_test!(
+    async fn metrics_count_waits_for_a_connection_and_timeouts(backend: Backend) {
         let app = spawn_with_metrics(&backend).await;
         let max = app.db.pool.max_size();
         // Every connection of the pool is taken.
@@ -241,7 +238,7 @@ async fn metrics_count_waits_for_a_connection_and_timeouts() {
             f64::from(max + 1)
         );
     }
-}
+);
 
 /// Starts the binary on a fresh SQLite file with `env` and reads its log
 /// until a line contains `until` (or it exits); then stops it. Returns

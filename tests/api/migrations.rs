@@ -3,11 +3,10 @@
 use diesel::prelude::*;
 use iconocast::db::{revert_all_migrations, run_migrations, Database};
 
-use crate::helpers::{backends, TestDatabase};
+use crate::helpers::{backend_test, Backend, TestDatabase};
 
-#[tokio::test]
-async fn migrations_run_up_down_and_up_again() {
-    for backend in backends() {
+backend_test!(
+    async fn migrations_run_up_down_and_up_again(backend: Backend) {
         let database = TestDatabase::create(&backend);
         let db = Database::connect(database.url.clone()).expect("connect");
         let mut conn = db.get().expect("connection");
@@ -26,4 +25,4 @@ async fn migrations_run_up_down_and_up_again() {
         drop(conn);
         drop(db);
     }
-}
+);

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 
-use crate::helpers::{backends, spawn_app, Backend, TestApp};
+use crate::helpers::{backend_test, postgres_server_url, spawn_app, Backend, TestApp};
 
 const CATEGORY: &str = "/sport";
 const OLD_TITLE: &str = "The quiet science of the warm-up";
@@ -44,9 +44,10 @@ async fn until_ok(app: &TestApp, path: &str, limit: Duration) -> crate::helpers:
     }
 }
 
-#[tokio::test]
-async fn while_no_connection_is_free_a_cached_page_is_served_stale_and_others_get_503() {
-    for backend in backends() {
+backend_test!(
+    async fn while_no_connection_is_free_a_cached_page_is_served_stale_and_others_get_503(
+        backend: Backend,
+    ) {
         let app = spawn_app(&backend).await;
         assert!(app.get(CATEGORY).await.body.contains(OLD_TITLE));
         // The page is cached; then the content changes, so the copy is out
@@ -89,41 +90,42 @@ async fn while_no_connection_is_free_a_cached_page_is_served_stale_and_others_ge
         assert!(!fresh.body.contains(OLD_TITLE));
         assert!(fresh.headers.get("warning").is_none());
     }
-}
+);
 
 /// PostgreSQL stops taking connections and drops the server's: cached
 /// pages stay up, others get a quick 503, and everything is back once
 /// the database is. (SQLite is a file inside the process: it cannot be
 /// away in this way; the test above covers the same path on it.)
 #[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set TEST_DATABASE_URL to run on PostgreSQL"
+)]
 async fn a_postgresql_outage_keeps_cached_pages_up_and_ends_with_the_database() {
-    for backend in backends() {
-        let Backend::Postgres(admin_url) = &backend else {
-            continue;
-        };
-        let app = spawn_app(&backend).await;
-        let article = "/sport/the-quiet-science-of-the-warm-up";
-        for path in [CATEGORY, article] {
-            assert_eq!(app.get(path).await.status, 200);
-        }
-        let name = app.db.url.display();
-        let name = name.rsplit('/').next().expect("a database name").to_owned();
-        let mut admin = PgConnection::establish(admin_url).expect("the admin database");
-        admin
-            .batch_execute(&format!(
-                "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
-                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
-            ))
-            .expect("take the database away");
-        for path in [CATEGORY, article] {
-            let page = app.get(path).await;
-            assert_eq!(page.status, 200, "{path} is served from the cache");
-        }
-        assert_unavailable(&app.get("/travel").await, "/travel");
-        admin
-            .batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
-            .expect("bring the database back");
-        until_ok(&app, "/travel", Duration::from_secs(15)).await;
-        assert_eq!(app.get(CATEGORY).await.status, 200);
+    let admin_url = postgres_server_url();
+    let backend = Backend::Postgres(admin_url.clone());
+    let app = spawn_app(&backend).await;
+    let article = "/sport/the-quiet-science-of-the-warm-up";
+    for path in [CATEGORY, article] {
+        assert_eq!(app.get(path).await.status, 200);
     }
+    let name = app.db.url.display();
+    let name = name.rsplit('/').next().expect("a database name").to_owned();
+    let mut admin = PgConnection::establish(&admin_url).expect("the admin database");
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
+                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
+        ))
+        .expect("take the database away");
+    for path in [CATEGORY, article] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, 200, "{path} is served from the cache");
+    }
+    assert_unavailable(&app.get("/travel").await, "/travel");
+    admin
+        .batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+        .expect("bring the database back");
+    until_ok(&app, "/travel", Duration::from_secs(15)).await;
+    assert_eq!(app.get(CATEGORY).await.status, 200);
 }

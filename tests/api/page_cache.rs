@@ -13,8 +13,8 @@ use iconocast::domain::{ArticleStatus, Role};
 
 use crate::editor::{self, Form};
 use crate::helpers::{
-    backends, database_url_arg, news, now, run_iconocast, spawn_app, spawn_app_without_page_cache,
-    spawn_second_server, TestApp,
+    backend_test, database_url_arg, news, now, run_iconocast, spawn_app,
+    spawn_app_without_page_cache, spawn_second_server, Backend, TestApp,
 };
 
 const ARTICLE: &str = "/sport/the-quiet-science-of-the-warm-up";
@@ -79,9 +79,8 @@ async fn fetch_raw(
     (headers, res.bytes().await.expect("body").to_vec())
 }
 
-#[tokio::test]
-async fn a_hit_runs_no_query_and_every_coding_is_the_same_document() {
-    for backend in backends() {
+backend_test!(
+    async fn a_hit_runs_no_query_and_every_coding_is_the_same_document(backend: Backend) {
         let app = spawn_app(&backend).await;
         for path in [
             ARTICLE,
@@ -171,7 +170,7 @@ async fn a_hit_runs_no_query_and_every_coding_is_the_same_document() {
         .await;
         assert_eq!(queries, 0, "{backend:?}");
     }
-}
+);
 
 #[tokio::test]
 async fn with_the_cache_off_every_request_renders_and_is_still_compressed() {
@@ -190,9 +189,8 @@ async fn with_the_cache_off_every_request_renders_and_is_still_compressed() {
     assert!(again > 0, "no cache: the page is rendered again");
 }
 
-#[tokio::test]
-async fn twenty_readers_missing_one_page_cause_one_render() {
-    for backend in backends() {
+backend_test!(
+    async fn twenty_readers_missing_one_page_cause_one_render(backend: Backend) {
         let app = spawn_app(&backend).await;
         // What one render of the page costs.
         let one = queries_during(&app, app.get("/tag/explainer")).await;
@@ -215,11 +213,10 @@ async fn twenty_readers_missing_one_page_cause_one_render() {
         .await;
         assert_eq!(burst, one, "{backend:?}: twenty readers, one render");
     }
-}
+);
 
-#[tokio::test]
-async fn a_change_through_this_server_shows_on_its_next_request() {
-    for backend in backends() {
+backend_test!(
+    async fn a_change_through_this_server_shows_on_its_next_request(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = editor::staff(&app, "ed@example.com", Role::Editor).await;
         for path in [
@@ -235,7 +232,7 @@ async fn a_change_through_this_server_shows_on_its_next_request() {
             );
         }
         let form = Form::new(&app, "Winter swimming club opens");
-        let id = editor::create(&app, &form, &ed, "publish").await;
+        let id = editor::create(&form, &ed, "publish").await;
         let (_, slug, _, _) = editor::article(&app, id);
         for path in [
             "/sport",
@@ -255,11 +252,10 @@ async fn a_change_through_this_server_shows_on_its_next_request() {
             .body
             .contains("Winter swimming club"));
     }
-}
+);
 
-#[tokio::test]
-async fn two_servers_on_one_database_see_each_others_changes_within_a_second() {
-    for backend in backends() {
+backend_test!(
+    async fn two_servers_on_one_database_see_each_others_changes_within_a_second(backend: Backend) {
         let a = spawn_app(&backend).await;
         let b = spawn_second_server(&a).await;
         let ed = editor::staff(&a, "ed@example.com", Role::Editor).await;
@@ -285,7 +281,7 @@ async fn two_servers_on_one_database_see_each_others_changes_within_a_second() {
         }
 
         let mut form = Form::new(&a, "Harbour relay returns");
-        let id = editor::create(&a, &form, &ed, "publish").await;
+        let id = editor::create(&form, &ed, "publish").await;
         let (_, slug, _, _) = editor::article(&a, id);
         for path in watched {
             until(&b, path, "listing the article published on A", |body| {
@@ -295,14 +291,7 @@ async fn two_servers_on_one_database_see_each_others_changes_within_a_second() {
         }
 
         form.version = 1;
-        let page = editor::post(
-            &a,
-            &format!("/admin/articles/{id}"),
-            &form,
-            &ed,
-            "unpublish",
-        )
-        .await;
+        let page = editor::post(&format!("/admin/articles/{id}"), &form, &ed, "unpublish").await;
         assert_eq!(page.status, 303, "{}", page.body);
         for path in watched {
             until(&b, path, "rid of the article unpublished on A", |body| {
@@ -312,11 +301,12 @@ async fn two_servers_on_one_database_see_each_others_changes_within_a_second() {
         }
         assert_eq!(b.get(&format!("/sport/{slug}")).await.status, 404);
     }
-}
+);
 
-#[tokio::test]
-async fn an_import_from_the_command_line_reaches_a_running_servers_warm_cache() {
-    for backend in backends() {
+backend_test!(
+    async fn an_import_from_the_command_line_reaches_a_running_servers_warm_cache(
+        backend: Backend,
+    ) {
         let app = spawn_app(&backend).await;
         let dir = std::env::temp_dir().join(crate::helpers::unique_name("cache-import"));
         std::fs::create_dir_all(&dir).expect("folder");
@@ -347,11 +337,10 @@ async fn an_import_from_the_command_line_reaches_a_running_servers_warm_cache() 
         .await;
         let _ = std::fs::remove_dir_all(&dir);
     }
-}
+);
 
-#[tokio::test]
-async fn a_scheduled_article_appears_on_a_warm_listing_when_its_time_comes() {
-    for backend in backends() {
+backend_test!(
+    async fn a_scheduled_article_appears_on_a_warm_listing_when_its_time_comes(backend: Backend) {
         let app = spawn_app(&backend).await;
         let sport = app.category_id("sport");
         let mut input = news(
@@ -379,16 +368,15 @@ async fn a_scheduled_article_appears_on_a_warm_listing_when_its_time_comes() {
             "{backend:?}: due, so listed"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn staff_pages_and_cookies_never_enter_the_cache() {
-    for backend in backends() {
+backend_test!(
+    async fn staff_pages_and_cookies_never_enter_the_cache(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = editor::staff(&app, "ed@example.com", Role::Editor).await;
         // Staff pages, signed in: never stored, never served to a reader.
         for path in ["/admin", "/admin/articles"] {
-            let page = app.get_as(path, &ed.cookie).await;
+            let page = ed.get(path).await;
             assert_eq!(page.status, 200);
             assert_eq!(page.header("cache-control").as_deref(), Some("no-store"));
             let reader = app.get(path).await;
@@ -407,7 +395,7 @@ async fn staff_pages_and_cookies_never_enter_the_cache() {
         assert!(first.is_some() && first != second);
         // A public page asked for with a session is the reader's page,
         // with no cookie in it.
-        let staff_view = app.get_as(ARTICLE, &ed.cookie).await;
+        let staff_view = ed.get(ARTICLE).await;
         let reader_view = app.get(ARTICLE).await;
         assert_eq!(staff_view.body, reader_view.body);
         assert!(staff_view.header("set-cookie").is_none());
@@ -419,7 +407,7 @@ async fn staff_pages_and_cookies_never_enter_the_cache() {
         .await;
         assert!(again > 0, "{backend:?}: a 404 is not served from the cache");
     }
-}
+);
 
 /// One HTTP/1.0 exchange over a raw socket: the response head and body.
 fn http10(address: &str, request: &str) -> (String, Vec<u8>) {
@@ -489,9 +477,8 @@ async fn http_1_0_clients_get_whole_bodies_never_chunked() {
     }
 }
 
-#[tokio::test]
-async fn posts_that_change_nothing_leave_the_cache_warm() {
-    for backend in backends() {
+backend_test!(
+    async fn posts_that_change_nothing_leave_the_cache_warm(backend: Backend) {
         let app = spawn_app(&backend).await;
         app.settle().await;
         app.get("/sport").await;
@@ -519,4 +506,4 @@ async fn posts_that_change_nothing_leave_the_cache_warm() {
             "{backend:?}: still warm"
         );
     }
-}
+);

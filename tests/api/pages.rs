@@ -1,11 +1,10 @@
 //! What a reader sees on each page type.
 
-use crate::helpers::{backends, hours_ago, news, spawn_app};
+use crate::helpers::{backend_test, hours_ago, news, spawn_app, Backend};
 use iconocast::domain::ArticleKind;
 
-#[tokio::test]
-async fn home_shows_lead_story_every_area_the_blog_and_the_pitch() {
-    for backend in backends() {
+backend_test!(
+    async fn home_shows_lead_story_every_area_the_blog_and_the_pitch(backend: Backend) {
         let app = spawn_app(&backend).await;
         let page = app.get("/").await;
         assert_eq!(page.status, 200, "{backend:?}");
@@ -30,58 +29,58 @@ async fn home_shows_lead_story_every_area_the_blog_and_the_pitch() {
             ["Iconocast News Agency — News that matters, explained clearly."]
         );
         // The newest visible news article leads.
-        let id = app.category_id("sport");
-        app.create_article(news(
-            &app,
-            id,
-            "lead-test",
-            "A brand new lead story",
-            &["Lead"],
-        ));
+        let rowing = app.category("Rowing");
+        app.article("A brand new lead story")
+            .in_category(&rowing)
+            .create();
         let page = app.get("/").await;
         assert_eq!(
             page.texts(".lead-title"),
             ["A brand new lead story"],
             "{backend:?}"
         );
-        assert_eq!(page.attrs(".lead-title a", "href"), ["/sport/lead-test"]);
-    }
-}
-
-#[tokio::test]
-async fn category_page_lists_its_articles_newest_first() {
-    for backend in backends() {
-        let app = spawn_app(&backend).await;
-        let id = app.category_id("travel");
-        let mut older = news(&app, id, "older-trip", "An older trip", &[]);
-        older.published_at = Some(hours_ago(3));
-        app.create_article(older);
-        app.create_article(news(&app, id, "newer-trip", "A newer trip", &[]));
-        let page = app.get("/travel").await;
-        assert_eq!(page.status, 200);
-        assert_eq!(page.texts("h1"), ["Travel"]);
-        let titles = page.texts(".card-title");
         assert_eq!(
-            &titles[..2],
-            ["A newer trip", "An older trip"],
-            "{backend:?}"
+            page.attrs(".lead-title a", "href"),
+            [format!("/{}/a-brand-new-lead-story", rowing.slug)]
         );
-        // Only Travel's articles: every card's kicker names Travel.
-        assert!(page.texts(".card .kicker").iter().all(|k| k == "Travel"));
+    }
+);
+
+backend_test!(
+    async fn category_page_lists_its_articles_newest_first(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let rowing = app.category("Rowing");
+        let other = app.category("Sculling");
+        app.article("An older trip")
+            .in_category(&rowing)
+            .published_hours_ago(3)
+            .create();
+        app.article("A newer trip").in_category(&rowing).create();
+        app.article("Another category's trip")
+            .in_category(&other)
+            .create();
+        let page = app.get("/rowing").await;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.texts("h1"), ["Rowing"]);
+        let titles = page.texts(".card-title");
+        assert_eq!(titles, ["A newer trip", "An older trip"], "{backend:?}");
+        // Only Rowing's articles: every card's kicker names Rowing.
+        assert!(page.texts(".card .kicker").iter().all(|k| k == "Rowing"));
         assert_eq!(
             page.attrs("link[rel=canonical]", "href"),
-            [format!("{}/travel", app.address)]
+            [format!("{}/rowing", app.address)]
         );
         assert_eq!(
             page.attrs("nav.site-nav a[aria-current=page]", "href"),
-            ["/travel"]
+            ["/rowing"]
         );
     }
-}
+);
 
-#[tokio::test]
-async fn article_page_has_breadcrumb_byline_dates_contents_sections_hashtags_and_related() {
-    for backend in backends() {
+backend_test!(
+    async fn article_page_has_breadcrumb_byline_dates_contents_sections_hashtags_and_related(
+        backend: Backend,
+    ) {
         let app = spawn_app(&backend).await;
         let sport = app.category_id("sport");
         let travel = app.category_id("travel");
@@ -166,11 +165,10 @@ async fn article_page_has_breadcrumb_byline_dates_contents_sections_hashtags_and
             ["The standfirst of The main story."]
         );
     }
-}
+);
 
-#[tokio::test]
-async fn an_article_under_the_wrong_category_moves_to_its_own_url() {
-    for backend in backends() {
+backend_test!(
+    async fn an_article_under_the_wrong_category_moves_to_its_own_url(backend: Backend) {
         let app = spawn_app(&backend).await;
         let page = app.get("/travel/the-quiet-science-of-the-warm-up").await;
         assert_eq!(page.status, 301, "{backend:?}");
@@ -185,11 +183,10 @@ async fn an_article_under_the_wrong_category_moves_to_its_own_url() {
             Some("/blog/how-we-verify-a-story")
         );
     }
-}
+);
 
-#[tokio::test]
-async fn old_slugs_answer_301_to_the_new_url() {
-    for backend in backends() {
+backend_test!(
+    async fn old_slugs_answer_301_to_the_new_url(backend: Backend) {
         let app = spawn_app(&backend).await;
         app.with_conn(|c| {
             iconocast::db::redirects::create(
@@ -209,11 +206,10 @@ async fn old_slugs_answer_301_to_the_new_url() {
             Some("/sport/the-quiet-science-of-the-warm-up")
         );
     }
-}
+);
 
-#[tokio::test]
-async fn blog_index_and_post_are_author_forward() {
-    for backend in backends() {
+backend_test!(
+    async fn blog_index_and_post_are_author_forward(backend: Backend) {
         let app = spawn_app(&backend).await;
         let mut post = news(
             &app,
@@ -248,11 +244,10 @@ async fn blog_index_and_post_are_author_forward() {
         let wrong = app.get("/blog/the-quiet-science-of-the-warm-up").await;
         assert_eq!(wrong.status, 301);
     }
-}
+);
 
-#[tokio::test]
-async fn tag_and_author_pages_list_their_articles() {
-    for backend in backends() {
+backend_test!(
+    async fn tag_and_author_pages_list_their_articles(backend: Backend) {
         let app = spawn_app(&backend).await;
         let id = app.category_id("books-arts");
         app.create_article(news(&app, id, "tagged-one", "Tagged one", &["Zymurgy"]));
@@ -279,11 +274,10 @@ async fn tag_and_author_pages_list_their_articles() {
             .all(|a| a == "Amara Okafor"));
         assert_eq!(app.get("/author/nobody").await.status, 404);
     }
-}
+);
 
-#[tokio::test]
-async fn about_page_and_footer_carry_the_agency_block() {
-    for backend in backends() {
+backend_test!(
+    async fn about_page_and_footer_carry_the_agency_block(backend: Backend) {
         let app = spawn_app(&backend).await;
         let about = app.get("/about").await;
         assert_eq!(about.status, 200, "{backend:?}");
@@ -303,11 +297,10 @@ async fn about_page_and_footer_carry_the_agency_block() {
             assert!(!page.texts(".site-footer #footer-agency + p")[0].is_empty());
         }
     }
-}
+);
 
-#[tokio::test]
-async fn search_finds_words_of_a_section() {
-    for backend in backends() {
+backend_test!(
+    async fn search_finds_words_of_a_section(backend: Backend) {
         let app = spawn_app(&backend).await;
         let id = app.category_id("sport");
         let mut input = news(&app, id, "search-me", "Findable", &[]);
@@ -326,11 +319,10 @@ async fn search_finds_words_of_a_section() {
         assert_eq!(huge.status, 200);
         assert!(huge.texts(".notice")[0].contains("first 200 characters"));
     }
-}
+);
 
-#[tokio::test]
-async fn healthz_answers_ok_in_text_and_json() {
-    for backend in backends() {
+backend_test!(
+    async fn healthz_answers_ok_in_text_and_json(backend: Backend) {
         let app = spawn_app(&backend).await;
         let text = app.get("/healthz").await;
         assert_eq!(
@@ -345,11 +337,10 @@ async fn healthz_answers_ok_in_text_and_json() {
         assert_eq!(value["status"], "ok");
         assert_eq!(value["database"], "ok");
     }
-}
+);
 
-#[tokio::test]
-async fn healthz_answers_503_when_the_database_is_gone() {
-    for backend in backends() {
+backend_test!(
+    async fn healthz_answers_503_when_the_database_is_gone(backend: Backend) {
         let app = spawn_app(&backend).await;
         assert_eq!(app.get("/healthz").await.status, 200);
         match &app.db.url {
@@ -384,4 +375,4 @@ async fn healthz_answers_503_when_the_database_is_gone() {
             (503, Some("error"))
         );
     }
-}
+);

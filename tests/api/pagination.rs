@@ -3,11 +3,10 @@
 
 use chrono::Duration;
 
-use crate::helpers::{backends, news, now, spawn_app};
+use crate::helpers::{backend_test, news, now, spawn_app, Backend};
 
-#[tokio::test]
-async fn a_listing_pages_by_twelve_with_prev_and_next_links() {
-    for backend in backends() {
+backend_test!(
+    async fn a_listing_pages_by_twelve_with_prev_and_next_links(backend: Backend) {
         let app = spawn_app(&backend).await;
         let id = app.new_category("paging", "Paging");
         for i in 0..13 {
@@ -54,7 +53,7 @@ async fn a_listing_pages_by_twelve_with_prev_and_next_links() {
         assert!(empty.texts(".pagination").is_empty());
         assert_eq!(app.get("/empty-one?page=2").await.status, 404);
     }
-}
+);
 
 /// Inserts `count` published articles in category `category_id`, the
 /// each tagged `tag_id`, with two statements.
@@ -75,12 +74,11 @@ fn bulk_tagged(app: &crate::helpers::TestApp, category_id: i32, tag_id: i32, cou
         .expect("bulk insert");
 }
 
-/// A long listing is counted only as far as its pager needs: past
-/// `COUNTED` (1,000) articles it has "many" pages, every page still answers
-/// with the same cards, and the last one still ends the listing.
-#[tokio::test]
-async fn a_long_listing_has_many_pages_and_still_ends() {
-    for backend in backends() {
+backend_test!(
+    /// A long listing is counted only as far as its pager needs: past
+    /// `COUNTED` (1,000) articles it has "many" pages, every page still answers
+    /// with the same cards, and the last one still ends the listing.
+    async fn a_long_listing_has_many_pages_and_still_ends(backend: Backend) {
         let app = spawn_app(&backend).await;
         let id = app.new_category("long-run", "Long run");
         let tag_id = app.with_conn(|c| {
@@ -115,4 +113,4 @@ async fn a_long_listing_has_many_pages_and_still_ends() {
         assert_eq!(app.get("/long-run?page=86").await.status, 404);
         assert_eq!(app.get("/tag/longrun?page=86").await.status, 404);
     }
-}
+);

@@ -1,7 +1,7 @@
 //! A listing costs the same number of queries whatever its length: no
 //! query per card. Counted by the pool's own instrumentation.
 
-use crate::helpers::{backends, news, spawn_app, TestApp};
+use crate::helpers::{backend_test, news, spawn_app, Backend, TestApp};
 
 /// The statements one render of `path` runs: the page cache and the
 /// layout's settings are emptied first (as any change of content does), so
@@ -14,9 +14,8 @@ async fn queries_for(app: &TestApp, path: &str) -> u64 {
     app.db.queries.get() - before
 }
 
-#[tokio::test]
-async fn listings_and_articles_make_a_constant_number_of_queries() {
-    for backend in backends() {
+backend_test!(
+    async fn listings_and_articles_make_a_constant_number_of_queries(backend: Backend) {
         let app = spawn_app(&backend).await;
         let id = app.new_category("counted", "Counted");
         app.create_article(news(&app, id, "counted-0", "Counted 0", &["Counted"]));
@@ -48,4 +47,4 @@ async fn listings_and_articles_make_a_constant_number_of_queries() {
             twelve[0]
         );
     }
-}
+);

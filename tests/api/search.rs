@@ -8,17 +8,18 @@ use diesel::prelude::*;
 use iconocast::db::schema::articles;
 use iconocast::routes::search::SearchLimits;
 
-use crate::helpers::{backends, news, spawn_app, Backend, Page};
+use crate::helpers::{backend_test, news, spawn_app, Backend, Page};
 
-#[tokio::test]
-async fn search_ranks_title_matches_first_and_highlights_the_match() {
-    for backend in backends() {
+backend_test!(
+    async fn search_ranks_title_matches_first_and_highlights_the_match(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let id = app.category_id("travel");
-        let mut body_only = news(&app, id, "body-only", "A walk on the coast", &[]);
-        body_only.sections[1].1 = "We met a wombat near the harbour.".to_owned();
-        app.create_article(body_only);
-        app.create_article(news(&app, id, "in-title", "Wombat country explained", &[]));
+        let coast = app.category("Coast");
+        let mut body_only = app.article("A walk on the coast").in_category(&coast);
+        body_only.input.sections[1].1 = "We met a wombat near the harbour.".to_owned();
+        body_only.create();
+        app.article("Wombat country explained")
+            .in_category(&coast)
+            .create();
         let page = app.get("/search?q=wombat").await;
         assert_eq!(page.status, 200, "{backend:?}");
         assert_eq!(
@@ -33,19 +34,18 @@ async fn search_ranks_title_matches_first_and_highlights_the_match() {
         );
         assert_eq!(page.texts(".result-count"), ["2 articles match “wombat”."]);
     }
-}
+);
 
-#[tokio::test]
-async fn phrases_and_prefixes_narrow_and_widen_a_search() {
-    for backend in backends() {
+backend_test!(
+    async fn phrases_and_prefixes_narrow_and_widen_a_search(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let id = app.category_id("travel");
-        let mut together = news(&app, id, "together", "Together", &[]);
-        together.sections[0].1 = "Nothing beats slow harbourside mornings.".to_owned();
-        app.create_article(together);
-        let mut apart = news(&app, id, "apart", "Apart", &[]);
-        apart.sections[0].1 = "The harbourside was never slow in the morning.".to_owned();
-        app.create_article(apart);
+        let coast = app.category("Coast");
+        let mut together = app.article("Together").in_category(&coast);
+        together.input.sections[0].1 = "Nothing beats slow harbourside mornings.".to_owned();
+        together.create();
+        let mut apart = app.article("Apart").in_category(&coast);
+        apart.input.sections[0].1 = "The harbourside was never slow in the morning.".to_owned();
+        apart.create();
         let phrase = app.get("/search?q=%22slow+harbourside%22").await;
         assert_eq!(
             phrase.texts(".search-result .card-title"),
@@ -70,11 +70,10 @@ async fn phrases_and_prefixes_narrow_and_widen_a_search() {
             "{backend:?}: a plain word is not a prefix"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn operators_and_odd_input_are_taken_as_words_never_as_errors() {
-    for backend in backends() {
+backend_test!(
+    async fn operators_and_odd_input_are_taken_as_words_never_as_errors(backend: Backend) {
         let app = spawn_app(&backend).await;
         for q in [
             "tea%20OR",
@@ -104,25 +103,19 @@ async fn operators_and_odd_input_are_taken_as_words_never_as_errors() {
         assert_eq!(empty.status, 200);
         assert!(empty.texts(".empty")[0].starts_with("Type a few words"));
     }
-}
+);
 
-#[tokio::test]
-async fn noindex_articles_are_not_found_and_results_paginate() {
-    for backend in backends() {
+backend_test!(
+    async fn noindex_articles_are_not_found_and_results_paginate(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let id = app.category_id("sport");
+        let roads = app.category("Roads");
         for i in 0..13 {
-            let mut input = news(
-                &app,
-                id,
-                &format!("zebra-{i}"),
-                &format!("Zebra crossing {i}"),
-                &[],
-            );
-            input.published_at = Some(crate::helpers::hours_ago(i + 1));
-            app.create_article(input);
+            app.article(&format!("Zebra crossing {i}"))
+                .in_category(&roads)
+                .published_hours_ago(i + 1)
+                .create();
         }
-        let hidden = app.create_article(news(&app, id, "zebra-hidden", "Zebra hidden", &[]));
+        let hidden = app.article("Zebra hidden").in_category(&roads).create();
         app.with_conn(|c| {
             diesel::update(articles::table.find(hidden))
                 .set(articles::noindex.eq(true))
@@ -140,7 +133,7 @@ async fn noindex_articles_are_not_found_and_results_paginate() {
         assert!(!first.body.contains("Zebra hidden") && !second.body.contains("Zebra hidden"));
         assert_eq!(app.get("/search?q=zebra&page=3").await.status, 404);
     }
-}
+);
 
 fn assert_refused(page: &Page, title: &str, backend: &Backend) {
     assert_eq!(page.status, 503, "{backend:?}: {}", page.body);
@@ -153,9 +146,8 @@ fn assert_refused(page: &Page, title: &str, backend: &Backend) {
     assert_eq!(page.texts("h1"), [title], "{backend:?}");
 }
 
-#[tokio::test]
-async fn over_the_cap_a_search_answers_503_with_retry_after() {
-    for backend in backends() {
+backend_test!(
+    async fn over_the_cap_a_search_answers_503_with_retry_after(backend: Backend) {
         let app = spawn_app(&backend).await;
         let id = app.category_id("travel");
         app.create_article(news(&app, id, "wombats", "Wombat country explained", &[]));
@@ -177,11 +169,10 @@ async fn over_the_cap_a_search_answers_503_with_retry_after() {
             ["Wombat country explained"]
         );
     }
-}
+);
 
-#[tokio::test]
-async fn a_search_stopped_at_its_time_limit_answers_a_clear_503() {
-    for backend in backends() {
+backend_test!(
+    async fn a_search_stopped_at_its_time_limit_answers_a_clear_503(backend: Backend) {
         let app = spawn_app(&backend).await;
         let id = app.category_id("travel");
         app.create_article(news(&app, id, "wombats", "Wombat country explained", &[]));
@@ -223,4 +214,4 @@ async fn a_search_stopped_at_its_time_limit_answers_a_clear_503() {
             ["Wombat country explained"]
         );
     }
-}
+);

@@ -9,7 +9,7 @@ use iconocast::db::schema::{articles, categories};
 use iconocast::db::settings;
 use iconocast::domain::ArticleStatus;
 
-use crate::helpers::{backends, hours_ago, news, now, spawn_app, Page, TestApp};
+use crate::helpers::{backend_test, hours_ago, news, now, spawn_app, Backend, Page, TestApp};
 
 const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 const NEWS_NS: &str = "http://www.google.com/schemas/sitemap-news/0.9";
@@ -164,9 +164,10 @@ fn bulk_articles(app: &TestApp, category_id: i32, count: u32) {
         .expect("bulk insert");
 }
 
-#[tokio::test]
-async fn robots_txt_allows_the_site_keeps_out_of_admin_and_names_both_sitemaps() {
-    for backend in backends() {
+backend_test!(
+    async fn robots_txt_allows_the_site_keeps_out_of_admin_and_names_both_sitemaps(
+        backend: Backend,
+    ) {
         let app = spawn_app(&backend).await;
         let page = app.get("/robots.txt").await;
         assert_eq!(page.status, 200, "{backend:?}");
@@ -195,11 +196,10 @@ async fn robots_txt_allows_the_site_keeps_out_of_admin_and_names_both_sitemaps()
             "only /admin is disallowed"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn the_index_lists_every_child_and_every_listed_url_answers_200() {
-    for backend in backends() {
+backend_test!(
+    async fn the_index_lists_every_child_and_every_listed_url_answers_200(backend: Backend) {
         let app = spawn_app(&backend).await;
         let children = index(&app).await;
         let paths: Vec<&str> = children.iter().map(|e| path_of(&app, &e.loc)).collect();
@@ -267,11 +267,10 @@ async fn the_index_lists_every_child_and_every_listed_url_answers_200() {
             .await;
         assert_eq!(again.status, 304);
     }
-}
+);
 
-#[tokio::test]
-async fn hidden_articles_and_what_only_they_carry_are_absent() {
-    for backend in backends() {
+backend_test!(
+    async fn hidden_articles_and_what_only_they_carry_are_absent(backend: Backend) {
         let app = spawn_app(&backend).await;
         let sport = app.category_id("sport");
         let mut draft = news(&app, sport, "a-sitemap-draft", "A draft", &["OnlyHidden"]);
@@ -316,15 +315,18 @@ async fn hidden_articles_and_what_only_they_carry_are_absent() {
             "{backend:?}: a hashtag only hidden articles carry"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn an_article_flagged_noindex_leaves_the_sitemaps_and_says_noindex() {
-    for backend in backends() {
+backend_test!(
+    async fn an_article_flagged_noindex_leaves_the_sitemaps_and_says_noindex(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let sport = app.category_id("sport");
-        let id = app.create_article(news(&app, sport, "quiet-one", "Quiet one", &["QuietTag"]));
-        let path = "/sport/quiet-one".to_owned();
+        let rowing = app.category("Rowing");
+        let id = app
+            .article("Quiet one")
+            .in_category(&rowing)
+            .tags(&["QuietTag"])
+            .create();
+        let path = format!("/{}/quiet-one", rowing.slug);
         assert!(urlset_paths(&app, "/sitemaps/articles-1.xml")
             .await
             .contains(&path));
@@ -358,11 +360,10 @@ async fn an_article_flagged_noindex_leaves_the_sitemaps_and_says_noindex() {
         assert_eq!(page.status, 200, "a noindex article is still public");
         assert_eq!(robots_meta(&page), ["noindex"], "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn a_category_flagged_noindex_leaves_the_sitemaps_with_its_articles() {
-    for backend in backends() {
+backend_test!(
+    async fn a_category_flagged_noindex_leaves_the_sitemaps_with_its_articles(backend: Backend) {
         let app = spawn_app(&backend).await;
         let travel = app.category_id("travel");
         app.create_article(news(&app, travel, "trip-today", "A trip today", &[]));
@@ -406,11 +407,10 @@ async fn a_category_flagged_noindex_leaves_the_sitemaps_with_its_articles() {
             assert_eq!(robots_meta(&page), ["noindex"], "{backend:?}: {path}");
         }
     }
-}
+);
 
-#[tokio::test]
-async fn the_news_sitemap_lists_the_last_two_days_newest_first() {
-    for backend in backends() {
+backend_test!(
+    async fn the_news_sitemap_lists_the_last_two_days_newest_first(backend: Backend) {
         let app = spawn_app(&backend).await;
         let sport = app.category_id("sport");
         let title = "Wire & \"quotes\" <fresh>";
@@ -450,11 +450,10 @@ async fn the_news_sitemap_lists_the_last_two_days_newest_first() {
             .header("last-modified")
             .is_some());
     }
-}
+);
 
-#[tokio::test]
-async fn articles_sitemaps_page_by_ten_thousand_and_unknown_pages_are_404() {
-    for backend in backends() {
+backend_test!(
+    async fn articles_sitemaps_page_by_ten_thousand_and_unknown_pages_are_404(backend: Backend) {
         let app = spawn_app(&backend).await;
         let articles: Vec<String> = index(&app)
             .await
@@ -508,7 +507,7 @@ async fn articles_sitemaps_page_by_ten_thousand_and_unknown_pages_are_404() {
         assert_eq!(all.len(), 10_001);
         assert_eq!(app.get("/sitemaps/articles-3.xml").await.status, 404);
     }
-}
+);
 
 /// The articles sitemaps as the index lists them: for each, the number of
 /// URLs it holds, after checking that the index dates it by the newest
@@ -539,12 +538,11 @@ async fn articles_sitemaps(app: &TestApp) -> Vec<usize> {
     sizes
 }
 
-/// The sitemap index counts and dates the articles sitemaps from per-block
-/// counts that triggers keep: they must follow every way an article enters,
-/// leaves or changes in the sitemaps, made by any writer.
-#[tokio::test]
-async fn articles_sitemaps_follow_every_change_of_their_articles() {
-    for backend in backends() {
+backend_test!(
+    /// The sitemap index counts and dates the articles sitemaps from per-block
+    /// counts that triggers keep: they must follow every way an article enters,
+    /// leaves or changes in the sitemaps, made by any writer.
+    async fn articles_sitemaps_follow_every_change_of_their_articles(backend: Backend) {
         let app = spawn_app(&backend).await;
         let before = urlset_paths(&app, "/sitemaps/articles-1.xml").await.len();
         let sport = app.category_id("sport");
@@ -642,4 +640,4 @@ async fn articles_sitemaps_follow_every_change_of_their_articles() {
         set("DELETE FROM articles WHERE slug = 'bulk-20'");
         assert_eq!(articles_sitemaps(&app).await, [10_000], "{backend:?}");
     }
-}
+);

@@ -12,10 +12,10 @@ use iconocast::db::schema::{
 use iconocast::domain::Role;
 
 use crate::editor::{self, article, Form};
-use crate::helpers::{backends, spawn_app, Page, TestApp};
+use crate::helpers::{backend_test, spawn_app, Backend, Page, Staff, TestApp};
 use crate::media::files_on_disk;
 
-const PASSWORD: &str = "correct horse battery staple";
+const PASSWORD: &str = crate::helpers::STAFF_PASSWORD;
 
 /// Requests sent at once, and how many times. Before writing transactions
 /// began as writers, about one SQLite request in seven failed with
@@ -37,12 +37,8 @@ const PNG_1X1: &[u8] = &[
     0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
 
-/// A signed-in admin: (cookie, CSRF token).
-async fn admin(app: &TestApp) -> (String, String) {
-    app.add_staff("ad@example.org", "Ada Admin", Role::Admin, PASSWORD);
-    let cookie = app.sign_in("ad@example.org", PASSWORD).await;
-    let token = app.csrf_token(&cookie).await;
-    (cookie, token)
+async fn admin(app: &TestApp) -> Staff<'_> {
+    app.staff("ad@example.org", "Ada Admin", Role::Admin).await
 }
 
 /// A PNG whose bytes (and so whose stored name) differ for each `n`: a
@@ -60,8 +56,9 @@ fn distinct_png(n: usize) -> Vec<u8> {
     bytes
 }
 
-/// Uploads `data` through the library's form.
-async fn upload(app: &TestApp, cookie: &str, token: &str, data: &[u8]) -> Page {
+/// Uploads `data` through the library's form as `who`.
+async fn upload(app: &TestApp, who: &Staff<'_>, data: &[u8]) -> Page {
+    let token = &who.csrf;
     let boundary = "----iconocastStaffWrites";
     let mut body = Vec::new();
     body.extend_from_slice(
@@ -81,7 +78,7 @@ async fn upload(app: &TestApp, cookie: &str, token: &str, data: &[u8]) -> Page {
             "Content-Type",
             format!("multipart/form-data; boundary={boundary}"),
         )
-        .header("Cookie", cookie)
+        .header("Cookie", &who.cookie)
         .body(body)
         .send()
         .await
@@ -122,11 +119,10 @@ fn failures(pages: &[Page]) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn parallel_category_edits_all_succeed() {
-    for backend in backends() {
+backend_test!(
+    async fn parallel_category_edits_all_succeed(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let (cookie, token) = admin(&app).await;
+        let ada = admin(&app).await;
         let (id, slug, name, description): (i32, String, String, String) = app
             .with_conn(|c| {
                 categories::table
@@ -149,7 +145,6 @@ async fn parallel_category_edits_all_succeed() {
                 .collect();
             let pages = join_all(taglines.iter().map(|tagline| {
                 let fields = [
-                    ("csrf_token", token.as_str()),
                     ("slug", slug.as_str()),
                     ("name", name.as_str()),
                     ("tagline", tagline.as_str()),
@@ -157,9 +152,8 @@ async fn parallel_category_edits_all_succeed() {
                     ("position", "0"),
                 ];
                 let path = format!("/admin/categories/{id}");
-                let cookie = cookie.clone();
-                let app = &app;
-                async move { app.post_form(&path, &fields, &cookie).await }
+                let ada = &ada;
+                async move { ada.post(&path, &fields).await }
             }))
             .await;
             failed.extend(failures(&pages));
@@ -188,24 +182,18 @@ async fn parallel_category_edits_all_succeed() {
             "{backend:?}"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn parallel_uploads_all_succeed_and_each_has_its_row() {
-    for backend in backends() {
+backend_test!(
+    async fn parallel_uploads_all_succeed_and_each_has_its_row(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let (cookie, token) = admin(&app).await;
+        let ada = admin(&app).await;
         let mut failed = Vec::new();
         for round in 0..ROUNDS {
             let images: Vec<Vec<u8>> = (0..PARALLEL)
                 .map(|i| distinct_png(round * PARALLEL + i))
                 .collect();
-            let pages = join_all(
-                images
-                    .iter()
-                    .map(|data| upload(&app, &cookie, &token, data)),
-            )
-            .await;
+            let pages = join_all(images.iter().map(|data| upload(&app, &ada, data))).await;
             failed.extend(failures(&pages));
         }
         assert_eq!(
@@ -224,13 +212,12 @@ async fn parallel_uploads_all_succeed_and_each_has_its_row() {
             "{backend:?}"
         );
     }
-}
+);
 
-#[tokio::test]
-async fn parallel_imports_all_succeed() {
-    for backend in backends() {
+backend_test!(
+    async fn parallel_imports_all_succeed(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let (cookie, token) = admin(&app).await;
+        let ada = admin(&app).await;
         let text = std::fs::read_to_string(FIXTURE).expect("fixture");
         let before = count_articles(&app);
         let mut failed = Vec::new();
@@ -238,14 +225,9 @@ async fn parallel_imports_all_succeed() {
             // The same text each time: every import must find a slug of
             // its own even while the others choose theirs.
             let pages = join_all((0..PARALLEL).map(|_| {
-                let fields = [
-                    ("csrf_token", token.as_str()),
-                    ("category", "travel"),
-                    ("text", text.as_str()),
-                ];
-                let cookie = cookie.clone();
-                let app = &app;
-                async move { app.post_form("/admin/import", &fields, &cookie).await }
+                let fields = [("category", "travel"), ("text", text.as_str())];
+                let ada = &ada;
+                async move { ada.post("/admin/import", &fields).await }
             }))
             .await;
             failed.extend(failures(&pages));
@@ -268,7 +250,7 @@ async fn parallel_imports_all_succeed() {
             "{backend:?}"
         );
     }
-}
+);
 
 /// Makes every insert into the audit log fail from now on, as a full disk
 /// or a lost connection between two statements would.
@@ -286,18 +268,17 @@ fn refuse_audit_entries(app: &TestApp) {
         .expect("install the trigger");
 }
 
-#[tokio::test]
-async fn an_upload_that_cannot_be_recorded_leaves_no_file_behind() {
-    for backend in backends() {
+backend_test!(
+    async fn an_upload_that_cannot_be_recorded_leaves_no_file_behind(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let (cookie, token) = admin(&app).await;
-        let page = upload(&app, &cookie, &token, &distinct_png(1)).await;
+        let ada = admin(&app).await;
+        let page = upload(&app, &ada, &distinct_png(1)).await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         let stored = files_on_disk(&app);
         assert_eq!(stored.len(), 1, "{backend:?}");
 
         refuse_audit_entries(&app);
-        let page = upload(&app, &cookie, &token, &distinct_png(2)).await;
+        let page = upload(&app, &ada, &distinct_png(2)).await;
         assert_eq!(page.status, 500, "{backend:?}: {}", page.body);
         assert_eq!(media_names(&app), stored, "{backend:?}: no row");
         assert_eq!(
@@ -307,11 +288,11 @@ async fn an_upload_that_cannot_be_recorded_leaves_no_file_behind() {
         );
         // The bytes of the image already stored: nothing to record, and
         // its file stays.
-        let page = upload(&app, &cookie, &token, &distinct_png(1)).await;
+        let page = upload(&app, &ada, &distinct_png(1)).await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(files_on_disk(&app), stored, "{backend:?}");
     }
-}
+);
 
 fn count_revisions(app: &TestApp, id: i32) -> i64 {
     app.with_conn(|c| {
@@ -323,20 +304,16 @@ fn count_revisions(app: &TestApp, id: i32) -> i64 {
     .expect("count revisions")
 }
 
-#[tokio::test]
-async fn an_article_is_never_saved_without_its_audit_entry() {
-    for backend in backends() {
+backend_test!(
+    async fn an_article_is_never_saved_without_its_audit_entry(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = editor::staff(&app, "ed@example.org", Role::Admin).await;
         let mut form = Form::new(&app, "Version one");
-        let id = editor::create(&app, &form, &ed, "save").await;
+        let id = editor::create(&form, &ed, "save").await;
         let path = format!("/admin/articles/{id}");
         form.version = 1;
         form.title = "Version two".to_owned();
-        assert_eq!(
-            editor::post(&app, &path, &form, &ed, "save").await.status,
-            303
-        );
+        assert_eq!(editor::post(&path, &form, &ed, "save").await.status, 303);
         let (_, slug, _, _) = article(&app, id);
         let articles_before = count_articles(&app);
 
@@ -345,7 +322,7 @@ async fn an_article_is_never_saved_without_its_audit_entry() {
         // A save: refused whole, the stored article is version two still.
         form.version = 2;
         form.title = "Version three".to_owned();
-        let page = editor::post(&app, &path, &form, &ed, "save").await;
+        let page = editor::post(&path, &form, &ed, "save").await;
         assert_eq!(page.status, 500, "{backend:?}: {}", page.body);
         let (status, _, title, version) = article(&app, id);
         assert_eq!(
@@ -356,18 +333,14 @@ async fn an_article_is_never_saved_without_its_audit_entry() {
         assert_eq!(count_revisions(&app, id), 2, "{backend:?}");
 
         // Publishing: the article stays a draft, off the site.
-        let page = editor::post(&app, &path, &form, &ed, "publish").await;
+        let page = editor::post(&path, &form, &ed, "publish").await;
         assert_eq!(page.status, 500, "{backend:?}");
         assert_eq!(article(&app, id).0, "draft", "{backend:?}");
         assert_eq!(app.get(&format!("/sport/{slug}")).await.status, 404);
 
         // A restore of version one: nothing restored.
-        let page = app
-            .post_form(
-                &format!("{path}/history/1/restore"),
-                &[("csrf_token", &ed.csrf), ("current", "2")],
-                &ed.cookie,
-            )
+        let page = ed
+            .post(&format!("{path}/history/1/restore"), &[("current", "2")])
             .await;
         assert_eq!(page.status, 500, "{backend:?}: {}", page.body);
         assert_eq!(article(&app, id).2, "Version two", "{backend:?}");
@@ -376,7 +349,6 @@ async fn an_article_is_never_saved_without_its_audit_entry() {
 
         // A new article: not created.
         let page = editor::post(
-            &app,
             "/admin/articles/new",
             &Form::new(&app, "Never stored"),
             &ed,
@@ -386,14 +358,13 @@ async fn an_article_is_never_saved_without_its_audit_entry() {
         assert_eq!(page.status, 500, "{backend:?}");
         assert_eq!(count_articles(&app), articles_before, "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn no_staff_change_is_stored_without_its_audit_entry() {
-    for backend in backends() {
+backend_test!(
+    async fn no_staff_change_is_stored_without_its_audit_entry(backend: Backend) {
         let app = spawn_app(&backend).await;
         let contributor = app.add_staff("co@example.org", "Cora", Role::Contributor, PASSWORD);
-        let (cookie, token) = admin(&app).await;
+        let ada = admin(&app).await;
         let text = std::fs::read_to_string(FIXTURE).expect("fixture");
         let (category_id, slug, name, tagline): (i32, String, String, String) = app
             .with_conn(|c| {
@@ -428,26 +399,20 @@ async fn no_staff_change_is_stored_without_its_audit_entry() {
 
         refuse_audit_entries(&app);
 
-        let page = app
-            .post_form(
-                "/admin/import",
-                &[("csrf_token", &token), ("category", &slug), ("text", &text)],
-                &cookie,
-            )
+        let page = ada
+            .post("/admin/import", &[("category", &slug), ("text", &text)])
             .await;
         assert_eq!(page.status, 500, "{backend:?}: import");
         assert_eq!(count_articles(&app), articles_before, "{backend:?}");
 
-        let page = app
-            .post_form(
+        let page = ada
+            .post(
                 &format!("/admin/categories/{category_id}"),
                 &[
-                    ("csrf_token", &token),
                     ("slug", &slug),
                     ("name", &name),
                     ("tagline", "A tagline never stored."),
                 ],
-                &cookie,
             )
             .await;
         assert_eq!(page.status, 500, "{backend:?}: category");
@@ -461,26 +426,23 @@ async fn no_staff_change_is_stored_without_its_audit_entry() {
             .expect("tagline");
         assert_eq!(stored, tagline, "{backend:?}");
 
-        let page = app
-            .post_form(
+        let page = ada
+            .post(
                 "/admin/settings",
                 &[
-                    ("csrf_token", &token),
                     ("name", "A Name Never Stored"),
                     ("tagline", "Tagline"),
                     ("time_zone", "UTC"),
                 ],
-                &cookie,
             )
             .await;
         assert_eq!(page.status, 500, "{backend:?}: settings");
         assert_eq!(site_name(&app), names_before, "{backend:?}");
 
-        let page = app
-            .post_form(
+        let page = ada
+            .post(
                 &format!("/admin/tags/{tag_id}"),
-                &[("csrf_token", &token), ("name", "NeverRenamed")],
-                &cookie,
+                &[("name", "NeverRenamed")],
             )
             .await;
         assert_eq!(page.status, 500, "{backend:?}: hashtag");
@@ -489,34 +451,31 @@ async fn no_staff_change_is_stored_without_its_audit_entry() {
             .expect("tag");
         assert_eq!(stored, tag_name, "{backend:?}");
 
-        let page = app
-            .post_form(
+        let page = ada
+            .post(
                 &format!("/admin/users/{contributor}"),
                 &[
-                    ("csrf_token", &token),
                     ("name", "Never Renamed"),
                     ("role", "contributor"),
                     ("active", "on"),
                 ],
-                &cookie,
             )
             .await;
         assert_eq!(page.status, 500, "{backend:?}: user");
         assert_eq!(user_name(&app), "Cora", "{backend:?}");
     }
-}
+);
 
-#[tokio::test]
-async fn parallel_articles_with_the_same_new_hashtag_all_save() {
-    for backend in backends() {
+backend_test!(
+    async fn parallel_articles_with_the_same_new_hashtag_all_save(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = editor::staff(&app, "ed@example.org", Role::Editor).await;
         for round in 0..3 {
             let saves = (0..PARALLEL).map(|n| {
                 let mut form = Form::new(&app, &format!("Harbour swim {round}-{n}"));
                 form.hashtags = format!("#BrandNewTag{round} #Harbour");
-                let (app, ed) = (&app, &ed);
-                async move { editor::post(app, "/admin/articles/new", &form, ed, "save").await }
+                let ed = &ed;
+                async move { editor::post("/admin/articles/new", &form, ed, "save").await }
             });
             for page in join_all(saves).await {
                 assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
@@ -534,4 +493,4 @@ async fn parallel_articles_with_the_same_new_hashtag_all_save() {
             "one hashtag per name, however many saved it at once"
         );
     }
-}
+);

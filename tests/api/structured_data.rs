@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{backends, spawn_app, Page};
+use crate::helpers::{backend_test, spawn_app, Backend, Page};
 
 /// Every JSON-LD block of a page, parsed.
 fn json_ld(page: &Page) -> Vec<Value> {
@@ -21,9 +21,8 @@ fn of_type<'a>(blocks: &'a [Value], kind: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {kind} in {blocks:?}"))
 }
 
-#[tokio::test]
-async fn articles_carry_news_article_breadcrumbs_and_publisher() {
-    for backend in backends() {
+backend_test!(
+    async fn articles_carry_news_article_breadcrumbs_and_publisher(backend: Backend) {
         let app = spawn_app(&backend).await;
         let path = "/sport/the-quiet-science-of-the-warm-up";
         let page = app.get(path).await;
@@ -105,7 +104,7 @@ async fn articles_carry_news_article_breadcrumbs_and_publisher() {
         let blocks = json_ld(&post);
         assert_eq!(of_type(&blocks, "BlogPosting")["articleSection"], "Blog");
     }
-}
+);
 
 #[tokio::test]
 async fn the_home_page_names_the_site_search() {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use iconocast::domain::Role;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{backends, spawn_app_with, TestApp};
+use crate::helpers::{backend_test, spawn_app_with, Backend, TestApp};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -34,9 +34,8 @@ async fn stall_body(app: &TestApp, head: &str, partial: &[u8]) -> String {
     String::from_utf8_lossy(&answer).into_owned()
 }
 
-#[tokio::test]
-async fn a_body_that_stops_arriving_gets_408_and_the_connection_is_closed() {
-    for backend in backends() {
+backend_test!(
+    async fn a_body_that_stops_arriving_gets_408_and_the_connection_is_closed(backend: Backend) {
         let app = spawn_app_with(&backend, |s| s.body_timeout = Duration::from_secs(1)).await;
         app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
         let cookie = app.sign_in("ed@example.org", PASSWORD).await;
@@ -75,7 +74,7 @@ async fn a_body_that_stops_arriving_gets_408_and_the_connection_is_closed() {
         assert_eq!(page.status, 200, "{backend:?}");
         app.sign_in("ed@example.org", PASSWORD).await;
     }
-}
+);
 
 /// Sends `method` to `path` with `cookie` (if any); status, `Allow` and body.
 async fn send(app: &TestApp, method: &str, path: &str, cookie: &str) -> (u16, String, String) {
@@ -100,9 +99,8 @@ async fn send(app: &TestApp, method: &str, path: &str, cookie: &str) -> (u16, St
     (status, allow, res.text().await.expect("body"))
 }
 
-#[tokio::test]
-async fn other_methods_get_405_with_the_methods_a_path_answers_to() {
-    for backend in backends() {
+backend_test!(
+    async fn other_methods_get_405_with_the_methods_a_path_answers_to(backend: Backend) {
         let app = spawn_app_with(&backend, |_| {}).await;
         app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
         let cookie = app.sign_in("ed@example.org", PASSWORD).await;
@@ -168,7 +166,7 @@ async fn other_methods_get_405_with_the_methods_a_path_answers_to() {
         assert_eq!(send(&app, "HEAD", "/about", "").await.0, 200, "{backend:?}");
         assert_eq!(send(&app, "GET", &article, "").await.0, 200, "{backend:?}");
     }
-}
+);
 
 /// Whether a `Set-Cookie` value carries `attribute` (case-insensitive).
 fn has_attribute(set_cookie: &str, attribute: &str) -> bool {
@@ -178,9 +176,8 @@ fn has_attribute(set_cookie: &str, attribute: &str) -> bool {
         .any(|a| a.trim().eq_ignore_ascii_case(attribute))
 }
 
-#[tokio::test]
-async fn an_https_site_sends_hsts_and_host_only_secure_cookies() {
-    for backend in backends() {
+backend_test!(
+    async fn an_https_site_sends_hsts_and_host_only_secure_cookies(backend: Backend) {
         let app = spawn_app_with(&backend, |s| {
             s.base_url = Some("https://news.example.org".to_owned());
         })
@@ -277,11 +274,10 @@ async fn an_https_site_sends_hsts_and_host_only_secure_cookies() {
         assert!(has_attribute(&removal, "Secure"), "{removal}");
         assert!(has_attribute(&removal, "Path=/"), "{removal}");
     }
-}
+);
 
-#[tokio::test]
-async fn a_plain_http_site_sends_no_hsts_and_plain_cookies() {
-    for backend in backends() {
+backend_test!(
+    async fn a_plain_http_site_sends_no_hsts_and_plain_cookies(backend: Backend) {
         let app = spawn_app_with(&backend, |s| {
             s.base_url = Some("http://laptop.local:8080".to_owned());
         })
@@ -305,4 +301,4 @@ async fn a_plain_http_site_sends_no_hsts_and_plain_cookies() {
             "{backend:?}"
         );
     }
-}
+);

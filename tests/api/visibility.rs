@@ -3,14 +3,13 @@
 
 use chrono::Duration;
 
-use crate::helpers::{backends, hours_ago, news, now, spawn_app};
+use crate::helpers::{backend_test, hours_ago, news, now, spawn_app, Backend};
 use iconocast::domain::ArticleStatus;
 
-#[tokio::test]
-async fn hidden_articles_appear_on_no_page_or_listing() {
-    for backend in backends() {
+backend_test!(
+    async fn hidden_articles_appear_on_no_page_or_listing(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let sport = app.category_id("sport");
+        let rowing = app.category("Rowing");
         let hidden = [
             ("a-draft", ArticleStatus::Draft, Some(hours_ago(2))),
             ("in-review", ArticleStatus::Review, Some(hours_ago(2))),
@@ -28,42 +27,41 @@ async fn hidden_articles_appear_on_no_page_or_listing() {
             ("published-without-time", ArticleStatus::Published, None),
         ];
         for (slug, status, at) in &hidden {
-            let mut input = news(&app, sport, slug, &format!("Hidden {slug}"), &["Secretive"]);
-            input.status = *status;
-            input.published_at = *at;
-            input.sections[0].1 = "Unguessable quokkaword text.".to_owned();
-            app.create_article(input);
+            let mut article = app
+                .article(&format!("Hidden {slug}"))
+                .in_category(&rowing)
+                .slug(slug)
+                .tags(&["Secretive"])
+                .with_status(*status, *at);
+            article.input.sections[0].1 = "Unguessable quokkaword text.".to_owned();
+            article.create();
         }
         // A scheduled article whose time has come is public: no cron needed.
-        let mut due = news(
-            &app,
-            sport,
-            "scheduled-due",
-            "Scheduled and due",
-            &["Secretive"],
-        );
-        due.status = ArticleStatus::Scheduled;
-        due.published_at = Some(hours_ago(1));
-        due.sections[0].1 = "Unguessable quokkaword text.".to_owned();
-        app.create_article(due);
+        let mut due = app
+            .article("Scheduled and due")
+            .in_category(&rowing)
+            .tags(&["Secretive"])
+            .with_status(ArticleStatus::Scheduled, Some(hours_ago(1)));
+        due.input.sections[0].1 = "Unguessable quokkaword text.".to_owned();
+        due.create();
 
         for (slug, ..) in &hidden {
-            let page = app.get(&format!("/sport/{slug}")).await;
+            let page = app.get(&format!("/rowing/{slug}")).await;
             assert_eq!(
                 page.status, 404,
-                "{backend:?}: /sport/{slug} must be hidden"
+                "{backend:?}: /rowing/{slug} must be hidden"
             );
         }
         assert_eq!(
-            app.get("/sport/scheduled-due").await.status,
+            app.get("/rowing/scheduled-and-due").await.status,
             200,
             "{backend:?}"
         );
         for listing in [
             "/",
-            "/sport",
+            "/rowing",
             "/tag/secretive",
-            "/author/amara-okafor",
+            "/author/wren-writer",
             "/search?q=quokkaword",
         ] {
             let page = app.get(listing).await;
@@ -81,11 +79,10 @@ async fn hidden_articles_appear_on_no_page_or_listing() {
             );
         }
     }
-}
+);
 
-#[tokio::test]
-async fn the_demo_keeps_its_scheduled_articles_hidden_until_their_time() {
-    for backend in backends() {
+backend_test!(
+    async fn the_demo_keeps_its_scheduled_articles_hidden_until_their_time(backend: Backend) {
         let app = spawn_app(&backend).await;
         let page = app
             .get("/health-technology-science/protecting-your-hearing-everyday-noise")
@@ -101,26 +98,30 @@ async fn the_demo_keeps_its_scheduled_articles_hidden_until_their_time() {
             404
         );
     }
-}
+);
 
-/// A hashtag's page is read from the hashtag links, which keep a copy of
-/// their article's status and publish time: the copies follow every change
-/// of the article, however it is made, and the page and its count with
-/// them.
-#[tokio::test]
-async fn a_hashtag_page_follows_its_articles_status_and_publish_time() {
-    use diesel::prelude::*;
-    use iconocast::db::schema::articles;
+backend_test!(
+    /// A hashtag's page is read from the hashtag links, which keep a copy of
+    /// their article's status and publish time: the copies follow every change
+    /// of the article, however it is made, and the page and its count with
+    /// them.
+    async fn a_hashtag_page_follows_its_articles_status_and_publish_time(backend: Backend) {
+        use diesel::prelude::*;
+        use iconocast::db::schema::articles;
 
-    for backend in backends() {
         let app = spawn_app(&backend).await;
-        let sport = app.category_id("sport");
-        let mut older = news(&app, sport, "tag-older", "Older one", &["Follows"]);
-        older.published_at = Some(hours_ago(5));
-        let older = app.create_article(older);
-        let mut newer = news(&app, sport, "tag-newer", "Newer one", &["Follows"]);
-        newer.published_at = Some(hours_ago(3));
-        app.create_article(newer);
+        let rowing = app.category("Rowing");
+        let older = app
+            .article("Older one")
+            .in_category(&rowing)
+            .tags(&["Follows"])
+            .published_hours_ago(5)
+            .create();
+        app.article("Newer one")
+            .in_category(&rowing)
+            .tags(&["Follows"])
+            .published_hours_ago(3)
+            .create();
         let titles = |page: &crate::helpers::Page| page.texts(".card-title");
 
         let page = app.get("/tag/follows").await;
@@ -173,4 +174,91 @@ async fn a_hashtag_page_follows_its_articles_status_and_publish_time() {
         assert_eq!(titles(&page), ["Newer one", "Older one"], "{backend:?}");
         assert_eq!(page.texts(".page-intro"), ["2 articles tagged #Follows."]);
     }
-}
+);
+
+backend_test!(
+    async fn the_rust_and_sql_forms_of_the_visibility_rule_agree(backend: Backend) {
+        use diesel::prelude::*;
+        use iconocast::db::articles::visible;
+        use iconocast::db::schema::articles;
+
+        let app = spawn_app(&backend).await;
+        let sport = app.category_id("sport");
+        let at = now();
+        let times = [
+            ("none", None),
+            ("past", Some(at - Duration::hours(3))),
+            ("now", Some(at)),
+            ("future", Some(at + Duration::hours(3))),
+        ];
+        let mut cases = Vec::new();
+        for status in ArticleStatus::ALL {
+            for (when, published_at) in times {
+                let slug = format!("rule-{status}-{when}");
+                let mut input = news(&app, sport, &slug, &slug, &[]);
+                input.status = status;
+                input.published_at = published_at;
+                cases.push((app.create_article(input), status, published_at));
+            }
+        }
+        let shown: Vec<i32> = app
+            .with_conn(|c| {
+                articles::table
+                    .filter(articles::slug.like("rule-%"))
+                    .filter(visible(at))
+                    .select(articles::id)
+                    .load(c)
+            })
+            .expect("visible ids");
+        for (id, status, published_at) in cases {
+            assert_eq!(
+                shown.contains(&id),
+                status.is_visible(published_at, at),
+                "{backend:?}: {status} published at {published_at:?}"
+            );
+        }
+        assert_eq!(
+            shown.len(),
+            4,
+            "{backend:?}: published or scheduled, past or now"
+        );
+    }
+);
+
+backend_test!(
+    async fn a_stored_name_no_type_knows_is_an_error_not_a_value(backend: Backend) {
+        use diesel::dsl::select;
+        use diesel::prelude::*;
+        use diesel::sql_types::Text;
+        use iconocast::domain::{ArticleKind, Role};
+
+        let app = spawn_app(&backend).await;
+        app.with_conn(|c| {
+            let read = |c: &mut iconocast::db::DbConn, raw: &str| {
+                select(raw.to_owned().into_sql::<Text>()).get_result::<ArticleStatus>(c)
+            };
+            assert_eq!(read(c, "scheduled").ok(), Some(ArticleStatus::Scheduled));
+            let error = read(c, "live").expect_err("an unknown status");
+            assert!(
+                matches!(error, diesel::result::Error::DeserializationError(_)),
+                "{backend:?}: {error:?}"
+            );
+            // The cause names what was stored.
+            let cause = format!("{error:?}");
+            assert!(cause.contains("unknown article status"), "{cause}");
+            assert!(cause.contains("live"), "{cause}");
+            assert!(select("video".into_sql::<Text>())
+                .get_result::<ArticleKind>(c)
+                .is_err());
+            assert!(select("owner".into_sql::<Text>())
+                .get_result::<Role>(c)
+                .is_err());
+            assert_eq!(
+                select("blog".into_sql::<Text>())
+                    .get_result::<ArticleKind>(c)
+                    .ok(),
+                Some(ArticleKind::Blog)
+            );
+        });
+    }
+);

@@ -61,12 +61,7 @@ fn parse_filter(query: &ListQuery, staff: &Staff) -> Result<ListFilter, AppError
     };
     let status = match query.status.trim() {
         "" => None,
-        s => Some(
-            ArticleStatus::parse(s)
-                .ok_or_else(|| bad("status"))?
-                .as_str()
-                .to_owned(),
-        ),
+        s => Some(ArticleStatus::parse(s).ok_or_else(|| bad("status"))?),
     };
     let text = query.q.trim();
     if text.chars().count() > 200 {

@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::auth::session::Staff;
 use crate::db::schema::{articles, users};
 use crate::db::{settings, DbConn};
-use crate::domain::ArticleStatus;
+use crate::domain::{ArticleKind, ArticleStatus};
 use crate::error::AppError;
 use crate::views::filters;
 
@@ -24,9 +24,9 @@ pub const NEWEST: i64 = 20;
 /// One line of the dashboard's article list.
 pub struct ArticleRow {
     pub id: i32,
-    pub kind: String,
+    pub kind: ArticleKind,
     pub title: String,
-    pub status: String,
+    pub status: ArticleStatus,
     pub author: String,
     pub updated_at: NaiveDateTime,
 }
@@ -47,22 +47,22 @@ pub struct DashboardPage {
 /// published ones as the rest of the total. One author's: one grouped
 /// query over their articles, from the author index.
 fn status_counts(conn: &mut DbConn, author: Option<i32>) -> QueryResult<Vec<(ArticleStatus, i64)>> {
-    let published = ArticleStatus::Published.as_str();
-    let rows: Vec<(String, i64)> = match author {
+    let published = ArticleStatus::Published;
+    let rows: Vec<(ArticleStatus, i64)> = match author {
         Some(id) => articles::table
             .filter(articles::author_id.eq(id))
             .group_by(articles::status)
             .select((articles::status, diesel::dsl::count_star()))
             .load(conn)?,
         None => {
-            let mut rows: Vec<(String, i64)> = articles::table
+            let mut rows: Vec<(ArticleStatus, i64)> = articles::table
                 .filter(articles::status.ne(published))
                 .group_by(articles::status)
                 .select((articles::status, diesel::dsl::count_star()))
                 .load(conn)?;
             let total: i64 = articles::table.count().get_result(conn)?;
             let others: i64 = rows.iter().map(|(_, n)| n).sum();
-            rows.push((published.to_owned(), total - others));
+            rows.push((published, total - others));
             rows
         }
     };
@@ -71,7 +71,7 @@ fn status_counts(conn: &mut DbConn, author: Option<i32>) -> QueryResult<Vec<(Art
         .map(|s| {
             let n = rows
                 .iter()
-                .find(|(name, _)| name == s.as_str())
+                .find(|(status, _)| *status == s)
                 .map_or(0, |(_, n)| *n);
             (s, n)
         })
@@ -99,7 +99,14 @@ fn newest_articles(conn: &mut DbConn, author: Option<i32>) -> QueryResult<Vec<Ar
             users::name.nullable(),
             articles::updated_at,
         ))
-        .load::<(i32, String, String, String, Option<String>, NaiveDateTime)>(conn)?;
+        .load::<(
+            i32,
+            ArticleKind,
+            String,
+            ArticleStatus,
+            Option<String>,
+            NaiveDateTime,
+        )>(conn)?;
     Ok(rows
         .into_iter()
         .map(|(id, kind, title, status, author, updated_at)| ArticleRow {

@@ -18,10 +18,10 @@ use futures_util::StreamExt;
 
 use super::page::{see_other, AdminLayout};
 use crate::app::AppState;
+use crate::auth::csrf;
 use crate::auth::session::Staff;
-use crate::auth::{csrf, policy};
 use crate::db::articles::Card;
-use crate::db::editor::{self, Draft, Saved, SectionDraft, Snapshot, Step, Stored};
+use crate::db::editor::{self, Draft, SectionDraft, Snapshot, Stored};
 use crate::db::media as db_media;
 use crate::db::models::{Article, Author, Category, Media, Section, Tag};
 use crate::db::schema::users;
@@ -31,9 +31,11 @@ use crate::domain::limits::{
     MAX_ARTICLE_BYTES, MAX_SECTIONS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
 };
 use crate::domain::text::{self, Lines};
+use crate::domain::workflow::Step;
 use crate::domain::{slugify, tag_slug, Anchors, ArticleKind, ArticleStatus, Slug};
 use crate::error::{AppError, ErrorPage};
 use crate::markdown;
+use crate::newsroom::articles::{self, Written};
 use crate::views::filters;
 
 /// The largest article form accepted (all sections together).
@@ -138,7 +140,7 @@ impl EditorForm {
         EditorForm {
             title: draft.title.clone(),
             slug: draft.slug.clone(),
-            kind: draft.kind.clone(),
+            kind: draft.kind.as_str().to_owned(),
             category_id: draft.category_id.map(|c| c.to_string()).unwrap_or_default(),
             author_id: draft.author_id.to_string(),
             standfirst: draft.standfirst.clone(),
@@ -243,6 +245,20 @@ impl Action {
             Action::MoveDown(i) if i + 1 < sections.len() => sections.swap(i, i + 1),
             _ => {}
         }
+    }
+
+    /// Whether the button asks for a step that needs the right to
+    /// publish ([`Step::needs_publish_right`]), whatever time a schedule
+    /// names.
+    fn publishes(self) -> bool {
+        let step = match self {
+            Action::Publish => Step::Publish,
+            Action::Schedule => Step::Schedule(NaiveDateTime::MIN),
+            Action::Unpublish => Step::Unpublish,
+            Action::Archive => Step::Archive,
+            _ => return false,
+        };
+        step.needs_publish_right()
     }
 
     /// What the audit log calls a save with this action.
@@ -397,10 +413,7 @@ impl EditorPage {
     }
 
     pub fn is_public(&self) -> bool {
-        matches!(
-            self.status,
-            ArticleStatus::Published | ArticleStatus::Scheduled
-        )
+        self.status.is_public()
     }
 }
 
@@ -455,15 +468,18 @@ fn context(conn: &mut DbConn, staff: &Staff, hero: Option<i32>) -> QueryResult<C
 /// field trimmed, every count and size limit, control characters, the
 /// hashtags and the sections with their anchors. It runs on the blocking
 /// pool before a connection is taken, so a long form never holds one.
-struct Checked {
-    title: String,
-    kind: ArticleKind,
-    standfirst: String,
-    intro: String,
-    hero_alt: String,
-    tags: Vec<String>,
-    sections: Vec<SectionDraft>,
-    errors: Vec<FieldError>,
+#[derive(Debug)]
+pub struct Checked {
+    pub title: String,
+    pub kind: ArticleKind,
+    pub standfirst: String,
+    pub intro: String,
+    pub hero_alt: String,
+    pub tags: Vec<String>,
+    /// Empty when the form has more sections than an article may have:
+    /// nothing is done per section then.
+    pub sections: Vec<SectionDraft>,
+    pub errors: Vec<FieldError>,
 }
 
 /// At most this many characters of a typed value are quoted in a message.
@@ -502,8 +518,9 @@ fn hashtags(raw: &str) -> Result<Vec<String>, String> {
     Ok(tags)
 }
 
-/// Checks what needs no database: see [`Checked`].
-fn check_form(form: &EditorForm) -> Checked {
+/// Checks what needs no database: see [`Checked`]. The Markdown of the
+/// sections is rendered only when no field is wrong.
+pub fn check_form(form: &EditorForm) -> Checked {
     let mut errors = Vec::new();
     let mut fail =
         |field: &'static str, message: String| errors.push(FieldError { field, message });
@@ -519,12 +536,11 @@ fn check_form(form: &EditorForm) -> Checked {
         fail("title", m);
     }
     let kind = match form.kind.as_str() {
-        "blog" => ArticleKind::Blog,
-        "news" | "" => ArticleKind::News,
-        _ => {
+        "" => ArticleKind::News,
+        typed => ArticleKind::parse(typed).unwrap_or_else(|| {
             fail("kind", "Choose news or blog post.".into());
             ArticleKind::News
-        }
+        }),
     };
     let standfirst = form.standfirst.trim().to_owned();
     if standfirst.chars().count() > 400 {
@@ -669,7 +685,8 @@ fn validate(
     } else if editor::slug_taken(conn, &slug, article_id)? {
         fail(
             "slug",
-            "Another article already has this slug; choose another.",
+            "Another article has this slug, or had it and its old address still leads \
+             there; choose another.",
         );
     }
     let category_id = match kind {
@@ -716,7 +733,7 @@ fn validate(
         );
     }
     let draft = Draft {
-        kind: kind.as_str().to_owned(),
+        kind,
         category_id,
         slug,
         title,
@@ -821,7 +838,7 @@ fn preview(
     let at = now();
     let article = Article {
         id: stored.map_or(0, |s| s.article.id),
-        kind: draft.kind.clone(),
+        kind: draft.kind,
         category_id: draft.category_id,
         slug: draft.slug.clone(),
         title: draft.title.clone(),
@@ -830,7 +847,7 @@ fn preview(
         author_id: draft.author_id,
         hero_media_id: draft.hero_media_id,
         hero_alt: draft.hero_alt.clone(),
-        status: stored.map_or("draft".to_owned(), |s| s.article.status.clone()),
+        status: stored.map_or(ArticleStatus::Draft, |s| s.article.status),
         published_at: stored.and_then(|s| s.article.published_at),
         created_at: stored.map_or(at, |s| s.article.created_at),
         updated_at: at,
@@ -953,9 +970,7 @@ fn page(
         layout: AdminLayout::new(ctx.site_name, &title, Some(staff.clone())),
         id: stored.map(|s| s.article.id),
         version: stored.map_or(0, |s| s.article.version),
-        status: stored
-            .and_then(|s| ArticleStatus::parse(&s.article.status))
-            .unwrap_or(ArticleStatus::Draft),
+        status: stored.map_or(ArticleStatus::Draft, |s| s.article.status),
         form,
         categories: ctx.categories,
         authors: ctx.authors,
@@ -974,24 +989,48 @@ fn page(
 /// The public path of a stored article if readers can see it now.
 fn live_path(conn: &mut DbConn, stored: &Stored) -> QueryResult<Option<String>> {
     let a = &stored.article;
-    let visible = ArticleStatus::PUBLIC.contains(&a.status.as_str())
-        && a.published_at.is_some_and(|p| p <= now());
-    if visible {
+    if a.status.is_visible(a.published_at, now()) {
         Ok(Some(editor::public_path(conn, &stored.draft)?))
     } else {
         Ok(None)
     }
 }
 
-/// The article `id` for `staff`: 404 when missing, 403 when not theirs.
-/// The editor and the history both open articles through it.
+/// The article `id` for `staff`: 404 when missing, 403 when not theirs
+/// (`newsroom::articles::editable`). The editor and the history both open
+/// articles through it.
 pub(super) fn editable(conn: &mut DbConn, id: i32, staff: &Staff) -> Result<Stored, AppError> {
-    let stored = editor::load(conn, id)?.ok_or(AppError::NotFound)?;
-    policy::require(
-        staff.can_edit(stored.article.author_id),
-        "edit another writer's article",
-    )?;
-    Ok(stored)
+    articles::editable(conn, &staff.actor(), id)
+}
+
+/// The editor again at 409, with what is stored now beside what was
+/// typed: someone saved the article since the form was opened.
+fn conflict_page(
+    conn: &mut DbConn,
+    staff: &Staff,
+    ctx: Context,
+    form: EditorForm,
+    draft: Draft,
+    now_stored: Stored,
+) -> Result<Outcome, AppError> {
+    let mine = Snapshot {
+        draft,
+        status: now_stored.article.status,
+        published_at: now_stored.article.published_at,
+    };
+    let texts = (now_stored.snapshot().as_text(), mine.as_text());
+    let live = live_path(conn, &now_stored)?;
+    let mut p = page(staff, ctx, Some(&now_stored), form, live);
+    p.conflict = Some(ConflictView {
+        stored_version: now_stored.article.version,
+        stored_at: now_stored.article.updated_at,
+        diff: LineDiff::default(),
+    });
+    Ok(Outcome::Page(
+        StatusCode::CONFLICT,
+        Box::new(p),
+        Extra::Conflict(texts.0, texts.1),
+    ))
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -1092,17 +1131,30 @@ pub async fn update(
     submit(state, staff, payload, Some(id)).await
 }
 
-async fn submit(
-    state: web::Data<AppState>,
-    staff: Staff,
+/// An editor form as posted: read, its token checked, its fields checked
+/// off the connection.
+struct Posted {
+    form: EditorForm,
+    /// The fields checked, unless the button only rearranges sections.
+    checked: Option<Checked>,
+    action: Action,
+    /// The version the form started from (0 for a new article).
+    expected: i32,
+}
+
+/// Reads and checks the form posted to the article `id` (`None`: a new
+/// one): the body within [`MAX_BODY`], the CSRF token, the section count,
+/// the button and the version. Reading and checking is CPU work on up to
+/// 2 MB of text: it runs on the blocking pool, before a pooled connection
+/// is taken.
+async fn read_form(
+    staff: &Staff,
     payload: web::Payload,
     id: Option<i32>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<Result<Posted, HttpResponse>, AppError> {
     let body = read_body(payload).await?;
-    // Reading and checking the form is CPU work on up to 2 MB of text: it
-    // runs on the blocking pool, before a pooled connection is taken.
     let who = staff.clone();
-    let (mut form, checked) = web::block(move || {
+    let (form, checked) = web::block(move || {
         let form = EditorForm::parse(&body);
         let validating = csrf::session_token_ok(&who, &form.csrf_token)
             && form.too_many_sections.is_none()
@@ -1111,19 +1163,19 @@ async fn submit(
         (form, checked)
     })
     .await?;
-    if !csrf::session_token_ok(&staff, &form.csrf_token) {
+    if !csrf::session_token_ok(staff, &form.csrf_token) {
         return Err(AppError::form_expired());
     }
     if let Some(n) = form.too_many_sections {
         tracing::info!(sections = n, "article form with too many sections refused");
-        return Ok(ErrorPage::response(
+        return Ok(Err(ErrorPage::response(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Too many sections",
             &format!(
                 "The form has {n} sections; an article may have at most {MAX_SECTIONS}, \
                  so nothing was saved. Go back and remove some."
             ),
-        ));
+        )));
     }
     let Some(action) = Action::parse(&form.action) else {
         return Err(AppError::BadRequest("Unknown editor button.".to_owned()));
@@ -1137,148 +1189,144 @@ async fn submit(
             ))
         }
     };
-    let ip = staff.ip.clone();
+    Ok(Ok(Posted {
+        form,
+        checked,
+        action,
+        expected,
+    }))
+}
+
+/// The article being edited and what its page needs.
+struct Editing {
+    staff: Staff,
+    stored: Option<Stored>,
+    ctx: Context,
+    live: Option<String>,
+    expected: i32,
+}
+
+impl Editing {
+    /// The editor showing `form`.
+    fn page(self, form: EditorForm) -> Box<EditorPage> {
+        let mut p = page(&self.staff, self.ctx, self.stored.as_ref(), form, self.live);
+        p.version = self.expected;
+        Box::new(p)
+    }
+}
+
+async fn submit(
+    state: web::Data<AppState>,
+    staff: Staff,
+    payload: web::Payload,
+    id: Option<i32>,
+) -> Result<HttpResponse, AppError> {
+    let posted = match read_form(&staff, payload, id).await? {
+        Ok(posted) => posted,
+        Err(refusal) => return Ok(refusal),
+    };
     let outcome = state
         .run(move |conn| {
             let stored = match id {
                 Some(id) => Some(editable(conn, id, &staff)?),
                 None => None,
             };
-            let author_id = stored
-                .as_ref()
-                .map_or(staff.user_id, |s| s.article.author_id);
-            let hero = form.hero_media_id.trim().parse::<i32>().ok();
+            let hero = posted.form.hero_media_id.trim().parse::<i32>().ok();
             let ctx = context(conn, &staff, hero)?;
-            let zone = ctx.zone;
             let live = match &stored {
                 Some(s) => live_path(conn, s)?,
                 None => None,
             };
-            if action.rearranges() {
-                action.rearrange(&mut form.sections);
-                if form.sections.is_empty() {
-                    form.sections.push(SectionDraft::default());
-                }
-                let mut p = page(&staff, ctx, stored.as_ref(), form, live);
-                p.version = expected;
-                return Ok(Outcome::Page(StatusCode::OK, Box::new(p), Extra::Nothing));
-            }
-            let checked = match checked {
-                Some(checked) => checked,
-                None => check_form(&form),
+            let editing = Editing {
+                staff,
+                stored,
+                ctx,
+                live,
+                expected: posted.expected,
             };
-            let (draft, mut errors) =
-                validate(conn, &form, checked, &ctx, stored.as_ref(), &staff)?;
-            if action == Action::Preview {
-                let preview = preview(conn, &draft, &ctx, stored.as_ref())?;
-                let mut p = page(&staff, ctx, stored.as_ref(), form, live);
-                p.version = expected;
-                return Ok(Outcome::Page(
-                    StatusCode::OK,
-                    Box::new(p),
-                    Extra::Preview(Box::new(preview)),
-                ));
-            }
-            // Who may take this step: publishing and anything that changes
-            // a public or archived article is for those who may publish.
-            let current_status = stored
-                .as_ref()
-                .and_then(|s| ArticleStatus::parse(&s.article.status))
-                .unwrap_or(ArticleStatus::Draft);
-            let touches_public =
-                !matches!(current_status, ArticleStatus::Draft | ArticleStatus::Review);
-            let publishing = matches!(
-                action,
-                Action::Publish | Action::Schedule | Action::Unpublish | Action::Archive
-            );
-            if publishing || touches_public {
-                policy::require(
-                    staff.can_publish(author_id) && staff.can_publish(draft.author_id),
-                    "publish, unpublish or change this article",
-                )?;
-            }
-            if draft.author_id != author_id {
-                policy::require(staff.can_assign_author(), "credit another writer")?;
-            }
-            let at = now();
-            let step = step_for(action, &form, &draft, zone, at, &mut errors);
-            if !errors.is_empty() {
-                tracing::info!(errors = errors.len(), "article form refused");
-                let mut p = page(&staff, ctx, stored.as_ref(), form, live);
-                p.version = expected;
-                p.errors = errors;
-                return Ok(Outcome::Page(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Box::new(p),
-                    Extra::Nothing,
-                ));
-            }
-            let article_id = match &stored {
-                None => {
-                    let detail = format!("created \"{}\"", draft.title);
-                    let change = editor::Change {
-                        user_id: staff.user_id,
-                        at,
-                        ip: &ip,
-                        action: if step == Step::Keep {
-                            audit::ARTICLE_CREATE
-                        } else {
-                            action.audit_action()
-                        },
-                        detail: &detail,
-                    };
-                    editor::create(conn, &draft, step, &change)?
-                }
-                Some(current) => {
-                    let detail = format!("saved \"{}\"", draft.title);
-                    let change = editor::Change {
-                        user_id: staff.user_id,
-                        at,
-                        ip: &ip,
-                        action: action.audit_action(),
-                        detail: &detail,
-                    };
-                    match editor::save(conn, current, expected, &draft, step, &change)? {
-                        Saved::Done { id, .. } => id,
-                        Saved::Conflict(now_stored) => {
-                            tracing::info!(
-                                article_id = current.article.id,
-                                expected,
-                                "stale save refused"
-                            );
-                            let mine = Snapshot {
-                                draft: draft.clone(),
-                                status: now_stored.article.status.clone(),
-                                published_at: now_stored.article.published_at,
-                            };
-                            let texts = (now_stored.snapshot().as_text(), mine.as_text());
-                            let live = live_path(conn, &now_stored)?;
-                            let mut p = page(&staff, ctx, Some(&now_stored), form, live);
-                            p.conflict = Some(ConflictView {
-                                stored_version: now_stored.article.version,
-                                stored_at: now_stored.article.updated_at,
-                                diff: LineDiff::default(),
-                            });
-                            return Ok(Outcome::Page(
-                                StatusCode::CONFLICT,
-                                Box::new(p),
-                                Extra::Conflict(texts.0, texts.1),
-                            ));
-                        }
-                    }
-                }
-            };
-            let key = if stored.is_none() && step == Step::Keep {
-                "created"
-            } else {
-                action.notice_key()
-            };
-            Ok(Outcome::Redirect(format!(
-                "/admin/articles/{article_id}?saved={key}"
-            )))
+            act(conn, editing, posted)
         })
         .await?;
     answer(outcome).await
+}
+
+/// What a button does: rearrange the sections, preview, or save through
+/// `newsroom::articles::write` (the form again at 422 with its errors, or
+/// at 409 beside what someone else saved meanwhile).
+fn act(conn: &mut DbConn, editing: Editing, posted: Posted) -> Result<Outcome, AppError> {
+    let Posted {
+        mut form,
+        checked,
+        action,
+        expected,
+    } = posted;
+    if action.rearranges() {
+        action.rearrange(&mut form.sections);
+        if form.sections.is_empty() {
+            form.sections.push(SectionDraft::default());
+        }
+        return Ok(Outcome::Page(
+            StatusCode::OK,
+            editing.page(form),
+            Extra::Nothing,
+        ));
+    }
+    let checked = checked.unwrap_or_else(|| check_form(&form));
+    let stored = editing.stored.as_ref();
+    let (draft, mut errors) = validate(conn, &form, checked, &editing.ctx, stored, &editing.staff)?;
+    if action == Action::Preview {
+        let preview = preview(conn, &draft, &editing.ctx, stored)?;
+        let extra = Extra::Preview(Box::new(preview));
+        return Ok(Outcome::Page(StatusCode::OK, editing.page(form), extra));
+    }
+    let actor = editing.staff.actor();
+    articles::may_write(&actor, stored, draft.author_id, action.publishes())?;
+    let step = step_for(action, &form, &draft, editing.ctx.zone, now(), &mut errors);
+    if !errors.is_empty() {
+        tracing::info!(errors = errors.len(), "article form refused");
+        let mut p = editing.page(form);
+        p.errors = errors;
+        return Ok(Outcome::Page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            p,
+            Extra::Nothing,
+        ));
+    }
+    let created = stored.is_none() && step == Step::Keep;
+    let detail = match stored {
+        None => format!("created \"{}\"", draft.title),
+        Some(_) => format!("saved \"{}\"", draft.title),
+    };
+    let write = articles::Write {
+        draft: &draft,
+        step,
+        action: if created {
+            audit::ARTICLE_CREATE
+        } else {
+            action.audit_action()
+        },
+        detail: &detail,
+    };
+    let article_id = match articles::write(conn, &actor, stored, expected, &write)? {
+        Written::Done(id) => id,
+        Written::Conflict(now_stored) => {
+            tracing::info!(
+                article_id = now_stored.article.id,
+                expected,
+                "stale save refused"
+            );
+            let Editing { staff, ctx, .. } = editing;
+            return conflict_page(conn, &staff, ctx, form, draft, *now_stored);
+        }
+    };
+    let key = if created {
+        "created"
+    } else {
+        action.notice_key()
+    };
+    Ok(Outcome::Redirect(format!(
+        "/admin/articles/{article_id}?saved={key}"
+    )))
 }
 
 #[cfg(test)]

@@ -7,21 +7,18 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::editor::{diff_lines, editable, LineDiff};
 use super::forms::StaffForm;
 use super::page::{respond, see_other, AdminLayout};
 use crate::app::AppState;
-use crate::auth::policy;
 use crate::auth::session::Staff;
-use crate::db::editor::{self, RevisionRow, Saved, Step};
-use crate::db::schema::{categories, media};
-use crate::db::{audit, settings};
-use crate::domain::clock::now;
-use crate::domain::ArticleStatus;
+use crate::db::editor::{self, RevisionRow};
+use crate::db::settings;
 use crate::error::AppError;
+use crate::newsroom::articles;
+
 use crate::views::filters;
 
 #[derive(Template)]
@@ -142,72 +139,22 @@ pub struct RestoreForm {
     pub current: String,
 }
 
-/// A restore refused because of what the article or the site holds now.
-fn not_restored(message: String) -> AppError {
-    AppError::Conflict {
-        title: "Not restored",
-        message,
-    }
-}
-
-/// POST /admin/articles/{id}/history/{version}/restore.
+/// POST /admin/articles/{id}/history/{version}/restore
+/// (`newsroom::articles::restore`).
 pub async fn restore(
     state: web::Data<AppState>,
     post: StaffForm<RestoreForm>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let StaffForm { staff, form } = post;
     let (id, version) = path.into_inner();
     let id = article_id(&id)?;
     let version = version.parse::<i32>().map_err(|_| AppError::NotFound)?;
-    let expected = form.current.trim().parse::<i32>().map_err(|_| {
+    let expected = post.form.current.trim().parse::<i32>().map_err(|_| {
         AppError::BadRequest("The form lost the article's version. Reload the history.".to_owned())
     })?;
-    let ip = staff.ip.clone();
+    let actor = post.actor();
     state
-        .run(move |conn| {
-            let stored = editable(conn, id, &staff)?;
-            let status =
-                ArticleStatus::parse(&stored.article.status).unwrap_or(ArticleStatus::Draft);
-            if !matches!(status, ArticleStatus::Draft | ArticleStatus::Review) {
-                policy::require(
-                    staff.can_publish(stored.article.author_id),
-                    "change a published article",
-                )?;
-            }
-            let snapshot = editor::revision(conn, id, version)?.ok_or(AppError::NotFound)?;
-            let mut draft = snapshot.draft;
-            if editor::slug_taken(conn, &draft.slug, Some(id))? {
-                return Err(not_restored(format!("Another article now has the slug \"{}\", so this revision cannot be restored as it is. Open the editor and change the slug first.", draft.slug)));
-            }
-            if let Some(c) = draft.category_id {
-                let exists = categories::table.find(c).count().get_result::<i64>(conn)? > 0;
-                if !exists {
-                    return Err(not_restored("This revision's category no longer exists, so it cannot be restored as it is.".to_owned()));
-                }
-            }
-            if let Some(m) = draft.hero_media_id {
-                // An image deleted since keeps the text, not the picture.
-                if media::table.find(m).count().get_result::<i64>(conn)? == 0 {
-                    draft.hero_media_id = None;
-                }
-            }
-            if draft.author_id != stored.article.author_id && !staff.can_assign_author() {
-                draft.author_id = stored.article.author_id;
-            }
-            let detail = format!("restored version {version} of \"{}\"", draft.title);
-            let change = editor::Change {
-                user_id: staff.user_id,
-                at: now(),
-                ip: &ip,
-                action: audit::ARTICLE_RESTORE,
-                detail: &detail,
-            };
-            match editor::save(conn, &stored, expected, &draft, Step::Keep, &change)? {
-                Saved::Conflict(_) => Err(not_restored("The article was saved by someone else since you opened its history, so nothing was restored. Reload the history and try again.".to_owned())),
-                Saved::Done { .. } => Ok(()),
-            }
-        })
+        .run(move |conn| articles::restore(conn, &actor, id, version, expected))
         .await?;
     Ok(see_other(&format!("/admin/articles/{id}?saved=restored")))
 }

@@ -23,9 +23,6 @@ use crate::views::filters;
 /// What the reason for the role refusal names.
 const WHAT: &str = "manage staff accounts";
 
-/// The role names, in the order the forms offer them.
-pub const ROLES: [&str; 4] = ["admin", "editor", "author", "contributor"];
-
 /// One line of the list.
 pub struct UserRow {
     pub user: StaffUser,
@@ -38,15 +35,15 @@ pub struct UsersPage {
     pub layout: AdminLayout,
     pub csrf_token: String,
     pub users: Vec<UserRow>,
-    pub roles: &'static [&'static str],
+    pub roles: &'static [Role],
     pub form: NewUserInput,
     pub errors: FieldErrors,
     pub notice: Option<&'static str>,
 }
 
 impl UsersPage {
-    fn role_selected(&self, role: &str) -> bool {
-        self.form.role.trim().eq_ignore_ascii_case(role)
+    fn role_selected(&self, role: &Role) -> bool {
+        Role::parse(&self.form.role) == Some(*role)
     }
 }
 
@@ -57,7 +54,7 @@ pub struct UserPage {
     pub csrf_token: String,
     /// The user as stored.
     pub user: StaffUser,
-    pub roles: &'static [&'static str],
+    pub roles: &'static [Role],
     pub form: EditUserInput,
     pub errors: FieldErrors,
     pub notice: Option<&'static str>,
@@ -66,8 +63,8 @@ pub struct UserPage {
 }
 
 impl UserPage {
-    fn role_selected(&self, role: &str) -> bool {
-        self.form.role.trim().eq_ignore_ascii_case(role)
+    fn role_selected(&self, role: &Role) -> bool {
+        Role::parse(&self.form.role) == Some(*role)
     }
 }
 
@@ -110,7 +107,7 @@ async fn list_page(
         csrf_token: staff.csrf_token.clone(),
         layout: AdminLayout::new(site_name, "Users", Some(staff)),
         users,
-        roles: &ROLES,
+        roles: &Role::ALL,
         form,
         errors,
         notice,
@@ -179,7 +176,7 @@ async fn edit_page(
         layout: AdminLayout::new(site_name, &title, Some(staff)),
         form: form.unwrap_or_else(|| EditUserInput::of(&user, &bio)),
         user,
-        roles: &ROLES,
+        roles: &Role::ALL,
         errors: FieldErrors::default(),
         notice: None,
     })
