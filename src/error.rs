@@ -125,6 +125,15 @@ impl FieldErrors {
         }
     }
 
+    /// Every message, for a page that cannot show them by their fields.
+    pub fn messages(&self) -> String {
+        self.0
+            .iter()
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// Every message, for the log.
     pub fn summary(&self) -> String {
         self.0
@@ -255,7 +264,7 @@ impl ResponseError for AppError {
                 ErrorPage::response(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "Not saved",
-                    &errors.summary(),
+                    &errors.messages(),
                 )
             }
             AppError::Conflict { title, message } => {

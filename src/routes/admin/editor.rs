@@ -33,7 +33,7 @@ use crate::domain::limits::{
 use crate::domain::text::{self, Lines};
 use crate::domain::workflow::Step;
 use crate::domain::{slugify, tag_slug, Anchors, ArticleKind, ArticleStatus, Slug};
-use crate::error::{AppError, ErrorPage};
+use crate::error::AppError;
 use crate::markdown;
 use crate::newsroom::articles::{self, Written};
 use crate::views::filters;
@@ -1151,7 +1151,7 @@ async fn read_form(
     staff: &Staff,
     payload: web::Payload,
     id: Option<i32>,
-) -> Result<Result<Posted, HttpResponse>, AppError> {
+) -> Result<Posted, AppError> {
     let body = read_body(payload).await?;
     let who = staff.clone();
     let (form, checked) = web::block(move || {
@@ -1168,14 +1168,14 @@ async fn read_form(
     }
     if let Some(n) = form.too_many_sections {
         tracing::info!(sections = n, "article form with too many sections refused");
-        return Ok(Err(ErrorPage::response(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Too many sections",
-            &format!(
+        // Too many to show again: the refusal is a page of its own.
+        return Err(AppError::invalid(
+            "sections",
+            format!(
                 "The form has {n} sections; an article may have at most {MAX_SECTIONS}, \
                  so nothing was saved. Go back and remove some."
             ),
-        )));
+        ));
     }
     let Some(action) = Action::parse(&form.action) else {
         return Err(AppError::BadRequest("Unknown editor button.".to_owned()));
@@ -1189,12 +1189,12 @@ async fn read_form(
             ))
         }
     };
-    Ok(Ok(Posted {
+    Ok(Posted {
         form,
         checked,
         action,
         expected,
-    }))
+    })
 }
 
 /// The article being edited and what its page needs.
@@ -1221,10 +1221,7 @@ async fn submit(
     payload: web::Payload,
     id: Option<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let posted = match read_form(&staff, payload, id).await? {
-        Ok(posted) => posted,
-        Err(refusal) => return Ok(refusal),
-    };
+    let posted = read_form(&staff, payload, id).await?;
     let outcome = state
         .run(move |conn| {
             let stored = match id {

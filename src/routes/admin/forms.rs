@@ -122,7 +122,8 @@ pub fn parse_id(raw: &str) -> Result<i32, AppError> {
         .ok_or(AppError::NotFound)
 }
 
-/// `Ok` for an admin, else the 403 page saying `what` is theirs to ask for.
+/// `Ok` for an admin, else the 403 page saying their role does not allow
+/// `what`.
 pub fn admin_only(staff: &Staff, what: &str) -> Result<(), AppError> {
     staff.actor().admin_only(what)
 }
