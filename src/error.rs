@@ -5,6 +5,16 @@
 //! at info level. Anything else is our fault: it is logged with its cause at
 //! error level and the reader sees a plain 500 page that leaks nothing.
 //! `diesel::NotFound` becomes a 404 here and nowhere else.
+//!
+//! The staff area's refusals are variants too, so a use case says why it
+//! did nothing in the same type as a failed query: a form with errors
+//! ([`AppError::Invalid`], 422), a change the stored state does not allow
+//! ([`AppError::Conflict`], 409), a body over its limit
+//! ([`AppError::PayloadTooLarge`], 413) and a refusal by role or for a
+//! missing CSRF token ([`AppError::Forbidden`], 403). A handler whose page
+//! shows the refusal in place (the form again, with the user's input)
+//! matches the variant and renders that page; any other refusal becomes a
+//! plain page here. None of them is logged as an error.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
@@ -17,9 +27,30 @@ pub enum AppError {
     NotFound,
     #[error("bad request: {0}")]
     BadRequest(String),
-    /// A staff member tried something their role does not allow.
+    /// A staff request refused: by role, or without its form's token.
     #[error("forbidden: {0}")]
-    Forbidden(String),
+    Forbidden(Forbidden),
+    /// A staff form with errors, by field; nothing was changed.
+    #[error("invalid form: {}", .0.summary())]
+    Invalid(FieldErrors),
+    /// A change the stored state does not allow (a stale version, a
+    /// category that still has articles); nothing was changed.
+    #[error("conflict: {message}")]
+    Conflict {
+        /// The page's heading when no form shows the refusal.
+        title: &'static str,
+        message: String,
+    },
+    /// A request body over its limit; nothing was read past it.
+    #[error("body over {limit} bytes")]
+    PayloadTooLarge {
+        limit: usize,
+        title: &'static str,
+        message: String,
+    },
+    /// The media folder could not be written or changed.
+    #[error("media folder error: {0}")]
+    Storage(std::io::Error),
     #[error("database error: {0}")]
     Database(diesel::result::Error),
     #[error("no database connection: {0}")]
@@ -32,6 +63,85 @@ pub enum AppError {
     Blocking(#[from] actix_web::error::BlockingError),
     #[error("template error: {0}")]
     Template(#[from] askama::Error),
+}
+
+/// Why a staff request was refused with 403.
+#[derive(Debug, thiserror::Error)]
+pub enum Forbidden {
+    /// A form without its session's CSRF token: expired, or from
+    /// another site.
+    #[error("missing or wrong CSRF token")]
+    FormExpired,
+    /// Something the staff member's role does not allow; the message
+    /// says what.
+    #[error("{0}")]
+    Role(String),
+}
+
+impl AppError {
+    /// A form posted without its session's CSRF token.
+    pub fn form_expired() -> AppError {
+        AppError::Forbidden(Forbidden::FormExpired)
+    }
+
+    /// An invalid form with one message.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> AppError {
+        let mut errors = FieldErrors::default();
+        errors.add(field, message);
+        AppError::Invalid(errors)
+    }
+}
+
+/// Validation messages by form field, shown next to the fields; the
+/// first message of a field is kept.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        if self.get(field).is_none() {
+            self.0.push((field, message.into()));
+        }
+    }
+
+    /// The message for `field`, if it has one.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Err(Invalid)` with these messages, or `Ok` when there are none.
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(self))
+        }
+    }
+
+    /// Every message, for a page that cannot show them by their fields.
+    pub fn messages(&self) -> String {
+        self.0
+            .iter()
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Every message, for the log.
+    pub fn summary(&self) -> String {
+        self.0
+            .iter()
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 /// Seconds a client is asked to wait after a 503.
@@ -121,6 +231,9 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Pool(_) | AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -133,9 +246,47 @@ impl ResponseError for AppError {
                 tracing::info!(reason = %message, "bad request");
                 ErrorPage::response(StatusCode::BAD_REQUEST, "Bad request", message)
             }
-            AppError::Forbidden(message) => {
+            AppError::Forbidden(Forbidden::FormExpired) => {
+                tracing::info!("staff form refused: missing or wrong CSRF token");
+                ErrorPage::response(
+                    StatusCode::FORBIDDEN,
+                    "Form expired",
+                    "This form has expired or did not come from this site, so nothing was changed. \
+                     Go back, reload the page and try again.",
+                )
+            }
+            AppError::Forbidden(Forbidden::Role(message)) => {
                 tracing::warn!(reason = %message, "staff action refused by role");
                 ErrorPage::response(StatusCode::FORBIDDEN, "Not allowed", message)
+            }
+            AppError::Invalid(errors) => {
+                tracing::info!(errors = %errors.summary(), "staff form refused");
+                ErrorPage::response(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Not saved",
+                    &errors.messages(),
+                )
+            }
+            AppError::Conflict { title, message } => {
+                tracing::info!(reason = %message, "staff change refused: conflict");
+                ErrorPage::response(StatusCode::CONFLICT, title, message)
+            }
+            AppError::PayloadTooLarge {
+                limit,
+                title,
+                message,
+            } => {
+                tracing::info!(limit, "request body over its limit");
+                ErrorPage::response(StatusCode::PAYLOAD_TOO_LARGE, title, message)
+            }
+            AppError::Storage(error) => {
+                tracing::error!(error = %error, "media folder error");
+                ErrorPage::response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "The image could not be stored or removed because of an error on our side, \
+                     so nothing was changed. It has been logged.",
+                )
             }
             AppError::Pool(_) | AppError::Unavailable(_) => {
                 tracing::error!(error = %self, "database unavailable");

@@ -1,83 +1,54 @@
-//! Who may do what in the staff area. Every handler asks here before it
-//! changes anything, so the rules hold whatever the page showed:
-//!
-//! - contributor: writes drafts (their own) and submits them for review;
-//! - author: also publishes, schedules, unpublishes and archives their own;
-//! - editor: edits and publishes anyone's articles, manages tags;
-//! - admin: also manages users, categories and site settings.
+//! Who may do what in the staff area, asked of the signed-in [`Staff`]
+//! member: the rules are [`Actor`]'s (`domain::actor`), and a staff
+//! member is the actor of their requests.
 
 use super::session::Staff;
+pub use crate::domain::actor::{require, Actor};
 use crate::domain::Role;
-use crate::error::AppError;
 
+/// The same questions about the signed-in staff member, for the pages
+/// (which links and buttons to show); the rules are [`Actor`]'s.
 impl Staff {
     /// The staff member's role.
     pub fn role(&self) -> Role {
         self.role
     }
 
-    /// Whether they may open and save the article written by `author_id`.
+    /// The staff member as the one acting, from the address they came from.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.user_id,
+            role: self.role(),
+            ip: self.ip.clone(),
+        }
+    }
+
     pub fn can_edit(&self, author_id: i32) -> bool {
-        match self.role() {
-            Role::Admin | Role::Editor => true,
-            Role::Author | Role::Contributor => author_id == self.user_id,
-        }
+        self.actor().can_edit(author_id)
     }
 
-    /// Whether they may publish, schedule, unpublish or archive the article
-    /// written by `author_id` (and edit it once it is public).
     pub fn can_publish(&self, author_id: i32) -> bool {
-        match self.role() {
-            Role::Admin | Role::Editor => true,
-            Role::Author => author_id == self.user_id,
-            Role::Contributor => false,
-        }
+        self.actor().can_publish(author_id)
     }
 
-    /// Whose articles the staff area lists for them (the article list and
-    /// the dashboard): `Some(their own id)` for authors and contributors,
-    /// `None` (everyone's) for editors and admins.
     pub fn articles_listed(&self) -> Option<i32> {
-        match self.role() {
-            Role::Admin | Role::Editor => None,
-            Role::Author | Role::Contributor => Some(self.user_id),
-        }
+        self.actor().articles_listed()
     }
 
-    /// Whether they may write articles under another author's name.
     pub fn can_assign_author(&self) -> bool {
-        matches!(self.role(), Role::Admin | Role::Editor)
+        self.actor().can_assign_author()
     }
 
-    /// Whether they may rename, merge and delete hashtags.
     pub fn can_manage_tags(&self) -> bool {
-        matches!(self.role(), Role::Admin | Role::Editor)
+        self.actor().can_manage_tags()
     }
 
-    /// Whether they may delete the media file uploaded by `uploaded_by`.
     pub fn can_delete_media(&self, uploaded_by: Option<i32>) -> bool {
-        match self.role() {
-            Role::Admin | Role::Editor => true,
-            Role::Author | Role::Contributor => uploaded_by == Some(self.user_id),
-        }
+        self.actor().can_delete_media(uploaded_by)
     }
 
-    /// Whether they may manage users, categories, site settings and read
-    /// the audit log.
     pub fn is_admin(&self) -> bool {
-        self.role() == Role::Admin
-    }
-}
-
-/// `Ok` when `allowed`, else the 403 page explaining `what` is not theirs
-/// to do.
-pub fn require(allowed: bool, what: &str) -> Result<(), AppError> {
-    if allowed {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "Your role does not allow you to {what}. Ask an editor or an administrator."
-        )))
+        self.actor().is_admin()
     }
 }
 
@@ -93,6 +64,7 @@ mod tests {
             role,
             csrf_token: String::new(),
             session_id: String::new(),
+            ip: String::new(),
         }
     }
 

@@ -148,6 +148,8 @@ pub struct Staff {
     pub csrf_token: String,
     /// `sessions.id` of this session.
     pub session_id: String,
+    /// The client's address ([`client_ip`]), for the audit log.
+    pub ip: String,
 }
 
 /// Whether `next` is a path on this site that a login may redirect to:
@@ -201,6 +203,7 @@ impl FromRequest for Staff {
                 return Err(refuse());
             }
             let id = digest(&token);
+            let ip = client_ip(&req);
             let found = state
                 .run(move |conn| Ok(sessions::find_live(conn, &id, now())?))
                 .await?;
@@ -212,6 +215,7 @@ impl FromRequest for Staff {
                     role: user.role,
                     csrf_token: session.csrf_token,
                     session_id: session.id,
+                    ip,
                 }),
                 None => Err(refuse()),
             }

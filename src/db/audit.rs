@@ -60,6 +60,39 @@ pub const ACTIONS: [&str; 23] = [
     SETTINGS_UPDATE,
 ];
 
+/// Who made a change, and from where: what every entry records first.
+#[derive(Debug, Clone, Copy)]
+pub struct By<'a> {
+    /// The staff member, or `None` for the command line or a stranger.
+    pub user_id: Option<i32>,
+    pub ip: &'a str,
+}
+
+/// What an entry is about: the kind of row (`article`, `category`, ...)
+/// and its id, or nothing.
+pub type Target<'a> = Option<(&'a str, i32)>;
+
+impl<'a> NewAuditEntry<'a> {
+    /// The entry of `action` by `by` on `target`, at `at`.
+    pub fn new(
+        by: By<'a>,
+        action: &'a str,
+        target: Target<'a>,
+        detail: &'a str,
+        at: NaiveDateTime,
+    ) -> NewAuditEntry<'a> {
+        NewAuditEntry {
+            user_id: by.user_id,
+            action,
+            target_type: target.map_or("", |(kind, _)| kind),
+            target_id: target.map(|(_, id)| id),
+            detail,
+            ip: by.ip,
+            created_at: at,
+        }
+    }
+}
+
 pub fn record(conn: &mut DbConn, entry: &NewAuditEntry) -> QueryResult<usize> {
     diesel::insert_into(audit_log::table)
         .values(entry)
@@ -78,15 +111,7 @@ pub fn note(
 ) -> QueryResult<usize> {
     record(
         conn,
-        &NewAuditEntry {
-            user_id,
-            action,
-            target_type: "",
-            target_id: None,
-            detail,
-            ip,
-            created_at: now,
-        },
+        &NewAuditEntry::new(By { user_id, ip }, action, None, detail, now),
     )
 }
 

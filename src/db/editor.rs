@@ -285,15 +285,16 @@ pub struct Change<'a> {
 fn record(conn: &mut DbConn, id: i32, change: &Change, detail: &str) -> QueryResult<()> {
     audit::record(
         conn,
-        &NewAuditEntry {
-            user_id: Some(change.user_id),
-            action: change.action,
-            target_type: "article",
-            target_id: Some(id),
+        &NewAuditEntry::new(
+            audit::By {
+                user_id: Some(change.user_id),
+                ip: change.ip,
+            },
+            change.action,
+            Some(("article", id)),
             detail,
-            ip: change.ip,
-            created_at: change.at,
-        },
+            change.at,
+        ),
     )?;
     Ok(())
 }

@@ -133,15 +133,16 @@ pub fn add_staff(
         );
         super::audit::record(
             conn,
-            &crate::db::models::NewAuditEntry {
-                user_id: by.user_id,
-                action: super::audit::USER_ADD,
-                target_type: "user",
-                target_id: Some(id),
-                detail: &detail,
-                ip: by.ip,
-                created_at: now,
-            },
+            &crate::db::models::NewAuditEntry::new(
+                super::audit::By {
+                    user_id: by.user_id,
+                    ip: by.ip,
+                },
+                super::audit::USER_ADD,
+                Some(("user", id)),
+                &detail,
+                now,
+            ),
         )?;
         Ok(id)
     })

@@ -4,6 +4,7 @@
 //! diesel's `AsExpression` and `FromSqlRow` so that queries and models can
 //! hold them; how they are read and written is `db::models`' business.
 
+pub mod actor;
 pub mod clock;
 mod page;
 mod slug;
@@ -15,7 +16,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 pub use page::{PageError, PageNumber};
-pub use slug::{anchors_for, slugify, tag_slug, Anchors, Slug};
+pub use slug::{anchors_for, slugify, tag_slug, Anchors, Slug, RESERVED};
 
 /// What one article may hold, whether written in the editor or imported.
 pub mod limits {

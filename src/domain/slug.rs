@@ -2,6 +2,28 @@
 
 use std::collections::{HashMap, HashSet};
 
+/// First path segments that can never be a category slug: the site's own
+/// addresses.
+pub const RESERVED: [&str; 17] = [
+    "admin",
+    "static",
+    "blog",
+    "tag",
+    "author",
+    "search",
+    "about",
+    "healthz",
+    "feed.xml",
+    "atom.xml",
+    "feed.json",
+    "sitemap.xml",
+    "news-sitemap.xml",
+    "robots.txt",
+    "sitemaps",
+    "media",
+    "favicon.ico",
+];
+
 /// A slug taken from a URL: 1 to 120 characters of `a-z`, `0-9` and single
 /// hyphens inside. Anything else cannot name a page, so it is a 404.
 #[derive(Debug, Clone, PartialEq, Eq)]

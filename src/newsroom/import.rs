@@ -8,7 +8,12 @@ use diesel::prelude::*;
 
 use crate::db::articles::{self, ArticleInput};
 use crate::db::models::Category;
-use crate::db::{categories, DbConn};
+use crate::db::{audit, categories, write_transaction, DbConn};
+use crate::domain::clock::now;
+use crate::error::AppError;
+
+use super::audit as log;
+use crate::domain::actor::Actor;
 use crate::domain::{ArticleKind, ArticleStatus, Role};
 use crate::import::{self, ImportedArticle};
 
@@ -27,6 +32,37 @@ pub struct Stored {
     pub id: i32,
     pub slug: String,
     pub title: String,
+}
+
+/// Stores one pasted article as a draft in category `category_id` by
+/// `actor`, with its audit entry, in one transaction (the staff area's
+/// import form); returns its id.
+pub fn draft(
+    conn: &mut DbConn,
+    actor: &Actor,
+    article: ImportedArticle,
+    category_id: i32,
+) -> Result<i32, AppError> {
+    let target = Target {
+        category_id,
+        author_id: actor.user_id,
+        status: ArticleStatus::Draft,
+        published_at: None,
+    };
+    write_transaction(conn, |conn| {
+        let at = now();
+        let stored = store(conn, article, &target, at)?;
+        let detail = format!("imported \"{}\" as a draft", stored.title);
+        log::record(
+            conn,
+            actor,
+            audit::IMPORT,
+            ("article", stored.id),
+            &detail,
+            at,
+        )?;
+        Ok(stored.id)
+    })
 }
 
 /// Stores one parsed article at `target` under a slug made from its title

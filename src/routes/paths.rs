@@ -7,26 +7,9 @@ use actix_web::HttpResponse;
 
 use crate::error::ErrorPage;
 
-/// First path segments that can never be a category slug.
-pub const RESERVED: [&str; 17] = [
-    "admin",
-    "static",
-    "blog",
-    "tag",
-    "author",
-    "search",
-    "about",
-    "healthz",
-    "feed.xml",
-    "atom.xml",
-    "feed.json",
-    "sitemap.xml",
-    "news-sitemap.xml",
-    "robots.txt",
-    "sitemaps",
-    "media",
-    "favicon.ico",
-];
+/// First path segments that can never be a category slug (a rule of
+/// the slugs, kept with them).
+pub use crate::domain::RESERVED;
 
 /// `Allow` of a page.
 pub const PAGE_METHODS: &str = "GET, HEAD";

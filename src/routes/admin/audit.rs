@@ -7,8 +7,8 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use super::forms::admin_only;
 use super::page::{respond, AdminLayout};
-use crate::auth::policy;
 use crate::auth::session::Staff;
 use crate::db::audit::{self, AuditFilter, NamedEntry};
 use crate::db::schema::users;
@@ -95,7 +95,7 @@ pub async fn show(
     staff: Staff,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
-    policy::require(staff.is_admin(), "read the audit log")?;
+    admin_only(&staff, "read the audit log")?;
     let number: PageNumber = PageQuery {
         page: query.page.clone(),
     }

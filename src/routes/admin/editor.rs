@@ -9,19 +9,19 @@
 use std::collections::HashSet;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 use futures_util::StreamExt;
 
-use super::page::{forbidden, see_other, AdminLayout};
+use super::page::{see_other, AdminLayout};
 use crate::app::AppState;
-use crate::auth::session::{self, Staff};
-use crate::auth::{csrf, policy};
+use crate::auth::csrf;
+use crate::auth::session::Staff;
 use crate::db::articles::Card;
-use crate::db::editor::{self, Draft, Saved, SectionDraft, Snapshot, Stored};
+use crate::db::editor::{self, Draft, SectionDraft, Snapshot, Stored};
 use crate::db::media as db_media;
 use crate::db::models::{Article, Author, Category, Media, Section, Tag};
 use crate::db::schema::users;
@@ -31,10 +31,11 @@ use crate::domain::limits::{
     MAX_ARTICLE_BYTES, MAX_SECTIONS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
 };
 use crate::domain::text::{self, Lines};
-use crate::domain::workflow::{self, Step};
+use crate::domain::workflow::Step;
 use crate::domain::{slugify, tag_slug, Anchors, ArticleKind, ArticleStatus, Slug};
-use crate::error::{AppError, ErrorPage};
+use crate::error::AppError;
 use crate::markdown;
+use crate::newsroom::articles::{self, Written};
 use crate::views::filters;
 
 /// The largest article form accepted (all sections together).
@@ -995,15 +996,41 @@ fn live_path(conn: &mut DbConn, stored: &Stored) -> QueryResult<Option<String>> 
     }
 }
 
-/// The article `id` for `staff`: 404 when missing, 403 when not theirs.
-/// The editor and the history both open articles through it.
+/// The article `id` for `staff`: 404 when missing, 403 when not theirs
+/// (`newsroom::articles::editable`). The editor and the history both open
+/// articles through it.
 pub(super) fn editable(conn: &mut DbConn, id: i32, staff: &Staff) -> Result<Stored, AppError> {
-    let stored = editor::load(conn, id)?.ok_or(AppError::NotFound)?;
-    policy::require(
-        staff.can_edit(stored.article.author_id),
-        "edit another writer's article",
-    )?;
-    Ok(stored)
+    articles::editable(conn, &staff.actor(), id)
+}
+
+/// The editor again at 409, with what is stored now beside what was
+/// typed: someone saved the article since the form was opened.
+fn conflict_page(
+    conn: &mut DbConn,
+    staff: &Staff,
+    ctx: Context,
+    form: EditorForm,
+    draft: Draft,
+    now_stored: Stored,
+) -> Result<Outcome, AppError> {
+    let mine = Snapshot {
+        draft,
+        status: now_stored.article.status,
+        published_at: now_stored.article.published_at,
+    };
+    let texts = (now_stored.snapshot().as_text(), mine.as_text());
+    let live = live_path(conn, &now_stored)?;
+    let mut p = page(staff, ctx, Some(&now_stored), form, live);
+    p.conflict = Some(ConflictView {
+        stored_version: now_stored.article.version,
+        stored_at: now_stored.article.updated_at,
+        diff: LineDiff::default(),
+    });
+    Ok(Outcome::Page(
+        StatusCode::CONFLICT,
+        Box::new(p),
+        Extra::Conflict(texts.0, texts.1),
+    ))
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -1061,24 +1088,23 @@ pub async fn edit_form(
 }
 
 /// Reads the form body, refusing more than [`MAX_BODY`] with a 413 page.
-async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, HttpResponse> {
+async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, AppError> {
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
             tracing::info!(error = %e, "article form not read");
-            ErrorPage::response(
-                StatusCode::BAD_REQUEST,
-                "Bad request",
-                "The form could not be read. Reload the page and try again.",
+            AppError::BadRequest(
+                "The form could not be read. Reload the page and try again.".to_owned(),
             )
         })?;
         if body.len() + chunk.len() > MAX_BODY {
-            tracing::info!(limit = MAX_BODY, "article form over the size limit");
-            return Err(ErrorPage::response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Article too long",
-                "The article is over 2 MB of text, so it was not saved. Split it into shorter articles.",
-            ));
+            return Err(AppError::PayloadTooLarge {
+                limit: MAX_BODY,
+                title: "Article too long",
+                message: "The article is over 2 MB of text, so it was not saved. \
+                          Split it into shorter articles."
+                    .to_owned(),
+            });
         }
         body.extend_from_slice(&chunk);
     }
@@ -1087,41 +1113,48 @@ async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, HttpResponse> {
 
 /// POST /admin/articles/new.
 pub async fn create(
-    req: HttpRequest,
     state: web::Data<AppState>,
     staff: Staff,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    submit(req, state, staff, payload, None).await
+    submit(state, staff, payload, None).await
 }
 
 /// POST /admin/articles/{id}.
 pub async fn update(
-    req: HttpRequest,
     state: web::Data<AppState>,
     staff: Staff,
     payload: web::Payload,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.parse::<i32>().map_err(|_| AppError::NotFound)?;
-    submit(req, state, staff, payload, Some(id)).await
+    submit(state, staff, payload, Some(id)).await
 }
 
-async fn submit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    staff: Staff,
+/// An editor form as posted: read, its token checked, its fields checked
+/// off the connection.
+struct Posted {
+    form: EditorForm,
+    /// The fields checked, unless the button only rearranges sections.
+    checked: Option<Checked>,
+    action: Action,
+    /// The version the form started from (0 for a new article).
+    expected: i32,
+}
+
+/// Reads and checks the form posted to the article `id` (`None`: a new
+/// one): the body within [`MAX_BODY`], the CSRF token, the section count,
+/// the button and the version. Reading and checking is CPU work on up to
+/// 2 MB of text: it runs on the blocking pool, before a pooled connection
+/// is taken.
+async fn read_form(
+    staff: &Staff,
     payload: web::Payload,
     id: Option<i32>,
-) -> Result<HttpResponse, AppError> {
-    let body = match read_body(payload).await {
-        Ok(body) => body,
-        Err(refusal) => return Ok(refusal),
-    };
-    // Reading and checking the form is CPU work on up to 2 MB of text: it
-    // runs on the blocking pool, before a pooled connection is taken.
+) -> Result<Posted, AppError> {
+    let body = read_body(payload).await?;
     let who = staff.clone();
-    let (mut form, checked) = web::block(move || {
+    let (form, checked) = web::block(move || {
         let form = EditorForm::parse(&body);
         let validating = csrf::session_token_ok(&who, &form.csrf_token)
             && form.too_many_sections.is_none()
@@ -1130,15 +1163,15 @@ async fn submit(
         (form, checked)
     })
     .await?;
-    if !csrf::session_token_ok(&staff, &form.csrf_token) {
-        return Ok(forbidden());
+    if !csrf::session_token_ok(staff, &form.csrf_token) {
+        return Err(AppError::form_expired());
     }
     if let Some(n) = form.too_many_sections {
         tracing::info!(sections = n, "article form with too many sections refused");
-        return Ok(ErrorPage::response(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Too many sections",
-            &format!(
+        // Too many to show again: the refusal is a page of its own.
+        return Err(AppError::invalid(
+            "sections",
+            format!(
                 "The form has {n} sections; an article may have at most {MAX_SECTIONS}, \
                  so nothing was saved. Go back and remove some."
             ),
@@ -1156,141 +1189,141 @@ async fn submit(
             ))
         }
     };
-    let ip = session::client_ip(&req);
+    Ok(Posted {
+        form,
+        checked,
+        action,
+        expected,
+    })
+}
+
+/// The article being edited and what its page needs.
+struct Editing {
+    staff: Staff,
+    stored: Option<Stored>,
+    ctx: Context,
+    live: Option<String>,
+    expected: i32,
+}
+
+impl Editing {
+    /// The editor showing `form`.
+    fn page(self, form: EditorForm) -> Box<EditorPage> {
+        let mut p = page(&self.staff, self.ctx, self.stored.as_ref(), form, self.live);
+        p.version = self.expected;
+        Box::new(p)
+    }
+}
+
+async fn submit(
+    state: web::Data<AppState>,
+    staff: Staff,
+    payload: web::Payload,
+    id: Option<i32>,
+) -> Result<HttpResponse, AppError> {
+    let posted = read_form(&staff, payload, id).await?;
     let outcome = state
         .run(move |conn| {
             let stored = match id {
                 Some(id) => Some(editable(conn, id, &staff)?),
                 None => None,
             };
-            let author_id = stored
-                .as_ref()
-                .map_or(staff.user_id, |s| s.article.author_id);
-            let hero = form.hero_media_id.trim().parse::<i32>().ok();
+            let hero = posted.form.hero_media_id.trim().parse::<i32>().ok();
             let ctx = context(conn, &staff, hero)?;
-            let zone = ctx.zone;
             let live = match &stored {
                 Some(s) => live_path(conn, s)?,
                 None => None,
             };
-            if action.rearranges() {
-                action.rearrange(&mut form.sections);
-                if form.sections.is_empty() {
-                    form.sections.push(SectionDraft::default());
-                }
-                let mut p = page(&staff, ctx, stored.as_ref(), form, live);
-                p.version = expected;
-                return Ok(Outcome::Page(StatusCode::OK, Box::new(p), Extra::Nothing));
-            }
-            let checked = match checked {
-                Some(checked) => checked,
-                None => check_form(&form),
+            let editing = Editing {
+                staff,
+                stored,
+                ctx,
+                live,
+                expected: posted.expected,
             };
-            let (draft, mut errors) =
-                validate(conn, &form, checked, &ctx, stored.as_ref(), &staff)?;
-            if action == Action::Preview {
-                let preview = preview(conn, &draft, &ctx, stored.as_ref())?;
-                let mut p = page(&staff, ctx, stored.as_ref(), form, live);
-                p.version = expected;
-                return Ok(Outcome::Page(
-                    StatusCode::OK,
-                    Box::new(p),
-                    Extra::Preview(Box::new(preview)),
-                ));
-            }
-            // Who may take this step: publishing and anything that changes
-            // a public or archived article is for those who may publish.
-            let current_status = stored
-                .as_ref()
-                .map_or(ArticleStatus::Draft, |s| s.article.status);
-            if action.publishes() || workflow::change_needs_publish_right(current_status) {
-                policy::require(
-                    staff.can_publish(author_id) && staff.can_publish(draft.author_id),
-                    "publish, unpublish or change this article",
-                )?;
-            }
-            if draft.author_id != author_id {
-                policy::require(staff.can_assign_author(), "credit another writer")?;
-            }
-            let at = now();
-            let step = step_for(action, &form, &draft, zone, at, &mut errors);
-            if !errors.is_empty() {
-                tracing::info!(errors = errors.len(), "article form refused");
-                let mut p = page(&staff, ctx, stored.as_ref(), form, live);
-                p.version = expected;
-                p.errors = errors;
-                return Ok(Outcome::Page(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Box::new(p),
-                    Extra::Nothing,
-                ));
-            }
-            let article_id = match &stored {
-                None => {
-                    let detail = format!("created \"{}\"", draft.title);
-                    let change = editor::Change {
-                        user_id: staff.user_id,
-                        at,
-                        ip: &ip,
-                        action: if step == Step::Keep {
-                            audit::ARTICLE_CREATE
-                        } else {
-                            action.audit_action()
-                        },
-                        detail: &detail,
-                    };
-                    editor::create(conn, &draft, step, &change)?
-                }
-                Some(current) => {
-                    let detail = format!("saved \"{}\"", draft.title);
-                    let change = editor::Change {
-                        user_id: staff.user_id,
-                        at,
-                        ip: &ip,
-                        action: action.audit_action(),
-                        detail: &detail,
-                    };
-                    match editor::save(conn, current, expected, &draft, step, &change)? {
-                        Saved::Done { id, .. } => id,
-                        Saved::Conflict(now_stored) => {
-                            tracing::info!(
-                                article_id = current.article.id,
-                                expected,
-                                "stale save refused"
-                            );
-                            let mine = Snapshot {
-                                draft: draft.clone(),
-                                status: now_stored.article.status,
-                                published_at: now_stored.article.published_at,
-                            };
-                            let texts = (now_stored.snapshot().as_text(), mine.as_text());
-                            let live = live_path(conn, &now_stored)?;
-                            let mut p = page(&staff, ctx, Some(&now_stored), form, live);
-                            p.conflict = Some(ConflictView {
-                                stored_version: now_stored.article.version,
-                                stored_at: now_stored.article.updated_at,
-                                diff: LineDiff::default(),
-                            });
-                            return Ok(Outcome::Page(
-                                StatusCode::CONFLICT,
-                                Box::new(p),
-                                Extra::Conflict(texts.0, texts.1),
-                            ));
-                        }
-                    }
-                }
-            };
-            let key = if stored.is_none() && step == Step::Keep {
-                "created"
-            } else {
-                action.notice_key()
-            };
-            Ok(Outcome::Redirect(format!(
-                "/admin/articles/{article_id}?saved={key}"
-            )))
+            act(conn, editing, posted)
         })
         .await?;
     answer(outcome).await
+}
+
+/// What a button does: rearrange the sections, preview, or save through
+/// `newsroom::articles::write` (the form again at 422 with its errors, or
+/// at 409 beside what someone else saved meanwhile).
+fn act(conn: &mut DbConn, editing: Editing, posted: Posted) -> Result<Outcome, AppError> {
+    let Posted {
+        mut form,
+        checked,
+        action,
+        expected,
+    } = posted;
+    if action.rearranges() {
+        action.rearrange(&mut form.sections);
+        if form.sections.is_empty() {
+            form.sections.push(SectionDraft::default());
+        }
+        return Ok(Outcome::Page(
+            StatusCode::OK,
+            editing.page(form),
+            Extra::Nothing,
+        ));
+    }
+    let checked = checked.unwrap_or_else(|| check_form(&form));
+    let stored = editing.stored.as_ref();
+    let (draft, mut errors) = validate(conn, &form, checked, &editing.ctx, stored, &editing.staff)?;
+    if action == Action::Preview {
+        let preview = preview(conn, &draft, &editing.ctx, stored)?;
+        let extra = Extra::Preview(Box::new(preview));
+        return Ok(Outcome::Page(StatusCode::OK, editing.page(form), extra));
+    }
+    let actor = editing.staff.actor();
+    articles::may_write(&actor, stored, draft.author_id, action.publishes())?;
+    let step = step_for(action, &form, &draft, editing.ctx.zone, now(), &mut errors);
+    if !errors.is_empty() {
+        tracing::info!(errors = errors.len(), "article form refused");
+        let mut p = editing.page(form);
+        p.errors = errors;
+        return Ok(Outcome::Page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            p,
+            Extra::Nothing,
+        ));
+    }
+    let created = stored.is_none() && step == Step::Keep;
+    let detail = match stored {
+        None => format!("created \"{}\"", draft.title),
+        Some(_) => format!("saved \"{}\"", draft.title),
+    };
+    let write = articles::Write {
+        draft: &draft,
+        step,
+        action: if created {
+            audit::ARTICLE_CREATE
+        } else {
+            action.audit_action()
+        },
+        detail: &detail,
+    };
+    let article_id = match articles::write(conn, &actor, stored, expected, &write)? {
+        Written::Done(id) => id,
+        Written::Conflict(now_stored) => {
+            tracing::info!(
+                article_id = now_stored.article.id,
+                expected,
+                "stale save refused"
+            );
+            let Editing { staff, ctx, .. } = editing;
+            return conflict_page(conn, &staff, ctx, form, draft, *now_stored);
+        }
+    };
+    let key = if created {
+        "created"
+    } else {
+        action.notice_key()
+    };
+    Ok(Outcome::Redirect(format!(
+        "/admin/articles/{article_id}?saved={key}"
+    )))
 }
 
 #[cfg(test)]

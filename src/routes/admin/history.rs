@@ -4,23 +4,21 @@
 //! the history is ever lost.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::editor::{diff_lines, editable, LineDiff};
-use super::page::{forbidden, respond, see_other, AdminLayout};
+use super::forms::StaffForm;
+use super::page::{respond, see_other, AdminLayout};
 use crate::app::AppState;
-use crate::auth::session::{self, Staff};
-use crate::auth::{csrf, policy};
-use crate::db::editor::{self, RevisionRow, Saved};
-use crate::db::schema::{categories, media};
-use crate::db::{audit, settings};
-use crate::domain::clock::now;
-use crate::domain::workflow::{self, Step};
-use crate::error::{AppError, ErrorPage};
+use crate::auth::session::Staff;
+use crate::db::editor::{self, RevisionRow};
+use crate::db::settings;
+use crate::error::AppError;
+use crate::newsroom::articles;
+
 use crate::views::filters;
 
 #[derive(Template)]
@@ -137,98 +135,28 @@ pub async fn diff(
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct RestoreForm {
-    pub csrf_token: String,
     /// The article's version when the history page was shown.
     pub current: String,
 }
 
-/// Why a restore could not be done.
-enum Refusal {
-    Conflict,
-    SlugTaken(String),
-    CategoryGone,
-}
-
-/// POST /admin/articles/{id}/history/{version}/restore.
+/// POST /admin/articles/{id}/history/{version}/restore
+/// (`newsroom::articles::restore`).
 pub async fn restore(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    staff: Staff,
+    post: StaffForm<RestoreForm>,
     path: web::Path<(String, String)>,
-    form: web::Form<RestoreForm>,
 ) -> Result<HttpResponse, AppError> {
-    if !csrf::session_token_ok(&staff, &form.csrf_token) {
-        return Ok(forbidden());
-    }
     let (id, version) = path.into_inner();
     let id = article_id(&id)?;
     let version = version.parse::<i32>().map_err(|_| AppError::NotFound)?;
-    let expected = form.current.trim().parse::<i32>().map_err(|_| {
+    let expected = post.form.current.trim().parse::<i32>().map_err(|_| {
         AppError::BadRequest("The form lost the article's version. Reload the history.".to_owned())
     })?;
-    let ip = session::client_ip(&req);
-    let outcome: Result<i32, Refusal> = state
-        .run(move |conn| {
-            let stored = editable(conn, id, &staff)?;
-            if workflow::change_needs_publish_right(stored.article.status) {
-                policy::require(
-                    staff.can_publish(stored.article.author_id),
-                    "change a published article",
-                )?;
-            }
-            let snapshot = editor::revision(conn, id, version)?.ok_or(AppError::NotFound)?;
-            let mut draft = snapshot.draft;
-            if editor::slug_taken(conn, &draft.slug, Some(id))? {
-                return Ok(Err(Refusal::SlugTaken(draft.slug)));
-            }
-            if let Some(c) = draft.category_id {
-                let exists = categories::table.find(c).count().get_result::<i64>(conn)? > 0;
-                if !exists {
-                    return Ok(Err(Refusal::CategoryGone));
-                }
-            }
-            if let Some(m) = draft.hero_media_id {
-                // An image deleted since keeps the text, not the picture.
-                if media::table.find(m).count().get_result::<i64>(conn)? == 0 {
-                    draft.hero_media_id = None;
-                }
-            }
-            if draft.author_id != stored.article.author_id && !staff.can_assign_author() {
-                draft.author_id = stored.article.author_id;
-            }
-            let detail = format!("restored version {version} of \"{}\"", draft.title);
-            let change = editor::Change {
-                user_id: staff.user_id,
-                at: now(),
-                ip: &ip,
-                action: audit::ARTICLE_RESTORE,
-                detail: &detail,
-            };
-            match editor::save(conn, &stored, expected, &draft, Step::Keep, &change)? {
-                Saved::Conflict(_) => Ok(Err(Refusal::Conflict)),
-                Saved::Done {
-                    version: new_version,
-                    ..
-                } => Ok(Ok(new_version)),
-            }
-        })
+    let actor = post.actor();
+    state
+        .run(move |conn| articles::restore(conn, &actor, id, version, expected))
         .await?;
-    match outcome {
-        Ok(_) => Ok(see_other(&format!("/admin/articles/{id}?saved=restored"))),
-        Err(refusal) => {
-            let message = match refusal {
-                Refusal::Conflict => "The article was saved by someone else since you opened its history, so nothing was restored. Reload the history and try again.".to_owned(),
-                Refusal::SlugTaken(slug) => format!("Another article now has the slug \"{slug}\" (or had it, and its old address leads there), so this revision cannot be restored as it is. Open the editor and change the slug first."),
-                Refusal::CategoryGone => "This revision's category no longer exists, so it cannot be restored as it is.".to_owned(),
-            };
-            tracing::info!(article_id = id, version, "restore refused");
-            Ok(ErrorPage::response(
-                StatusCode::CONFLICT,
-                "Not restored",
-                &message,
-            ))
-        }
-    }
+    Ok(see_other(&format!("/admin/articles/{id}?saved=restored")))
 }
 
 /// The time of a revision for the history table.

@@ -1,23 +1,20 @@
 //! `/admin/import`: paste an article as plain text (the format of
 //! `iconocast import`) and it becomes a draft by the signed-in staff member.
 
-use actix_web::error::{InternalError, UrlencodedError};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::page::{forbidden, respond, see_other, AdminLayout};
+use super::forms::{self, StaffForm};
+use super::page::{respond, see_other, AdminLayout};
 use crate::app::AppState;
-use crate::auth::csrf;
-use crate::auth::session::{self, Staff};
-use crate::db::models::{Category, NewAuditEntry};
-use crate::db::{audit, categories, settings, write_transaction};
-use crate::domain::clock::now;
-use crate::domain::ArticleStatus;
-use crate::error::{AppError, ErrorPage};
+use crate::auth::session::Staff;
+use crate::db::models::Category;
+use crate::db::{categories, settings};
+use crate::error::AppError;
 use crate::import;
-use crate::newsroom::{self, import::Target};
+use crate::newsroom::import as newsroom_import;
 
 /// The largest form body the import accepts.
 pub const MAX_BODY: usize = 512 * 1024;
@@ -36,38 +33,22 @@ pub struct ImportPage {
     pub error: Option<String>,
 }
 
-/// The form as posted; missing fields are empty, so a form without its
-/// CSRF token is a 403 rather than a 400.
+/// The form as posted.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ImportForm {
     pub text: String,
     pub category: String,
-    pub csrf_token: String,
 }
 
 /// The form config of `/admin/import`: a larger limit than the other staff
 /// forms, and a 413 page when it is exceeded.
 pub fn form_config() -> web::FormConfig {
-    web::FormConfig::default()
-        .limit(MAX_BODY)
-        .error_handler(|err, _req| {
-            tracing::info!(error = %err, "import form refused");
-            let response = match err {
-                UrlencodedError::Overflow { .. } => ErrorPage::response(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "Text too long",
-                    "The pasted text is over 512 KB, so nothing was imported. \
-                     Shorten it and try again.",
-                ),
-                _ => ErrorPage::response(
-                    StatusCode::BAD_REQUEST,
-                    "Bad request",
-                    "The form could not be read. Reload the page and try again.",
-                ),
-            };
-            InternalError::from_response(err, response).into()
-        })
+    forms::form_config(
+        MAX_BODY,
+        "Text too long",
+        "The pasted text is over 512 KB, so nothing was imported. Shorten it and try again.",
+    )
 }
 
 /// GET /admin/import.
@@ -97,16 +78,11 @@ enum Outcome {
 
 /// POST /admin/import.
 pub async fn submit(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    staff: Staff,
-    form: web::Form<ImportForm>,
+    post: StaffForm<ImportForm>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    if !csrf::session_token_ok(&staff, &form.csrf_token) {
-        return Ok(forbidden());
-    }
-    let ip = session::client_ip(&req);
+    let actor = post.actor();
+    let StaffForm { staff, form } = post;
     // Parsing is CPU work on up to 512 KB: on the blocking pool, before a
     // connection is taken, and never on the async worker.
     let text = form.text;
@@ -118,7 +94,7 @@ pub async fn submit(
     if let Err(e) = &parsed {
         tracing::info!(error = %e, "pasted article refused");
     }
-    let (user_id, wanted) = (staff.user_id, form.category.clone());
+    let wanted = form.category.clone();
     let (site_name, categories, outcome) = state
         .run(move |conn| {
             let site_name = settings::load(conn)?.name;
@@ -127,31 +103,7 @@ pub async fn submit(
                 (Err(e), _) => Outcome::Invalid(e.to_string()),
                 (Ok(_), None) => Outcome::Invalid("Choose one of the categories.".to_owned()),
                 (Ok(article), Some(category)) => {
-                    let at = now();
-                    let id = write_transaction::<_, AppError, _>(conn, |conn| {
-                        let target = Target {
-                            category_id: category.id,
-                            author_id: user_id,
-                            status: ArticleStatus::Draft,
-                            published_at: None,
-                        };
-                        let stored = newsroom::import::store(conn, article, &target, at)?;
-                        let id = stored.id;
-                        audit::record(
-                            conn,
-                            &NewAuditEntry {
-                                user_id: Some(user_id),
-                                action: audit::IMPORT,
-                                target_type: "article",
-                                target_id: Some(id),
-                                detail: &format!("imported \"{}\" as a draft", stored.title),
-                                ip: &ip,
-                                created_at: at,
-                            },
-                        )?;
-                        Ok(id)
-                    })?;
-                    Outcome::Created(id)
+                    Outcome::Created(newsroom_import::draft(conn, &actor, article, category.id)?)
                 }
             };
             Ok((site_name, categories, outcome))

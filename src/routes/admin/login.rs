@@ -7,9 +7,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::page::{forbidden, AdminLayout, CsrfForm};
+use super::forms::{Button, StaffForm};
+use super::page::AdminLayout;
 use crate::app::AppState;
-use crate::auth::session::{self, Staff};
+use crate::auth::session;
 use crate::auth::{csrf, password, random_token};
 use crate::db::models::StaffUser;
 use crate::db::{audit, sessions, settings, users, write_transaction, DbConn};
@@ -228,7 +229,7 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     if !csrf::login_token_ok(&req, session::secure(&state), &form.csrf_token) {
-        return Ok(forbidden());
+        return Err(AppError::form_expired());
     }
     let next = next_or_dashboard(Some(&form.next));
     let ip = session::client_ip(&req);
@@ -286,15 +287,11 @@ pub async fn submit(
 
 /// POST /admin/logout: ends this session (with the session's CSRF token).
 pub async fn logout(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    staff: Staff,
-    form: web::Form<CsrfForm>,
+    post: StaffForm<Button>,
 ) -> Result<HttpResponse, AppError> {
-    if !csrf::session_token_ok(&staff, &form.csrf_token) {
-        return Ok(forbidden());
-    }
-    let ip = session::client_ip(&req);
+    let staff = post.staff;
+    let ip = staff.ip.clone();
     let (session_id, user_id) = (staff.session_id.clone(), staff.user_id);
     state
         .run(move |conn| {

@@ -16,22 +16,21 @@ use actix_multipart::Multipart;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use super::page::{forbidden, respond, AdminLayout, CsrfForm};
+use super::forms::{parse_id, Button, StaffForm};
+use super::page::{respond, see_other, AdminLayout};
 use crate::app::AppState;
 use crate::auth::csrf;
-use crate::auth::policy;
-use crate::auth::session::{self, Staff};
-use crate::db::media::{self as db_media, Listed, NewMedia};
-use crate::db::models::{Media, NewAuditEntry};
-use crate::db::{audit, settings, write_transaction};
-use crate::domain::clock::now;
+use crate::auth::session::Staff;
+use crate::db::media::{self as db_media, Listed};
+use crate::db::models::Media;
+use crate::db::settings;
 use crate::domain::PageNumber;
-use crate::error::{AppError, ErrorPage};
+use crate::error::AppError;
 use crate::media::{self, ImageType, Refusal};
+use crate::newsroom::media::{self as newsroom_media, Deletion, InUse, Recorded};
 use crate::routes::respond::PageQuery;
 use crate::views::filters;
 
@@ -61,12 +60,6 @@ pub enum Notice {
     Deleted,
 }
 
-/// Why a deletion was refused: the articles that use the image.
-pub struct Conflict {
-    pub file_name: String,
-    pub articles: Vec<(i32, String)>,
-}
-
 #[derive(Template)]
 #[template(path = "admin/media.html")]
 pub struct MediaPage {
@@ -83,7 +76,7 @@ pub struct MediaPage {
     pub uploaded_id: Option<i32>,
     pub notice: Option<Notice>,
     pub error: Option<String>,
-    pub conflict: Option<Conflict>,
+    pub conflict: Option<InUse>,
 }
 
 impl MediaPage {
@@ -120,7 +113,7 @@ struct Extras {
     uploaded: Option<(i32, bool)>,
     deleted: bool,
     error: Option<String>,
-    conflict: Option<Conflict>,
+    conflict: Option<InUse>,
 }
 
 /// Loads page `number` of the library and builds the page.
@@ -221,28 +214,23 @@ pub async fn show(
     respond(StatusCode::OK, &page)
 }
 
-/// The 413 page.
-fn too_large(limit: usize) -> HttpResponse {
-    tracing::info!(limit, "image upload over the limit");
-    ErrorPage::response(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "File too large",
-        &format!(
+/// The 413 refusal.
+fn too_large(limit: usize) -> AppError {
+    AppError::PayloadTooLarge {
+        limit,
+        title: "File too large",
+        message: format!(
             "Images may be up to {} each, so nothing was uploaded. \
              Go back and choose a smaller file.",
             limit_text(limit)
         ),
-    )
+    }
 }
 
-/// The 400 page for a body that is not a readable multipart form.
-fn unreadable(error: &dyn std::fmt::Display) -> HttpResponse {
+/// The 400 refusal of a body that is not a readable multipart form.
+fn unreadable(error: &dyn std::fmt::Display) -> AppError {
     tracing::info!(error = %error, "unreadable image upload");
-    ErrorPage::response(
-        StatusCode::BAD_REQUEST,
-        "Bad request",
-        "The upload could not be read. Reload the page and try again.",
-    )
+    AppError::BadRequest("The upload could not be read. Reload the page and try again.".to_owned())
 }
 
 /// Why a part could not be read whole.
@@ -266,53 +254,52 @@ async fn read_part(field: &mut actix_multipart::Field, limit: usize) -> Result<V
     Ok(out)
 }
 
-/// What the form carried.
-enum Upload {
-    /// The response to give at once (403, 413 or 400).
-    Refused(HttpResponse),
-    /// The token was right; the file part, if any.
-    File(Option<Vec<u8>>),
-}
-
-/// Reads the multipart body: the CSRF token, then the file, within the
-/// limits. A file part before a valid token is refused unread.
-async fn read_upload(staff: &Staff, mut multipart: Multipart, limit: usize) -> Upload {
+/// Reads the multipart body: the CSRF token, then the file (if any),
+/// within the limits. A file part before a valid token is refused unread;
+/// a missing or wrong token is the 403 of every staff form.
+async fn read_upload(
+    staff: &Staff,
+    mut multipart: Multipart,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, AppError> {
     let mut token = String::new();
     let mut file: Option<Vec<u8>> = None;
     let mut other = 0usize;
+    let broken = |e: ReadError, too_long: AppError| match e {
+        ReadError::TooLong => too_long,
+        ReadError::Broken(e) => unreadable(&e),
+    };
     while let Some(field) = multipart.next().await {
-        let mut field = match field {
-            Ok(field) => field,
-            Err(e) => return Upload::Refused(unreadable(&e)),
-        };
+        let mut field = field.map_err(|e| unreadable(&e))?;
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
-            csrf::FIELD => match read_part(&mut field, TOKEN_LIMIT).await {
-                Ok(bytes) => token = String::from_utf8_lossy(&bytes).into_owned(),
-                Err(ReadError::TooLong) => return Upload::Refused(forbidden()),
-                Err(ReadError::Broken(e)) => return Upload::Refused(unreadable(&e)),
-            },
+            csrf::FIELD => {
+                let bytes = read_part(&mut field, TOKEN_LIMIT)
+                    .await
+                    .map_err(|e| broken(e, AppError::form_expired()))?;
+                token = String::from_utf8_lossy(&bytes).into_owned();
+            }
             "file" if file.is_none() => {
                 if !csrf::session_token_ok(staff, &token) {
-                    return Upload::Refused(forbidden());
+                    return Err(AppError::form_expired());
                 }
-                match read_part(&mut field, limit).await {
-                    Ok(bytes) => file = Some(bytes),
-                    Err(ReadError::TooLong) => return Upload::Refused(too_large(limit)),
-                    Err(ReadError::Broken(e)) => return Upload::Refused(unreadable(&e)),
-                }
+                let bytes = read_part(&mut field, limit)
+                    .await
+                    .map_err(|e| broken(e, too_large(limit)))?;
+                file = Some(bytes);
             }
-            _ => match read_part(&mut field, OVERHEAD.saturating_sub(other)).await {
-                Ok(bytes) => other += bytes.len(),
-                Err(ReadError::TooLong) => return Upload::Refused(too_large(limit)),
-                Err(ReadError::Broken(e)) => return Upload::Refused(unreadable(&e)),
-            },
+            _ => {
+                let bytes = read_part(&mut field, OVERHEAD.saturating_sub(other))
+                    .await
+                    .map_err(|e| broken(e, too_large(limit)))?;
+                other += bytes.len();
+            }
         }
     }
     if !csrf::session_token_ok(staff, &token) {
-        return Upload::Refused(forbidden());
+        return Err(AppError::form_expired());
     }
-    Upload::File(file)
+    Ok(file)
 }
 
 /// POST /admin/media.
@@ -329,13 +316,12 @@ pub async fn upload(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > (limit + OVERHEAD) as u64) {
-        return Ok(too_large(limit));
+        return Err(too_large(limit));
     }
     let multipart = Multipart::new(req.headers(), payload);
-    let bytes = match read_upload(&staff, multipart, limit).await {
-        Upload::Refused(response) => return Ok(response),
-        Upload::File(Some(bytes)) if !bytes.is_empty() => bytes,
-        Upload::File(_) => {
+    let bytes = match read_upload(&staff, multipart, limit).await? {
+        Some(bytes) if !bytes.is_empty() => bytes,
+        _ => {
             tracing::info!("image upload without a file");
             let extras = Extras {
                 error: Some("Choose an image file to upload.".to_owned()),
@@ -361,19 +347,13 @@ pub async fn upload(
             return refuse(&state, staff, status, extras).await;
         }
     };
-    let (id, existing) = match store(&req, &state, &staff, bytes, image).await? {
-        Ok(stored) => stored,
-        Err(e) => return Ok(storage_error(&e)),
-    };
+    let Recorded { id, existing } = store(&state, &staff, bytes, image).await?;
     tracing::info!(media_id = id, existing, "image uploaded");
-    let location = if existing {
+    Ok(see_other(&if existing {
         format!("/admin/media?uploaded={id}&existing=1")
     } else {
         format!("/admin/media?uploaded={id}")
-    };
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish())
+    }))
 }
 
 /// The status and message for an upload that is not taken as an image;
@@ -425,85 +405,25 @@ fn refusal_message(refusal: Refusal, bytes: usize) -> (StatusCode, String) {
     }
 }
 
-/// The 500 page for a media folder that cannot be written or changed.
-fn storage_error(error: &std::io::Error) -> HttpResponse {
-    tracing::error!(error = %error, "media folder error");
-    ErrorPage::response(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong",
-        "The image could not be stored or removed because of an error on our side, \
-         so nothing was changed. It has been logged.",
-    )
-}
-
-/// Writes the file, then records it: the row and its audit entry in one
-/// transaction, or the existing row for the same bytes. Returns the id
-/// and whether the image was already in the library; the inner error is
-/// the media folder's.
+/// Writes the file, then records it (`newsroom::media::record_upload`);
+/// if the record fails, the file goes again unless a row of the same
+/// bytes uses it.
 async fn store(
-    req: &HttpRequest,
     state: &web::Data<AppState>,
     staff: &Staff,
     bytes: Vec<u8>,
     image: ImageType,
-) -> Result<Result<(i32, bool), std::io::Error>, AppError> {
+) -> Result<Recorded, AppError> {
     let file_name = media::file_name(&bytes, image.kind);
     let byte_size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     let bytes = std::sync::Arc::new(bytes);
-    if let Err(e) = write_file(state, &file_name, bytes.clone()).await? {
-        return Ok(Err(e));
-    }
+    write_file(state, &file_name, bytes.clone()).await?;
 
-    let (user_id, ip) = (staff.user_id, session::client_ip(req));
-    let name = file_name.clone();
+    let (actor, name) = (staff.actor(), file_name.clone());
     let recorded = state
-        .run(move |conn| {
-            let at = now();
-            let new = NewMedia {
-                file_name: &name,
-                content_type: image.content_type(),
-                byte_size,
-                width: i32::try_from(image.width).unwrap_or(i32::MAX),
-                height: i32::try_from(image.height).unwrap_or(i32::MAX),
-                uploaded_by: Some(user_id),
-                created_at: at,
-            };
-            let recorded = write_transaction::<_, DieselError, _>(conn, |conn| {
-                if let Some(found) = db_media::find_by_name(conn, &name)? {
-                    return Ok((found.id, true));
-                }
-                let id = db_media::insert(conn, &new)?;
-                audit::record(
-                    conn,
-                    &NewAuditEntry {
-                        user_id: Some(user_id),
-                        action: audit::MEDIA_UPLOAD,
-                        target_type: "media",
-                        target_id: Some(id),
-                        detail: &format!(
-                            "uploaded {name} ({}, {}x{}, {})",
-                            image.content_type(),
-                            image.width,
-                            image.height,
-                            media::human_size(byte_size)
-                        ),
-                        ip: &ip,
-                        created_at: at,
-                    },
-                )?;
-                Ok((id, false))
-            });
-            match recorded {
-                // Another request stored the same bytes at the same moment.
-                Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                    let found = db_media::find_by_name(conn, &name)?.ok_or(AppError::NotFound)?;
-                    Ok((found.id, true))
-                }
-                other => Ok(other?),
-            }
-        })
+        .run(move |conn| newsroom_media::record_upload(conn, &actor, &name, image, byte_size))
         .await;
-    let (id, existing) = match recorded {
+    let recorded = match recorded {
         Ok(recorded) => recorded,
         Err(error) => {
             forget_file(state, &file_name).await;
@@ -516,40 +436,23 @@ async fn store(
     let dir = state.media_dir.clone();
     let check = file_name.clone();
     if !web::block(move || media::exists(&dir, &check)).await? {
-        if let Err(e) = write_file(state, &file_name, bytes).await? {
-            return Ok(Err(e));
-        }
+        write_file(state, &file_name, bytes).await?;
     }
-    Ok(Ok((id, existing)))
+    Ok(recorded)
 }
 
-/// Removes the file of an upload whose row could not be written, unless a
-/// row for the same bytes exists: another upload of them committed. This
-/// runs as a write transaction, with the table locked against new rows on
-/// PostgreSQL, so an upload of the same bytes committing at the same
-/// moment is either seen here, or commits after the removal and then
-/// finds its file missing and writes it again. If even this fails, the
-/// file stays (it might be in use) and the log says so.
+/// Removes the file of an upload whose row could not be written
+/// (`newsroom::media::forget_file`). If even this fails, the file stays
+/// (it might be in use) and the log says so.
 async fn forget_file(state: &web::Data<AppState>, name: &str) {
     let dir = state.media_dir.clone();
     let target = name.to_owned();
     let outcome = state
-        .run(move |conn| {
-            write_transaction::<_, AppError, _>(conn, |conn| {
-                db_media::lock_out_writers(conn)?;
-                if db_media::find_by_name(conn, &target)?.is_some() {
-                    return Ok(Ok(false));
-                }
-                Ok(media::remove(&dir, &target).map(|()| true))
-            })
-        })
+        .run(move |conn| newsroom_media::forget_file(conn, &dir, &target))
         .await;
     match outcome {
-        Ok(Ok(true)) => tracing::info!(file = name, "file of an unrecorded upload removed"),
-        Ok(Ok(false)) => tracing::info!(file = name, "upload not recorded; its file stays in use"),
-        Ok(Err(error)) => {
-            tracing::warn!(file = name, error = %error, "file of an unrecorded upload not removed")
-        }
+        Ok(true) => tracing::info!(file = name, "file of an unrecorded upload removed"),
+        Ok(false) => tracing::info!(file = name, "upload not recorded; its file stays in use"),
         Err(error) => {
             tracing::warn!(file = name, error = %error, "file of an unrecorded upload left in place")
         }
@@ -561,100 +464,30 @@ async fn write_file(
     state: &web::Data<AppState>,
     name: &str,
     bytes: std::sync::Arc<Vec<u8>>,
-) -> Result<Result<(), std::io::Error>, AppError> {
+) -> Result<(), AppError> {
     let dir = state.media_dir.clone();
     let target = name.to_owned();
-    Ok(web::block(move || media::store(&dir, &target, &bytes)).await?)
+    web::block(move || media::store(&dir, &target, &bytes))
+        .await?
+        .map_err(AppError::Storage)
 }
 
-/// What a deletion came to.
-enum Deletion {
-    Deleted,
-    InUse(Conflict),
-}
-
-/// Why a deletion's transaction was rolled back.
-enum DeleteFailure {
-    App(AppError),
-    /// The file could not be removed.
-    Storage(std::io::Error),
-}
-
-impl From<DieselError> for DeleteFailure {
-    fn from(e: DieselError) -> Self {
-        DeleteFailure::App(e.into())
-    }
-}
-
-/// POST /admin/media/{id}/delete.
+/// POST /admin/media/{id}/delete (`newsroom::media::delete`); an image in
+/// use answers 409 with the library naming the articles that use it.
 pub async fn delete(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    staff: Staff,
-    path: web::Path<i32>,
-    form: web::Form<CsrfForm>,
+    post: StaffForm<Button>,
+    path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    if !csrf::session_token_ok(&staff, &form.csrf_token) {
-        return Ok(forbidden());
-    }
-    let id = path.into_inner();
-    let item = state
-        .run(move |conn| db_media::find(conn, id)?.ok_or(AppError::NotFound))
-        .await?;
-    policy::require(
-        staff.can_delete_media(item.uploaded_by),
-        "delete an image someone else uploaded",
-    )?;
-    let (user_id, ip) = (staff.user_id, session::client_ip(&req));
-    let dir = state.media_dir.clone();
+    let id = parse_id(&path)?;
+    let (actor, dir) = (post.actor(), state.media_dir.clone());
     let outcome = state
-        .run(move |conn| {
-            let done = write_transaction::<_, DeleteFailure, _>(conn, |conn| {
-                let users = db_media::users_of(conn, &item)?;
-                if !users.is_empty() {
-                    return Ok(Deletion::InUse(Conflict {
-                        file_name: item.file_name.clone(),
-                        articles: users,
-                    }));
-                }
-                if db_media::delete(conn, item.id)? == 0 {
-                    return Err(DeleteFailure::App(AppError::NotFound));
-                }
-                audit::record(
-                    conn,
-                    &NewAuditEntry {
-                        user_id: Some(user_id),
-                        action: audit::MEDIA_DELETE,
-                        target_type: "media",
-                        target_id: Some(item.id),
-                        detail: &format!("deleted {}", item.file_name),
-                        ip: &ip,
-                        created_at: now(),
-                    },
-                )?;
-                // Last, still inside the transaction: an upload of the
-                // same bytes waits on the deleted row, then writes its file
-                // again after this removal.
-                media::remove(&dir, &item.file_name).map_err(DeleteFailure::Storage)?;
-                Ok(Deletion::Deleted)
-            });
-            match done {
-                Ok(outcome) => Ok(Ok(outcome)),
-                Err(DeleteFailure::Storage(e)) => Ok(Err(e)),
-                Err(DeleteFailure::App(e)) => Err(e),
-            }
-        })
+        .run(move |conn| newsroom_media::delete(conn, &actor, &dir, id))
         .await?;
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
-        Err(e) => return Ok(storage_error(&e)),
-    };
     match outcome {
         Deletion::Deleted => {
             tracing::info!(media_id = id, "image deleted");
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/admin/media?deleted=1"))
-                .finish())
+            Ok(see_other("/admin/media?deleted=1"))
         }
         Deletion::InUse(conflict) => {
             tracing::info!(
@@ -666,7 +499,7 @@ pub async fn delete(
                 conflict: Some(conflict),
                 ..Extras::default()
             };
-            refuse(&state, staff, StatusCode::CONFLICT, extras).await
+            refuse(&state, post.staff, StatusCode::CONFLICT, extras).await
         }
     }
 }

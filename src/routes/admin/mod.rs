@@ -2,13 +2,16 @@
 //! the audit log (admins) and the plain-text import.
 //! Every page but the login form needs a live session (the [`Staff`]
 //! extractor); every POST but the login form checks the session's CSRF
-//! token; every response carries `Cache-Control: no-store`.
+//! token (the [`forms::StaffForm`] extractor); every response carries
+//! `Cache-Control: no-store`. Handlers extract, call the use case in
+//! `crate::newsroom`, and render.
 
 pub mod articles;
 pub mod audit;
 pub mod categories;
 pub mod dashboard;
 pub mod editor;
+pub mod forms;
 pub mod history;
 pub mod import;
 pub mod login;
@@ -18,9 +21,7 @@ pub mod settings;
 pub mod tags;
 pub mod users;
 
-use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::StatusCode;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{guard, web, FromRequest, Handler, HttpResponse, Resource, Responder, Route};
 
@@ -89,20 +90,11 @@ where
 pub fn config(cfg: &mut web::ServiceConfig) {
     let no_store =
         DefaultHeaders::new().add((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    // No form of these pages comes near the limit: a body past it did
+    // not come from them, and is as unreadable as a malformed one.
     let forms = web::FormConfig::default()
-        .limit(16 * 1024)
-        .error_handler(|err, _req| {
-            tracing::info!(error = %err, "malformed staff form");
-            InternalError::from_response(
-                err,
-                ErrorPage::response(
-                    StatusCode::BAD_REQUEST,
-                    "Bad request",
-                    "The form could not be read. Reload the page and try again.",
-                ),
-            )
-            .into()
-        });
+        .limit(forms::MAX_FORM)
+        .error_handler(|err, _req| forms::unreadable(err));
     cfg.service(
         web::scope("/admin")
             .wrap(no_store)

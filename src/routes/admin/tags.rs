@@ -1,31 +1,26 @@
 //! `/admin/tags` (editors and admins): every hashtag with its article
 //! count, filtered by `?q=`, 100 a page; renaming one (onto another
 //! hashtag's slug merges the two) and deleting one. The search index of
-//! every article concerned is rewritten in the same transaction.
+//! every article concerned is rewritten in the same transaction
+//! (`newsroom::tags`).
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::categories::parse_id;
-use super::page::{forbidden, AdminLayout};
-use super::page::{respond, see_other};
+use super::forms::{parse_id, StaffForm};
+use super::page::{respond, see_other, AdminLayout};
 use crate::app::AppState;
-use crate::auth::session::{self, Staff};
-use crate::auth::{csrf, policy};
-use crate::db::models::{NewAuditEntry, Tag};
-use crate::db::{audit, redirects, search_index, settings, tags, write_transaction, DbConn};
-use crate::domain::clock::now;
-use crate::domain::text::{self, Lines};
+use crate::auth::session::Staff;
+use crate::db::models::Tag;
+use crate::db::{settings, tags as db_tags, DbConn};
 use crate::domain::{tag_slug, PageNumber};
 use crate::error::AppError;
+use crate::newsroom::tags;
 
 /// Hashtags per page.
 pub const PER_PAGE: i64 = 100;
-
-/// Longest hashtag name, in characters.
-pub const MAX_NAME: usize = 100;
 
 /// The query string; kept as text so bad values get our 400 page.
 #[derive(Debug, Default, Deserialize)]
@@ -44,7 +39,6 @@ pub struct RenameForm {
     pub name: String,
     pub q: String,
     pub page: String,
-    pub csrf_token: String,
 }
 
 /// A deletion as posted.
@@ -52,7 +46,6 @@ pub struct RenameForm {
 #[serde(default)]
 pub struct DeleteForm {
     pub q: String,
-    pub csrf_token: String,
 }
 
 /// A rename that was refused: which hashtag, what was typed and why.
@@ -112,10 +105,6 @@ fn notice(done: &str) -> Option<&'static str> {
     }
 }
 
-fn may_manage(staff: &Staff) -> Result<(), AppError> {
-    policy::require(staff.can_manage_tags(), "manage hashtags")
-}
-
 /// The slug fragment `q` filters by: `Ok(None)` for no filter,
 /// `Err(())` for a query that can match nothing.
 fn filter_of(q: &str) -> Result<Option<String>, ()> {
@@ -145,8 +134,8 @@ fn listing(conn: &mut DbConn, q: &str, offset: i64) -> Result<Listing, AppError>
     let (rows, total) = match filter_of(q) {
         Err(()) => (Vec::new(), 0),
         Ok(filter) => (
-            tags::page_with_counts(conn, filter.as_deref(), offset, PER_PAGE)?,
-            tags::count_matching(conn, filter.as_deref())?,
+            db_tags::page_with_counts(conn, filter.as_deref(), offset, PER_PAGE)?,
+            db_tags::count_matching(conn, filter.as_deref())?,
         ),
     };
     Ok((site_name, rows, total))
@@ -187,7 +176,7 @@ pub async fn list(
     staff: Staff,
     query: web::Query<TagsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    may_manage(&staff)?;
+    tags::may_manage(&staff.actor())?;
     let query = query.into_inner();
     let number = PageNumber::parse(query.page.as_deref())
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
@@ -220,220 +209,61 @@ fn back_to(q: &str, done: &str) -> String {
     format!("/admin/tags?{}", out.finish())
 }
 
-/// Why a typed name cannot be a hashtag, or its (name, slug).
-fn check_name(raw: &str) -> Result<(String, String), String> {
-    let name = raw.trim().trim_start_matches('#').trim().to_owned();
-    if name.is_empty() {
-        return Err("Give the hashtag a name.".to_owned());
-    }
-    if name.chars().count() > MAX_NAME {
-        return Err(format!(
-            "The name is too long: at most {MAX_NAME} characters."
-        ));
-    }
-    text::check(&name, Lines::One, "name")?;
-    match tag_slug(&name) {
-        Some(slug) => Ok((name, slug)),
-        None => Err("The name needs at least one letter or digit.".to_owned()),
-    }
-}
-
-/// Rewrites the search index of `ids`.
-fn reindex_all(conn: &mut DbConn, ids: &[i32]) -> Result<(), AppError> {
-    for id in ids {
-        search_index::reindex(conn, *id)?;
-    }
-    Ok(())
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
-
-/// What a rename came to.
-enum Outcome {
-    /// The notice code and the slug the hashtag now has.
-    Done(&'static str, String),
-    Invalid(String),
-}
-
-/// POST /admin/tags/{id}: renames a hashtag. Its slug follows the name;
-/// if another hashtag has that slug already, this one is merged into it.
+/// POST /admin/tags/{id}: renames a hashtag (`newsroom::tags::rename`);
+/// a name it refuses comes back in its row with the reason, at 422.
 pub async fn rename(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    staff: Staff,
+    post: StaffForm<RenameForm>,
     path: web::Path<String>,
-    form: web::Form<RenameForm>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    if !csrf::session_token_ok(&staff, &form.csrf_token) {
-        return Ok(forbidden());
-    }
-    may_manage(&staff)?;
     let id = parse_id(&path)?;
-    let ip = session::client_ip(&req);
-    let user_id = staff.user_id;
-    let checked = check_name(&form.name);
+    let (actor, typed) = (post.actor(), post.form.name.clone());
     let outcome = state
-        .run(move |conn| {
-            write_transaction::<_, AppError, _>(conn, |conn| {
-                let tag = tags::find(conn, id)?.ok_or(AppError::NotFound)?;
-                let (name, slug) = match checked {
-                    Ok(v) => v,
-                    Err(message) => return Ok(Outcome::Invalid(message)),
-                };
-                if name == tag.name {
-                    return Ok(Outcome::Done("unchanged", tag.slug));
-                }
-                let at = now();
-                let ids = tags::article_ids(conn, id)?;
-                let (done, detail, now_slug) = if slug == tag.slug {
-                    tags::rename(conn, id, &slug, &name)?;
-                    ("renamed", format!("renamed #{} to #{name}", tag.name), slug)
-                } else if let Some(target) = tags::find_by_slug(conn, &slug)? {
-                    let (moved, dropped) = tags::merge_into(conn, id, target.id)?;
-                    move_tag_paths(conn, &tag.slug, &target.slug, at)?;
-                    (
-                        "merged",
-                        format!(
-                            "merged #{} into #{} (tag {}): {moved} article{} moved, \
-                             {dropped} already had it",
-                            tag.name,
-                            target.name,
-                            target.id,
-                            plural(moved)
-                        ),
-                        target.slug,
-                    )
-                } else {
-                    tags::rename(conn, id, &slug, &name)?;
-                    move_tag_paths(conn, &tag.slug, &slug, at)?;
-                    (
-                        "renamed",
-                        format!(
-                            "renamed #{} to #{name} (/tag/{} → /tag/{slug})",
-                            tag.name, tag.slug
-                        ),
-                        slug,
-                    )
-                };
-                reindex_all(conn, &ids)?;
-                audit::record(
-                    conn,
-                    &NewAuditEntry {
-                        user_id: Some(user_id),
-                        action: audit::TAG_UPDATE,
-                        target_type: "tag",
-                        target_id: Some(id),
-                        detail: &detail,
-                        ip: &ip,
-                        created_at: at,
-                    },
-                )?;
-                Ok(Outcome::Done(done, now_slug))
-            })
-        })
-        .await?;
-    match outcome {
-        Outcome::Done(done, slug) => {
+        .run(move |conn| tags::rename(conn, &actor, id, &typed))
+        .await;
+    let message = match outcome {
+        Ok((done, slug)) => {
+            let done = done.notice();
             tracing::info!(tag_id = id, %done, %slug, "hashtag renamed");
-            Ok(see_other(&back_to(&slug, done)))
+            return Ok(see_other(&back_to(&slug, done)));
         }
-        Outcome::Invalid(message) => {
-            tracing::info!(tag_id = id, reason = %message, "hashtag rename refused");
-            let number = PageNumber::parse(Some(&form.page)).unwrap_or(PageNumber::FIRST);
-            let q = form.q.clone();
-            let offset = number.offset(PER_PAGE);
-            let (site_name, rows, total) = state.run(move |conn| listing(conn, &q, offset)).await?;
-            let page = page_of(
-                staff,
-                site_name,
-                rows,
-                total,
-                form.q,
-                number.get(),
-                None,
-                Some(Refused {
-                    id,
-                    typed: form.name,
-                    message,
-                }),
-            );
-            respond(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-    }
-}
-
-/// `/tag/old` (and its feed) now answer 301 to `/tag/new`.
-fn move_tag_paths(
-    conn: &mut DbConn,
-    old: &str,
-    new: &str,
-    at: chrono::NaiveDateTime,
-) -> Result<(), AppError> {
-    redirects::move_path(conn, &format!("/tag/{old}"), &format!("/tag/{new}"), at)?;
-    redirects::move_path(
-        conn,
-        &format!("/tag/{old}/feed.xml"),
-        &format!("/tag/{new}/feed.xml"),
-        at,
-    )?;
-    Ok(())
+        Err(AppError::Invalid(errors)) => errors.get("name").unwrap_or_default().to_owned(),
+        Err(e) => return Err(e),
+    };
+    tracing::info!(tag_id = id, reason = %message, "hashtag rename refused");
+    let StaffForm { staff, form } = post;
+    let number = PageNumber::parse(Some(&form.page)).unwrap_or(PageNumber::FIRST);
+    let q = form.q.clone();
+    let offset = number.offset(PER_PAGE);
+    let (site_name, rows, total) = state.run(move |conn| listing(conn, &q, offset)).await?;
+    let page = page_of(
+        staff,
+        site_name,
+        rows,
+        total,
+        form.q,
+        number.get(),
+        None,
+        Some(Refused {
+            id,
+            typed: form.name,
+            message,
+        }),
+    );
+    respond(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
 /// POST /admin/tags/{id}/delete: removes the hashtag from its articles.
 pub async fn delete(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    staff: Staff,
+    post: StaffForm<DeleteForm>,
     path: web::Path<String>,
-    form: web::Form<DeleteForm>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    if !csrf::session_token_ok(&staff, &form.csrf_token) {
-        return Ok(forbidden());
-    }
-    may_manage(&staff)?;
     let id = parse_id(&path)?;
-    let ip = session::client_ip(&req);
-    let user_id = staff.user_id;
+    let actor = post.actor();
     state
-        .run(move |conn| {
-            write_transaction::<_, AppError, _>(conn, |conn| {
-                let tag = tags::find(conn, id)?.ok_or(AppError::NotFound)?;
-                let ids = tags::article_ids(conn, id)?;
-                tags::delete(conn, id)?;
-                // Old addresses that led here would now lead nowhere.
-                redirects::delete_to(conn, &format!("/tag/{}", tag.slug))?;
-                redirects::delete_to(conn, &format!("/tag/{}/feed.xml", tag.slug))?;
-                reindex_all(conn, &ids)?;
-                audit::record(
-                    conn,
-                    &NewAuditEntry {
-                        user_id: Some(user_id),
-                        action: audit::TAG_DELETE,
-                        target_type: "tag",
-                        target_id: Some(id),
-                        detail: &format!(
-                            "deleted #{} (/tag/{}) from {} article{}",
-                            tag.name,
-                            tag.slug,
-                            ids.len(),
-                            plural(ids.len())
-                        ),
-                        ip: &ip,
-                        created_at: now(),
-                    },
-                )?;
-                Ok(())
-            })
-        })
+        .run(move |conn| tags::delete(conn, &actor, id))
         .await?;
     tracing::info!(tag_id = id, "hashtag deleted");
-    Ok(see_other(&back_to(&form.q, "deleted")))
+    Ok(see_other(&back_to(&post.form.q, "deleted")))
 }

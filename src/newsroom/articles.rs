@@ -1,0 +1,172 @@
+//! Articles: creating one, saving it with a step of the workflow (submit,
+//! publish, schedule, unpublish, archive) and restoring an old revision,
+//! all through one write: the permission rule, the version check, the
+//! content, its revision, the 301 of a renamed public article and the
+//! audit entry, in one transaction (`db::editor::create` and `save`).
+
+use diesel::prelude::*;
+
+use crate::db::editor::{self, Change, Draft, Saved, Stored};
+use crate::db::schema::{categories, media};
+use crate::db::{audit, DbConn};
+use crate::domain::actor::{self as policy, Actor};
+use crate::domain::clock::now;
+use crate::domain::workflow::{self, Step};
+use crate::domain::ArticleStatus;
+use crate::error::AppError;
+
+/// Article `id` for `actor` to open: 404 when missing, 403 when not theirs.
+pub fn editable(conn: &mut DbConn, actor: &Actor, id: i32) -> Result<Stored, AppError> {
+    let stored = editor::load(conn, id)?.ok_or(AppError::NotFound)?;
+    policy::require(
+        actor.can_edit(stored.article.author_id),
+        "edit another writer's article",
+    )?;
+    Ok(stored)
+}
+
+/// Whether `actor` may write a draft credited to `author_id` over
+/// `current` (`None` for a new article), taking a step that `publishes`
+/// or not: publishing, and any change to an article that is or was
+/// public, is for those who may publish the articles of both the stored
+/// and the new author; crediting another writer is for those who may.
+pub fn may_write(
+    actor: &Actor,
+    current: Option<&Stored>,
+    author_id: i32,
+    publishes: bool,
+) -> Result<(), AppError> {
+    let (stored_author, status) = current.map_or((actor.user_id, ArticleStatus::Draft), |s| {
+        (s.article.author_id, s.article.status)
+    });
+    if publishes || workflow::change_needs_publish_right(status) {
+        policy::require(
+            actor.can_publish(stored_author) && actor.can_publish(author_id),
+            "publish, unpublish or change this article",
+        )?;
+    }
+    if author_id != stored_author {
+        policy::require(actor.can_assign_author(), "credit another writer")?;
+    }
+    Ok(())
+}
+
+/// One write of an article.
+pub struct Write<'a> {
+    pub draft: &'a Draft,
+    pub step: Step,
+    /// One of the `audit::ARTICLE_*` actions.
+    pub action: &'a str,
+    /// What the audit entry says.
+    pub detail: &'a str,
+}
+
+/// What a write came to.
+#[derive(Debug)]
+pub enum Written {
+    /// Stored: the article's id.
+    Done(i32),
+    /// Someone saved the article since `expected`: nothing was written,
+    /// and this is what is stored now.
+    Conflict(Box<Stored>),
+}
+
+/// Writes `w` as a new article (`current` is `None`) or over `current` if
+/// it is still at version `expected`: the permission rule of
+/// [`may_write`], then the content, revision, redirect and audit entry in
+/// one transaction.
+pub fn write(
+    conn: &mut DbConn,
+    actor: &Actor,
+    current: Option<&Stored>,
+    expected: i32,
+    w: &Write,
+) -> Result<Written, AppError> {
+    may_write(
+        actor,
+        current,
+        w.draft.author_id,
+        w.step.needs_publish_right(),
+    )?;
+    let change = Change {
+        user_id: actor.user_id,
+        at: now(),
+        ip: &actor.ip,
+        action: w.action,
+        detail: w.detail,
+    };
+    Ok(match current {
+        None => Written::Done(editor::create(conn, w.draft, w.step, &change)?),
+        Some(current) => match editor::save(conn, current, expected, w.draft, w.step, &change)? {
+            Saved::Done { id, .. } => Written::Done(id),
+            Saved::Conflict(stored) => Written::Conflict(stored),
+        },
+    })
+}
+
+/// A restore refused because of what the article or the site holds now.
+fn not_restored(message: String) -> AppError {
+    AppError::Conflict {
+        title: "Not restored",
+        message,
+    }
+}
+
+/// Saves revision `version` of article `id` again as a new version, if the
+/// article is still at `expected`, through the same [`write`] as the
+/// editor. What no longer fits is adapted or refused: an image deleted
+/// since is dropped, an author the actor may not credit stays the current
+/// one, and a slug another article took or a category deleted since is a
+/// `Conflict`.
+pub fn restore(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i32,
+    version: i32,
+    expected: i32,
+) -> Result<(), AppError> {
+    let stored = editable(conn, actor, id)?;
+    may_write(actor, Some(&stored), stored.article.author_id, false)?;
+    let snapshot = editor::revision(conn, id, version)?.ok_or(AppError::NotFound)?;
+    let mut draft = snapshot.draft;
+    if editor::slug_taken(conn, &draft.slug, Some(id))? {
+        return Err(not_restored(format!(
+            "Another article now has the slug \"{}\" (or had it, and its old address leads \
+             there), so this revision cannot be restored as it is. Open the editor and change \
+             the slug first.",
+            draft.slug
+        )));
+    }
+    if let Some(c) = draft.category_id {
+        if categories::table.find(c).count().get_result::<i64>(conn)? == 0 {
+            return Err(not_restored(
+                "This revision's category no longer exists, so it cannot be restored as it is."
+                    .to_owned(),
+            ));
+        }
+    }
+    if let Some(m) = draft.hero_media_id {
+        // An image deleted since keeps the text, not the picture.
+        if media::table.find(m).count().get_result::<i64>(conn)? == 0 {
+            draft.hero_media_id = None;
+        }
+    }
+    if draft.author_id != stored.article.author_id && !actor.can_assign_author() {
+        draft.author_id = stored.article.author_id;
+    }
+    let detail = format!("restored version {version} of \"{}\"", draft.title);
+    let w = Write {
+        draft: &draft,
+        step: Step::Keep,
+        action: audit::ARTICLE_RESTORE,
+        detail: &detail,
+    };
+    match write(conn, actor, Some(&stored), expected, &w)? {
+        Written::Done(_) => Ok(()),
+        Written::Conflict(_) => Err(not_restored(
+            "The article was saved by someone else since you opened its history, so nothing \
+             was restored. Reload the history and try again."
+                .to_owned(),
+        )),
+    }
+}
