@@ -310,7 +310,14 @@ pub fn seed_if_empty(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<bo
                 sections: article.sections.clone(),
                 tags: article.tags.clone(),
             };
-            articles::create(conn, &input, now)?;
+            crate::newsroom::articles::create(
+                conn,
+                &input.draft(),
+                input.status,
+                input.published_at,
+                now,
+                None,
+            )?;
         }
         Ok(())
     })?;

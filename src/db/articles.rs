@@ -1,16 +1,16 @@
 //! Article queries: the visibility rule, listings of cards, one article with
-//! its sections, related articles, and creating an article with its sections
-//! and hashtags in one transaction.
+//! its sections, related articles, and the plain parts an article is
+//! created from.
 
 use chrono::NaiveDateTime;
 use diesel::dsl;
 use diesel::prelude::*;
 
-use super::editor::SectionDraft;
-use super::models::{Article, Author, Category, Media, NewArticle, Section};
+use super::editor::{Draft, SectionDraft};
+use super::models::{Article, Author, Category, Media, Section};
 use super::schema::{article_tags, articles, categories, media, sections, users};
-use super::{write_transaction, DbConn};
-use crate::domain::{anchors_for, reading_minutes, ArticleKind, ArticleStatus};
+use super::DbConn;
+use crate::domain::{anchors_for, ArticleKind, ArticleStatus};
 
 /// The one visibility rule: an article is public iff it is published or
 /// scheduled and its publish time has passed. Every public query uses it;
@@ -423,7 +423,7 @@ pub fn related(
 const SLUG_LOCK: i64 = 0x6963_6f6e_736c_7567; // "iconslug"
 
 /// Keeps other transactions from choosing a new article slug until this
-/// one ends. Called inside a [`write_transaction`] before looking for a
+/// one ends. Called inside a [`super::write_transaction`] before looking for a
 /// free slug and creating the article with it: two imports of the same
 /// title at once would otherwise both find the same slug free, and the
 /// second would fail on the unique index. On PostgreSQL a transaction-scoped
@@ -438,8 +438,9 @@ pub fn lock_slugs(conn: &mut DbConn) -> QueryResult<()> {
     }
 }
 
-/// Everything needed to create an article; used by the demo seed, the
-/// import and the tests.
+/// An article to create from plain parts, for the demo seed, the import
+/// and the tests; [`ArticleInput::draft`] turns it into what
+/// `crate::newsroom::articles::create` stores.
 #[derive(Debug, Clone)]
 pub struct ArticleInput {
     pub kind: ArticleKind,
@@ -458,47 +459,33 @@ pub struct ArticleInput {
     pub tags: Vec<String>,
 }
 
-/// Creates an article with its sections and hashtags in one transaction and
-/// returns its id.
-pub fn create(conn: &mut DbConn, input: &ArticleInput, now: NaiveDateTime) -> QueryResult<i32> {
-    write_transaction(conn, |conn| {
-        let words = std::iter::once(input.standfirst.as_str())
-            .chain(std::iter::once(input.intro.as_str()))
-            .chain(input.sections.iter().map(|(_, body)| body.as_str()));
-        let new = NewArticle {
-            kind: input.kind,
-            category_id: input.category_id,
-            slug: &input.slug,
-            title: &input.title,
-            standfirst: &input.standfirst,
-            intro: &input.intro,
-            author_id: input.author_id,
+impl ArticleInput {
+    /// The article as the editor would hold it: sections anchored by their
+    /// headings, no hero image.
+    pub fn draft(&self) -> Draft {
+        let headings: Vec<&str> = self.sections.iter().map(|(h, _)| h.as_str()).collect();
+        Draft {
+            kind: self.kind,
+            category_id: self.category_id,
+            slug: self.slug.clone(),
+            title: self.title.clone(),
+            standfirst: self.standfirst.clone(),
+            intro: self.intro.clone(),
+            author_id: self.author_id,
             hero_media_id: None,
-            hero_alt: "",
-            status: input.status,
-            published_at: input.published_at,
-            created_at: now,
-            updated_at: input.published_at.map_or(now, |p| p.min(now)),
-            reading_minutes: reading_minutes(words),
-            noindex: input.noindex,
-            version: 1,
-        };
-        let id: i32 = diesel::insert_into(articles::table)
-            .values(&new)
-            .returning(articles::id)
-            .get_result(conn)?;
-        let headings: Vec<&str> = input.sections.iter().map(|(h, _)| h.as_str()).collect();
-        let sections: Vec<SectionDraft> = anchors_for(&headings)
-            .into_iter()
-            .zip(&input.sections)
-            .map(|(anchor, (heading, body))| SectionDraft {
-                anchor,
-                heading: heading.clone(),
-                body: body.clone(),
-                body_html: None,
-            })
-            .collect();
-        super::editor::write_body(conn, id, &sections, &input.tags, false)?;
-        Ok(id)
-    })
+            hero_alt: String::new(),
+            noindex: self.noindex,
+            tags: self.tags.clone(),
+            sections: anchors_for(&headings)
+                .into_iter()
+                .zip(&self.sections)
+                .map(|(anchor, (heading, body))| SectionDraft {
+                    anchor,
+                    heading: heading.clone(),
+                    body: body.clone(),
+                    body_html: None,
+                })
+                .collect(),
+        }
+    }
 }

@@ -299,11 +299,29 @@ fn record(conn: &mut DbConn, id: i32, change: &Change, detail: &str) -> QueryRes
     Ok(())
 }
 
-/// Creates an article from `draft` as version 1, with its first revision
-/// and the audit entry of `change`, in one transaction.
-pub fn create(conn: &mut DbConn, draft: &Draft, step: Step, change: &Change) -> QueryResult<i32> {
-    let (user_id, now) = (change.user_id, change.at);
-    let (status, published_at) = step.apply(ArticleStatus::Draft, None, now);
+/// A new article: its draft, where it starts in the workflow, when it is
+/// made, and who makes it.
+#[derive(Debug, Clone, Copy)]
+pub struct NewDraft<'a> {
+    pub draft: &'a Draft,
+    pub status: ArticleStatus,
+    pub published_at: Option<NaiveDateTime>,
+    pub at: NaiveDateTime,
+    /// The staff member making it and the audit entry it writes; `None`
+    /// when no one does (the demo content, `iconocast import`): then the
+    /// first revision has no user and no audit entry is written.
+    pub by: Option<&'a Change<'a>>,
+}
+
+/// Creates an article as version 1: the row, its sections and hashtags,
+/// its search row, its first revision and, when someone makes it, their
+/// audit entry, in one transaction. The only writer of new articles
+/// (`crate::newsroom::articles::create` is its one caller). An article
+/// published in the past was last updated then, not at `at`, and its first
+/// revision carries that time.
+pub fn create(conn: &mut DbConn, new: &NewDraft) -> QueryResult<i32> {
+    let draft = new.draft;
+    let updated_at = new.published_at.map_or(new.at, |p| p.min(new.at));
     write_transaction(conn, |conn| {
         let id: i32 = diesel::insert_into(articles::table)
             .values(&NewArticle {
@@ -316,10 +334,10 @@ pub fn create(conn: &mut DbConn, draft: &Draft, step: Step, change: &Change) -> 
                 author_id: draft.author_id,
                 hero_media_id: draft.hero_media_id,
                 hero_alt: &draft.hero_alt,
-                status,
-                published_at,
-                created_at: now,
-                updated_at: now,
+                status: new.status,
+                published_at: new.published_at,
+                created_at: new.at,
+                updated_at,
                 reading_minutes: minutes(draft),
                 noindex: draft.noindex,
                 version: 1,
@@ -329,11 +347,14 @@ pub fn create(conn: &mut DbConn, draft: &Draft, step: Step, change: &Change) -> 
         write_body(conn, id, &draft.sections, &draft.tags, false)?;
         let snapshot = Snapshot {
             draft: draft.clone(),
-            status,
-            published_at,
+            status: new.status,
+            published_at: new.published_at,
         };
-        write_revision(conn, id, 1, Some(user_id), &snapshot, now)?;
-        record(conn, id, change, change.detail)?;
+        let user_id = new.by.map(|c| c.user_id);
+        write_revision(conn, id, 1, user_id, &snapshot, updated_at)?;
+        if let Some(change) = new.by {
+            record(conn, id, change, change.detail)?;
+        }
         Ok(id)
     })
 }
@@ -407,8 +428,11 @@ pub fn save(
             let stored = load(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
             return Ok(Saved::Conflict(Box::new(stored)));
         }
-        // Articles made before the editor (demo, import) have no revision
-        // yet: keep what they were as the first one.
+        // Every article created since all creates went through [`create`]
+        // has its first revision, but a database written by an older
+        // version holds demo and imported articles without one, and the
+        // synthetic scale data (`crate::synthetic`) is bulk-inserted
+        // without revisions: keep what such an article was as its first.
         let has_base = revisions::table
             .filter(revisions::article_id.eq(id))
             .filter(revisions::version.eq(expected))

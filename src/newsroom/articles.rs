@@ -3,10 +3,16 @@
 //! all through one write: the permission rule, the version check, the
 //! content, its revision, the 301 of a renamed public article and the
 //! audit entry, in one transaction (`db::editor::create` and `save`).
+//!
+//! [`create`] is the one way a new article is made, by the editor, the
+//! import form, `iconocast import`, the demo content and the tests alike,
+//! so every article has its first revision from the start.
 
 use diesel::prelude::*;
 
-use crate::db::editor::{self, Change, Draft, Saved, Stored};
+use chrono::NaiveDateTime;
+
+use crate::db::editor::{self, Change, Draft, NewDraft, Saved, Stored};
 use crate::db::schema::{categories, media};
 use crate::db::{audit, DbConn};
 use crate::domain::actor::{self as policy, Actor};
@@ -49,6 +55,31 @@ pub fn may_write(
         policy::require(actor.can_assign_author(), "credit another writer")?;
     }
     Ok(())
+}
+
+/// Creates article `draft` at `status` (published at `published_at`),
+/// made at `at` by `by` (with its audit entry) or by no one: the article,
+/// its sections, hashtags and search row, its first revision and the audit
+/// entry, in one transaction. Every new article is made here; no
+/// permission is checked (the editor's [`write`] checks first).
+pub fn create(
+    conn: &mut DbConn,
+    draft: &Draft,
+    status: ArticleStatus,
+    published_at: Option<NaiveDateTime>,
+    at: NaiveDateTime,
+    by: Option<&Change>,
+) -> QueryResult<i32> {
+    editor::create(
+        conn,
+        &NewDraft {
+            draft,
+            status,
+            published_at,
+            at,
+            by,
+        },
+    )
 }
 
 /// One write of an article.
@@ -96,7 +127,18 @@ pub fn write(
         detail: w.detail,
     };
     Ok(match current {
-        None => Written::Done(editor::create(conn, w.draft, w.step, &change)?),
+        None => {
+            let (status, published_at) = w.step.apply(ArticleStatus::Draft, None, change.at);
+            let id = create(
+                conn,
+                w.draft,
+                status,
+                published_at,
+                change.at,
+                Some(&change),
+            )?;
+            Written::Done(id)
+        }
         Some(current) => match editor::save(conn, current, expected, w.draft, w.step, &change)? {
             Saved::Done { id, .. } => Written::Done(id),
             Saved::Conflict(stored) => Written::Conflict(stored),

@@ -6,13 +6,14 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::articles::{self, ArticleInput};
+use crate::db::articles::{lock_slugs, ArticleInput};
+use crate::db::editor::Change;
 use crate::db::models::Category;
 use crate::db::{audit, categories, write_transaction, DbConn};
 use crate::domain::clock::now;
 use crate::error::AppError;
 
-use super::audit as log;
+use super::articles;
 use crate::domain::actor::Actor;
 use crate::domain::{ArticleKind, ArticleStatus, Role};
 use crate::import::{self, ImportedArticle};
@@ -35,8 +36,8 @@ pub struct Stored {
 }
 
 /// Stores one pasted article as a draft in category `category_id` by
-/// `actor`, with its audit entry, in one transaction (the staff area's
-/// import form); returns its id.
+/// `actor`, with its first revision and its audit entry, in one
+/// transaction (the staff area's import form); returns its id.
 pub fn draft(
     conn: &mut DbConn,
     actor: &Actor,
@@ -50,25 +51,32 @@ pub fn draft(
         published_at: None,
     };
     write_transaction(conn, |conn| {
-        let at = now();
-        let stored = store(conn, article, &target, at)?;
-        let detail = format!("imported \"{}\" as a draft", stored.title);
-        log::record(
+        let input = imported_input(conn, article, &target)?;
+        let detail = format!("imported \"{}\" as a draft", input.title);
+        let change = Change {
+            user_id: actor.user_id,
+            at: now(),
+            ip: &actor.ip,
+            action: audit::IMPORT,
+            detail: &detail,
+        };
+        let id = articles::create(
             conn,
-            actor,
-            audit::IMPORT,
-            ("article", stored.id),
-            &detail,
-            at,
+            &input.draft(),
+            input.status,
+            input.published_at,
+            change.at,
+            Some(&change),
         )?;
-        Ok(stored.id)
+        Ok(id)
     })
 }
 
 /// Stores one parsed article at `target` under a slug made from its title
-/// that no article or redirect uses yet. Call it in the write transaction
-/// that the import runs in: the slug stays this article's until it
-/// commits.
+/// that no article or redirect uses yet, with its first revision and no
+/// audit entry (`iconocast import`, which no staff member runs). Call it
+/// in the write transaction that the import runs in: the slug stays this
+/// article's until it commits.
 pub fn store(
     conn: &mut DbConn,
     article: ImportedArticle,
@@ -76,7 +84,14 @@ pub fn store(
     now: NaiveDateTime,
 ) -> QueryResult<Stored> {
     let input = imported_input(conn, article, target)?;
-    let id = articles::create(conn, &input, now)?;
+    let id = articles::create(
+        conn,
+        &input.draft(),
+        input.status,
+        input.published_at,
+        now,
+        None,
+    )?;
     Ok(Stored {
         id,
         slug: input.slug,
@@ -91,7 +106,7 @@ fn imported_input(
     article: ImportedArticle,
     target: &Target,
 ) -> QueryResult<ArticleInput> {
-    articles::lock_slugs(conn)?;
+    lock_slugs(conn)?;
     let slug = import::unique_slug(&article.title, |s| {
         crate::db::editor::slug_taken(conn, s, None)
     })?;

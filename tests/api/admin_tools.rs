@@ -1,8 +1,9 @@
 //! The staff tools: the audit log page (admins only) and the plain-text
 //! import at `/admin/import`.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use iconocast::db::schema::{article_tags, articles, audit_log, categories, sections};
+use iconocast::db::schema::{article_tags, articles, audit_log, categories, revisions, sections};
 use iconocast::domain::Role;
 
 use crate::helpers::{backend_test, spawn_app, Backend, Page, Staff, TestApp};
@@ -299,5 +300,70 @@ backend_test!(
         }
         assert_eq!(article_count(&app), before, "{backend:?}");
         assert_eq!(tag_count(), tags_before, "{backend:?}");
+    }
+);
+
+backend_test!(
+    async fn an_imported_draft_has_its_first_revision_and_can_be_restored(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let ann = app
+            .staff("au@example.org", "Ann Author", Role::Author)
+            .await;
+        let user_id = ann.id;
+        let text = std::fs::read_to_string(FIXTURE).expect("fixture");
+        let page = ann
+            .post("/admin/import", &[("category", "travel"), ("text", &text)])
+            .await;
+        assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
+        let (id, created_at) = app
+            .with_conn(|c| {
+                articles::table
+                    .filter(articles::author_id.eq(user_id))
+                    .select((articles::id, articles::created_at))
+                    .first::<(i32, NaiveDateTime)>(c)
+            })
+            .expect("the imported article");
+
+        let path = format!("/admin/articles/{id}");
+        let history = ann.get(&format!("{path}/history")).await;
+        assert_eq!(history.status, 200, "{backend:?}: {}", history.body);
+        assert_eq!(
+            history.attrs("tr[data-version]", "data-version"),
+            vec!["1"],
+            "{backend:?}: the import is the first version"
+        );
+        // The article, its first revision and the import's audit entry are
+        // one write: all three carry the same time.
+        let revised: Vec<(Option<i32>, NaiveDateTime)> = app
+            .with_conn(|c| {
+                revisions::table
+                    .filter(revisions::article_id.eq(id))
+                    .select((revisions::user_id, revisions::created_at))
+                    .load(c)
+            })
+            .expect("revisions");
+        assert_eq!(revised, vec![(Some(user_id), created_at)], "{backend:?}");
+        let audited: Vec<NaiveDateTime> = app
+            .with_conn(|c| {
+                audit_log::table
+                    .filter(audit_log::action.eq("import"))
+                    .filter(audit_log::target_type.eq("article"))
+                    .filter(audit_log::target_id.eq(id))
+                    .select(audit_log::created_at)
+                    .load(c)
+            })
+            .expect("audit");
+        assert_eq!(audited, vec![created_at], "{backend:?}");
+
+        let restored = ann
+            .post(&format!("{path}/history/1/restore"), &[("current", "1")])
+            .await;
+        assert_eq!(restored.status, 303, "{backend:?}: {}", restored.body);
+        let history = ann.get(&format!("{path}/history")).await;
+        assert_eq!(
+            history.attrs("tr[data-version]", "data-version"),
+            vec!["2", "1"],
+            "{backend:?}"
+        );
     }
 );

@@ -7,10 +7,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
-use iconocast::db::articles::{self, ArticleInput};
+use iconocast::db::articles::ArticleInput;
 use iconocast::db::models::NewCategory;
 use iconocast::db::{categories, users, Database, DatabaseUrl, DbConn};
 use iconocast::domain::{ArticleKind, ArticleStatus, Email, Role};
+use iconocast::newsroom::articles;
 use iconocast::startup::{Application, Settings};
 use scraper::{Html, Selector};
 
@@ -775,8 +776,17 @@ impl TestApp {
     }
 
     pub fn create_article(&self, input: ArticleInput) -> i32 {
-        self.with_conn(|c| articles::create(c, &input, now()))
-            .expect("create article")
+        self.with_conn(|c| {
+            articles::create(
+                c,
+                &input.draft(),
+                input.status,
+                input.published_at,
+                now(),
+                None,
+            )
+        })
+        .expect("create article")
     }
 }
 
@@ -787,7 +797,7 @@ pub struct Category {
 }
 
 /// An article a test builds with [`TestApp::article`] and then makes with
-/// [`NewArticle::create`], through the same db function as the import.
+/// [`NewArticle::create`], through the same create as the editor and the import.
 pub struct NewArticle<'a> {
     app: &'a TestApp,
     pub input: ArticleInput,

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use diesel::prelude::*;
 use iconocast::db::models::Article;
-use iconocast::db::schema::{articles, categories, users};
+use iconocast::db::schema::{articles, audit_log, categories, revisions, users};
 use iconocast::db::{articles as article_queries, tags};
+use iconocast::domain::Role;
 
 use crate::helpers::{
     backend_test, database_url_arg, now, run_iconocast, spawn_app, unique_name, Backend, TestApp,
@@ -175,6 +176,57 @@ backend_test!(
 
         let page = app.get(&format!("/health-technology-science/{SLUG}")).await;
         assert_eq!(page.status, 404, "{backend:?}: a draft is not on the site");
+    }
+);
+
+backend_test!(
+    async fn an_imported_article_has_its_first_revision_and_can_be_restored(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let (code, _, stderr) = import(&app, &[FIXTURE]);
+        assert_eq!(code, 0, "{backend:?}: {stderr}");
+        let id = stored(&app, SLUG)
+            .expect("the article was stored")
+            .article
+            .id;
+        let revised: Vec<Option<i32>> = app
+            .with_conn(|c| {
+                revisions::table
+                    .filter(revisions::article_id.eq(id))
+                    .select(revisions::user_id)
+                    .load(c)
+            })
+            .expect("revisions");
+        assert_eq!(revised, vec![None], "{backend:?}: no staff member ran it");
+        let audited: i64 = app
+            .with_conn(|c| {
+                audit_log::table
+                    .filter(audit_log::target_type.eq("article"))
+                    .filter(audit_log::target_id.eq(id))
+                    .count()
+                    .get_result(c)
+            })
+            .expect("audit");
+        assert_eq!(audited, 0, "{backend:?}: no one to audit");
+
+        let ed = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
+        let path = format!("/admin/articles/{id}");
+        let history = ed.get(&format!("{path}/history")).await;
+        assert_eq!(history.status, 200, "{backend:?}: {}", history.body);
+        assert_eq!(
+            history.attrs("tr[data-version]", "data-version"),
+            vec!["1"],
+            "{backend:?}: the import is the first version"
+        );
+        let restored = ed
+            .post(&format!("{path}/history/1/restore"), &[("current", "1")])
+            .await;
+        assert_eq!(restored.status, 303, "{backend:?}: {}", restored.body);
+        let history = ed.get(&format!("{path}/history")).await;
+        assert_eq!(
+            history.attrs("tr[data-version]", "data-version"),
+            vec!["2", "1"],
+            "{backend:?}"
+        );
     }
 );
 
