@@ -310,14 +310,7 @@ pub fn seed_if_empty(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<bo
                 sections: article.sections.clone(),
                 tags: article.tags.clone(),
             };
-            crate::newsroom::articles::create(
-                conn,
-                &input.draft(),
-                input.status,
-                input.published_at,
-                now,
-                None,
-            )?;
+            crate::newsroom::articles::create_unattended(conn, &input, now)?;
         }
         Ok(())
     })?;

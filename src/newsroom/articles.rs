@@ -12,6 +12,7 @@ use diesel::prelude::*;
 
 use chrono::NaiveDateTime;
 
+use crate::db::articles::ArticleInput;
 use crate::db::editor::{self, Change, Draft, NewDraft, Saved, Stored};
 use crate::db::schema::{categories, media};
 use crate::db::{audit, DbConn};
@@ -79,6 +80,23 @@ pub fn create(
             at,
             by,
         },
+    )
+}
+
+/// Creates `input` as [`create`] does, made at `at` by no staff member:
+/// the demo content, `iconocast import` and test fixtures.
+pub fn create_unattended(
+    conn: &mut DbConn,
+    input: &ArticleInput,
+    at: NaiveDateTime,
+) -> QueryResult<i32> {
+    create(
+        conn,
+        &input.draft(),
+        input.status,
+        input.published_at,
+        at,
+        None,
     )
 }
 

@@ -84,14 +84,7 @@ pub fn store(
     now: NaiveDateTime,
 ) -> QueryResult<Stored> {
     let input = imported_input(conn, article, target)?;
-    let id = articles::create(
-        conn,
-        &input.draft(),
-        input.status,
-        input.published_at,
-        now,
-        None,
-    )?;
+    let id = articles::create_unattended(conn, &input, now)?;
     Ok(Stored {
         id,
         slug: input.slug,

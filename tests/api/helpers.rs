@@ -776,17 +776,8 @@ impl TestApp {
     }
 
     pub fn create_article(&self, input: ArticleInput) -> i32 {
-        self.with_conn(|c| {
-            articles::create(
-                c,
-                &input.draft(),
-                input.status,
-                input.published_at,
-                now(),
-                None,
-            )
-        })
-        .expect("create article")
+        self.with_conn(|c| articles::create_unattended(c, &input, now()))
+            .expect("create article")
     }
 }
 
