@@ -310,6 +310,20 @@ pub fn search_query(data: &[u8]) {
     if ascii {
         assert!(found, "{fts5:?} does not find {:?}", document.join(" "));
     }
+    // The scoring expressions parse too, and look in their column only
+    // (the text above is stored as the body).
+    for column in ["title", "body"] {
+        let scoring = query.to_fts5_in_column(column);
+        let found = fts5_match(&scoring, &document.join(" "))
+            .unwrap_or_else(|e| panic!("SQLite refuses {scoring:?} (from {text:?}): {e}"));
+        if ascii {
+            assert_eq!(
+                found,
+                column == "body",
+                "{scoring:?} on a body of {document:?}"
+            );
+        }
+    }
 }
 
 /// No character of `word` is one that FTS5 or `to_tsquery` reads as

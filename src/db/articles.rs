@@ -357,9 +357,85 @@ pub fn sections_of(conn: &mut DbConn, article_id: i32) -> QueryResult<Vec<Sectio
         .load(conn)
 }
 
-/// Up to `limit` visible articles related to `card`: those sharing the most
-/// hashtags first, then the newest of the same category (or the blog).
-/// Three queries whatever the number of matches.
+/// Hashtag links read per hashtag when ranking related articles: that
+/// hashtag's newest visible articles. An older article sharing hashtags
+/// with this one can fall outside them on a busy hashtag; what a reader
+/// wants next is recent, and the page then costs the same at any archive
+/// size (ranking every link of the article's hashtags read a popular
+/// hashtag whole, and SQLite's plan walked every visible article).
+pub const RELATED_WINDOW: i64 = 100;
+
+/// The newest [`RELATED_WINDOW`] visible articles of each of the hashtags
+/// `tags`, article `this` left out, as `(id, publish time)`: one statement,
+/// a `UNION ALL` of one newest-first walk of `article_tags_listing_idx`
+/// per hashtag (an article has at most 20). diesel's query builder has no
+/// `LIMIT` inside a `UNION`, so the statement is written here; every value
+/// is bound, so each connection keeps one prepared statement per number
+/// of hashtags.
+#[derive(Debug, Clone)]
+struct RecentLinks {
+    this: i32,
+    tags: Vec<i32>,
+    now: NaiveDateTime,
+}
+
+impl diesel::query_builder::QueryId for RecentLinks {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl diesel::query_builder::Query for RecentLinks {
+    type SqlType = (
+        diesel::sql_types::Integer,
+        diesel::sql_types::Nullable<diesel::sql_types::Timestamp>,
+    );
+}
+
+impl<C: Connection> RunQueryDsl<C> for RecentLinks {}
+
+impl<DB> diesel::query_builder::QueryFragment<DB> for RecentLinks
+where
+    DB: diesel::backend::Backend,
+    i32: diesel::serialize::ToSql<diesel::sql_types::Integer, DB>,
+    NaiveDateTime: diesel::serialize::ToSql<diesel::sql_types::Timestamp, DB>,
+    ArticleStatus: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::{Integer, Text, Timestamp};
+        let [published, scheduled] = &ArticleStatus::PUBLIC;
+        for (i, tag) in self.tags.iter().enumerate() {
+            if i > 0 {
+                out.push_sql(" UNION ALL ");
+            }
+            out.push_sql(
+                "SELECT * FROM (SELECT article_id, article_published_at FROM article_tags \
+                 WHERE tag_id = ",
+            );
+            out.push_bind_param::<Integer, _>(tag)?;
+            out.push_sql(" AND article_id <> ");
+            out.push_bind_param::<Integer, _>(&self.this)?;
+            out.push_sql(" AND article_status IN (");
+            out.push_bind_param::<Text, _>(published)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(scheduled)?;
+            out.push_sql(") AND article_published_at <= ");
+            out.push_bind_param::<Timestamp, _>(&self.now)?;
+            out.push_sql(" ORDER BY article_published_at DESC LIMIT ");
+            out.push_sql(&RELATED_WINDOW.to_string());
+            out.push_sql(") AS w");
+            out.push_sql(&i.to_string());
+        }
+        Ok(())
+    }
+}
+
+/// Up to `limit` visible articles related to `card`: among the newest
+/// [`RELATED_WINDOW`] of each of its hashtags, those sharing the most
+/// hashtags first, then the newest; then the newest of the same category
+/// (or the blog). Three queries whatever the size of the archive.
 pub fn related(
     conn: &mut DbConn,
     card: &Card,
@@ -371,33 +447,23 @@ pub fn related(
     let mut picked: Vec<Card> = Vec::with_capacity(limit);
     let limit = limit.min(MAX_RELATED);
     if !tag_ids.is_empty() {
-        // Ranked in SQL (most shared hashtags, then newest) and cut to
-        // `limit`, so only the cards shown are read. The article's own
-        // hashtags come from a subquery, not a list of ids, so that the
-        // statement stays prepared.
-        let theirs = diesel::alias!(article_tags as theirs);
-        let own_tags = theirs
-            .filter(theirs.field(article_tags::article_id).eq(this))
-            .select(theirs.field(article_tags::tag_id));
-        let shared: Vec<(i32, Option<NaiveDateTime>, i64)> = article_tags::table
-            .inner_join(articles::table)
-            .filter(article_tags::tag_id.eq_any(own_tags))
-            .filter(article_tags::article_id.ne(this))
-            .filter(visible(now))
-            .group_by((article_tags::article_id, articles::published_at))
-            .select((
-                article_tags::article_id,
-                articles::published_at,
-                dsl::count_star(),
-            ))
-            .order((
-                dsl::count_star().desc(),
-                articles::published_at.desc(),
-                article_tags::article_id.desc(),
-            ))
-            .limit(limit as i64)
-            .load(conn)?;
-        let ids: Vec<i32> = shared.iter().map(|(id, ..)| *id).collect();
+        let mut links: Vec<(i32, Option<NaiveDateTime>)> = RecentLinks {
+            this,
+            tags: tag_ids.to_vec(),
+            now,
+        }
+        .load(conn)?;
+        links.sort_unstable_by_key(|l| l.0);
+        // (shared hashtags, publish time, id) per article.
+        let mut shared: Vec<(usize, Option<NaiveDateTime>, i32)> = Vec::new();
+        for (id, published) in links {
+            match shared.last_mut() {
+                Some(last) if last.2 == id => last.0 += 1,
+                _ => shared.push((1, published, id)),
+            }
+        }
+        shared.sort_unstable_by(|a, b| b.cmp(a));
+        let ids: Vec<i32> = shared.iter().take(limit).map(|s| s.2).collect();
         picked.extend(cards_by_ids(conn, &ids, now)?);
     }
     if picked.len() < limit {

@@ -121,6 +121,16 @@ impl SearchQuery {
 
     /// FTS5 syntax: every term quoted, implicit AND between them.
     pub fn to_fts5(&self) -> String {
+        self.to_fts5_terms().join(" ")
+    }
+
+    /// FTS5 syntax for a row holding any of the terms in `column`, for
+    /// scoring ([`score_by_column`]).
+    pub fn to_fts5_in_column(&self, column: &str) -> String {
+        format!("{{{column}}} : ({})", self.to_fts5_terms().join(" OR "))
+    }
+
+    fn to_fts5_terms(&self) -> Vec<String> {
         self.terms
             .iter()
             .map(|t| match t {
@@ -128,8 +138,7 @@ impl SearchQuery {
                 Term::Prefix(w) => format!("\"{w}\"*"),
                 Term::Phrase(ws) => format!("\"{}\"", ws.join(" ")),
             })
-            .collect::<Vec<_>>()
-            .join(" ")
+            .collect()
     }
 
     /// `to_tsquery` syntax: quoted lexemes, `:*` prefixes, `<->` phrases.
@@ -303,6 +312,51 @@ fn page_of(candidates: &[Candidate], limit: i64, offset: i64) -> Vec<i32> {
         .collect()
 }
 
+/// How much a match counts in each searched column but the body, as
+/// bm25's column weights did: a match in the title counts most, then the
+/// hashtags, then the standfirst. Every candidate matches somewhere, so a
+/// match in the body alone scores the base, 1.
+const COLUMN_WEIGHTS: [(&str, f64); 3] = [("title", 10.0), ("tags", 6.0), ("standfirst", 4.0)];
+
+/// Scores SQLite's candidates (lower is better, as [`rank`] sorts): the
+/// base, plus each column of [`COLUMN_WEIGHTS`] in which any of the query's
+/// terms matches. One statement per column, each reading the index only
+/// from the oldest candidate's id on, so a search costs the same at any
+/// archive size; among equal scores the newest comes first.
+fn score_by_column(
+    conn: &mut diesel::sqlite::SqliteConnection,
+    query: &SearchQuery,
+    found: &mut [Candidate],
+) -> QueryResult<()> {
+    let Some(oldest) = found.iter().map(|c| c.0).min() else {
+        return Ok(());
+    };
+    let mut scores: Vec<(i32, f64)> = found.iter().map(|c| (c.0, -1.0)).collect();
+    scores.sort_unstable_by_key(|s| s.0);
+    for (column, weight) in COLUMN_WEIGHTS {
+        let ids: Vec<i32> = fts5::article_search::table
+            .select(fts5::article_search::rowid)
+            .filter(
+                sql::<Bool>("article_search MATCH ")
+                    .bind::<Text, _>(query.to_fts5_in_column(column))
+                    .sql(" AND iconocast_search_budget(article_search.rowid)"),
+            )
+            .filter(fts5::article_search::rowid.ge(oldest))
+            .load(conn)?;
+        for id in ids {
+            if let Ok(i) = scores.binary_search_by_key(&id, |s| s.0) {
+                scores[i].1 -= weight;
+            }
+        }
+    }
+    for candidate in found.iter_mut() {
+        if let Ok(i) = scores.binary_search_by_key(&candidate.0, |s| s.0) {
+            candidate.1 = scores[i].1;
+        }
+    }
+    Ok(())
+}
+
 /// One page of results, best first (then newest), and how many matched
 /// (counted up to [`MAX_COUNTED`] + 1). Of a query matching more than
 /// that, the newest [`MAX_COUNTED`] + 1 matches are ranked. Snippets are
@@ -335,6 +389,10 @@ fn search_unbounded(
     let (ids, total, snippets) = match conn {
         DbConn::Sqlite(c) => {
             let matches = query.to_fts5();
+            // No score in SQL: FTS5's bm25 first counts, for every term,
+            // the rows of the whole index that hold it (a phrase checked in
+            // each), which is what grew with the archive. The candidates are
+            // scored below from the columns they match in.
             let mut found = candidates!(
                 c,
                 fts5::article_search::table,
@@ -343,11 +401,11 @@ fn search_unbounded(
                 sql::<Bool>("article_search MATCH ")
                     .bind::<Text, _>(matches.clone())
                     .sql(" AND iconocast_search_budget(article_search.rowid)"),
-                // bm25 is lower for better matches; titles and hashtags weigh most.
-                sql::<Double>("bm25(article_search, 10.0, 4.0, 1.0, 6.0)"),
+                sql::<Double>("0.0"),
                 f64,
                 now
             );
+            score_by_column(c, query, &mut found)?;
             rank(&mut found);
             let ids = page_of(&found, limit, offset);
             let snippets: Vec<SnippetRow> = if ids.is_empty() {
@@ -438,6 +496,10 @@ mod tests {
             ]
         );
         assert_eq!(q.to_fts5(), "\"slow travel\" \"tele\"* \"a\"");
+        assert_eq!(
+            q.to_fts5_in_column("title"),
+            "{title} : (\"slow travel\" OR \"tele\"* OR \"a\")"
+        );
         assert_eq!(q.to_tsquery(), "('slow' <-> 'travel') & 'tele':* & 'a'");
         assert!(SearchQuery::parse("  \"\" *** ").is_empty());
     }

@@ -1,10 +1,13 @@
 //! Sitemap queries: the few columns each sitemap lists, read with a fixed
 //! handful of typed queries per sitemap, whatever the number of URLs.
 //!
-//! Articles are paged by id, 10,000 to a page. Where each page starts and
-//! its date come from `sitemap_blocks`, a count per block of 128 ids that
-//! triggers keep (see [`articles_pages`]); a page is then a range on the
-//! primary key (`id >= first ORDER BY id LIMIT 10000`).
+//! Articles are paged by id: articles sitemap `n` lists the visible,
+//! indexable articles whose ids lie in the `n`th run of 1,024
+//! ([`IDS_PER_SITEMAP`]), a range on the primary key. An article stays in
+//! the same sitemap all its life, so a change dates only its own sitemap.
+//! Which sitemaps hold an article, and their dates, come from
+//! `sitemap_blocks`, a count and date per block of 128 ids that triggers
+//! keep (see [`articles_pages`]).
 
 use chrono::NaiveDateTime;
 use diesel::dsl;
@@ -16,9 +19,11 @@ use super::schema::{article_tags, articles, categories, sitemap_blocks, tags, us
 use super::{Backend, DbConn};
 use crate::domain::{article_path, ArticleKind, ArticleStatus};
 
-/// URLs per articles sitemap (the protocol allows 50,000; smaller files are
-/// quicker to build and to fetch).
-pub const ARTICLES_PER_SITEMAP: i64 = 10_000;
+/// Article ids per articles sitemap, so at most this many URLs in each
+/// (the protocol allows 50,000): a sitemap costs the same to build and to
+/// fetch whatever the size of the archive, and 10 million articles still
+/// fit in one index. A whole number of [`BLOCK`]s.
+pub const IDS_PER_SITEMAP: i32 = 1024;
 
 /// What the articles sitemap needs of an article.
 #[derive(Debug, Clone, Queryable)]
@@ -97,12 +102,18 @@ pub fn newest(a: Option<NaiveDateTime>, b: Option<NaiveDateTime>) -> Option<Naiv
 /// made the table and its triggers uses the same number.
 const BLOCK: i32 = 128;
 
-/// One articles sitemap: the id it starts at and the newest change among
-/// the articles it lists.
+/// One articles sitemap that lists at least one article: its number and
+/// the newest change among the articles it lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ArticlesPage {
-    pub first: i32,
+    pub number: u32,
     pub lastmod: NaiveDateTime,
+}
+
+/// The number of the articles sitemap that lists the articles of `block`.
+fn page_of_block(block: i32) -> u32 {
+    u32::try_from(block.div_euclid(IDS_PER_SITEMAP / BLOCK))
+        .map_or(u32::MAX, |p| p.saturating_add(1))
 }
 
 /// The later of an article's edit and publication, in SQL.
@@ -191,24 +202,17 @@ fn rows_of_blocks(
         .load(conn)
 }
 
-/// Where each articles sitemap starts and the newest change among the
-/// articles it lists, in page order, stopping once `pages` of them are
-/// found. Page `n` starts at the `(n - 1) * 10,000`th visible, indexable
-/// article by id.
+/// The articles sitemaps that list at least one article, in order, each
+/// with the newest change among the articles it lists.
 ///
 /// Rather than reading every article, this reads a fixed handful of
 /// statements whatever the size of the archive: the per-block counts and
-/// dates of `sitemap_blocks` (one row per 128 ids, kept by triggers); the
+/// dates of `sitemap_blocks` (one row per 128 ids, kept by triggers), the
 /// articles counted there whose time has not come yet (scheduled for
-/// later: few, found on the publish-time index); and, in one statement,
-/// the articles of just the blocks where a page starts or where such an
-/// article waits. A page's date is the newest among its whole blocks'
-/// dates and the articles read.
-fn walk_pages(
-    conn: &mut DbConn,
-    now: NaiveDateTime,
-    pages: usize,
-) -> QueryResult<Vec<ArticlesPage>> {
+/// later: few, found on the publish-time index), and the articles of just
+/// the blocks where such an article waits, whose counts and dates cannot
+/// be taken as they are.
+pub fn articles_pages(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<ArticlesPage>> {
     // One snapshot (on SQLite) for the counts and the articles they count.
     // It only reads, so diesel's plain BEGIN (a reader on SQLite) is what
     // it needs, not `write_transaction`.
@@ -229,121 +233,67 @@ fn walk_pages(
             .map(|(id, _)| id.div_euclid(BLOCK))
             .collect();
         waiting.sort_unstable();
-        let blocks: Vec<(i32, i32, Option<NaiveDateTime>)> = sitemap_blocks::table
+        waiting.dedup();
+        let blocks: Vec<(i32, Option<NaiveDateTime>)> = sitemap_blocks::table
             .filter(sitemap_blocks::listed.gt(0))
-            .select((
-                sitemap_blocks::block,
-                sitemap_blocks::listed,
-                sitemap_blocks::lastmod,
-            ))
+            .select((sitemap_blocks::block, sitemap_blocks::lastmod))
             .order(sitemap_blocks::block.asc())
             .load(conn)?;
-        let visible_in = |block: i32, listed: i32| {
-            let later = waiting.iter().filter(|b| **b == block).count();
-            i64::from(listed) - i64::try_from(later).unwrap_or(i64::MAX)
-        };
-        // Whether a page starts among the `count` articles of a block
-        // that come after `seen` others.
-        let starts_page = |seen: i64, count: i64| {
-            let into = seen % ARTICLES_PER_SITEMAP;
-            count > 0 && (into == 0 || into + count > ARTICLES_PER_SITEMAP)
-        };
-        // First, from the counts alone: the blocks to read one by one.
-        let mut to_read: Vec<i32> = Vec::new();
-        let mut seen: i64 = 0;
-        let mut starts = 0;
-        for (block, listed, _) in &blocks {
-            let count = visible_in(*block, *listed);
-            let starts_here = starts_page(seen, count);
-            if starts_here {
-                if starts >= pages {
-                    break;
-                }
-                starts += 1;
+        let rows = rows_of_blocks(conn, now, &waiting)?;
+        let mut pages: Vec<ArticlesPage> = Vec::new();
+        let mut add = |block: i32, at: NaiveDateTime| {
+            let number = page_of_block(block);
+            match pages.last_mut() {
+                Some(page) if page.number == number => page.lastmod = page.lastmod.max(at),
+                _ => pages.push(ArticlesPage {
+                    number,
+                    lastmod: at,
+                }),
             }
-            if starts_here || waiting.binary_search(block).is_ok() {
-                to_read.push(*block);
-            }
-            seen += count;
-        }
-        let rows = rows_of_blocks(conn, now, &to_read)?;
-        // Then the pages, from the counts and the articles read.
-        let mut found: Vec<ArticlesPage> = Vec::new();
+        };
         let mut next = 0;
-        let mut seen: i64 = 0;
-        for (block, listed, lastmod) in blocks {
-            let read: Vec<Dated> = if to_read.binary_search(&block).is_ok() {
-                let start = next;
-                while rows
-                    .get(next)
-                    .is_some_and(|r| r.0.div_euclid(BLOCK) == block)
-                {
-                    next += 1;
+        for (block, lastmod) in blocks {
+            if waiting.binary_search(&block).is_err() {
+                if let Some(at) = lastmod {
+                    add(block, at);
                 }
-                rows[start..next].to_vec()
-            } else if starts_page(seen, i64::from(listed)) {
-                // The articles changed between the statements (a writer
-                // on PostgreSQL): read this block after all.
-                if found.len() >= pages {
-                    break;
-                }
-                block_rows(conn, now, block)?
-            } else {
-                if let (Some(page), Some(at)) = (found.last_mut(), lastmod) {
-                    page.lastmod = page.lastmod.max(at);
-                }
-                seen += i64::from(listed);
                 continue;
-            };
-            for (id, at) in read {
-                let Some(at) = at else { continue };
-                if seen % ARTICLES_PER_SITEMAP == 0 {
-                    if found.len() >= pages {
-                        return Ok(found);
-                    }
-                    found.push(ArticlesPage {
-                        first: id,
-                        lastmod: at,
-                    });
-                } else if let Some(page) = found.last_mut() {
-                    page.lastmod = page.lastmod.max(at);
+            }
+            while let Some((id, at)) = rows.get(next).filter(|r| r.0.div_euclid(BLOCK) <= block) {
+                if let Some(at) = at {
+                    add(id.div_euclid(BLOCK), *at);
                 }
-                seen += 1;
+                next += 1;
             }
         }
-        Ok(found)
+        // Articles of blocks that gained their first since the counts were
+        // read (a writer on PostgreSQL).
+        for (id, at) in &rows[next..] {
+            if let Some(at) = at {
+                add(id.div_euclid(BLOCK), *at);
+            }
+        }
+        Ok(pages)
     })
 }
 
-/// Every articles sitemap, in page order: where each starts and the newest
-/// change among the articles it lists; empty when no article is
-/// indexable. See [`walk_pages`].
-pub fn articles_pages(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<ArticlesPage>> {
-    walk_pages(conn, now, usize::MAX)
-}
-
-/// The first id of articles sitemap `page` (1-based); none past the end.
-/// Walks the blocks only as far as that page's start.
-pub fn page_start(conn: &mut DbConn, now: NaiveDateTime, page: u32) -> QueryResult<Option<i32>> {
-    let Some(index) = usize::try_from(page).ok().and_then(|p| p.checked_sub(1)) else {
-        return Ok(None);
-    };
-    let pages = walk_pages(conn, now, index.saturating_add(1))?;
-    Ok(pages.get(index).map(|p| p.first))
-}
-
-/// Up to [`ARTICLES_PER_SITEMAP`] visible, indexable articles from id
-/// `first` on, by id.
-pub fn articles_from(
+/// The visible, indexable articles of articles sitemap `page` (1-based),
+/// by id: at most [`IDS_PER_SITEMAP`], read as one range of the primary
+/// key.
+pub fn articles_of_page(
     conn: &mut DbConn,
     now: NaiveDateTime,
-    first: i32,
+    page: u32,
 ) -> QueryResult<Vec<ArticleEntry>> {
+    let first = i64::from(page.saturating_sub(1)) * i64::from(IDS_PER_SITEMAP);
+    let Ok(first) = i32::try_from(first) else {
+        return Ok(Vec::new());
+    };
     articles::table
         .left_join(categories::table)
         .filter(visible(now))
         .filter(indexed())
-        .filter(articles::id.ge(first))
+        .filter(articles::id.between(first, first.saturating_add(IDS_PER_SITEMAP - 1)))
         .select((
             articles::id,
             articles::slug,
@@ -353,7 +303,6 @@ pub fn articles_from(
             articles::published_at,
         ))
         .order(articles::id.asc())
-        .limit(ARTICLES_PER_SITEMAP)
         .load(conn)
 }
 

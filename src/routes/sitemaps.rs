@@ -8,7 +8,7 @@ use askama::Template;
 use chrono::{Duration, NaiveDateTime};
 
 use crate::app::AppState;
-use crate::db::sitemaps::{self, ListingEntry};
+use crate::db::sitemaps::{self, ArticlesPage, ListingEntry};
 use crate::db::{settings, DbConn};
 use crate::domain::clock::now;
 use crate::error::AppError;
@@ -117,13 +117,13 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
             let now = now();
             let site = site_updated(conn)?;
             let newest = sitemaps::newest_visible(conn, now)?.map_or(site, |n| n.max(site));
-            let mut articles: Vec<NaiveDateTime> = sitemaps::articles_pages(conn, now)?
-                .iter()
-                .map(|page| page.lastmod)
-                .collect();
+            let mut articles = sitemaps::articles_pages(conn, now)?;
             if articles.is_empty() {
                 // Page 1 always exists; empty, it dates from the settings.
-                articles.push(site);
+                articles.push(ArticlesPage {
+                    number: 1,
+                    lastmod: site,
+                });
             }
             let at = |path: &str, lastmod: NaiveDateTime| Loc {
                 loc: format!("{base}/sitemaps/{path}"),
@@ -136,8 +136,7 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
             all.extend(
                 articles
                     .into_iter()
-                    .enumerate()
-                    .map(|(i, lastmod)| at(&format!("articles-{}.xml", i + 1), lastmod)),
+                    .map(|page| at(&format!("articles-{}.xml", page.number), page.lastmod)),
             );
             Ok(all)
         })
@@ -215,9 +214,10 @@ pub async fn authors(state: web::Data<AppState>) -> Result<HttpResponse, AppErro
     listings(state, "/author/", sitemaps::authors).await
 }
 
-/// `/sitemaps/articles-{n}.xml`: the `n`th run of up to 10,000 visible,
-/// indexable articles by id. Page 1 always exists (empty on an empty
-/// site); a later page past the end is a 404.
+/// `/sitemaps/articles-{n}.xml`: the visible, indexable articles whose ids
+/// lie in the `n`th run of 1,024 ([`sitemaps::IDS_PER_SITEMAP`]), by id.
+/// Page 1 always exists (empty on an empty site); any other page that
+/// lists nothing is a 404, as the index does not name it.
 pub async fn articles(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -227,14 +227,10 @@ pub async fn articles(
     let urls = state
         .run(move |conn| {
             let now = now();
-            let Some(first) = sitemaps::page_start(conn, now, page)? else {
-                return if page == 1 {
-                    Ok(Vec::new())
-                } else {
-                    Err(AppError::NotFound)
-                };
-            };
-            let rows = sitemaps::articles_from(conn, now, first)?;
+            let rows = sitemaps::articles_of_page(conn, now, page)?;
+            if rows.is_empty() && page != 1 {
+                return Err(AppError::NotFound);
+            }
             Ok(rows
                 .iter()
                 .map(|a| Loc {

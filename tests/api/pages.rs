@@ -168,6 +168,68 @@ backend_test!(
 );
 
 backend_test!(
+    /// Related articles are ranked among each hashtag's newest
+    /// `RELATED_WINDOW` visible articles, so an article page costs the same
+    /// on a large archive: an old article sharing both hashtags leads while
+    /// it is among them, and gives way once a hundred newer ones share one.
+    async fn related_articles_are_ranked_among_each_hashtags_newest_hundred(backend: Backend) {
+        use iconocast::db::articles::RELATED_WINDOW;
+        use iconocast::domain::ArticleStatus;
+        let app = spawn_app(&backend).await;
+        let sport = app.category_id("sport");
+        let travel = app.category_id("travel");
+        let tags = ["Oarlock", "Slipway"];
+        app.create_article(news(&app, sport, "main-story", "The main story", &tags));
+        let mut old = news(&app, travel, "old-two-shared", "Old, two shared", &tags);
+        old.published_at = Some(hours_ago(24 * 30));
+        app.create_article(old);
+        for (slug, status, at) in [
+            ("draft-two-shared", ArticleStatus::Draft, hours_ago(2)),
+            ("later-two-shared", ArticleStatus::Scheduled, hours_ago(-2)),
+        ] {
+            let mut hidden = news(&app, travel, slug, slug, &tags);
+            hidden.status = status;
+            hidden.published_at = Some(at);
+            app.create_article(hidden);
+        }
+        let related = || async {
+            app.get("/sport/main-story")
+                .await
+                .attrs(".related .card-title a", "href")
+        };
+        assert_eq!(
+            related().await.first().map(String::as_str),
+            Some("/travel/old-two-shared"),
+            "{backend:?}"
+        );
+
+        let newer = usize::try_from(RELATED_WINDOW).expect("a small window");
+        for i in 0..newer {
+            let mut one = news(&app, travel, &format!("newer-{i}"), "Newer", &tags[..1]);
+            one.published_at = Some(hours_ago(24 * 29) + chrono::Duration::minutes(i as i64));
+            app.create_article(one);
+        }
+        let shown = related().await;
+        assert_eq!(
+            shown.first().map(String::as_str),
+            Some(format!("/travel/newer-{}", newer - 1).as_str()),
+            "{backend:?}: out of the first hashtag's newest {newer}, the old article shares one"
+        );
+        assert_eq!(shown.len(), 4, "{backend:?}");
+        for hidden in [
+            "/travel/draft-two-shared",
+            "/travel/later-two-shared",
+            "/sport/main-story",
+        ] {
+            assert!(
+                !shown.contains(&hidden.to_owned()),
+                "{backend:?}: {hidden} in {shown:?}"
+            );
+        }
+    }
+);
+
+backend_test!(
     async fn an_article_under_the_wrong_category_moves_to_its_own_url(backend: Backend) {
         let app = spawn_app(&backend).await;
         let page = app.get("/travel/the-quiet-science-of-the-warm-up").await;

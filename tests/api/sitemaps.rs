@@ -7,6 +7,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use iconocast::db::schema::{articles, categories};
 use iconocast::db::settings;
+use iconocast::db::sitemaps::IDS_PER_SITEMAP;
 use iconocast::domain::ArticleStatus;
 
 use crate::helpers::{backend_test, hours_ago, news, now, spawn_app, Backend, Page, TestApp};
@@ -148,16 +149,22 @@ fn robots_meta(page: &Page) -> Vec<String> {
     page.attrs("meta[name=robots]", "content")
 }
 
-/// Inserts `count` published news articles in `category_id` with one
-/// statement (no sections, hashtags or search rows: sitemaps need none).
+/// Inserts `count` published news articles in `category_id`, with slugs
+/// `bulk-1`, `bulk-2`, ..., with one statement (no sections, hashtags or
+/// search rows: sitemaps need none).
 fn bulk_articles(app: &TestApp, category_id: i32, count: u32) {
+    bulk_articles_named(app, category_id, "bulk", count);
+}
+
+/// [`bulk_articles`] with slugs `{prefix}-1`, `{prefix}-2`, ...
+fn bulk_articles_named(app: &TestApp, category_id: i32, prefix: &str, count: u32) {
     let author = app.author_id("amara-okafor");
     let at = hours_ago(2).format("%Y-%m-%d %H:%M:%S");
     let sql = format!(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
          INSERT INTO articles (kind, category_id, slug, title, author_id, status, \
          published_at, created_at, updated_at) \
-         SELECT 'news', {category_id}, 'bulk-' || i, 'Bulk article ' || i, {author}, \
+         SELECT 'news', {category_id}, '{prefix}-' || i, 'Bulk article ' || i, {author}, \
          'published', '{at}', '{at}', '{at}' FROM n"
     );
     app.with_conn(|c| c.batch_execute(&sql))
@@ -452,8 +459,19 @@ backend_test!(
     }
 );
 
+/// The highest article id so far.
+fn max_article_id(app: &TestApp) -> i32 {
+    app.with_conn(|c| {
+        articles::table
+            .select(diesel::dsl::max(articles::id))
+            .first::<Option<i32>>(c)
+    })
+    .expect("max id")
+    .unwrap_or(0)
+}
+
 backend_test!(
-    async fn articles_sitemaps_page_by_ten_thousand_and_unknown_pages_are_404(backend: Backend) {
+    async fn articles_sitemaps_page_by_runs_of_ids_and_unknown_pages_are_404(backend: Backend) {
         let app = spawn_app(&backend).await;
         let articles: Vec<String> = index(&app)
             .await
@@ -469,18 +487,21 @@ backend_test!(
             "/sitemaps/articles-01.xml",
             "/sitemaps/articles--1.xml",
             "/sitemaps/articles-99999999999.xml",
+            "/sitemaps/articles-4294967295.xml",
             "/sitemaps/nothing.xml",
             "/sitemaps",
         ] {
             assert_eq!(app.get(missing).await.status, 404, "{backend:?}: {missing}");
         }
 
-        // Past 10,000 indexable articles a second page appears; together
-        // the pages list each article once.
-        let before = urlset_paths(&app, "/sitemaps/articles-1.xml").await.len();
+        // Past id 1,023 a second page appears, holding exactly the articles
+        // from id 1,024 on; together the pages list each article once.
+        let before = urlset_paths(&app, "/sitemaps/articles-1.xml").await;
         let sport = app.category_id("sport");
-        let added = 10_001 - u32::try_from(before).expect("a few demo articles");
+        let start = max_article_id(&app);
+        let added = u32::try_from(IDS_PER_SITEMAP + 1 - start).expect("a few demo articles");
         bulk_articles(&app, sport, added);
+        assert_eq!(max_article_id(&app), IDS_PER_SITEMAP + 1);
         // A hidden article does not count towards a page.
         let mut draft = news(&app, sport, "bulk-draft", "Bulk draft", &[]);
         draft.status = ArticleStatus::Draft;
@@ -499,33 +520,98 @@ backend_test!(
         );
         let first = urlset_paths(&app, "/sitemaps/articles-1.xml").await;
         let second = urlset_paths(&app, "/sitemaps/articles-2.xml").await;
-        assert_eq!((first.len(), second.len()), (10_000, 1), "{backend:?}");
-        assert_eq!(second, ["/sport/bulk-".to_owned() + &added.to_string()]);
+        // Ids 1,024 and 1,025 are the last two bulk articles.
+        let bulk = |n: u32| format!("/sport/bulk-{n}");
+        assert_eq!(second, [bulk(added - 1), bulk(added)], "{backend:?}");
+        assert_eq!(
+            first.len(),
+            before.len() + added as usize - 2,
+            "{backend:?}"
+        );
+        assert!(first.contains(&bulk(added - 2)), "{backend:?}: id 1,023");
         let mut all: Vec<&String> = first.iter().chain(&second).collect();
         all.sort();
         all.dedup();
-        assert_eq!(all.len(), 10_001);
+        assert_eq!(all.len(), before.len() + added as usize);
+        assert!(!all.iter().any(|p| p.ends_with("bulk-draft")));
         assert_eq!(app.get("/sitemaps/articles-3.xml").await.status, 404);
+
+        // A run of ids with nothing to list has no sitemap, and the index
+        // skips it; the pages after it keep their numbers.
+        bulk_articles_named(
+            &app,
+            sport,
+            "run",
+            u32::try_from(IDS_PER_SITEMAP).expect("small"),
+        );
+        app.with_conn(|c| {
+            c.batch_execute(&format!(
+                "UPDATE articles SET noindex = TRUE WHERE id BETWEEN {} AND {}",
+                IDS_PER_SITEMAP,
+                2 * IDS_PER_SITEMAP - 1
+            ))
+        })
+        .expect("noindex a run");
+        let children: Vec<String> = index(&app)
+            .await
+            .iter()
+            .map(|e| path_of(&app, &e.loc).to_owned())
+            .filter(|p| p.starts_with("/sitemaps/articles-"))
+            .collect();
+        assert_eq!(
+            children,
+            ["/sitemaps/articles-1.xml", "/sitemaps/articles-3.xml"],
+            "{backend:?}"
+        );
+        assert_eq!(app.get("/sitemaps/articles-2.xml").await.status, 404);
+        let past_the_run = max_article_id(&app) - 2 * IDS_PER_SITEMAP + 1;
+        assert_eq!(
+            urlset_paths(&app, "/sitemaps/articles-3.xml").await.len(),
+            usize::try_from(past_the_run).expect("a few"),
+            "{backend:?}"
+        );
     }
 );
 
 /// The articles sitemaps as the index lists them: for each, the number of
 /// URLs it holds, after checking that the index dates it by the newest
-/// change it lists and that together they list each URL once.
+/// change it lists, that each lists only ids of its own run of
+/// `IDS_PER_SITEMAP`, and that together they list each URL once.
 async fn articles_sitemaps(app: &TestApp) -> Vec<usize> {
     let children: Vec<Entry> = index(app)
         .await
         .into_iter()
         .filter(|e| path_of(app, &e.loc).starts_with("/sitemaps/articles-"))
         .collect();
+    let ids: std::collections::HashMap<String, i32> = app
+        .with_conn(|c| {
+            articles::table
+                .select((articles::slug, articles::id))
+                .load::<(String, i32)>(c)
+        })
+        .expect("article ids")
+        .into_iter()
+        .collect();
     let mut sizes = Vec::new();
     let mut all = Vec::new();
-    for (i, child) in children.iter().enumerate() {
+    let mut last = 0;
+    for child in &children {
         let path = path_of(app, &child.loc);
-        assert_eq!(path, format!("/sitemaps/articles-{}.xml", i + 1));
+        let number: i32 = path
+            .trim_start_matches("/sitemaps/articles-")
+            .trim_end_matches(".xml")
+            .parse()
+            .expect("a numbered sitemap");
+        assert!(number > last, "{path} after articles-{last}");
+        last = number;
         let urls = urlset(app, path).await;
         let newest = urls.iter().map(|u| u.lastmod).max().expect("a URL");
         assert_eq!(newest, child.lastmod, "{path} is dated by its newest URL");
+        for url in &urls {
+            let slug = url.loc.rsplit('/').next().expect("a slug");
+            let id = ids[slug];
+            assert_eq!((id / IDS_PER_SITEMAP) + 1, number, "{} in {path}", url.loc);
+        }
         sizes.push(urls.len());
         all.extend(urls.into_iter().map(|u| u.loc));
     }
@@ -533,7 +619,7 @@ async fn articles_sitemaps(app: &TestApp) -> Vec<usize> {
     all.sort();
     all.dedup();
     assert_eq!(all.len(), listed, "each article is listed once");
-    let past_end = format!("/sitemaps/articles-{}.xml", children.len() + 1);
+    let past_end = format!("/sitemaps/articles-{}.xml", last + 1);
     assert_eq!(app.get(&past_end).await.status, 404, "{past_end}");
     sizes
 }
@@ -546,9 +632,12 @@ backend_test!(
         let app = spawn_app(&backend).await;
         let before = urlset_paths(&app, "/sitemaps/articles-1.xml").await.len();
         let sport = app.category_id("sport");
-        let added = 10_001 - u32::try_from(before).expect("a few demo articles");
+        let added =
+            u32::try_from(IDS_PER_SITEMAP - max_article_id(&app)).expect("a few demo articles");
         bulk_articles(&app, sport, added);
-        assert_eq!(articles_sitemaps(&app).await, [10_000, 1], "{backend:?}");
+        // The last bulk article has id 1,024, the first of page 2.
+        let full = before + added as usize - 1;
+        assert_eq!(articles_sitemaps(&app).await, [full, 1], "{backend:?}");
         let set = |sql: &str| {
             app.with_conn(|c| c.batch_execute(sql))
                 .unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -566,7 +655,7 @@ backend_test!(
         let old = dates().await;
         let edited = (now() + chrono::Duration::minutes(5)).format("%Y-%m-%d %H:%M:%S");
         set(&format!(
-            "UPDATE articles SET updated_at = '{edited}' WHERE slug = 'bulk-5000'"
+            "UPDATE articles SET updated_at = '{edited}' WHERE slug = 'bulk-500'"
         ));
         let new = dates().await;
         assert_eq!(
@@ -575,11 +664,10 @@ backend_test!(
             "{backend:?}"
         );
         assert_eq!(new[1], old[1], "{backend:?}");
-        assert_eq!(articles_sitemaps(&app).await, [10_000, 1]);
+        assert_eq!(articles_sitemaps(&app).await, [full, 1]);
 
         // Hidden in any way, an article of the first page leaves it, and
-        // the last article moves up from the second; shown again, it
-        // comes back.
+        // no other article changes page; shown again, it comes back.
         for (hide, show) in [
             (
                 "UPDATE articles SET status = 'draft' WHERE slug = 'bulk-10'",
@@ -604,13 +692,13 @@ backend_test!(
             set(hide);
             assert_eq!(
                 articles_sitemaps(&app).await,
-                [10_000],
+                [full - 1, 1],
                 "{backend:?}: {hide}"
             );
             set(show);
             assert_eq!(
                 articles_sitemaps(&app).await,
-                [10_000, 1],
+                [full, 1],
                 "{backend:?}: {show}"
             );
         }
@@ -628,16 +716,16 @@ backend_test!(
         ));
         assert_eq!(
             articles_sitemaps(&app).await,
-            [10_001 - in_travel],
+            [full - in_travel, 1],
             "{backend:?}"
         );
         set(&format!(
             "UPDATE categories SET noindex = FALSE WHERE id = {travel}"
         ));
-        assert_eq!(articles_sitemaps(&app).await, [10_000, 1], "{backend:?}");
+        assert_eq!(articles_sitemaps(&app).await, [full, 1], "{backend:?}");
 
         // A deleted article leaves its page.
         set("DELETE FROM articles WHERE slug = 'bulk-20'");
-        assert_eq!(articles_sitemaps(&app).await, [10_000], "{backend:?}");
+        assert_eq!(articles_sitemaps(&app).await, [full - 1, 1], "{backend:?}");
     }
 );
