@@ -92,6 +92,12 @@ impl Conditions {
     pub fn coding(&self, gzip: bool, brotli: bool) -> Coding {
         encoding::negotiate(self.accept_encoding.as_ref(), gzip, brotli)
     }
+
+    /// The coding for a body compressed for this client alone
+    /// ([`encoding::for_one_client`]).
+    pub fn coding_for_one(&self) -> Coding {
+        encoding::for_one_client(self.accept_encoding.as_ref())
+    }
 }
 
 #[cfg(test)]

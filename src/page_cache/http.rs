@@ -132,7 +132,7 @@ pub async fn serve<H: CacheHost, B: MessageBody + 'static>(
     let codings = if share {
         vec![Coding::Gzip, Coding::Brotli]
     } else {
-        vec![conditions.coding(true, true)]
+        vec![conditions.coding_for_one()]
     };
     let entry = Arc::new(build_entry(head.headers(), bytes, &codings, stamp).await?);
     if let Some(leader) = leader {
@@ -299,7 +299,7 @@ async fn compress_whole(
     res: HttpResponse<impl MessageBody + 'static>,
     conditions: &Conditions,
 ) -> Result<HttpResponse<BoxBody>, actix_web::Error> {
-    let coding = conditions.coding(true, true);
+    let coding = conditions.coding_for_one();
     let worth = coding != Coding::Identity
         && !res.headers().contains_key(header::CONTENT_ENCODING)
         && encoding::compressible(res.headers().get(header::CONTENT_TYPE))

@@ -184,6 +184,15 @@ async fn with_the_cache_off_every_request_renders_and_is_still_compressed() {
         );
         assert!(headers.get("content-length").is_some());
         assert!(unbrotli(&br).contains("The quiet science of the warm-up"));
+        // Compressed for this reader alone, a page goes in gzip, the
+        // cheaper of the two, whenever the reader takes it.
+        let (headers, gz) = fetch_raw(&app, ARTICLE, "gzip, deflate, br").await;
+        assert_eq!(
+            headers.get("content-encoding").map(|v| v.as_bytes()),
+            Some(&b"gzip"[..])
+        );
+        assert!(headers.get("content-length").is_some());
+        assert!(gunzip(&gz).contains("The quiet science of the warm-up"));
     })
     .await;
     assert!(again > 0, "no cache: the page is rendered again");
