@@ -185,6 +185,7 @@ impl Application {
                 }))
                 .wrap(from_fn(crate::routes::respond::follow_redirects))
                 .wrap(from_fn(crate::page_cache::http::serve::<AppState, _>))
+                .wrap(from_fn(routes::static_files::before_routing))
                 .wrap(security_headers(https))
                 .wrap(from_fn(crate::telemetry::log_requests))
                 .configure(routes::config)

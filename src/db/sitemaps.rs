@@ -226,6 +226,9 @@ pub fn articles_pages(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<
         let mut waiting: Vec<i32> = articles::table
             .filter(articles::published_at.gt(now))
             .filter(indexable())
+            // In index order, or SQLite's planner, given the noindex
+            // filters, read the whole table (0.1 s at 100,000 articles).
+            .order(articles::published_at.asc())
             .select((articles::id, articles::status))
             .load::<(i32, ArticleStatus)>(conn)?
             .into_iter()
@@ -306,25 +309,86 @@ pub fn articles_of_page(
         .load(conn)
 }
 
+/// Rows of the edit-time index read when looking for the newest edit of
+/// a visible article.
+const EDIT_WALK: i64 = 64;
+
+/// The newest edit among visible articles (of `kind`, if given). Read off
+/// the newest end of the edit-time index, stopping at the first visible
+/// one: given the visibility rule in SQL, SQLite's planner chose a
+/// publish-time index and sorted every visible article by edit time
+/// instead (0.2 s at 100,000 articles). Only when the newest edits are all
+/// of hidden articles (or of another kind) is the database asked to look
+/// further.
+fn newest_edit(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    kind: Option<ArticleKind>,
+) -> QueryResult<Option<NaiveDateTime>> {
+    let recent: Vec<(
+        NaiveDateTime,
+        ArticleStatus,
+        Option<NaiveDateTime>,
+        ArticleKind,
+    )> = articles::table
+        .select((
+            articles::updated_at,
+            articles::status,
+            articles::published_at,
+            articles::kind,
+        ))
+        .order(articles::updated_at.desc())
+        .limit(EDIT_WALK)
+        .load(conn)?;
+    let wanted = |k: ArticleKind| kind.is_none_or(|want| want == k);
+    if let Some((at, ..)) = recent
+        .iter()
+        .find(|(_, status, published, k)| status.is_visible(*published, now) && wanted(*k))
+    {
+        return Ok(Some(*at));
+    }
+    if i64::try_from(recent.len()).unwrap_or(i64::MAX) < EDIT_WALK {
+        return Ok(None);
+    }
+    let mut further = articles::table
+        .filter(visible(now))
+        .select(articles::updated_at)
+        .order(articles::updated_at.desc())
+        .into_boxed();
+    if let Some(kind) = kind {
+        further = further.filter(articles::kind.eq(kind));
+    }
+    further.first::<NaiveDateTime>(conn).optional()
+}
+
+/// The newest publication among visible articles (of `kind`, if given):
+/// one walk of a publish-time index.
+fn newest_publication(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    kind: Option<ArticleKind>,
+) -> QueryResult<Option<NaiveDateTime>> {
+    let mut query = articles::table
+        .filter(visible(now))
+        .select(articles::published_at)
+        .order(articles::published_at.desc())
+        .into_boxed();
+    if let Some(kind) = kind {
+        query = query.filter(articles::kind.eq(kind));
+    }
+    Ok(query
+        .first::<Option<NaiveDateTime>>(conn)
+        .optional()?
+        .flatten())
+}
+
 /// The newest change among all visible articles: the home page's date.
 /// Two index walks that stop at the first visible article: the newest
 /// publication and the newest edit (`max()` of both in one query read every
 /// visible article).
 pub fn newest_visible(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
-    let published = articles::table
-        .filter(visible(now))
-        .select(articles::published_at)
-        .order(articles::published_at.desc())
-        .first::<Option<NaiveDateTime>>(conn)
-        .optional()?
-        .flatten();
-    let updated = articles::table
-        .filter(visible(now))
-        .select(articles::updated_at)
-        .order(articles::updated_at.desc())
-        .first::<NaiveDateTime>(conn)
-        .optional()?;
-    Ok(newest(updated, published))
+    let published = newest_publication(conn, now, None)?;
+    Ok(newest(newest_edit(conn, now, None)?, published))
 }
 
 /// The newest change among visible blog posts: the blog's date, read as
@@ -333,23 +397,9 @@ pub fn newest_blog_post(
     conn: &mut DbConn,
     now: NaiveDateTime,
 ) -> QueryResult<Option<NaiveDateTime>> {
-    let blog = ArticleKind::Blog;
-    let published = articles::table
-        .filter(visible(now))
-        .filter(articles::kind.eq(blog))
-        .select(articles::published_at)
-        .order(articles::published_at.desc())
-        .first::<Option<NaiveDateTime>>(conn)
-        .optional()?
-        .flatten();
-    let updated = articles::table
-        .filter(visible(now))
-        .filter(articles::kind.eq(blog))
-        .select(articles::updated_at)
-        .order(articles::updated_at.desc())
-        .first::<NaiveDateTime>(conn)
-        .optional()?;
-    Ok(newest(updated, published))
+    let blog = Some(ArticleKind::Blog);
+    let published = newest_publication(conn, now, blog)?;
+    Ok(newest(newest_edit(conn, now, blog)?, published))
 }
 
 /// Categories not flagged noindex, in navigation order, each with the

@@ -2,13 +2,14 @@
 //! the Google News sitemap. Every XML answer is parsed, every listed URL is
 //! fetched, and hidden or noindex content must be absent.
 
+use chrono::NaiveDateTime;
 use chrono::{DateTime, FixedOffset};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use iconocast::db::schema::{articles, categories};
 use iconocast::db::settings;
 use iconocast::db::sitemaps::IDS_PER_SITEMAP;
-use iconocast::domain::ArticleStatus;
+use iconocast::domain::{ArticleKind, ArticleStatus};
 
 use crate::helpers::{backend_test, hours_ago, news, now, spawn_app, Backend, Page, TestApp};
 
@@ -273,6 +274,90 @@ backend_test!(
             .get_with("/sitemap.xml", &[("if-none-match", &etag)])
             .await;
         assert_eq!(again.status, 304);
+    }
+);
+
+backend_test!(
+    /// The home page and the blog are dated by the newest change among the
+    /// visible articles they cover, found on the edit-time index: that
+    /// holds when the newest edits are all of drafts, too many to look past
+    /// in one step.
+    async fn the_home_and_blog_dates_skip_edits_of_hidden_articles(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let expected = |blog_only: bool| {
+            let rows: Vec<(
+                ArticleKind,
+                ArticleStatus,
+                Option<NaiveDateTime>,
+                NaiveDateTime,
+            )> = app
+                .with_conn(|c| {
+                    articles::table
+                        .select((
+                            articles::kind,
+                            articles::status,
+                            articles::published_at,
+                            articles::updated_at,
+                        ))
+                        .load(c)
+                })
+                .expect("articles");
+            rows.into_iter()
+                .filter(|(kind, status, published, _)| {
+                    status.is_visible(*published, now())
+                        && (!blog_only || *kind == ArticleKind::Blog)
+                })
+                .map(|(_, _, published, updated)| published.map_or(updated, |p| p.max(updated)))
+                .max()
+                .expect("a visible article")
+                .format("%Y-%m-%dT%H:%M:%S")
+                .to_string()
+        };
+        let dated = || async {
+            urlset(&app, "/sitemaps/pages.xml")
+                .await
+                .into_iter()
+                .map(|e| {
+                    let date = e
+                        .lastmod
+                        .naive_utc()
+                        .format("%Y-%m-%dT%H:%M:%S")
+                        .to_string();
+                    (path_of(&app, &e.loc).to_owned(), date)
+                })
+                .collect::<Vec<_>>()
+        };
+        let check = || async {
+            let dates = dated().await;
+            assert_eq!(dates[0], ("/".to_owned(), expected(false)), "{backend:?}");
+            assert_eq!(
+                dates[1],
+                ("/blog".to_owned(), expected(true)),
+                "{backend:?}"
+            );
+        };
+        check().await;
+        // A visible blog post edited now, then a hundred drafts edited later.
+        let edited = now().format("%Y-%m-%d %H:%M:%S");
+        app.with_conn(|c| {
+            c.batch_execute(&format!(
+                "UPDATE articles SET updated_at = '{edited}' WHERE id = \
+                 (SELECT min(id) FROM articles WHERE kind = 'blog' AND status = 'published')"
+            ))
+        })
+        .expect("edit a blog post");
+        check().await;
+        let later = (now() + chrono::Duration::minutes(10)).format("%Y-%m-%d %H:%M:%S");
+        let sport = app.category_id("sport");
+        bulk_articles_named(&app, sport, "draft", 100);
+        app.with_conn(|c| {
+            c.batch_execute(&format!(
+                "UPDATE articles SET status = 'draft', updated_at = '{later}' \
+                 WHERE slug LIKE 'draft-%'"
+            ))
+        })
+        .expect("drafts edited later");
+        check().await;
     }
 );
 
