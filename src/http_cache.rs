@@ -77,15 +77,19 @@ impl Conditions {
         if let Some(inm) = self.if_none_match.as_ref().and_then(|v| v.to_str().ok()) {
             return etag_matches(inm, etag);
         }
-        let since = self
+        // Most requests carry no condition: no date is parsed for them.
+        let Some(since) = self
             .if_modified_since
             .as_ref()
             .and_then(|v| v.to_str().ok())
-            .and_then(parse_http_date);
-        let modified = last_modified
+            .and_then(parse_http_date)
+        else {
+            return false;
+        };
+        last_modified
             .and_then(|v| v.to_str().ok())
-            .and_then(parse_http_date);
-        matches!((since, modified), (Some(s), Some(m)) if m <= s)
+            .and_then(parse_http_date)
+            .is_some_and(|modified| modified <= since)
     }
 
     /// The coding to answer in, among those on offer.

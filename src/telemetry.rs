@@ -158,8 +158,6 @@ pub async fn log_requests(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let id = next_request_id();
-    let method = req.method().clone();
-    let path = clip(req.path(), 200).to_owned();
     let start = Instant::now();
     let too_long = req.path().len() > MAX_PATH_BYTES || req.query_string().len() > MAX_QUERY_BYTES;
     let mut res = if too_long {
@@ -180,9 +178,13 @@ pub async fn log_requests(
     if let Some(state) = res.request().app_data::<web::Data<AppState>>() {
         state.count(|m| m.observe_request(res.request(), res.status(), elapsed));
     }
-    let status = res.status().as_u16();
-    let latency_ms = elapsed.as_secs_f64() * 1000.0;
-    tracing::info!(request_id = %id, %method, %path, status, latency_ms = format!("{latency_ms:.2}"), "request");
+    if tracing::enabled!(tracing::Level::INFO) {
+        let status = res.status().as_u16();
+        let latency_ms = elapsed.as_secs_f64() * 1000.0;
+        let method = res.request().method();
+        let path = clip(res.request().path(), 200);
+        tracing::info!(request_id = %id, %method, %path, status, latency_ms = format!("{latency_ms:.2}"), "request");
+    }
     Ok(res)
 }
 
