@@ -473,6 +473,22 @@ pub fn save(
     })
 }
 
+/// Whether `error` is the unique index on article slugs refusing a write:
+/// another article took the slug between the editor's check and the
+/// write (two editors saving the same slug at the same moment).
+pub fn is_slug_clash(error: &diesel::result::Error) -> bool {
+    match error {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            info,
+        ) => {
+            info.constraint_name() == Some("articles_slug_key")
+                || info.message().contains("articles.slug")
+        }
+        _ => false,
+    }
+}
+
 /// Whether `slug` is taken for article `except` (`None` for a new
 /// article): another article has it, or an old address with it (such as
 /// `/sport/{slug}`, left by a rename) redirects to another article. An

@@ -144,24 +144,38 @@ pub fn write(
         action: w.action,
         detail: w.detail,
     };
-    Ok(match current {
+    let written = match current {
         None => {
             let (status, published_at) = w.step.apply(ArticleStatus::Draft, None, change.at);
-            let id = create(
+            create(
                 conn,
                 w.draft,
                 status,
                 published_at,
                 change.at,
                 Some(&change),
-            )?;
-            Written::Done(id)
+            )
+            .map(Written::Done)
         }
-        Some(current) => match editor::save(conn, current, expected, w.draft, w.step, &change)? {
-            Saved::Done { id, .. } => Written::Done(id),
-            Saved::Conflict(stored) => Written::Conflict(stored),
-        },
-    })
+        Some(current) => {
+            editor::save(conn, current, expected, w.draft, w.step, &change).map(|saved| match saved
+            {
+                Saved::Done { id, .. } => Written::Done(id),
+                Saved::Conflict(stored) => Written::Conflict(stored),
+            })
+        }
+    };
+    match written {
+        Err(e) if editor::is_slug_clash(&e) => Err(AppError::Conflict {
+            title: "Not saved",
+            message: format!(
+                "Another article took the slug \"{}\" a moment ago, so nothing was saved. \
+                 Go back to the editor, choose another slug and save again.",
+                w.draft.slug
+            ),
+        }),
+        other => Ok(other?),
+    }
 }
 
 /// A restore refused because of what the article or the site holds now.

@@ -494,3 +494,44 @@ backend_test!(
         );
     }
 );
+
+backend_test!(
+    /// Editors creating articles with the same typed slug at the same
+    /// moment: one is saved with it, every other gets the form back (or a
+    /// conflict page) saying the slug is taken, and none an error page.
+    async fn parallel_new_articles_with_the_same_slug_save_one_and_refuse_the_rest(
+        backend: Backend,
+    ) {
+        let app = spawn_app(&backend).await;
+        let ed = editor::staff(&app, "ed@example.org", Role::Editor).await;
+        for round in 0..3 {
+            let slug = format!("harbour-race-{round}");
+            let saves = (0..PARALLEL).map(|n| {
+                let mut form = Form::new(&app, &format!("Harbour race {round}-{n}"));
+                form.slug = slug.clone();
+                let ed = &ed;
+                async move { editor::post("/admin/articles/new", &form, ed, "save").await }
+            });
+            let pages = join_all(saves).await;
+            let saved = pages.iter().filter(|p| p.status == 303).count();
+            assert_eq!(saved, 1, "{backend:?}: round {round}");
+            for page in pages.iter().filter(|p| p.status != 303) {
+                assert!(
+                    matches!(page.status, 409 | 422),
+                    "{backend:?}: {} {}",
+                    page.status,
+                    page.body
+                );
+                assert!(page.body.contains("slug"), "{backend:?}: {}", page.body);
+            }
+            let with_slug: i64 = app.with_conn(|c| {
+                articles::table
+                    .filter(articles::slug.eq(&slug))
+                    .count()
+                    .get_result(c)
+                    .expect("count")
+            });
+            assert_eq!(with_slug, 1, "{backend:?}");
+        }
+    }
+);
