@@ -176,22 +176,12 @@ fn imported_article(a: &ImportedArticle) {
         );
     }
     // The editor takes the article back as it is shown there, unchanged.
-    let headings: Vec<&str> = a.sections.iter().map(|(h, _)| h.as_str()).collect();
     let form = EditorForm {
         title: a.title.clone(),
         standfirst: a.standfirst.clone(),
         intro: a.intro.clone(),
         hashtags: shown_hashtags(&a.tags),
-        sections: anchors_for(&headings)
-            .into_iter()
-            .zip(&a.sections)
-            .map(|(anchor, (heading, body))| SectionDraft {
-                anchor,
-                heading: heading.clone(),
-                body: body.clone(),
-                body_html: None,
-            })
-            .collect(),
+        sections: SectionDraft::from_headings(&a.sections),
         ..EditorForm::default()
     };
     let checked = check_form(&form);
