@@ -41,7 +41,7 @@ use crate::domain::limits::{MAX_SECTIONS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHA
 use crate::domain::text::{self, Lines};
 use crate::domain::{anchors_for, slugify, tag_slug, Slug};
 use crate::import::{self, ImportErrorKind, ImportedArticle};
-use crate::routes::admin::editor::{assign_anchors, check_form, Checked, EditorForm};
+use crate::newsroom::article_form::{assign_anchors, check_form, Checked, EditorForm};
 
 /// A target: its name (the folder of its corpus) and its check.
 pub type Target = (&'static str, fn(&[u8]));
