@@ -5,8 +5,8 @@ use anyhow::Context;
 
 use crate::config::{Cli, Command, ImportArgs, ServeArgs, UserAddArgs, UserCommand};
 use crate::db::{write_transaction, DatabaseUrl, DbConn};
-use crate::domain::text::{self, Lines};
-use crate::domain::{ArticleStatus, Email, Role, Slug};
+use crate::domain::{ArticleStatus, Email};
+use crate::error::AppError;
 use crate::import::{self, ImportedArticle};
 use crate::newsroom::{self, import::Target};
 use crate::startup::{Application, Settings};
@@ -68,87 +68,61 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// The environment variable `user add` takes the password from.
 pub const PASSWORD_ENV: &str = "ICONOCAST_PASSWORD";
 
-/// `iconocast user add`: checks everything it can before connecting, then
-/// adds the user with an argon2id hash and audits it. Returns the line
-/// for stdout.
+/// `iconocast user add`: adds the user through `newsroom::users::create`,
+/// as the staff area does, from the command line (no acting user). Its
+/// fields are checked before the password is asked for, and the password
+/// before connecting. Returns the line for stdout.
 fn add_user(url: DatabaseUrl, args: &UserAddArgs) -> anyhow::Result<String> {
-    use crate::auth::password;
-    use crate::db::users;
+    use crate::newsroom::users::{self, AddedBy, NewUserInput};
 
-    let email = Email::parse(&args.email)
-        .ok_or_else(|| anyhow::anyhow!("{:?} is not a valid email address", args.email))?;
-    let role = Role::parse(&args.role).ok_or_else(|| {
-        anyhow::anyhow!(
-            "unknown role {:?}: use admin, editor, author or contributor",
-            args.role
-        )
-    })?;
-    let name = args.name.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.is_empty() || name.chars().count() > 120 {
-        anyhow::bail!("the name must have 1 to 120 characters");
-    }
-    if let Some(c) = text::forbidden_char(&name, Lines::One) {
-        anyhow::bail!(
-            "the name contains the control character U+{:04X}; remove it",
-            u32::from(c)
-        );
-    }
-    let wanted_slug = match &args.slug {
-        Some(raw) => Some(
-            Slug::parse(raw)
-                .ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "{raw:?} is not a valid slug: use a-z, 0-9 and single hyphens inside"
-                    )
-                })?
-                .as_str()
-                .to_owned(),
-        ),
-        None => None,
+    let mut input = NewUserInput {
+        email: args.email.clone(),
+        name: args.name.clone(),
+        role: args.role.clone(),
+        password: String::new(),
+        slug: args.slug.clone(),
     };
-    let typed = match std::env::var(PASSWORD_ENV) {
+    users::check_new_fields(&input).map_err(refusal)?;
+    input.password = match std::env::var(PASSWORD_ENV) {
         Ok(p) => p,
-        Err(_) => rpassword::prompt_password(format!("Password for {email}: "))
-            .context("cannot read the password (set ICONOCAST_PASSWORD to pass it)")?,
+        Err(_) => {
+            let email = Email::parse(&args.email).map_or_else(String::new, |e| e.to_string());
+            rpassword::prompt_password(format!("Password for {email}: "))
+                .context("cannot read the password (set ICONOCAST_PASSWORD to pass it)")?
+        }
     };
-    password::check_strength(&typed).map_err(|e| anyhow::anyhow!(e))?;
-    let hash =
-        password::hash(&typed).map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;
+    users::check_new_user(&input).map_err(refusal)?;
 
     let (mut connection, _) = crate::db::connect_once(&url)?;
     let conn: &mut DbConn = &mut connection;
-    let now = crate::domain::clock::now();
-    let (id, slug) = write_transaction::<_, anyhow::Error, _>(conn, |conn| {
-        if users::email_taken(conn, &email)? {
-            anyhow::bail!("a user with the email {email} already exists");
-        }
-        let slug = match &wanted_slug {
-            Some(s) if users::slug_taken(conn, s)? => {
-                anyhow::bail!("the slug {s:?} is already taken")
-            }
-            Some(s) => s.clone(),
-            None => users::unique_slug(conn, &name)?,
-        };
-        let id = users::add_staff(
-            conn,
-            &users::NewStaff {
-                email: &email,
-                name: &name,
-                role,
-                slug: &slug,
-                password_hash: &hash,
-            },
-            &users::AddedBy {
-                user_id: None,
-                ip: "",
-            },
-            now,
-        )?;
-        Ok((id, slug))
-    })?;
+    let added = users::create(conn, AddedBy::CommandLine, &input).map_err(refusal)?;
     Ok(format!(
-        "added user {id}: {name} <{email}>, {role}, /author/{slug}"
+        "added user {}: {} <{}>, {}, /author/{}",
+        added.id, added.name, added.email, added.role, added.slug
     ))
+}
+
+/// A use case's refusal as the command line words its errors: a form's
+/// messages in one line, each starting in lower case without its full
+/// stop ("a user with the email ... already exists").
+fn refusal(error: AppError) -> anyhow::Error {
+    match error {
+        AppError::Invalid(errors) => {
+            let messages: Vec<String> = errors
+                .iter()
+                .map(|(_, message)| {
+                    let message = message.trim_end_matches('.');
+                    let mut chars = message.chars();
+                    match chars.next() {
+                        Some(first) => first.to_lowercase().chain(chars).collect(),
+                        None => String::new(),
+                    }
+                })
+                .collect();
+            anyhow::anyhow!(messages.join("; "))
+        }
+        other => other.into(),
+    }
 }
 
 /// `iconocast import`: reads and parses every file first, printing each

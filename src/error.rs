@@ -116,6 +116,11 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// Every field with its message, in the order they were found.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.0.iter().map(|(f, m)| (*f, m.as_str()))
+    }
+
     /// `Err(Invalid)` with these messages, or `Ok` when there are none.
     pub fn into_result(self) -> Result<(), AppError> {
         if self.is_empty() {

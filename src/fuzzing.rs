@@ -41,7 +41,7 @@ use crate::domain::limits::{MAX_SECTIONS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHA
 use crate::domain::text::{self, Lines};
 use crate::domain::{anchors_for, slugify, tag_slug, Slug};
 use crate::import::{self, ImportErrorKind, ImportedArticle};
-use crate::routes::admin::editor::{assign_anchors, check_form, Checked, EditorForm};
+use crate::newsroom::article_form::{assign_anchors, check_form, Checked, EditorForm};
 
 /// A target: its name (the folder of its corpus) and its check.
 pub type Target = (&'static str, fn(&[u8]));
@@ -176,22 +176,12 @@ fn imported_article(a: &ImportedArticle) {
         );
     }
     // The editor takes the article back as it is shown there, unchanged.
-    let headings: Vec<&str> = a.sections.iter().map(|(h, _)| h.as_str()).collect();
     let form = EditorForm {
         title: a.title.clone(),
         standfirst: a.standfirst.clone(),
         intro: a.intro.clone(),
         hashtags: shown_hashtags(&a.tags),
-        sections: anchors_for(&headings)
-            .into_iter()
-            .zip(&a.sections)
-            .map(|(anchor, (heading, body))| SectionDraft {
-                anchor,
-                heading: heading.clone(),
-                body: body.clone(),
-                body_html: None,
-            })
-            .collect(),
+        sections: SectionDraft::from_headings(&a.sections),
         ..EditorForm::default()
     };
     let checked = check_form(&form);

@@ -10,7 +10,7 @@ use super::editor::{Draft, SectionDraft};
 use super::models::{Article, Author, Category, Media, Section};
 use super::schema::{article_tags, articles, categories, media, sections, users};
 use super::DbConn;
-use crate::domain::{anchors_for, ArticleKind, ArticleStatus};
+use crate::domain::{ArticleKind, ArticleStatus};
 
 /// The one visibility rule: an article is public iff it is published or
 /// scheduled and its publish time has passed. Every public query uses it;
@@ -529,7 +529,6 @@ impl ArticleInput {
     /// The article as the editor would hold it: sections anchored by their
     /// headings, no hero image.
     pub fn draft(&self) -> Draft {
-        let headings: Vec<&str> = self.sections.iter().map(|(h, _)| h.as_str()).collect();
         Draft {
             kind: self.kind,
             category_id: self.category_id,
@@ -542,16 +541,7 @@ impl ArticleInput {
             hero_alt: String::new(),
             noindex: self.noindex,
             tags: self.tags.clone(),
-            sections: anchors_for(&headings)
-                .into_iter()
-                .zip(&self.sections)
-                .map(|(anchor, (heading, body))| SectionDraft {
-                    anchor,
-                    heading: heading.clone(),
-                    body: body.clone(),
-                    body_html: None,
-                })
-                .collect(),
+            sections: SectionDraft::from_headings(&self.sections),
         }
     }
 }

@@ -12,7 +12,7 @@ use super::models::{Article, NewArticle, NewArticleTag, NewAuditEntry, NewSectio
 use super::schema::{article_tags, articles, categories, redirects, revisions, sections, users};
 use super::{audit, search_index, tags, write_transaction, DbConn};
 use crate::domain::workflow::Step;
-use crate::domain::{article_path, reading_minutes, ArticleKind, ArticleStatus};
+use crate::domain::{anchors_for, article_path, reading_minutes, ArticleKind, ArticleStatus};
 use crate::markdown;
 
 /// One section as the editor holds it. The anchor is kept from save to
@@ -27,6 +27,25 @@ pub struct SectionDraft {
     /// of a revision.
     #[serde(skip)]
     pub body_html: Option<String>,
+}
+
+impl SectionDraft {
+    /// Sections from (heading, Markdown body) pairs in reading order, each
+    /// anchored by its heading ([`anchors_for`]), as the editor would hold
+    /// them: an imported article, the demo content and the tests' articles.
+    pub fn from_headings(sections: &[(String, String)]) -> Vec<SectionDraft> {
+        let headings: Vec<&str> = sections.iter().map(|(h, _)| h.as_str()).collect();
+        anchors_for(&headings)
+            .into_iter()
+            .zip(sections)
+            .map(|(anchor, (heading, body))| SectionDraft {
+                anchor,
+                heading: heading.clone(),
+                body: body.clone(),
+                body_html: None,
+            })
+            .collect()
+    }
 }
 
 /// Everything an editor writes about an article: what a revision keeps and

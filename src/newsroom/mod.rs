@@ -9,6 +9,7 @@
 //! `AppError` (`Invalid` with the messages by field, `Conflict`,
 //! `Forbidden`). It knows nothing of HTTP or the terminal.
 
+pub mod article_form;
 pub mod articles;
 pub mod audit;
 pub mod categories;

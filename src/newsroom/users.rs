@@ -1,8 +1,8 @@
-//! Staff accounts (admins only): adding one (the checks and messages of
-//! `iconocast user add`) and changing the name, bio, role, active flag or
-//! password. A new role, deactivation or a new password signs the user
-//! out everywhere at once; the last active admin cannot be demoted or
-//! deactivated.
+//! Staff accounts: adding one (by an admin in the staff area, or by
+//! `iconocast user add`, through the same [`create`]) and changing the
+//! name, bio, role, active flag or password (admins only). A new role,
+//! deactivation or a new password signs the user out everywhere at once;
+//! the last active admin cannot be demoted or deactivated.
 
 use serde::Deserialize;
 
@@ -15,7 +15,7 @@ use crate::db::{audit, users, write_transaction};
 use crate::domain::actor::Actor;
 use crate::domain::clock::now;
 use crate::domain::text::{self, Lines};
-use crate::domain::{Email, Role};
+use crate::domain::{Email, Role, Slug};
 use crate::error::{AppError, FieldErrors};
 
 /// Longest name (as `iconocast user add`) and bio, in characters.
@@ -26,7 +26,7 @@ pub const MAX_BIO: usize = 2000;
 const WHAT: &str = "manage staff accounts";
 
 /// A new staff member as typed into the add form (shown again without
-/// the password).
+/// the password), or given to `iconocast user add`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct NewUserInput {
@@ -34,6 +34,30 @@ pub struct NewUserInput {
     pub name: String,
     pub role: String,
     pub password: String,
+    /// The author page's slug (`iconocast user add --slug`); `None` makes
+    /// one from the name. The staff area's form has no such field.
+    #[serde(skip)]
+    pub slug: Option<String>,
+}
+
+/// Who adds a staff member.
+#[derive(Debug, Clone, Copy)]
+pub enum AddedBy<'a> {
+    /// An admin in the staff area; anyone else is refused.
+    Staff(&'a Actor),
+    /// `iconocast user add`, which anyone holding the database's address
+    /// may run: no role is asked, and the audit entry names no user.
+    CommandLine,
+}
+
+/// A staff member just added.
+#[derive(Debug, Clone)]
+pub struct Added {
+    pub id: i32,
+    pub email: Email,
+    pub name: String,
+    pub role: Role,
+    pub slug: String,
 }
 
 /// A staff member's changes as typed into the edit form (shown again
@@ -118,10 +142,17 @@ fn hash(raw: &str) -> Result<String, AppError> {
     })
 }
 
-/// Adds a staff member, checked as `iconocast user add` checks one.
-pub fn create(conn: &mut DbConn, actor: &Actor, input: &NewUserInput) -> Result<(), AppError> {
-    actor.admin_only(WHAT)?;
-    let mut errors = FieldErrors::default();
+/// The fields of a new staff member but the password, checked.
+struct NewFields {
+    email: Email,
+    name: String,
+    role: Role,
+    slug: Option<String>,
+}
+
+/// Checks every field of `input` but the password, adding a message to
+/// `errors` for each that is wrong.
+fn new_fields(input: &NewUserInput, errors: &mut FieldErrors) -> Option<NewFields> {
     let email = Email::parse(&input.email);
     if email.is_none() {
         errors.add(
@@ -130,39 +161,147 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: &NewUserInput) -> Result<
         );
     }
     let name = clean_name(&input.name);
-    check_name(&name, &mut errors);
-    let role = check_role(&input.role, &mut errors);
+    check_name(&name, errors);
+    let role = check_role(&input.role, errors);
+    let slug = match input.slug.as_deref() {
+        None => Some(None),
+        Some(raw) => {
+            let slug = Slug::parse(raw).map(|s| s.as_str().to_owned());
+            if slug.is_none() {
+                errors.add(
+                    "slug",
+                    format!(
+                        "\"{}\" is not a valid slug: use a-z, 0-9 and single hyphens inside.",
+                        raw.trim()
+                    ),
+                );
+            }
+            slug.map(Some)
+        }
+    };
+    Some(NewFields {
+        email: email?,
+        name,
+        role: role?,
+        slug: slug?,
+    })
+}
+
+/// Checks every field of `input` but the password, as [`create`] does:
+/// `iconocast user add` checks them before it asks for the password.
+pub fn check_new_fields(input: &NewUserInput) -> Result<(), AppError> {
+    let mut errors = FieldErrors::default();
+    new_fields(input, &mut errors);
+    errors.into_result()
+}
+
+/// Checks `input` as [`create`] does before it uses the database.
+fn check_new(input: &NewUserInput) -> Result<NewFields, AppError> {
+    let mut errors = FieldErrors::default();
+    let fields = new_fields(input, &mut errors);
     check_password(&input.password, &mut errors);
-    let (Some(email), Some(role)) = (email, role) else {
+    let Some(fields) = fields else {
         return Err(AppError::Invalid(errors));
     };
     errors.into_result()?;
+    Ok(fields)
+}
+
+/// Checks `input` as [`create`] does before it uses the database:
+/// `iconocast user add` checks it before it connects.
+pub fn check_new_user(input: &NewUserInput) -> Result<(), AppError> {
+    check_new(input).map(|_| ())
+}
+
+fn email_taken(email: &Email) -> AppError {
+    AppError::invalid(
+        "email",
+        format!("A user with the email {email} already exists."),
+    )
+}
+
+/// How many times a new staff member is written before a unique violation
+/// is given up on: another one added at the same moment took the slug
+/// made from the name, and the next try takes the next free one.
+const ADD_ATTEMPTS: usize = 3;
+
+/// Adds a staff member with an argon2id hash of the password and its
+/// audit entry: by an admin, or from the command line. Refused when a
+/// field is wrong or the email (or the slug asked for) is taken, also by
+/// someone added at the same moment.
+pub fn create(conn: &mut DbConn, by: AddedBy, input: &NewUserInput) -> Result<Added, AppError> {
+    if let AddedBy::Staff(actor) = by {
+        actor.admin_only(WHAT)?;
+    }
+    let NewFields {
+        email,
+        name,
+        role,
+        slug: wanted_slug,
+    } = check_new(input)?;
     let hashed = hash(&input.password)?;
+    let added_by = match by {
+        AddedBy::Staff(actor) => users::AddedBy {
+            user_id: Some(actor.user_id),
+            ip: &actor.ip,
+        },
+        AddedBy::CommandLine => users::AddedBy {
+            user_id: None,
+            ip: "",
+        },
+    };
     write_transaction(conn, |conn| {
-        if users::email_taken(conn, &email)? {
-            return Err(AppError::invalid(
-                "email",
-                format!("A user with the email {email} already exists."),
-            ));
-        }
-        let slug = users::unique_slug(conn, &name)?;
-        users::add_staff(
-            conn,
-            &users::NewStaff {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if users::email_taken(conn, &email)? {
+                return Err(email_taken(&email));
+            }
+            let slug = match &wanted_slug {
+                Some(s) if users::slug_taken(conn, s)? => {
+                    return Err(AppError::invalid(
+                        "slug",
+                        format!("The slug \"{s}\" is already taken."),
+                    ))
+                }
+                Some(s) => s.clone(),
+                None => users::unique_slug(conn, &name)?,
+            };
+            let new = users::NewStaff {
                 email: &email,
                 name: &name,
                 role,
                 slug: &slug,
                 password_hash: &hashed,
-            },
-            &users::AddedBy {
-                user_id: Some(actor.user_id),
-                ip: &actor.ip,
-            },
-            now(),
-        )?;
-        Ok(())
+            };
+            // A unique violation: someone was added with this email or
+            // slug since the checks above (on PostgreSQL, which lets two
+            // writers check at once). Its savepoint is rolled back, so the
+            // checks run again and see them.
+            match users::add_staff(conn, &new, &added_by, now()) {
+                Ok(id) => {
+                    return Ok(Added {
+                        id,
+                        email: email.clone(),
+                        name: name.clone(),
+                        role,
+                        slug,
+                    })
+                }
+                Err(e) if unique_violation(&e) && attempt < ADD_ATTEMPTS => {
+                    tracing::info!("a staff member was added meanwhile; checking again");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     })
+}
+
+fn unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
 }
 
 /// Whether `user` counts towards the admins who keep the staff area run.

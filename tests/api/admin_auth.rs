@@ -9,7 +9,7 @@ use iconocast::domain::{ArticleStatus, Role};
 
 use crate::helpers::{
     backend_test, news, now, run_iconocast_env, spawn_app, spawn_app_behind_proxy, Backend, Page,
-    TestApp,
+    TestApp, TestDatabase,
 };
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -252,6 +252,85 @@ backend_test!(
             assert!(stdout.is_empty(), "{stdout}");
         }
         assert_eq!(user_count(&app), before, "{backend:?}: nobody was added");
+    }
+);
+
+backend_test!(
+    /// Two `user add` with one email at the same moment: the second is
+    /// refused as the email taken, never an internal error. The first
+    /// holds its transaction open after its insert; on PostgreSQL the
+    /// second checks the email then (not taken yet, for it), and waits at
+    /// its own insert until the first commits: a unique violation.
+    fn two_user_adds_with_one_email_at_once_refuse_the_second_as_taken(backend: Backend) {
+        use iconocast::db::{connect_once, write_transaction};
+        use iconocast::error::AppError;
+        use iconocast::newsroom::users::{self as staff, AddedBy, NewUserInput};
+        use std::sync::mpsc;
+        use std::time::{Duration, Instant};
+
+        let database = TestDatabase::create(&backend);
+        let connect = || {
+            connect_once(&database.url)
+                .expect("a migrated connection")
+                .0
+        };
+        let input = NewUserInput {
+            email: EMAIL.to_owned(),
+            name: "Ada Lovelace".to_owned(),
+            role: "editor".to_owned(),
+            password: PASSWORD.to_owned(),
+            slug: None,
+        };
+        let (inserted_tx, inserted) = mpsc::channel();
+        let (commit_tx, commit) = mpsc::channel::<()>();
+        // Every connection is open before the first add begins.
+        let (mut conn, mut other, mut watcher) = (connect(), connect(), connect());
+        let first_input = input.clone();
+        let first = std::thread::spawn(move || {
+            write_transaction(&mut conn, |conn| {
+                let added = staff::create(conn, AddedBy::CommandLine, &first_input);
+                inserted_tx.send(()).expect("the test waits");
+                commit.recv().expect("the test lets it commit");
+                added
+            })
+        });
+        inserted.recv().expect("the first add inserted");
+        let second =
+            std::thread::spawn(move || staff::create(&mut other, AddedBy::CommandLine, &input));
+        if matches!(backend, Backend::Postgres(_)) {
+            // Until the second waits for the first's lock.
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while diesel::sql_query(
+                "SELECT 1 FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .execute(&mut watcher)
+            .expect("read the locks")
+                == 0
+            {
+                assert!(Instant::now() < deadline, "the second add never waited");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        } else {
+            // The second waits to begin its write (SQLite has one writer).
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        commit_tx.send(()).expect("the first add waits");
+        let added = first.join().expect("the first add ran").expect("added");
+        assert_eq!(added.email.as_str(), EMAIL);
+        match second.join().expect("the second add ran") {
+            Err(AppError::Invalid(errors)) => {
+                let message = errors.get("email").unwrap_or_default();
+                assert!(message.contains("already exists"), "{backend:?}: {message}");
+            }
+            other => panic!("{backend:?}: the second add came to {other:?}"),
+        }
+        let count: i64 = users::table
+            .filter(users::email.eq(EMAIL))
+            .count()
+            .get_result(&mut watcher)
+            .expect("count");
+        assert_eq!(count, 1, "{backend:?}");
     }
 );
 

@@ -5,13 +5,15 @@
 //! workflow buttons. Every save carries the version it started from; a
 //! stale one is refused with both versions shown. Preview renders the
 //! article with the public page's own template. Works without JavaScript.
-
-use std::collections::HashSet;
+//!
+//! The form's fields, its checks, the preview and the save each button
+//! asks for are `newsroom::article_form`'s; this module reads the post off
+//! the connection, calls it and renders the page.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::{NaiveDateTime, TimeZone};
+use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 use diesel::prelude::*;
 use futures_util::StreamExt;
@@ -23,268 +25,23 @@ use crate::auth::session::Staff;
 use crate::db::articles::Card;
 use crate::db::editor::{self, Draft, SectionDraft, Snapshot, Stored};
 use crate::db::media as db_media;
-use crate::db::models::{Article, Author, Category, Media, Section, Tag};
+use crate::db::models::{Category, Media, Section, Tag};
 use crate::db::schema::users;
-use crate::db::{audit, categories, settings, DbConn};
+use crate::db::{categories, settings, DbConn};
 use crate::domain::clock::now;
-use crate::domain::limits::{
-    MAX_ARTICLE_BYTES, MAX_SECTIONS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
-};
-use crate::domain::text::{self, Lines};
-use crate::domain::workflow::Step;
-use crate::domain::{slugify, tag_slug, Anchors, ArticleKind, ArticleStatus, Slug};
+use crate::domain::limits::{MAX_ARTICLE_BYTES, MAX_SECTIONS};
+use crate::domain::{ArticleKind, ArticleStatus};
 use crate::error::AppError;
-use crate::markdown;
-use crate::newsroom::articles::{self, Written};
+use crate::newsroom::article_form::{
+    self, check_form, Action, Against, ArticlePreview, Checked, EditorForm, FieldError, Submitted,
+};
+use crate::newsroom::articles;
 use crate::views::filters;
 
 /// The largest article form accepted (all sections together).
 pub const MAX_BODY: usize = MAX_ARTICLE_BYTES;
-/// More sections than this in one form did not come from the editor,
-/// which offers [`MAX_SECTIONS`]; it is refused without showing it again.
-/// Up to here a form over the limit comes back with its sections, so that
-/// an article stored with too many can be shortened.
-const MAX_FORM_SECTIONS: usize = 4 * MAX_SECTIONS;
 /// Media offered in the hero image picker, newest first.
 const PICKER_MEDIA: i64 = 200;
-
-/// A field's error message, shown next to the field.
-#[derive(Debug, Clone)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
-
-/// The form as typed: every value kept as text so it can be shown again.
-#[derive(Debug, Clone, Default)]
-pub struct EditorForm {
-    pub csrf_token: String,
-    pub version: String,
-    pub action: String,
-    pub title: String,
-    pub slug: String,
-    pub kind: String,
-    pub category_id: String,
-    pub author_id: String,
-    pub standfirst: String,
-    pub intro: String,
-    pub hashtags: String,
-    pub hero_media_id: String,
-    pub hero_alt: String,
-    pub publish_at: String,
-    pub noindex: bool,
-    pub sections: Vec<SectionDraft>,
-    /// How many sections the form sent, when that is more than
-    /// [`MAX_FORM_SECTIONS`]; `sections` is then left empty.
-    pub too_many_sections: Option<usize>,
-}
-
-impl EditorForm {
-    /// Reads an `application/x-www-form-urlencoded` body. Section fields
-    /// repeat, one of each per section, in the order of the page.
-    pub fn parse(body: &[u8]) -> EditorForm {
-        let mut form = EditorForm::default();
-        let (mut anchors, mut headings, mut bodies) = (Vec::new(), Vec::new(), Vec::new());
-        // Past the limit only the count is kept growing, not the texts.
-        let keep = |list: &mut Vec<String>, value: String| {
-            let value = if list.len() < MAX_FORM_SECTIONS {
-                value
-            } else {
-                String::new()
-            };
-            list.push(value);
-        };
-        for (key, value) in url::form_urlencoded::parse(body) {
-            let value = value.into_owned();
-            match key.as_ref() {
-                "csrf_token" => form.csrf_token = value,
-                "version" => form.version = value,
-                "action" => form.action = value,
-                "title" => form.title = value,
-                "slug" => form.slug = value,
-                "kind" => form.kind = value,
-                "category_id" => form.category_id = value,
-                "author_id" => form.author_id = value,
-                "standfirst" => form.standfirst = value,
-                "intro" => form.intro = value,
-                "hashtags" => form.hashtags = value,
-                "hero_media_id" => form.hero_media_id = value,
-                "hero_alt" => form.hero_alt = value,
-                "publish_at" => form.publish_at = value,
-                "noindex" => form.noindex = !value.is_empty(),
-                "section_anchor" => keep(&mut anchors, value),
-                "section_heading" => keep(&mut headings, value),
-                "section_body" => keep(&mut bodies, value),
-                _ => {}
-            }
-        }
-        let n = anchors.len().max(headings.len()).max(bodies.len());
-        if n > MAX_FORM_SECTIONS {
-            form.too_many_sections = Some(n);
-            return form;
-        }
-        let take = |v: &mut Vec<String>, i: usize| v.get_mut(i).map(std::mem::take);
-        for i in 0..n {
-            form.sections.push(SectionDraft {
-                anchor: take(&mut anchors, i).unwrap_or_default(),
-                heading: take(&mut headings, i).unwrap_or_default(),
-                body: take(&mut bodies, i).unwrap_or_default(),
-                body_html: None,
-            });
-        }
-        form
-    }
-
-    /// The form showing a stored draft.
-    fn from_draft(draft: &Draft, published_at: Option<NaiveDateTime>, zone: Tz) -> EditorForm {
-        EditorForm {
-            title: draft.title.clone(),
-            slug: draft.slug.clone(),
-            kind: draft.kind.as_str().to_owned(),
-            category_id: draft.category_id.map(|c| c.to_string()).unwrap_or_default(),
-            author_id: draft.author_id.to_string(),
-            standfirst: draft.standfirst.clone(),
-            intro: draft.intro.clone(),
-            hashtags: draft
-                .tags
-                .iter()
-                .map(|t| format!("#{t}"))
-                .collect::<Vec<_>>()
-                .join(" "),
-            hero_media_id: draft
-                .hero_media_id
-                .map(|m| m.to_string())
-                .unwrap_or_default(),
-            hero_alt: draft.hero_alt.clone(),
-            publish_at: published_at
-                .map(|p| local_input(p, zone))
-                .unwrap_or_default(),
-            noindex: draft.noindex,
-            sections: draft.sections.clone(),
-            ..EditorForm::default()
-        }
-    }
-}
-
-/// A UTC time as a `datetime-local` value in the site's time zone.
-pub fn local_input(utc: NaiveDateTime, zone: Tz) -> String {
-    zone.from_utc_datetime(&utc)
-        .format("%Y-%m-%dT%H:%M")
-        .to_string()
-}
-
-/// A `datetime-local` value in the site's time zone, as UTC. `None` when it
-/// is not a time, or names a local time that does not exist (a DST gap).
-pub fn parse_local(raw: &str, zone: Tz) -> Option<NaiveDateTime> {
-    let raw = raw.trim();
-    let local = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
-        .ok()?;
-    zone.from_local_datetime(&local)
-        .earliest()
-        .map(|t| t.naive_utc())
-}
-
-/// What the buttons of the form ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    AddSection,
-    RemoveSection(usize),
-    MoveUp(usize),
-    MoveDown(usize),
-    Preview,
-    Save,
-    Submit,
-    Publish,
-    Schedule,
-    Unpublish,
-    Archive,
-}
-
-impl Action {
-    pub fn parse(raw: &str) -> Option<Action> {
-        let index = |s: &str| s.parse::<usize>().ok();
-        Some(match raw.split_once(':') {
-            Some(("remove_section", n)) => Action::RemoveSection(index(n)?),
-            Some(("move_up", n)) => Action::MoveUp(index(n)?),
-            Some(("move_down", n)) => Action::MoveDown(index(n)?),
-            Some(_) => return None,
-            None => match raw {
-                "add_section" => Action::AddSection,
-                "preview" => Action::Preview,
-                // Enter in a text field submits without a button: a save.
-                "save" | "" => Action::Save,
-                "submit" => Action::Submit,
-                "publish" => Action::Publish,
-                "schedule" => Action::Schedule,
-                "unpublish" => Action::Unpublish,
-                "archive" => Action::Archive,
-                _ => return None,
-            },
-        })
-    }
-
-    /// Whether the action changes the sections on the page only.
-    fn rearranges(self) -> bool {
-        matches!(
-            self,
-            Action::AddSection | Action::RemoveSection(_) | Action::MoveUp(_) | Action::MoveDown(_)
-        )
-    }
-
-    /// The sections after this action (for the rearranging ones).
-    fn rearrange(self, sections: &mut Vec<SectionDraft>) {
-        match self {
-            Action::AddSection if sections.len() < MAX_SECTIONS => {
-                sections.push(SectionDraft::default())
-            }
-            Action::RemoveSection(i) if i < sections.len() => {
-                sections.remove(i);
-            }
-            Action::MoveUp(i) if i > 0 && i < sections.len() => sections.swap(i - 1, i),
-            Action::MoveDown(i) if i + 1 < sections.len() => sections.swap(i, i + 1),
-            _ => {}
-        }
-    }
-
-    /// Whether the button asks for a step that needs the right to
-    /// publish ([`Step::needs_publish_right`]), whatever time a schedule
-    /// names.
-    fn publishes(self) -> bool {
-        let step = match self {
-            Action::Publish => Step::Publish,
-            Action::Schedule => Step::Schedule(NaiveDateTime::MIN),
-            Action::Unpublish => Step::Unpublish,
-            Action::Archive => Step::Archive,
-            _ => return false,
-        };
-        step.needs_publish_right()
-    }
-
-    /// What the audit log calls a save with this action.
-    fn audit_action(self) -> &'static str {
-        match self {
-            Action::Submit => audit::ARTICLE_SUBMIT,
-            Action::Publish => audit::ARTICLE_PUBLISH,
-            Action::Schedule => audit::ARTICLE_SCHEDULE,
-            Action::Unpublish => audit::ARTICLE_UNPUBLISH,
-            Action::Archive => audit::ARTICLE_ARCHIVE,
-            _ => audit::ARTICLE_UPDATE,
-        }
-    }
-
-    /// The `saved=` notice key after this action.
-    fn notice_key(self) -> &'static str {
-        match self {
-            Action::Submit => "review",
-            Action::Publish => "published",
-            Action::Schedule => "scheduled",
-            Action::Unpublish => "unpublished",
-            Action::Archive => "archived",
-            _ => "saved",
-        }
-    }
-}
 
 /// The notice shown after a redirect with `?saved=KEY`.
 fn notice_for(key: &str) -> Option<&'static str> {
@@ -464,451 +221,25 @@ fn context(conn: &mut DbConn, staff: &Staff, hero: Option<i32>) -> QueryResult<C
     })
 }
 
-/// The form as far as it can be checked without the database: every
-/// field trimmed, every count and size limit, control characters, the
-/// hashtags and the sections with their anchors. It runs on the blocking
-/// pool before a connection is taken, so a long form never holds one.
-#[derive(Debug)]
-pub struct Checked {
-    pub title: String,
-    pub kind: ArticleKind,
-    pub standfirst: String,
-    pub intro: String,
-    pub hero_alt: String,
-    pub tags: Vec<String>,
-    /// Empty when the form has more sections than an article may have:
-    /// nothing is done per section then.
-    pub sections: Vec<SectionDraft>,
-    pub errors: Vec<FieldError>,
-}
-
-/// At most this many characters of a typed value are quoted in a message.
-const QUOTED: usize = 60;
-
-fn quote(typed: &str) -> String {
-    let mut short: String = typed.chars().take(QUOTED).collect();
-    if short.len() < typed.len() {
-        short.push('…');
-    }
-    short
-}
-
-/// The hashtags of the field, repeats (by slug) dropped, in one pass that
-/// stops at the first one past [`MAX_TAGS`].
-fn hashtags(raw: &str) -> Result<Vec<String>, String> {
-    text::check(raw, Lines::Many, "hashtags field")?;
-    let mut tags: Vec<String> = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
-    for word in raw.split(|c: char| c.is_whitespace() || c == ',') {
-        let name = word.trim().trim_start_matches('#');
-        if name.is_empty() {
-            continue;
-        }
-        let slug = match tag_slug(name) {
-            Some(slug) if name.chars().count() <= MAX_TAG_CHARS => slug,
-            _ => return Err(format!("#{} is not a usable hashtag.", quote(name))),
-        };
-        if seen.insert(slug) {
-            if tags.len() == MAX_TAGS {
-                return Err(format!("Use at most {MAX_TAGS} hashtags."));
-            }
-            tags.push(name.to_owned());
-        }
-    }
-    Ok(tags)
-}
-
-/// Checks what needs no database: see [`Checked`]. The Markdown of the
-/// sections is rendered only when no field is wrong.
-pub fn check_form(form: &EditorForm) -> Checked {
-    let mut errors = Vec::new();
-    let mut fail =
-        |field: &'static str, message: String| errors.push(FieldError { field, message });
-    let title = form.title.trim().to_owned();
-    if title.is_empty() {
-        fail("title", "Give the article a title.".into());
-    } else if title.chars().count() > MAX_TITLE_CHARS {
-        fail(
-            "title",
-            format!("Keep the title under {MAX_TITLE_CHARS} characters."),
-        );
-    } else if let Err(m) = text::check(&title, Lines::One, "title") {
-        fail("title", m);
-    }
-    let kind = match form.kind.as_str() {
-        "" => ArticleKind::News,
-        typed => ArticleKind::parse(typed).unwrap_or_else(|| {
-            fail("kind", "Choose news or blog post.".into());
-            ArticleKind::News
-        }),
-    };
-    let standfirst = form.standfirst.trim().to_owned();
-    if standfirst.chars().count() > 400 {
-        fail(
-            "standfirst",
-            "Keep the standfirst to one or two sentences (400 characters at most).".into(),
-        );
-    } else if let Err(m) = text::check(&standfirst, Lines::Many, "standfirst") {
-        fail("standfirst", m);
-    }
-    let intro = form.intro.trim_end().to_owned();
-    if let Err(m) = text::check(&intro, Lines::Many, "introduction") {
-        fail("intro", m);
-    }
-    let tags = hashtags(&form.hashtags).unwrap_or_else(|m| {
-        fail("hashtags", m);
-        Vec::new()
-    });
-    let hero_alt = form.hero_alt.trim().to_owned();
-    if hero_alt.chars().count() > 300 {
-        fail("hero_alt", "Keep the alt text under 300 characters.".into());
-    } else if let Err(m) = text::check(&hero_alt, Lines::One, "alt text") {
-        fail("hero_alt", m);
-    }
-    // Counted before anything is done per section.
-    let written = |s: &&SectionDraft| !s.heading.trim().is_empty() || !s.body.trim().is_empty();
-    let count = form.sections.iter().filter(written).count();
-    let mut sections: Vec<SectionDraft> = Vec::new();
-    if count > MAX_SECTIONS {
-        fail(
-            "sections",
-            format!("Use at most {MAX_SECTIONS} sections (this form has {count})."),
-        );
-    } else {
-        sections = form
-            .sections
-            .iter()
-            .filter(written)
-            .map(|s| SectionDraft {
-                anchor: s.anchor.trim().to_owned(),
-                heading: s.heading.trim().to_owned(),
-                body: s.body.trim_end().to_owned(),
-                body_html: None,
-            })
-            .collect();
-        if sections.iter().any(|s| s.heading.is_empty()) {
-            fail(
-                "sections",
-                "Every section with text needs a heading.".into(),
-            );
-        } else if sections.iter().any(|s| s.heading.chars().count() > 200) {
-            fail(
-                "sections",
-                "Keep section headings under 200 characters.".into(),
-            );
-        } else if let Some(m) = sections.iter().enumerate().find_map(|(i, s)| {
-            let n = i + 1;
-            text::check(&s.heading, Lines::One, &format!("heading of section {n}"))
-                .and_then(|()| text::check(&s.body, Lines::Many, &format!("text of section {n}")))
-                .err()
-        }) {
-            fail("sections", m);
-        }
-        assign_anchors(&mut sections);
-    }
-    // Rendering the Markdown is the costliest part of a save: done here,
-    // so that the save's transaction only writes.
-    if errors.is_empty() {
-        for s in &mut sections {
-            s.body_html = Some(markdown::to_html(&s.body));
-        }
-    }
-    Checked {
-        title,
-        kind,
-        standfirst,
-        intro,
-        hero_alt,
-        tags,
-        sections,
-        errors,
-    }
-}
-
-/// Completes a checked form with what needs the database (the slug, the
-/// category, the author and the hero image) into a draft, with an error
-/// per bad field. `stored` is the article as saved, if it exists yet.
-fn validate(
-    conn: &mut DbConn,
-    form: &EditorForm,
-    checked: Checked,
-    ctx: &Context,
-    stored: Option<&Stored>,
-    staff: &Staff,
-) -> QueryResult<(Draft, Vec<FieldError>)> {
-    let article_id = stored.map(|s| s.article.id);
-    let stored_slug = stored.map(|s| s.article.slug.as_str());
-    // The author the article has (or will have).
-    let author_id = stored.map_or(staff.user_id, |s| s.article.author_id);
-    let Checked {
-        title,
-        kind,
-        standfirst,
-        intro,
-        hero_alt,
-        tags,
-        sections,
-        mut errors,
-    } = checked;
-    let mut fail = |field: &'static str, message: &str| {
-        errors.push(FieldError {
-            field,
-            message: message.to_owned(),
-        })
-    };
-    // A blank slug keeps the stored one, or is made from the title (and
-    // numbered if another article has it).
-    let slug = match (form.slug.trim(), stored_slug) {
-        ("", Some(kept)) => kept.to_owned(),
-        ("", None) => {
-            let base: String = slugify(&title).chars().take(100).collect();
-            let base = base.trim_end_matches('-').to_owned();
-            let mut slug = base.clone();
-            let mut n = 2;
-            while !base.is_empty() && editor::slug_taken(conn, &slug, article_id)? {
-                slug = format!("{base}-{n}");
-                n += 1;
-            }
-            slug
-        }
-        (typed, _) => typed.to_owned(),
-    };
-    if Slug::parse(&slug).is_none() {
-        if !title.is_empty() {
-            fail(
-                "slug",
-                "Use lower-case letters, digits and single hyphens, e.g. winter-sea-swimming.",
-            );
-        }
-    } else if slug.len() > 120 {
-        fail("slug", "Keep the slug under 120 characters.");
-    } else if editor::slug_taken(conn, &slug, article_id)? {
-        fail(
-            "slug",
-            "Another article has this slug, or had it and its old address still leads \
-             there; choose another.",
-        );
-    }
-    let category_id = match kind {
-        ArticleKind::Blog => None,
-        ArticleKind::News => {
-            let wanted = form.category_id.trim().parse::<i32>().ok();
-            match wanted.filter(|id| ctx.categories.iter().any(|c| c.id == *id)) {
-                Some(id) => Some(id),
-                None => {
-                    fail(
-                        "category_id",
-                        "Choose the category this article belongs to.",
-                    );
-                    None
-                }
-            }
-        }
-    };
-    let author_id = if staff.can_assign_author() && !form.author_id.trim().is_empty() {
-        match form.author_id.trim().parse::<i32>() {
-            Ok(id) if ctx.authors.iter().any(|(a, _)| *a == id) || id == author_id => id,
-            _ => {
-                fail("author_id", "Choose one of the staff as the author.");
-                author_id
-            }
-        }
-    } else {
-        author_id
-    };
-    let hero_media_id = match form.hero_media_id.trim() {
-        "" => None,
-        raw => match raw.parse::<i32>() {
-            Ok(id) if db_media::find(conn, id)?.is_some() => Some(id),
-            _ => {
-                fail("hero_media_id", "Choose an image from the media library.");
-                None
-            }
-        },
-    };
-    if hero_media_id.is_some() && hero_alt.is_empty() {
-        fail(
-            "hero_alt",
-            "Describe the image for readers who cannot see it (alt text is required).",
-        );
-    }
-    let draft = Draft {
-        kind,
-        category_id,
-        slug,
-        title,
-        standfirst,
-        intro,
-        author_id,
-        hero_media_id,
-        hero_alt,
-        noindex: form.noindex,
-        tags,
-        sections,
-    };
-    Ok((draft, errors))
-}
-
-/// Keeps each section's anchor when it is well formed and unique, and
-/// gives the others one made from their heading. Linear in the number of
-/// sections (see [`Anchors`]).
-pub fn assign_anchors(sections: &mut [SectionDraft]) {
-    let mut anchors = Anchors::with_capacity(sections.len());
-    let mut pending = Vec::new();
-    for (i, s) in sections.iter().enumerate() {
-        let well_formed = Slug::parse(&s.anchor).is_some() && s.anchor.len() <= 100;
-        if !(well_formed && anchors.keep(&s.anchor)) {
-            pending.push(i);
-        }
-    }
-    for i in pending {
-        sections[i].anchor = anchors.fresh(&sections[i].heading, i);
-    }
-}
-
-/// The checks of the workflow step on top of the fields.
-fn step_for(
-    action: Action,
-    form: &EditorForm,
-    draft: &Draft,
-    zone: Tz,
-    at: NaiveDateTime,
-    errors: &mut Vec<FieldError>,
-) -> Step {
-    let going_out = matches!(action, Action::Publish | Action::Schedule);
-    if going_out && draft.standfirst.is_empty() {
-        errors.push(FieldError {
-            field: "standfirst",
-            message: "Write a standfirst before publishing: it is the summary readers and search engines see.".into(),
-        });
-    }
-    if going_out && draft.sections.is_empty() && draft.intro.trim().is_empty() {
-        errors.push(FieldError {
-            field: "sections",
-            message: "Write at least one section before publishing.".into(),
-        });
-    }
-    match action {
-        Action::Submit => Step::Submit,
-        Action::Publish => Step::Publish,
-        Action::Unpublish => Step::Unpublish,
-        Action::Archive => Step::Archive,
-        Action::Schedule => match parse_local(&form.publish_at, zone) {
-            Some(when) if when > at => Step::Schedule(when),
-            Some(_) => {
-                errors.push(FieldError {
-                    field: "publish_at",
-                    message: "Choose a publish time in the future, or use Publish now.".into(),
-                });
-                Step::Keep
-            }
-            None => {
-                errors.push(FieldError {
-                    field: "publish_at",
-                    message: format!(
-                        "Give the publish time as a date and time in the site's time zone ({zone})."
-                    ),
-                });
-                Step::Keep
-            }
-        },
-        _ => Step::Keep,
-    }
-}
-
-/// What the preview of `draft` shows, read from the database; its
-/// Markdown is rendered by [`render_preview`], off the connection.
-fn preview(
-    conn: &mut DbConn,
-    draft: &Draft,
-    ctx: &Context,
-    stored: Option<&Stored>,
-) -> Result<Preview, AppError> {
-    let author = users::table
-        .find(draft.author_id)
-        .select(Author::as_select())
-        .first::<Author>(conn)
-        .optional()?
-        .unwrap_or(Author {
-            id: draft.author_id,
-            slug: String::new(),
-            name: String::new(),
-            bio: String::new(),
-        });
-    let at = now();
-    let article = Article {
-        id: stored.map_or(0, |s| s.article.id),
-        kind: draft.kind,
-        category_id: draft.category_id,
-        slug: draft.slug.clone(),
-        title: draft.title.clone(),
-        standfirst: draft.standfirst.clone(),
-        intro: draft.intro.clone(),
-        author_id: draft.author_id,
-        hero_media_id: draft.hero_media_id,
-        hero_alt: draft.hero_alt.clone(),
-        status: stored.map_or(ArticleStatus::Draft, |s| s.article.status),
-        published_at: stored.and_then(|s| s.article.published_at),
-        created_at: stored.map_or(at, |s| s.article.created_at),
-        updated_at: at,
-        reading_minutes: editor::minutes(draft),
-        noindex: draft.noindex,
-        version: stored.map_or(1, |s| s.article.version),
-    };
-    let category = draft
-        .category_id
-        .and_then(|id| ctx.categories.iter().find(|c| c.id == id).cloned());
-    let hero = match draft.hero_media_id {
-        Some(id) => db_media::find(conn, id)?,
-        None => None,
-    };
-    let sections = draft
-        .sections
-        .iter()
-        .enumerate()
-        .map(|(i, s)| Section {
-            id: i as i32,
-            article_id: article.id,
-            position: i as i32,
-            anchor: s.anchor.clone(),
-            heading: s.heading.clone(),
-            body: s.body.clone(),
-            // Rendered by `render_preview` unless `check_form` did.
-            body_html: s.body_html.clone().unwrap_or_default(),
-        })
-        .collect();
-    let tags = draft
-        .tags
-        .iter()
-        .map(|t| Tag {
-            id: 0,
-            slug: tag_slug(t).unwrap_or_default(),
-            name: t.clone(),
-        })
-        .collect();
-    Ok(Preview {
-        intro_html: String::new(),
-        card: Card {
-            article,
-            category,
-            author,
-        },
+/// The preview rendered with the public article template, its Markdown
+/// rendered and sanitized as a save would.
+fn render_preview(mut shown: ArticlePreview) -> Result<String, AppError> {
+    shown.render_markdown();
+    let ArticlePreview {
+        card,
         hero,
+        intro_html,
+        sections,
+        tags,
+    } = shown;
+    let preview = Preview {
+        card,
+        hero,
+        intro_html,
         sections,
         tags,
         updated: false,
-    })
-}
-
-/// The preview rendered with the public article template, its Markdown
-/// rendered and sanitized as a save would.
-fn render_preview(mut preview: Preview) -> Result<String, AppError> {
-    preview.intro_html = markdown::to_html(&preview.card.article.intro);
-    for s in &mut preview.sections {
-        if s.body_html.is_empty() {
-            s.body_html = markdown::to_html(&s.body);
-        }
-    }
+    };
     Ok(preview.render()?)
 }
 
@@ -923,7 +254,7 @@ enum Outcome {
 enum Extra {
     Nothing,
     /// The preview of the form's draft.
-    Preview(Box<Preview>),
+    Preview(Box<ArticlePreview>),
     /// A stale save: the texts of the stored version and of the one sent.
     Conflict(String, String),
 }
@@ -1247,9 +578,9 @@ async fn submit(
     answer(outcome).await
 }
 
-/// What a button does: rearrange the sections, preview, or save through
-/// `newsroom::articles::write` (the form again at 422 with its errors, or
-/// at 409 beside what someone else saved meanwhile).
+/// What a button does: rearrange the sections, or preview or save through
+/// `newsroom::article_form::submit` (the form again at 422 with its
+/// errors, or at 409 beside what someone else saved meanwhile).
 fn act(conn: &mut DbConn, editing: Editing, posted: Posted) -> Result<Outcome, AppError> {
     let Posted {
         mut form,
@@ -1269,200 +600,42 @@ fn act(conn: &mut DbConn, editing: Editing, posted: Posted) -> Result<Outcome, A
         ));
     }
     let checked = checked.unwrap_or_else(|| check_form(&form));
-    let stored = editing.stored.as_ref();
-    let (draft, mut errors) = validate(conn, &form, checked, &editing.ctx, stored, &editing.staff)?;
-    if action == Action::Preview {
-        let preview = preview(conn, &draft, &editing.ctx, stored)?;
-        let extra = Extra::Preview(Box::new(preview));
-        return Ok(Outcome::Page(StatusCode::OK, editing.page(form), extra));
-    }
+    let against = Against {
+        stored: editing.stored.as_ref(),
+        categories: &editing.ctx.categories,
+        authors: &editing.ctx.authors,
+        zone: editing.ctx.zone,
+    };
     let actor = editing.staff.actor();
-    articles::may_write(&actor, stored, draft.author_id, action.publishes())?;
-    let step = step_for(action, &form, &draft, editing.ctx.zone, now(), &mut errors);
-    if !errors.is_empty() {
-        tracing::info!(errors = errors.len(), "article form refused");
-        let mut p = editing.page(form);
-        p.errors = errors;
-        return Ok(Outcome::Page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            p,
-            Extra::Nothing,
-        ));
-    }
-    let created = stored.is_none() && step == Step::Keep;
-    let detail = match stored {
-        None => format!("created \"{}\"", draft.title),
-        Some(_) => format!("saved \"{}\"", draft.title),
-    };
-    let write = articles::Write {
-        draft: &draft,
-        step,
-        action: if created {
-            audit::ARTICLE_CREATE
-        } else {
-            action.audit_action()
-        },
-        detail: &detail,
-    };
-    let article_id = match articles::write(conn, &actor, stored, expected, &write)? {
-        Written::Done(id) => id,
-        Written::Conflict(now_stored) => {
+    let submitted = article_form::submit(conn, &actor, &against, &form, checked, action, expected)?;
+    Ok(match submitted {
+        Submitted::Preview(preview) => {
+            Outcome::Page(StatusCode::OK, editing.page(form), Extra::Preview(preview))
+        }
+        Submitted::Refused(errors) => {
+            tracing::info!(errors = errors.len(), "article form refused");
+            let mut p = editing.page(form);
+            p.errors = errors;
+            Outcome::Page(StatusCode::UNPROCESSABLE_ENTITY, p, Extra::Nothing)
+        }
+        Submitted::Stale { draft, now_stored } => {
             tracing::info!(
                 article_id = now_stored.article.id,
                 expected,
                 "stale save refused"
             );
             let Editing { staff, ctx, .. } = editing;
-            return conflict_page(conn, &staff, ctx, form, draft, *now_stored);
+            conflict_page(conn, &staff, ctx, form, *draft, *now_stored)?
         }
-    };
-    let key = if created {
-        "created"
-    } else {
-        action.notice_key()
-    };
-    Ok(Outcome::Redirect(format!(
-        "/admin/articles/{article_id}?saved={key}"
-    )))
+        Submitted::Saved { id, notice } => {
+            Outcome::Redirect(format!("/admin/articles/{id}?saved={notice}"))
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn repeated_section_fields_pair_up_in_page_order() {
-        let body = b"title=T&section_anchor=a&section_heading=A&section_body=x&section_anchor=&section_heading=B&section_body=y%26z&noindex=on";
-        let form = EditorForm::parse(body);
-        assert_eq!(form.title, "T");
-        assert!(form.noindex);
-        assert_eq!(form.sections.len(), 2);
-        assert_eq!(form.sections[1].heading, "B");
-        assert_eq!(form.sections[1].body, "y&z");
-        assert_eq!(form.sections[0].anchor, "a");
-    }
-
-    #[test]
-    fn anchors_survive_heading_edits_and_new_ones_are_unique() {
-        let mut sections = vec![
-            SectionDraft {
-                anchor: "first-words".into(),
-                heading: "Renamed heading".into(),
-                body: String::new(),
-                body_html: None,
-            },
-            SectionDraft {
-                anchor: String::new(),
-                heading: "First words".into(),
-                body: String::new(),
-                body_html: None,
-            },
-            SectionDraft {
-                anchor: "bad anchor!".into(),
-                heading: "".into(),
-                body: String::new(),
-                body_html: None,
-            },
-        ];
-        assign_anchors(&mut sections);
-        assert_eq!(sections[0].anchor, "first-words");
-        assert_eq!(sections[1].anchor, "first-words-2");
-        assert_eq!(sections[2].anchor, "section-3");
-    }
-
-    #[test]
-    fn the_section_limit_is_checked_before_any_section_is_worked_on() {
-        let same = SectionDraft {
-            anchor: String::new(),
-            heading: "Same heading".into(),
-            body: "Same words.".into(),
-            body_html: None,
-        };
-        let form = EditorForm {
-            title: "T".into(),
-            sections: vec![same.clone(); 5_000],
-            ..EditorForm::default()
-        };
-        let checked = check_form(&form);
-        assert!(checked.sections.is_empty(), "no section was prepared");
-        let errors: Vec<_> = checked.errors.iter().map(|e| e.field).collect();
-        assert_eq!(errors, ["sections"]);
-        assert!(checked.errors[0].message.contains("5000"));
-
-        let form = EditorForm {
-            title: "T".into(),
-            sections: vec![same; MAX_SECTIONS],
-            ..EditorForm::default()
-        };
-        let checked = check_form(&form);
-        assert!(checked.errors.is_empty());
-        let anchors: HashSet<&str> = checked.sections.iter().map(|s| s.anchor.as_str()).collect();
-        assert_eq!(
-            anchors.len(),
-            MAX_SECTIONS,
-            "each section has its own anchor"
-        );
-    }
-
-    #[test]
-    fn hashtags_are_counted_once_each_and_stop_at_the_first_past_the_limit() {
-        assert_eq!(
-            hashtags("#Sport, #sport #SPORT #Running"),
-            Ok(vec!["Sport".to_owned(), "Running".to_owned()])
-        );
-        assert_eq!(
-            hashtags(&"#Same ".repeat(10_000)),
-            Ok(vec!["Same".to_owned()])
-        );
-        let many: Vec<String> = (0..10_000).map(|i| format!("#t{i}")).collect();
-        // A bad word after the 21st hashtag is never reached.
-        let typed = format!("{} #!!!", many.join(" "));
-        assert_eq!(
-            hashtags(&typed),
-            Err(format!("Use at most {MAX_TAGS} hashtags."))
-        );
-        assert!(hashtags("#Fine #!!!").is_err_and(|e| e.contains("#!!! is not a usable")));
-        let long = format!("#{}", "x".repeat(5_000));
-        assert!(
-            hashtags(&long).is_err_and(|e| e.chars().count() < 100),
-            "quoted short"
-        );
-    }
-
-    #[test]
-    fn buttons_parse_and_rearrange_sections() {
-        assert_eq!(Action::parse("move_up:2"), Some(Action::MoveUp(2)));
-        assert_eq!(Action::parse("remove_section:x"), None);
-        assert_eq!(Action::parse("drop_table"), None);
-        let mut s = vec![
-            SectionDraft {
-                heading: "a".into(),
-                ..SectionDraft::default()
-            },
-            SectionDraft {
-                heading: "b".into(),
-                ..SectionDraft::default()
-            },
-        ];
-        Action::MoveDown(0).rearrange(&mut s);
-        assert_eq!(s[0].heading, "b");
-        Action::MoveUp(9).rearrange(&mut s);
-        Action::RemoveSection(0).rearrange(&mut s);
-        assert_eq!(s.len(), 1);
-        assert_eq!(s[0].heading, "a");
-    }
-
-    #[test]
-    fn publish_times_are_read_in_the_site_time_zone() {
-        let london: Tz = "Europe/London".parse().expect("a zone");
-        // Summer time: 10:00 in London is 09:00 UTC.
-        let utc = parse_local("2026-07-01T10:00", london).expect("a time");
-        assert_eq!(utc.to_string(), "2026-07-01 09:00:00");
-        assert_eq!(local_input(utc, london), "2026-07-01T10:00");
-        // The hour skipped when the clocks go forward does not exist.
-        assert_eq!(parse_local("2026-03-29T01:30", london), None);
-        assert_eq!(parse_local("tomorrow", london), None);
-    }
 
     #[test]
     fn diffs_mark_added_and_removed_lines() {

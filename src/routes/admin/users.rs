@@ -137,10 +137,10 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let (actor, input) = (post.actor(), post.form.clone());
     match state
-        .run(move |conn| users::create(conn, &actor, &input))
+        .run(move |conn| users::create(conn, users::AddedBy::Staff(&actor), &input))
         .await
     {
-        Ok(()) => {
+        Ok(_) => {
             tracing::info!("staff member added");
             Ok(see_other("/admin/users?done=created"))
         }
