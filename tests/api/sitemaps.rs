@@ -544,6 +544,16 @@ backend_test!(
     }
 );
 
+/// The articles sitemaps the index names, as paths.
+async fn articles_children(app: &TestApp) -> Vec<String> {
+    index(app)
+        .await
+        .iter()
+        .map(|e| path_of(app, &e.loc).to_owned())
+        .filter(|p| p.starts_with("/sitemaps/articles-"))
+        .collect()
+}
+
 /// The highest article id so far.
 fn max_article_id(app: &TestApp) -> i32 {
     app.with_conn(|c| {
@@ -558,12 +568,7 @@ fn max_article_id(app: &TestApp) -> i32 {
 backend_test!(
     async fn articles_sitemaps_page_by_runs_of_ids_and_unknown_pages_are_404(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let articles: Vec<String> = index(&app)
-            .await
-            .iter()
-            .map(|e| path_of(&app, &e.loc).to_owned())
-            .filter(|p| p.starts_with("/sitemaps/articles-"))
-            .collect();
+        let articles = articles_children(&app).await;
         assert_eq!(articles, ["/sitemaps/articles-1.xml"], "{backend:?}");
         for missing in [
             "/sitemaps/articles-2.xml",
@@ -592,12 +597,7 @@ backend_test!(
         draft.status = ArticleStatus::Draft;
         app.create_article(draft);
 
-        let children: Vec<String> = index(&app)
-            .await
-            .iter()
-            .map(|e| path_of(&app, &e.loc).to_owned())
-            .filter(|p| p.starts_with("/sitemaps/articles-"))
-            .collect();
+        let children = articles_children(&app).await;
         assert_eq!(
             children,
             ["/sitemaps/articles-1.xml", "/sitemaps/articles-2.xml"],
@@ -637,12 +637,7 @@ backend_test!(
             ))
         })
         .expect("noindex a run");
-        let children: Vec<String> = index(&app)
-            .await
-            .iter()
-            .map(|e| path_of(&app, &e.loc).to_owned())
-            .filter(|p| p.starts_with("/sitemaps/articles-"))
-            .collect();
+        let children = articles_children(&app).await;
         assert_eq!(
             children,
             ["/sitemaps/articles-1.xml", "/sitemaps/articles-3.xml"],
