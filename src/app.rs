@@ -51,8 +51,14 @@ impl CacheHost for AppState {
         &self.pages
     }
 
-    fn database(&self) -> &Database {
-        &self.db
+    fn with_connection<F>(&self, f: F) -> impl std::future::Future<Output = Result<(), AppError>>
+    where
+        F: FnOnce(&mut DbConn) + Send + 'static,
+    {
+        self.run(move |conn| {
+            f(conn);
+            Ok(())
+        })
     }
 }
 

@@ -5,6 +5,7 @@
 //! and with a `Content-Length` (so HTTP/1.0 clients never see chunked
 //! framing).
 
+use std::future::Future;
 use std::sync::Arc;
 
 use actix_web::body::{self, BoxBody, MessageBody};
@@ -16,8 +17,9 @@ use actix_web::web::{self, Bytes};
 use actix_web::HttpResponse;
 
 use super::{Entry, Lookup, PageCache, Stamp};
-use crate::db::Database;
+use crate::db::DbConn;
 use crate::encoding::{self, Coding, Effort};
+use crate::error::AppError;
 use crate::http_cache::{self, Conditions};
 
 /// Paths whose answers are never the same for every reader, or are
@@ -60,11 +62,17 @@ fn shareable(headers: &HeaderMap) -> bool {
 }
 
 /// What the middleware needs of the application's state, which it finds
-/// in the request's app data: the cache, and the database whose change
-/// counter it reads after a write.
+/// in the request's app data: the cache, and a turn on the database to
+/// read its change counter after a write.
 pub trait CacheHost: Send + Sync + 'static {
     fn pages(&self) -> &Arc<PageCache>;
-    fn database(&self) -> &Database;
+
+    /// Runs `f` with a pooled connection on the blocking pool, taking its
+    /// turn like any request (so the wait counts in the pool's metrics);
+    /// an error when no connection came in time.
+    fn with_connection<F>(&self, f: F) -> impl Future<Output = Result<(), AppError>>
+    where
+        F: FnOnce(&mut DbConn) + Send + 'static;
 }
 
 pub async fn serve<H: CacheHost, B: MessageBody + 'static>(
@@ -150,12 +158,10 @@ async fn write_request<H: CacheHost>(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let conditions = Conditions::of(req.headers());
     let res = next.call(req).await?;
-    let st = state.clone();
-    let checked = web::block(move || match st.database().get() {
-        Ok(mut conn) => super::changes::after_write(&mut conn, st.pages().freshness()),
-        Err(_) => st.pages().freshness().changed_unknown(),
-    })
-    .await;
+    let pages = state.pages().clone();
+    let checked = state
+        .with_connection(move |conn| super::changes::after_write(conn, pages.freshness()))
+        .await;
     if checked.is_err() {
         state.pages().freshness().changed_unknown();
     }
