@@ -294,7 +294,12 @@ impl ResponseError for AppError {
                 )
             }
             AppError::Pool(_) | AppError::Unavailable(_) => {
-                tracing::error!(error = %self, "database unavailable");
+                let second = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                if let Some(answered) = UNAVAILABLE_LOG.note(second) {
+                    tracing::error!(error = %self, answered_503 = answered, "database unavailable");
+                }
                 let mut page = ErrorPage::response(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "Temporarily unavailable",
@@ -315,5 +320,62 @@ impl ResponseError for AppError {
                 )
             }
         }
+    }
+}
+
+/// At most one log line a second for a kind of error that, while it
+/// lasts, every request meets: a database outage answers each request
+/// 503, and a line for each would bury the rest of the log. Each line
+/// says how many answers it stands for.
+#[derive(Debug, Default)]
+pub struct OncePerSecond {
+    last: std::sync::atomic::AtomicU64,
+    since: std::sync::atomic::AtomicU64,
+}
+
+impl OncePerSecond {
+    pub const fn new() -> OncePerSecond {
+        OncePerSecond {
+            last: std::sync::atomic::AtomicU64::new(0),
+            since: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Counts one occurrence at `second` (Unix time); `Some(n)` when a
+    /// line is due, `n` being the occurrences since the last line.
+    pub fn note(&self, second: u64) -> Option<u64> {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.since.fetch_add(1, Relaxed);
+        let last = self.last.load(Relaxed);
+        if second > last
+            && self
+                .last
+                .compare_exchange(last, second, Relaxed, Relaxed)
+                .is_ok()
+        {
+            Some(self.since.swap(0, Relaxed))
+        } else {
+            None
+        }
+    }
+}
+
+/// [`OncePerSecond`] for "database unavailable".
+static UNAVAILABLE_LOG: OncePerSecond = OncePerSecond::new();
+
+#[cfg(test)]
+mod tests {
+    use super::OncePerSecond;
+
+    #[test]
+    fn an_outage_is_logged_once_a_second_with_its_count() {
+        let log = OncePerSecond::new();
+        assert_eq!(log.note(100), Some(1));
+        for _ in 0..19 {
+            assert_eq!(log.note(100), None);
+        }
+        assert_eq!(log.note(101), Some(20));
+        assert_eq!(log.note(101), None);
+        assert_eq!(log.note(105), Some(2));
     }
 }
