@@ -116,6 +116,11 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// How many fields have a message.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
     /// Every field with its message, in the order they were found.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
         self.0.iter().map(|(f, m)| (*f, m.as_str()))

@@ -655,13 +655,12 @@ pub fn editor_form(data: &[u8]) {
 /// The limits of a checked form: every one holds when it is accepted,
 /// and a refused form renders nothing.
 fn checked_form(form: &EditorForm, checked: &Checked) {
-    for e in &checked.errors {
-        assert!(!e.message.is_empty(), "{e:?}");
+    for (field, message) in checked.errors.iter() {
+        assert!(!message.is_empty(), "{field}");
         assert!(
-            e.message.chars().count() <= MAX_MESSAGE_CHARS,
-            "a message of {} characters on {}",
-            e.message.chars().count(),
-            e.field
+            message.chars().count() <= MAX_MESSAGE_CHARS,
+            "a message of {} characters on {field}",
+            message.chars().count(),
         );
     }
     let written = form
@@ -670,7 +669,7 @@ fn checked_form(form: &EditorForm, checked: &Checked) {
         .filter(|s| !s.heading.trim().is_empty() || !s.body.trim().is_empty())
         .count();
     if written > MAX_SECTIONS {
-        assert!(checked.errors.iter().any(|e| e.field == "sections"));
+        assert!(checked.errors.get("sections").is_some());
         assert!(
             checked.sections.is_empty(),
             "sections prepared past the limit"

@@ -24,7 +24,7 @@ use crate::domain::limits::{MAX_SECTIONS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHA
 use crate::domain::text::{self, Lines};
 use crate::domain::workflow::Step;
 use crate::domain::{slugify, tag_slug, Anchors, ArticleKind, ArticleStatus, Slug};
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrors};
 use crate::markdown;
 
 /// More sections than this in one form did not come from the editor,
@@ -32,13 +32,6 @@ use crate::markdown;
 /// Up to here a form over the limit comes back with its sections, so that
 /// an article stored with too many can be shortened.
 pub const MAX_FORM_SECTIONS: usize = 4 * MAX_SECTIONS;
-
-/// A field's error message, shown next to the field.
-#[derive(Debug, Clone)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
 
 /// The form as typed: every value kept as text so it can be shown again.
 #[derive(Debug, Clone, Default)]
@@ -286,7 +279,7 @@ pub struct Checked {
     /// Empty when the form has more sections than an article may have:
     /// nothing is done per section then.
     pub sections: Vec<SectionDraft>,
-    pub errors: Vec<FieldError>,
+    pub errors: FieldErrors,
 }
 
 /// At most this many characters of a typed value are quoted in a message.
@@ -328,9 +321,8 @@ fn hashtags(raw: &str) -> Result<Vec<String>, String> {
 /// Checks what needs no database: see [`Checked`]. The Markdown of the
 /// sections is rendered only when no field is wrong.
 pub fn check_form(form: &EditorForm) -> Checked {
-    let mut errors = Vec::new();
-    let mut fail =
-        |field: &'static str, message: String| errors.push(FieldError { field, message });
+    let mut errors = FieldErrors::default();
+    let mut fail = |field: &'static str, message: String| errors.add(field, message);
     let title = form.title.trim().to_owned();
     if title.is_empty() {
         fail("title", "Give the article a title.".into());
@@ -452,7 +444,7 @@ fn validate(
     against: &Against,
     form: &EditorForm,
     checked: Checked,
-) -> QueryResult<(Draft, Vec<FieldError>)> {
+) -> QueryResult<(Draft, FieldErrors)> {
     let stored = against.stored;
     let article_id = stored.map(|s| s.article.id);
     let stored_slug = stored.map(|s| s.article.slug.as_str());
@@ -468,12 +460,7 @@ fn validate(
         sections,
         mut errors,
     } = checked;
-    let mut fail = |field: &'static str, message: &str| {
-        errors.push(FieldError {
-            field,
-            message: message.to_owned(),
-        })
-    };
+    let mut fail = |field: &'static str, message: &str| errors.add(field, message);
     // A blank slug keeps the stored one, or is made from the title (and
     // numbered if another article has it).
     let slug = match (form.slug.trim(), stored_slug) {
@@ -591,20 +578,14 @@ fn step_for(
     draft: &Draft,
     zone: Tz,
     at: NaiveDateTime,
-    errors: &mut Vec<FieldError>,
+    errors: &mut FieldErrors,
 ) -> Step {
     let going_out = matches!(action, Action::Publish | Action::Schedule);
     if going_out && draft.standfirst.is_empty() {
-        errors.push(FieldError {
-            field: "standfirst",
-            message: "Write a standfirst before publishing: it is the summary readers and search engines see.".into(),
-        });
+        errors.add("standfirst", "Write a standfirst before publishing: it is the summary readers and search engines see.");
     }
     if going_out && draft.sections.is_empty() && draft.intro.trim().is_empty() {
-        errors.push(FieldError {
-            field: "sections",
-            message: "Write at least one section before publishing.".into(),
-        });
+        errors.add("sections", "Write at least one section before publishing.");
     }
     match action {
         Action::Submit => Step::Submit,
@@ -614,19 +595,19 @@ fn step_for(
         Action::Schedule => match parse_local(&form.publish_at, zone) {
             Some(when) if when > at => Step::Schedule(when),
             Some(_) => {
-                errors.push(FieldError {
-                    field: "publish_at",
-                    message: "Choose a publish time in the future, or use Publish now.".into(),
-                });
+                errors.add(
+                    "publish_at",
+                    "Choose a publish time in the future, or use Publish now.",
+                );
                 Step::Keep
             }
             None => {
-                errors.push(FieldError {
-                    field: "publish_at",
-                    message: format!(
+                errors.add(
+                    "publish_at",
+                    format!(
                         "Give the publish time as a date and time in the site's time zone ({zone})."
                     ),
-                });
+                );
                 Step::Keep
             }
         },
@@ -746,7 +727,7 @@ pub enum Submitted {
     /// Preview: nothing was saved.
     Preview(Box<ArticlePreview>),
     /// Nothing was saved: the messages by field.
-    Refused(Vec<FieldError>),
+    Refused(FieldErrors),
     /// Nothing was saved: someone saved the article since the version the
     /// form started from. The draft as typed, and what is stored now.
     Stale {
@@ -874,9 +855,12 @@ mod tests {
         };
         let checked = check_form(&form);
         assert!(checked.sections.is_empty(), "no section was prepared");
-        let errors: Vec<_> = checked.errors.iter().map(|e| e.field).collect();
+        let errors: Vec<_> = checked.errors.iter().map(|(field, _)| field).collect();
         assert_eq!(errors, ["sections"]);
-        assert!(checked.errors[0].message.contains("5000"));
+        assert!(checked
+            .errors
+            .get("sections")
+            .is_some_and(|m| m.contains("5000")));
 
         let form = EditorForm {
             title: "T".into(),

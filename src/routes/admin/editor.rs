@@ -31,9 +31,9 @@ use crate::db::{categories, settings, DbConn};
 use crate::domain::clock::now;
 use crate::domain::limits::{MAX_ARTICLE_BYTES, MAX_SECTIONS};
 use crate::domain::{ArticleKind, ArticleStatus};
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrors};
 use crate::newsroom::article_form::{
-    self, check_form, Action, Against, ArticlePreview, Checked, EditorForm, FieldError, Submitted,
+    self, check_form, Action, Against, ArticlePreview, Checked, EditorForm, Submitted,
 };
 use crate::newsroom::articles;
 use crate::views::filters;
@@ -145,7 +145,7 @@ pub struct EditorPage {
     pub categories: Vec<Category>,
     pub authors: Vec<(i32, String)>,
     pub media: Vec<Media>,
-    pub errors: Vec<FieldError>,
+    pub errors: FieldErrors,
     pub notice: Option<&'static str>,
     pub preview_html: Option<String>,
     pub conflict: Option<ConflictView>,
@@ -158,10 +158,7 @@ pub struct EditorPage {
 impl EditorPage {
     /// The message for `field`, if it has one.
     pub fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        self.errors.get(field)
     }
 
     /// The editor's script: an unsaved-changes warning and Ctrl+S.
@@ -306,7 +303,7 @@ fn page(
         categories: ctx.categories,
         authors: ctx.authors,
         media: ctx.media,
-        errors: Vec::new(),
+        errors: FieldErrors::default(),
         notice: None,
         preview_html: None,
         conflict: None,
