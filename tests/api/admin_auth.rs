@@ -8,7 +8,7 @@ use iconocast::db::{sessions as session_db, users as user_db};
 use iconocast::domain::{ArticleStatus, Role};
 
 use crate::helpers::{
-    backend_test, news, now, run_iconocast_env, spawn_app, spawn_app_behind_proxy, Backend, Page,
+    backend_test, now, run_iconocast_env, spawn_app, spawn_app_behind_proxy, Backend, Page,
     TestApp, TestDatabase,
 };
 
@@ -48,20 +48,6 @@ async fn post_login(app: &TestApp, email: &str, password: &str) -> Page {
         &format!("iconocast_login_csrf={}", form.cookie),
     )
     .await
-}
-
-/// Signs in and returns the `Cookie` header value that carries the session.
-async fn sign_in(app: &TestApp, email: &str, password: &str) -> String {
-    let page = post_login(app, email, password).await;
-    assert_eq!(page.status, 303, "{}", page.body);
-    let token = page
-        .cookie_value("iconocast_session")
-        .expect("a session cookie");
-    format!("iconocast_session={token}")
-}
-
-async fn admin_page(app: &TestApp, cookie: &str) -> Page {
-    app.get_with("/admin", &[("Cookie", cookie)]).await
 }
 
 fn session_count(app: &TestApp) -> i64 {
@@ -122,8 +108,8 @@ backend_test!(
         assert!(hash.starts_with("$argon2id$"), "{hash}");
         assert!(!hash.contains(PASSWORD));
 
-        let cookie = sign_in(&app, EMAIL, PASSWORD).await;
-        let page = admin_page(&app, &cookie).await;
+        let cookie = app.sign_in(EMAIL, PASSWORD).await;
+        let page = app.get_as("/admin", &cookie).await;
         assert_eq!(page.status, 200, "{backend:?}");
         assert!(page.body.contains("Ada Lovelace"));
 
@@ -338,16 +324,10 @@ backend_test!(
     async fn admin_sign_in_redirects_back_and_wrong_passwords_get_401(backend: Backend) {
         let app = spawn_app(&backend).await;
         app.add_staff(EMAIL, "Ada Lovelace", Role::Editor, PASSWORD);
-        let mut draft = news(
-            &app,
-            app.category_id("sport"),
-            "a-draft-story",
-            "A draft nobody may see",
-            &[],
-        );
-        draft.status = ArticleStatus::Draft;
-        draft.published_at = None;
-        app.create_article(draft);
+        app.article("A draft nobody may see")
+            .in_category(&app.category("Rowing"))
+            .with_status(ArticleStatus::Draft, None)
+            .create();
 
         let page = app.get("/admin").await;
         assert_eq!(page.status, 303, "{backend:?}");
@@ -398,7 +378,9 @@ backend_test!(
         assert_eq!(stored.len(), 1);
         assert_ne!(stored[0], token, "the token itself is never stored");
 
-        let page = admin_page(&app, &format!("iconocast_session={token}")).await;
+        let page = app
+            .get_as("/admin", &format!("iconocast_session={token}"))
+            .await;
         assert_eq!(page.status, 200);
         assert_no_store(&page, "the dashboard");
         assert!(page
@@ -428,7 +410,7 @@ backend_test!(
 backend_test!(
     async fn admin_forms_without_the_right_csrf_token_are_refused(backend: Backend) {
         let app = spawn_app(&backend).await;
-        app.add_staff(EMAIL, "Ada Lovelace", Role::Author, PASSWORD);
+        let id = app.add_staff(EMAIL, "Ada Lovelace", Role::Author, PASSWORD);
 
         let form = login_form(&app).await;
         let cookie = format!("iconocast_login_csrf={}", form.cookie);
@@ -459,34 +441,34 @@ backend_test!(
         }
         assert_eq!(session_count(&app), 0);
 
-        let session = sign_in(&app, EMAIL, PASSWORD).await;
-        let dashboard = admin_page(&app, &session).await;
-        let csrf = dashboard
-            .attrs("form.admin-logout input[name=csrf_token]", "value")
-            .pop()
-            .expect("the logout form carries the session's token");
+        let ada = app.signed_in(id, EMAIL, PASSWORD).await;
+        let session = &ada.cookie;
+        let dashboard = app.get_as("/admin", session).await;
+        assert_eq!(
+            dashboard.attrs("form.admin-logout input[name=csrf_token]", "value"),
+            std::slice::from_ref(&ada.csrf),
+            "the logout form carries the session's token"
+        );
 
         for fields in [vec![], vec![("csrf_token", "wrong")]] {
-            let page = app.post_form("/admin/logout", &fields, &session).await;
+            let page = app.post_form("/admin/logout", &fields, session).await;
             assert_eq!(page.status, 403, "{backend:?} {fields:?}");
-            assert_eq!(admin_page(&app, &session).await.status, 200);
+            assert_eq!(ada.get("/admin").await.status, 200);
         }
         assert_eq!(session_count(&app), 1);
 
-        let page = app
-            .post_form("/admin/logout", &[("csrf_token", &csrf)], &session)
-            .await;
+        let page = ada.sign_out().await;
         assert_eq!(page.status, 303);
         assert_eq!(page.header("location").as_deref(), Some("/admin/login"));
         assert_no_store(&page, "the logout redirect");
         let removal = page.set_cookie("iconocast_session").expect("cleared");
         assert!(removal.contains("Max-Age=0"), "{removal}");
         assert_eq!(session_count(&app), 0);
-        assert_eq!(admin_page(&app, &session).await.status, 303);
+        assert_eq!(ada.get("/admin").await.status, 303);
 
         // Logging out without a session just asks to sign in.
         let page = app
-            .post_form("/admin/logout", &[("csrf_token", &csrf)], "")
+            .post_form("/admin/logout", &[("csrf_token", &ada.csrf)], "")
             .await;
         assert_eq!(page.status, 303);
     }
@@ -497,24 +479,28 @@ backend_test!(
         let app = spawn_app(&backend).await;
         let id = app.add_staff(EMAIL, "Ada Lovelace", Role::Author, PASSWORD);
 
-        let session = sign_in(&app, EMAIL, PASSWORD).await;
-        assert_eq!(admin_page(&app, &session).await.status, 200);
+        let session = app.sign_in(EMAIL, PASSWORD).await;
+        assert_eq!(app.get_as("/admin", &session).await.status, 200);
         app.with_conn(|c| user_db::set_role(c, id, Role::Editor))
             .expect("set role");
-        assert_eq!(admin_page(&app, &session).await.status, 303, "{backend:?}");
+        assert_eq!(
+            app.get_as("/admin", &session).await.status,
+            303,
+            "{backend:?}"
+        );
 
-        let session = sign_in(&app, EMAIL, PASSWORD).await;
+        let session = app.sign_in(EMAIL, PASSWORD).await;
         let new_password = "a brand new passphrase";
         let hash = iconocast::auth::password::hash(new_password).expect("hash");
         app.with_conn(|c| user_db::set_password(c, id, &hash))
             .expect("set password");
-        assert_eq!(admin_page(&app, &session).await.status, 303);
+        assert_eq!(app.get_as("/admin", &session).await.status, 303);
         assert_eq!(post_login(&app, EMAIL, PASSWORD).await.status, 401);
 
-        let session = sign_in(&app, EMAIL, new_password).await;
+        let session = app.sign_in(EMAIL, new_password).await;
         app.with_conn(|c| user_db::set_active(c, id, false))
             .expect("deactivate");
-        assert_eq!(admin_page(&app, &session).await.status, 303);
+        assert_eq!(app.get_as("/admin", &session).await.status, 303);
         assert_eq!(post_login(&app, EMAIL, new_password).await.status, 401);
         assert_eq!(session_count(&app), 0);
     }
@@ -839,16 +825,8 @@ backend_test!(
                 .status,
             401
         );
-        let session = sign_in(&app, EMAIL, PASSWORD).await;
-        let csrf = admin_page(&app, &session)
-            .await
-            .attrs("form.admin-logout input[name=csrf_token]", "value")
-            .pop()
-            .expect("token");
-        let page = app
-            .post_form("/admin/logout", &[("csrf_token", &csrf)], &session)
-            .await;
-        assert_eq!(page.status, 303);
+        let ada = app.signed_in(id, EMAIL, PASSWORD).await;
+        assert_eq!(ada.sign_out().await.status, 303);
 
         type Row = (String, Option<i32>, String, String, chrono::NaiveDateTime);
         let rows: Vec<Row> = app

@@ -6,28 +6,16 @@
 use diesel::prelude::*;
 use iconocast::db::models::{NewRedirect, NewTag};
 use iconocast::db::schema::{
-    article_tags, articles, audit_log, categories, redirects, site_settings, tags, users,
+    article_tags, audit_log, categories, redirects, site_settings, tags, users,
 };
 use iconocast::domain::Role;
 
-use crate::helpers::{self, backend_test, news, spawn_app, Backend, Page, Staff, TestApp};
+use crate::helpers::{self, backend_test, spawn_app, Backend, Page, Staff, TestApp};
 
 const PASSWORD: &str = helpers::STAFF_PASSWORD;
 
 async fn admin(app: &TestApp) -> Staff<'_> {
     app.staff("ad@example.org", "Ada Admin", Role::Admin).await
-}
-
-/// The details of the audit entries with `action`, oldest first.
-fn audited(app: &TestApp, action: &str) -> Vec<(Option<i32>, Option<i32>, String)> {
-    app.with_conn(|c| {
-        audit_log::table
-            .filter(audit_log::action.eq(action))
-            .order(audit_log::id.asc())
-            .select((audit_log::user_id, audit_log::target_id, audit_log::detail))
-            .load(c)
-    })
-    .expect("audit entries")
 }
 
 fn category_count(app: &TestApp) -> i64 {
@@ -162,14 +150,14 @@ fn as_refs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
 backend_test!(
     async fn categories_are_for_admins_only(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let sport = app.category_id("sport");
+        let (rowing, _) = app.rowing_story();
         let empty = app.new_category("empty-one", "Empty one");
         let editor = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
         let before = category_count(&app);
 
         for path in [
             "/admin/categories".to_owned(),
-            format!("/admin/categories/{sport}"),
+            format!("/admin/categories/{}", rowing.id),
         ] {
             let page = editor.get(&path).await;
             assert_eq!(page.status, 403, "{backend:?}: {path}");
@@ -180,7 +168,7 @@ backend_test!(
         assert_eq!(page.status, 403, "{backend:?}");
         let page = editor
             .post(
-                &format!("/admin/categories/{sport}"),
+                &format!("/admin/categories/{}", rowing.id),
                 &[("name", "Hacked"), ("slug", "hacked"), ("position", "0")],
             )
             .await;
@@ -190,9 +178,9 @@ backend_test!(
             .await;
         assert_eq!(page.status, 403, "{backend:?}");
         assert_eq!(category_count(&app), before, "{backend:?}: nothing changed");
-        assert_eq!(category_row(&app, sport).0, "sport");
-        assert_eq!(category_row(&app, sport).1, "Sport");
-        assert!(audited(&app, "category_create").is_empty());
+        assert_eq!(category_row(&app, rowing.id).0, "rowing");
+        assert_eq!(category_row(&app, rowing.id).1, "Rowing");
+        assert!(app.audited("category_create").is_empty());
 
         let anonymous = app.get("/admin/categories").await;
         assert_eq!(anonymous.status, 303, "{backend:?}");
@@ -200,20 +188,12 @@ backend_test!(
         let admin = admin(&app).await;
         let page = admin.get("/admin/categories").await;
         assert_eq!(page.status, 200, "{backend:?}: {}", page.body);
-        let in_sport: i64 = app
-            .with_conn(|c| {
-                articles::table
-                    .filter(articles::category_id.eq(sport))
-                    .count()
-                    .get_result(c)
-            })
-            .expect("count");
-        assert!(in_sport > 0);
         assert_eq!(
             page.texts(&format!(
-                "tr[data-category-id=\"{sport}\"] td.category-count"
+                "tr[data-category-id=\"{}\"] td.category-count",
+                rowing.id
             )),
-            [in_sport.to_string()],
+            ["1"],
             "{backend:?}"
         );
         assert_eq!(
@@ -269,7 +249,7 @@ backend_test!(
             "{backend:?}: the navigation has it"
         );
 
-        let entries = audited(&app, "category_create");
+        let entries = app.audited("category_create");
         assert_eq!(entries.len(), 1, "{backend:?}");
         assert_eq!(entries[0].0, Some(admin_id));
         assert_eq!(entries[0].1, Some(id));
@@ -284,6 +264,8 @@ backend_test!(
 backend_test!(
     async fn reserved_taken_and_malformed_slugs_are_refused_with_the_input_kept(backend: Backend) {
         let app = spawn_app(&backend).await;
+        let rowing = app.category("Rowing");
+        let sailing = app.category("Sailing");
         let admin = admin(&app).await;
         let before = category_count(&app);
         let cases: [(&str, &str, &str, &str); 7] = [
@@ -311,7 +293,12 @@ backend_test!(
                 "slug",
                 "\"search\" is taken by the site itself",
             ),
-            ("Clash", "sport", "slug", "already uses the slug \"sport\""),
+            (
+                "Clash",
+                "rowing",
+                "slug",
+                "already uses the slug \"rowing\"",
+            ),
             ("Clash", "Bad Slug!", "slug", "not a valid slug"),
             ("", "fine-slug", "name", "Give the category a name"),
         ];
@@ -358,35 +345,38 @@ backend_test!(
         assert_eq!(page.status, 422, "{backend:?}");
         assert!(!page.texts("#category-position-error").is_empty());
         assert_eq!(category_count(&app), before, "{backend:?}: nothing added");
-        assert!(audited(&app, "category_create").is_empty());
+        assert!(app.audited("category_create").is_empty());
 
         // Editing onto another category's slug, or a reserved one.
-        let travel = app.category_id("travel");
-        for slug in ["sport", "tag"] {
-            let fields = category_fields(&app, travel, &[("slug", slug)]);
+        for slug in [rowing.slug.as_str(), "tag"] {
+            let fields = category_fields(&app, sailing.id, &[("slug", slug)]);
             let page = admin
-                .post(&format!("/admin/categories/{travel}"), &as_refs(&fields))
+                .post(
+                    &format!("/admin/categories/{}", sailing.id),
+                    &as_refs(&fields),
+                )
                 .await;
             assert_eq!(page.status, 422, "{backend:?}: {slug}");
             assert!(!page.texts("#category-slug-error").is_empty());
             assert_eq!(page.attrs("#category-slug", "value"), [slug]);
         }
-        assert_eq!(category_row(&app, travel).0, "travel", "{backend:?}");
-        assert!(audited(&app, "category_update").is_empty());
+        assert_eq!(category_row(&app, sailing.id).0, "sailing", "{backend:?}");
+        assert!(app.audited("category_update").is_empty());
     }
 );
 
 backend_test!(
     async fn a_new_category_slug_redirects_the_old_addresses(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let sport = app.category_id("sport");
-        app.create_article(news(&app, sport, "rename-test", "Rename test", &[]));
+        let rowing = app.category("Rowing");
+        let rowing_id = rowing.id;
+        app.article("Rename test").in_category(&rowing).create();
         // An older slug of that article already redirects to it.
         app.with_conn(|c| {
             diesel::insert_into(redirects::table)
                 .values(&NewRedirect {
-                    from_path: "/sport/old-test",
-                    to_path: "/sport/rename-test",
+                    from_path: "/rowing/old-test",
+                    to_path: "/rowing/rename-test",
                     created_at: helpers::now(),
                 })
                 .execute(c)
@@ -394,102 +384,109 @@ backend_test!(
         .expect("redirect");
         let admin = admin(&app).await;
 
-        let fields = category_fields(&app, sport, &[("slug", "sports"), ("name", "Sports")]);
+        let fields = category_fields(
+            &app,
+            rowing_id,
+            &[("slug", "rowing-club"), ("name", "Rowing Club")],
+        );
         let page = admin
-            .post(&format!("/admin/categories/{sport}"), &as_refs(&fields))
+            .post(&format!("/admin/categories/{rowing_id}"), &as_refs(&fields))
             .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(
             page.header("location"),
-            Some(format!("/admin/categories/{sport}?done=saved"))
+            Some(format!("/admin/categories/{rowing_id}?done=saved"))
         );
         let edit = admin
-            .get(&format!("/admin/categories/{sport}?done=saved"))
+            .get(&format!("/admin/categories/{rowing_id}?done=saved"))
             .await;
         assert_eq!(edit.texts(".admin-notice").len(), 1);
-        assert_eq!(edit.attrs("#category-slug", "value"), ["sports"]);
+        assert_eq!(edit.attrs("#category-slug", "value"), ["rowing-club"]);
 
-        let old = app.get("/sport").await;
+        let old = app.get("/rowing").await;
         assert_eq!(old.status, 301, "{backend:?}");
-        assert_eq!(old.header("location").as_deref(), Some("/sports"));
-        let article = app.get("/sport/rename-test").await;
+        assert_eq!(old.header("location").as_deref(), Some("/rowing-club"));
+        let article = app.get("/rowing/rename-test").await;
         assert_eq!(article.status, 301, "{backend:?}");
         assert_eq!(
             article.header("location").as_deref(),
-            Some("/sports/rename-test")
+            Some("/rowing-club/rename-test")
         );
-        assert_eq!(app.get("/sports/rename-test").await.status, 200);
-        let listing = app.get("/sports").await;
+        assert_eq!(app.get("/rowing-club/rename-test").await.status, 200);
+        let listing = app.get("/rowing-club").await;
         assert_eq!(listing.status, 200, "{backend:?}");
-        assert!(listing.texts("h1").join(" ").contains("Sports"));
+        assert!(listing.texts("h1").join(" ").contains("Rowing Club"));
         let nav = app.get("/").await.attrs(".site-nav a", "href");
-        assert!(nav.contains(&"/sports".to_owned()), "{backend:?}: {nav:?}");
-        assert!(!nav.contains(&"/sport".to_owned()), "{backend:?}: {nav:?}");
-        assert_eq!(
-            redirect_of(&app, "/sport/feed.xml").as_deref(),
-            Some("/sports/feed.xml")
+        assert!(
+            nav.contains(&"/rowing-club".to_owned()),
+            "{backend:?}: {nav:?}"
         );
-        let old_feed = app.get("/sport/feed.xml").await;
+        assert!(!nav.contains(&"/rowing".to_owned()), "{backend:?}: {nav:?}");
+        assert_eq!(
+            redirect_of(&app, "/rowing/feed.xml").as_deref(),
+            Some("/rowing-club/feed.xml")
+        );
+        let old_feed = app.get("/rowing/feed.xml").await;
         assert_eq!(old_feed.status, 301, "{backend:?}");
         assert_eq!(
             old_feed.header("location").as_deref(),
-            Some("/sports/feed.xml")
+            Some("/rowing-club/feed.xml")
         );
-        assert_eq!(app.get("/sports/feed.xml").await.status, 200);
+        assert_eq!(app.get("/rowing-club/feed.xml").await.status, 200);
         assert_eq!(
-            redirect_of(&app, "/sport/old-test").as_deref(),
-            Some("/sports/rename-test"),
+            redirect_of(&app, "/rowing/old-test").as_deref(),
+            Some("/rowing-club/rename-test"),
             "{backend:?}: no chain through the old category"
         );
-        let entries = audited(&app, "category_update");
+        let entries = app.audited("category_update");
         assert_eq!(entries.len(), 1, "{backend:?}");
         assert!(
-            entries[0].2.contains("slug sport → sports") && entries[0].2.contains("name"),
+            entries[0].2.contains("slug rowing → rowing-club") && entries[0].2.contains("name"),
             "{:?}",
             entries[0]
         );
 
         // And back again: the old redirects turn round, nothing clashes.
-        let fields = category_fields(&app, sport, &[("slug", "sport")]);
+        let fields = category_fields(&app, rowing_id, &[("slug", "rowing")]);
         let page = admin
-            .post(&format!("/admin/categories/{sport}"), &as_refs(&fields))
+            .post(&format!("/admin/categories/{rowing_id}"), &as_refs(&fields))
             .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
-        assert_eq!(app.get("/sport").await.status, 200, "{backend:?}");
-        let back = app.get("/sports").await;
+        assert_eq!(app.get("/rowing").await.status, 200, "{backend:?}");
+        let back = app.get("/rowing-club").await;
         assert_eq!(back.status, 301, "{backend:?}");
-        assert_eq!(back.header("location").as_deref(), Some("/sport"));
-        assert_eq!(redirect_of(&app, "/sport"), None, "{backend:?}");
+        assert_eq!(back.header("location").as_deref(), Some("/rowing"));
+        assert_eq!(redirect_of(&app, "/rowing"), None, "{backend:?}");
 
         // Saving without a change writes nothing.
-        let fields = category_fields(&app, sport, &[]);
+        let fields = category_fields(&app, rowing_id, &[]);
         let page = admin
-            .post(&format!("/admin/categories/{sport}"), &as_refs(&fields))
+            .post(&format!("/admin/categories/{rowing_id}"), &as_refs(&fields))
             .await;
         assert_eq!(
             page.header("location"),
-            Some(format!("/admin/categories/{sport}?done=unchanged"))
+            Some(format!("/admin/categories/{rowing_id}?done=unchanged"))
         );
-        assert_eq!(audited(&app, "category_update").len(), 2, "{backend:?}");
+        assert_eq!(app.audited("category_update").len(), 2, "{backend:?}");
     }
 );
 
 backend_test!(
     async fn a_category_is_deleted_only_when_empty(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let sport = app.category_id("sport");
+        let (rowing, _) = app.rowing_story();
         let empty = app.new_category("empty-one", "Empty one");
         let admin = admin(&app).await;
         let admin_id = admin.id;
 
         let page = admin
-            .post(&format!("/admin/categories/{sport}/delete"), &[])
+            .post(&format!("/admin/categories/{}/delete", rowing.id), &[])
             .await;
         assert_eq!(page.status, 409, "{backend:?}");
         let message = page.texts("#delete-refused").join(" ");
         assert!(message.contains("still holds"), "{backend:?}: {message}");
-        assert_eq!(category_row(&app, sport).0, "sport");
-        assert_eq!(app.get("/sport").await.status, 200);
+        assert_eq!(category_row(&app, rowing.id).0, "rowing");
+        assert_eq!(app.get("/rowing").await.status, 200);
 
         let page = admin
             .post(&format!("/admin/categories/{empty}/delete"), &[])
@@ -504,7 +501,7 @@ backend_test!(
             .expect("count");
         assert_eq!(gone, 0, "{backend:?}");
         assert_eq!(app.get("/empty-one").await.status, 404);
-        let entries = audited(&app, "category_delete");
+        let entries = app.audited("category_delete");
         assert_eq!(entries.len(), 1, "{backend:?}");
         assert_eq!((entries[0].0, entries[0].1), (Some(admin_id), Some(empty)));
         assert!(entries[0].2.contains("Empty one"), "{:?}", entries[0]);
@@ -516,7 +513,8 @@ backend_test!(
 backend_test!(
     async fn hashtags_are_for_editors_and_admins(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let football = tag_id(&app, "football").expect("the demo has #Football");
+        app.rowing_story();
+        let oarlock = tag_id(&app, "oarlock").expect("tag");
         for (email, role) in [
             ("au@example.org", Role::Author),
             ("co@example.org", Role::Contributor),
@@ -525,11 +523,11 @@ backend_test!(
             let page = who.get("/admin/tags").await;
             assert_eq!(page.status, 403, "{backend:?}: {role:?}");
             let page = who
-                .post(&format!("/admin/tags/{football}"), &[("name", "Soccer")])
+                .post(&format!("/admin/tags/{oarlock}"), &[("name", "Rowlock")])
                 .await;
             assert_eq!(page.status, 403, "{backend:?}: {role:?}");
             let page = who
-                .post(&format!("/admin/tags/{football}/delete"), &[])
+                .post(&format!("/admin/tags/{oarlock}/delete"), &[])
                 .await;
             assert_eq!(page.status, 403, "{backend:?}: {role:?}");
             let nav = who.get("/admin").await;
@@ -537,31 +535,31 @@ backend_test!(
                 .attrs("header a", "href")
                 .contains(&"/admin/tags".to_owned()));
         }
-        assert_eq!(tag_name(&app, football).as_deref(), Some("Football"));
-        assert_eq!(tag_id(&app, "football"), Some(football), "{backend:?}");
-        assert!(audited(&app, "tag_update").is_empty());
-        assert!(audited(&app, "tag_delete").is_empty());
+        assert_eq!(tag_name(&app, oarlock).as_deref(), Some("Oarlock"));
+        assert_eq!(tag_id(&app, "oarlock"), Some(oarlock), "{backend:?}");
+        assert!(app.audited("tag_update").is_empty());
+        assert!(app.audited("tag_delete").is_empty());
 
         let editor = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
-        let page = editor.get("/admin/tags?q=football").await;
+        let page = editor.get("/admin/tags?q=oarlock").await;
         assert_eq!(page.status, 200, "{backend:?}: {}", page.body);
         let carrying: i64 = app
             .with_conn(|c| {
                 article_tags::table
-                    .filter(article_tags::tag_id.eq(football))
+                    .filter(article_tags::tag_id.eq(oarlock))
                     .count()
                     .get_result(c)
             })
             .expect("count");
-        assert!(carrying > 0);
+        assert_eq!(carrying, 1);
         assert_eq!(
-            page.texts(&format!("tr[data-tag-id=\"{football}\"] td.tag-count")),
+            page.texts(&format!("tr[data-tag-id=\"{oarlock}\"] td.tag-count")),
             [carrying.to_string()],
             "{backend:?}"
         );
         assert_eq!(
-            page.texts(&format!("label[for=tag-{football}-name]")),
-            ["New name for #Football"]
+            page.texts(&format!("label[for=tag-{oarlock}-name]")),
+            ["New name for #Oarlock"]
         );
     }
 );
@@ -582,6 +580,10 @@ backend_test!(
             QueryResult::Ok(())
         })
         .expect("tags");
+        app.article("A football story")
+            .in_category(&app.category("Rowing"))
+            .tags(&["Football"])
+            .create();
         let editor = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
 
         let first = editor.get("/admin/tags?q=zzmany").await;
@@ -627,14 +629,12 @@ backend_test!(
 backend_test!(
     async fn renaming_a_hashtag_moves_it_and_reindexes_search(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let travel = app.category_id("travel");
-        let article = app.create_article(news(
-            &app,
-            travel,
-            "crossing-story",
-            "A crossing story",
-            &["Zebracrossing"],
-        ));
+        let rowing = app.category("Rowing");
+        let article = app
+            .article("A crossing story")
+            .in_category(&rowing)
+            .tags(&["Zebracrossing"])
+            .create();
         let old = tag_id(&app, "zebracrossing").expect("tag");
         let editor = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
         let editor_id = editor.id;
@@ -691,7 +691,7 @@ backend_test!(
         assert!(listing
             .texts(".card-title")
             .contains(&"A crossing story".to_owned()));
-        let story = app.get("/travel/crossing-story").await;
+        let story = app.get("/rowing/a-crossing-story").await;
         assert!(story.body.contains("#Quokkaroute"), "{backend:?}");
         assert_eq!(
             search(&app, "quokkaroute").await,
@@ -704,7 +704,7 @@ backend_test!(
         );
         assert_eq!(tags_of(&app, article), [old]);
 
-        let entries = audited(&app, "tag_update");
+        let entries = app.audited("tag_update");
         assert_eq!(entries.len(), 1, "{backend:?}");
         assert_eq!((entries[0].0, entries[0].1), (Some(editor_id), Some(old)));
         assert!(
@@ -720,23 +720,13 @@ backend_test!(
 backend_test!(
     async fn renaming_a_hashtag_onto_another_merges_them(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let travel = app.category_id("travel");
-        let both = app.create_article(news(
-            &app,
-            travel,
-            "both",
-            "Both tags",
-            &["Alphatag", "Betatag"],
-        ));
-        let alpha_only = app.create_article(news(
-            &app,
-            travel,
-            "alpha-only",
-            "Alpha only",
-            &["Alphatag"],
-        ));
-        let beta_only =
-            app.create_article(news(&app, travel, "beta-only", "Beta only", &["Betatag"]));
+        let rowing = app.category("Rowing");
+        let tagged = |title: &str, tags: &[&str]| {
+            app.article(title).in_category(&rowing).tags(tags).create()
+        };
+        let both = tagged("Both tags", &["Alphatag", "Betatag"]);
+        let alpha_only = tagged("Alpha only", &["Alphatag"]);
+        let beta_only = tagged("Beta only", &["Betatag"]);
         let alpha = tag_id(&app, "alphatag").expect("tag");
         let beta = tag_id(&app, "betatag").expect("tag");
         let admin = admin(&app).await;
@@ -769,7 +759,7 @@ backend_test!(
             "{backend:?}"
         );
         assert!(search(&app, "alphatag").await.is_empty(), "{backend:?}");
-        let entries = audited(&app, "tag_update");
+        let entries = app.audited("tag_update");
         assert_eq!(entries.len(), 1);
         assert!(
             entries[0].2.starts_with("merged #Alphatag into #Betatag"),
@@ -791,14 +781,11 @@ backend_test!(
 backend_test!(
     async fn deleting_a_hashtag_removes_it_from_its_articles(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let travel = app.category_id("travel");
-        let article = app.create_article(news(
-            &app,
-            travel,
-            "gamma",
-            "Gamma story",
-            &["Gammatag", "Keeptag"],
-        ));
+        let article = app
+            .article("Gamma story")
+            .in_category(&app.category("Rowing"))
+            .tags(&["Gammatag", "Keeptag"])
+            .create();
         let gamma = tag_id(&app, "gammatag").expect("tag");
         let keep = tag_id(&app, "keeptag").expect("tag");
         assert_eq!(search(&app, "gammatag").await, ["Gamma story"]);
@@ -818,7 +805,7 @@ backend_test!(
         assert_eq!(app.get("/tag/gammatag").await.status, 404);
         assert!(search(&app, "gammatag").await.is_empty(), "{backend:?}");
         assert_eq!(search(&app, "keeptag").await, ["Gamma story"]);
-        let entries = audited(&app, "tag_delete");
+        let entries = app.audited("tag_delete");
         assert_eq!(entries.len(), 1, "{backend:?}");
         assert_eq!((entries[0].0, entries[0].1), (Some(editor_id), Some(gamma)));
         assert!(entries[0].2.contains("#Gammatag") && entries[0].2.contains("1 article"));
@@ -867,8 +854,8 @@ backend_test!(
             "editor",
             "{backend:?}: not promoted"
         );
-        assert!(audited(&app, "user_add").is_empty());
-        assert!(audited(&app, "user_update").is_empty());
+        assert!(app.audited("user_add").is_empty());
+        assert!(app.audited("user_update").is_empty());
         assert_eq!(editor.get("/admin").await.status, 200, "still signed in");
     }
 );
@@ -1000,7 +987,7 @@ backend_test!(
             list.texts(&format!("tr[data-user-id=\"{id}\"] td.user-role")),
             ["author"]
         );
-        let entries = audited(&app, "user_add");
+        let entries = app.audited("user_add");
         assert_eq!(entries.len(), 1, "{backend:?}");
         assert_eq!((entries[0].0, entries[0].1), (Some(admin_id), Some(id)));
         assert!(entries[0].2.contains("nia.new@example.org") && entries[0].2.contains("author"));
@@ -1153,7 +1140,8 @@ backend_test!(
             .await;
         assert_eq!(refused.status, 401, "{backend:?}");
 
-        let details: Vec<String> = audited(&app, "user_update")
+        let details: Vec<String> = app
+            .audited("user_update")
             .into_iter()
             .map(|e| e.2)
             .collect();
@@ -1339,7 +1327,7 @@ backend_test!(
             .any(|p| p.contains("Founded in 2026 by readers & friends.")));
         assert_eq!(about_page.texts(".standfirst"), ["Small news, well told."]);
 
-        let entries = audited(&app, "settings_update");
+        let entries = app.audited("settings_update");
         assert_eq!(entries.len(), 1, "{backend:?}");
         assert_eq!(entries[0].0, Some(admin_id));
         let detail = &entries[0].2;
@@ -1364,9 +1352,9 @@ backend_test!(
 backend_test!(
     async fn every_management_form_needs_its_csrf_token(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let sport = app.category_id("sport");
+        let (rowing, _) = app.rowing_story();
         let empty = app.new_category("empty-one", "Empty one");
-        let football = tag_id(&app, "football").expect("tag");
+        let oarlock = tag_id(&app, "oarlock").expect("tag");
         let admin = admin(&app).await;
         let ada = admin.id;
         let categories_before = category_count(&app);
@@ -1377,12 +1365,16 @@ backend_test!(
         let forms: Vec<(String, Vec<(&str, &str)>)> = vec![
             ("/admin/categories".to_owned(), vec![("name", "Weather")]),
             (
-                format!("/admin/categories/{sport}"),
-                vec![("name", "Sports"), ("slug", "sports"), ("position", "1")],
+                format!("/admin/categories/{}", rowing.id),
+                vec![
+                    ("name", "Rowing Club"),
+                    ("slug", "rowing-club"),
+                    ("position", "1"),
+                ],
             ),
             (format!("/admin/categories/{empty}/delete"), vec![]),
-            (format!("/admin/tags/{football}"), vec![("name", "Soccer")]),
-            (format!("/admin/tags/{football}/delete"), vec![]),
+            (format!("/admin/tags/{oarlock}"), vec![("name", "Rowlock")]),
+            (format!("/admin/tags/{oarlock}/delete"), vec![]),
             (
                 "/admin/users".to_owned(),
                 vec![
@@ -1411,8 +1403,8 @@ backend_test!(
             assert!(page.body.contains("nothing was changed"));
         }
         assert_eq!(category_count(&app), categories_before, "{backend:?}");
-        assert_eq!(category_row(&app, sport).0, "sport");
-        assert_eq!(tag_name(&app, football).as_deref(), Some("Football"));
+        assert_eq!(category_row(&app, rowing.id).0, "rowing");
+        assert_eq!(tag_name(&app, oarlock).as_deref(), Some("Oarlock"));
         assert_eq!(user_count(&app), users_before);
         assert_eq!(user_row(&app, ada).0, "Ada Admin");
         assert_eq!(user_row(&app, ada).1, "admin");
@@ -1430,8 +1422,12 @@ backend_test!(
         let app = spawn_app(&backend).await;
         let admin = admin(&app).await;
         let editor_id = app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
-        let travel = app.category_id("travel");
-        let article = app.create_article(news(&app, travel, "a-story", "A story", &["Harbour"]));
+        let rowing = app.category("Rowing");
+        let article = app
+            .article("A story")
+            .in_category(&rowing)
+            .tags(&["Harbour"])
+            .create();
         let harbour = tag_id(&app, "harbour").expect("tag");
         let categories_before = category_count(&app);
         let users_before = user_count(&app);
@@ -1479,17 +1475,17 @@ backend_test!(
         refused(&page, "#category-name-error", "U+0007");
         let page = admin
             .post(
-                &format!("/admin/categories/{travel}"),
+                &format!("/admin/categories/{}", rowing.id),
                 &[
-                    ("name", "Travel"),
-                    ("slug", "travel"),
+                    ("name", "Rowing"),
+                    ("slug", "rowing"),
                     ("description", "Tabs\tand\nlines are fine, \u{1b} is not."),
                 ],
             )
             .await;
         refused(&page, "#category-description-error", "U+001B");
         assert_eq!(category_count(&app), categories_before, "{backend:?}");
-        assert_eq!(category_row(&app, travel).1, "Travel");
+        assert_eq!(category_row(&app, rowing.id).1, "Rowing");
 
         // A hashtag's new name.
         let page = admin

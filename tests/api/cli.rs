@@ -1,6 +1,8 @@
 //! The binary's command line: clear one-line errors and exit codes.
 
-use crate::helpers::{backend_test, run_iconocast as iconocast, Backend, TestDatabase};
+use crate::helpers::{
+    backend_test, run_iconocast as iconocast, Backend, ServedBinary, TestDatabase,
+};
 
 #[test]
 fn an_unreachable_database_is_one_line_naming_the_url_without_its_password() {
@@ -118,34 +120,15 @@ backend_test!(
 
 #[test]
 fn logs_written_to_a_file_or_pipe_carry_no_colour_codes() {
-    use std::io::{BufRead, BufReader};
-    let database = TestDatabase::create(&crate::helpers::Backend::Sqlite);
-    let url = crate::helpers::database_url_arg(&database.url);
-    let media = std::env::temp_dir().join(crate::helpers::unique_name("log-media"));
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_iconocast"))
-        .args(["--database-url", &url, "serve", "--bind", "127.0.0.1:0"])
-        .arg("--media-dir")
-        .arg(&media)
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "info")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start the server");
-    let stderr = server.stderr.take().expect("its stderr");
+    let mut server = ServedBinary::start(&[], &[("RUST_LOG", Some("info"))]);
     let mut lines = Vec::new();
-    for line in BufReader::new(stderr).lines() {
-        let line = line.expect("a log line");
+    for line in server.log() {
         let serving = line.contains("serving");
         lines.push(line);
         if serving || lines.len() > 200 {
             break;
         }
     }
-    let _ = server.kill();
-    let _ = server.wait();
-    let _ = std::fs::remove_dir_all(&media);
     assert!(
         lines.iter().any(|l| l.contains("serving")),
         "the server logs that it serves: {lines:?}"
@@ -174,31 +157,9 @@ fn raw_request(port: u16, request: &[u8]) -> String {
 
 #[test]
 fn malformed_requests_are_not_logged_as_errors() {
-    use std::io::{BufRead, BufReader};
-    let database = TestDatabase::create(&crate::helpers::Backend::Sqlite);
-    let url = crate::helpers::database_url_arg(&database.url);
-    let media = std::env::temp_dir().join(crate::helpers::unique_name("log-media"));
     // The default filter: no RUST_LOG.
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_iconocast"))
-        .args([
-            "--database-url",
-            &url,
-            "serve",
-            "--no-demo",
-            "--bind",
-            "127.0.0.1:0",
-        ])
-        .arg("--media-dir")
-        .arg(&media)
-        .env_remove("DATABASE_URL")
-        .env_remove("RUST_LOG")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start the server");
-    let stderr = server.stderr.take().expect("its stderr");
-    let mut lines = BufReader::new(stderr).lines().map_while(Result::ok);
+    let mut server = ServedBinary::start(&["--no-demo"], &[("RUST_LOG", None)]);
+    let mut lines = server.log();
     let port: u16 = lines
         .by_ref()
         .take(200)
@@ -231,9 +192,6 @@ fn malformed_requests_are_not_logged_as_errors() {
             break;
         }
     }
-    let _ = server.kill();
-    let _ = server.wait();
-    let _ = std::fs::remove_dir_all(&media);
     assert!(
         seen.iter().any(|l| l.contains("/healthz")),
         "the real request is logged: {seen:?}"

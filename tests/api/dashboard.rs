@@ -6,9 +6,7 @@ use diesel::prelude::*;
 use iconocast::db::schema::articles;
 use iconocast::domain::{ArticleStatus, Role};
 
-use crate::helpers::{backend_test, news, spawn_app, Backend, Page, TestApp};
-
-const PASSWORD: &str = "correct horse battery staple";
+use crate::helpers::{backend_test, spawn_app, Backend, Page, TestApp};
 
 /// An article by `author_id` with `status` (not public unless published).
 fn article_by(
@@ -18,13 +16,13 @@ fn article_by(
     title: &str,
     status: ArticleStatus,
 ) -> i32 {
-    let mut input = news(app, app.category_id("sport"), slug, title, &[]);
-    input.author_id = author_id;
-    input.status = status;
-    if status != ArticleStatus::Published {
-        input.published_at = None;
-    }
-    app.create_article(input)
+    let at = (status == ArticleStatus::Published).then(|| crate::helpers::hours_ago(1));
+    app.article(title)
+        .in_category(app.desk())
+        .slug(slug)
+        .by(author_id)
+        .with_status(status, at)
+        .create()
 }
 
 /// The dashboard's count for each status label, in the page's order.
@@ -73,29 +71,30 @@ backend_test!(
         backend: Backend,
     ) {
         let app = spawn_app(&backend).await;
-        let co = app.add_staff(
-            "co@example.org",
-            "Cora Contributor",
-            Role::Contributor,
-            PASSWORD,
-        );
-        let other = app.add_staff("ot@example.org", "Otto Other", Role::Contributor, PASSWORD);
-        let au = app.add_staff("au@example.org", "Ann Author", Role::Author, PASSWORD);
-        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
+        let co = app
+            .staff("co@example.org", "Cora Contributor", Role::Contributor)
+            .await;
+        let other = app
+            .staff("ot@example.org", "Otto Other", Role::Contributor)
+            .await;
+        let au = app
+            .staff("au@example.org", "Ann Author", Role::Author)
+            .await;
+        let ed = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
 
         let secret = "An unfinished draft by another writer";
-        let theirs = article_by(&app, other, "not-yours", secret, ArticleStatus::Draft);
+        let theirs = article_by(&app, other.id, "not-yours", secret, ArticleStatus::Draft);
         let mine = [
             article_by(
                 &app,
-                co,
+                co.id,
                 "cora-one",
                 "Cora's first draft",
                 ArticleStatus::Draft,
             ),
             article_by(
                 &app,
-                co,
+                co.id,
                 "cora-two",
                 "Cora's piece in review",
                 ArticleStatus::Review,
@@ -104,16 +103,21 @@ backend_test!(
         let authors = [
             article_by(
                 &app,
-                au,
+                au.id,
                 "ann-out",
                 "Ann's published piece",
                 ArticleStatus::Published,
             ),
-            article_by(&app, au, "ann-draft", "Ann's draft", ArticleStatus::Draft),
+            article_by(
+                &app,
+                au.id,
+                "ann-draft",
+                "Ann's draft",
+                ArticleStatus::Draft,
+            ),
         ];
 
-        let cookie = app.sign_in("co@example.org", PASSWORD).await;
-        let page = app.get_as("/admin", &cookie).await;
+        let page = co.get("/admin").await;
         assert_eq!(page.status, 200, "{backend:?}: {}", page.body);
         assert!(
             !page.body.contains(secret),
@@ -123,12 +127,11 @@ backend_test!(
         assert_eq!(listed_ids(&page), mine.to_vec(), "{backend:?}");
         assert_eq!(counts(&page), expected(1, 1, 0, 0, 0), "{backend:?}");
         // The same as the article list shows them.
-        let list = app.get_as("/admin/articles", &cookie).await;
+        let list = co.get("/admin/articles").await;
         assert_eq!(list.status, 200, "{backend:?}");
         assert!(!list.body.contains(secret), "{backend:?}");
 
-        let cookie = app.sign_in("au@example.org", PASSWORD).await;
-        let page = app.get_as("/admin", &cookie).await;
+        let page = au.get("/admin").await;
         assert_eq!(page.status, 200, "{backend:?}");
         assert!(!page.body.contains(secret), "{backend:?}");
         assert_eq!(listed_ids(&page), authors.to_vec(), "{backend:?}");
@@ -136,8 +139,7 @@ backend_test!(
 
         // An editor sees everyone's: the other writer's draft, and counts
         // that add up to every article there is.
-        let cookie = app.sign_in("ed@example.org", PASSWORD).await;
-        let page = app.get_as("/admin", &cookie).await;
+        let page = ed.get("/admin").await;
         assert_eq!(page.status, 200, "{backend:?}");
         assert!(page.body.contains(secret), "{backend:?}");
         assert!(listed_ids(&page).contains(&theirs), "{backend:?}");

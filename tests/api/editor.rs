@@ -4,9 +4,9 @@
 
 use diesel::prelude::*;
 use iconocast::db::schema::{articles, audit_log, redirects, revisions, sections};
-use iconocast::domain::Role;
+use iconocast::domain::{ArticleStatus, Role};
 
-use crate::helpers::{backend_test, news, spawn_app, Backend, Page, Staff, TestApp};
+use crate::helpers::{backend_test, spawn_app, Backend, Page, Staff, TestApp};
 
 /// The editor's form as a test fills it in.
 #[derive(Clone)]
@@ -34,7 +34,7 @@ impl Form {
             title: title.to_owned(),
             slug: String::new(),
             kind: "news".to_owned(),
-            category_id: app.category_id("sport").to_string(),
+            category_id: app.desk().id.to_string(),
             author_id: String::new(),
             standfirst: format!("What {title} is about, in one sentence."),
             intro: "An opening paragraph.".to_owned(),
@@ -192,10 +192,10 @@ backend_test!(
         );
         assert_eq!(
             edit.attrs("a.view-live", "href"),
-            vec![format!("/sport/{slug}")]
+            vec![format!("/open-water/{slug}")]
         );
 
-        let public = app.get(&format!("/sport/{slug}")).await;
+        let public = app.get(&format!("/open-water/{slug}")).await;
         assert_eq!(public.status, 200, "{backend:?}");
         assert_eq!(
             public.texts("h1"),
@@ -217,7 +217,7 @@ backend_test!(
             public.texts(".hashtags a"),
             vec!["#WinterSwimming", "#Harbour"]
         );
-        let category = app.get("/sport").await;
+        let category = app.get("/open-water").await;
         assert!(category
             .texts("a")
             .iter()
@@ -511,7 +511,7 @@ backend_test!(
             "{stored} vs {expected}: stored as UTC"
         );
         assert_eq!(
-            app.get(&format!("/sport/{slug}")).await.status,
+            app.get(&format!("/open-water/{slug}")).await.status,
             404,
             "not out yet"
         );
@@ -519,15 +519,15 @@ backend_test!(
         form.version = 1;
         let path = format!("/admin/articles/{id}");
         assert_eq!(post(&path, &form, &ed, "publish").await.status, 303);
-        assert_eq!(app.get(&format!("/sport/{slug}")).await.status, 200);
+        assert_eq!(app.get(&format!("/open-water/{slug}")).await.status, 200);
         form.version = 2;
         assert_eq!(post(&path, &form, &ed, "unpublish").await.status, 303);
         assert_eq!(article(&app, id).0, "draft");
-        assert_eq!(app.get(&format!("/sport/{slug}")).await.status, 404);
+        assert_eq!(app.get(&format!("/open-water/{slug}")).await.status, 404);
         form.version = 3;
         assert_eq!(post(&path, &form, &ed, "archive").await.status, 303);
         assert_eq!(article(&app, id).0, "archived");
-        assert_eq!(app.get(&format!("/sport/{slug}")).await.status, 404);
+        assert_eq!(app.get(&format!("/open-water/{slug}")).await.status, 404);
         assert_eq!(
             audit_actions(&app, id),
             vec![
@@ -700,13 +700,13 @@ backend_test!(
             ),
         ];
         assert_eq!(post(&path, &form, &ed, "save").await.status, 303);
-        let old = app.get("/sport/harbour-swim").await;
+        let old = app.get("/open-water/harbour-swim").await;
         assert_eq!(old.status, 301, "{backend:?}");
         assert_eq!(
             old.header("location").as_deref(),
-            Some("/sport/harbour-swim-2026")
+            Some("/open-water/harbour-swim-2026")
         );
-        let page = app.get("/sport/harbour-swim-2026").await;
+        let page = app.get("/open-water/harbour-swim-2026").await;
         assert_eq!(
             page.attrs(".article-section", "id"),
             vec!["into-the-cold", "out-again"]
@@ -717,12 +717,12 @@ backend_test!(
         form.version = 2;
         form.slug = "harbour-swim-final".to_owned();
         assert_eq!(post(&path, &form, &ed, "save").await.status, 303);
-        for old in ["/sport/harbour-swim", "/sport/harbour-swim-2026"] {
+        for old in ["/open-water/harbour-swim", "/open-water/harbour-swim-2026"] {
             let page = app.get(old).await;
             assert_eq!(page.status, 301, "{old}");
             assert_eq!(
                 page.header("location").as_deref(),
-                Some("/sport/harbour-swim-final")
+                Some("/open-water/harbour-swim-final")
             );
         }
         let redirects: i64 = app
@@ -743,7 +743,7 @@ backend_test!(
         form.slug = "harbour-swim-2026".to_owned();
         assert_eq!(post(&path, &form, &ed, "save").await.status, 303);
 
-        // No article has the old slug, but /sport/harbour-swim still
+        // No article has the old slug, but /open-water/harbour-swim still
         // redirects to the renamed article: a new article may not take it.
         let mut copy = Form::new(&app, "Another harbour swim");
         copy.slug = "harbour-swim".to_owned();
@@ -755,10 +755,10 @@ backend_test!(
             .concat()
             .contains("Another article"));
         assert_eq!(count_articles(&app), before, "{backend:?}: nothing saved");
-        let old = app.get("/sport/harbour-swim").await;
+        let old = app.get("/open-water/harbour-swim").await;
         assert_eq!(
             old.header("location").as_deref(),
-            Some("/sport/harbour-swim-2026")
+            Some("/open-water/harbour-swim-2026")
         );
 
         // The renamed article may take its own old slug back.
@@ -769,7 +769,7 @@ backend_test!(
             303,
             "{backend:?}"
         );
-        assert_eq!(app.get("/sport/harbour-swim").await.status, 200);
+        assert_eq!(app.get("/open-water/harbour-swim").await.status, 200);
     }
 );
 
@@ -777,14 +777,20 @@ backend_test!(
     async fn the_article_list_filters_by_status_category_author_and_words(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
-        let sport = app.category_id("sport");
-        app.create_article(news(
-            &app,
-            sport,
-            "zebra-crossing",
-            "Zebra crossing 100% safe",
-            &[],
-        ));
+        let rowing = app.category("Rowing");
+        let nell = app.author("Nell Byline", "Writes about rowing.");
+        app.article("Zebra crossing 100% safe")
+            .slug("zebra-crossing")
+            .in_category(app.desk())
+            .create();
+        app.article("Rowing at dawn")
+            .in_category(&rowing)
+            .by(nell.id)
+            .create();
+        app.article("A draft about oars")
+            .in_category(&rowing)
+            .with_status(ArticleStatus::Draft, None)
+            .create();
         let list = ed.get("/admin/articles?q=ZEBRA").await;
         assert_eq!(list.status, 200, "{backend:?}");
         assert_eq!(list.texts("tbody td a"), vec!["Zebra crossing 100% safe"]);
@@ -800,17 +806,17 @@ backend_test!(
             !statuses.is_empty() && statuses.iter().all(|s| s == "draft"),
             "{statuses:?}"
         );
-        let travel = app.category_id("travel").to_string();
-        let listed = ed.get(&format!("/admin/articles?category={travel}")).await;
+        let listed = ed
+            .get(&format!("/admin/articles?category={}", rowing.id))
+            .await;
         assert!(listed
             .texts("tbody tr td:nth-child(3)")
             .iter()
-            .all(|c| c == "Travel"));
-        let author = app.author_id("amara-okafor").to_string();
-        let listed = ed.get(&format!("/admin/articles?author={author}")).await;
+            .all(|c| c == "Rowing"));
+        let listed = ed.get(&format!("/admin/articles?author={}", nell.id)).await;
         let authors = listed.texts("tbody tr td:nth-child(4)");
         assert!(
-            !authors.is_empty() && authors.iter().all(|a| a == "Amara Okafor"),
+            !authors.is_empty() && authors.iter().all(|a| a == "Nell Byline"),
             "{authors:?}"
         );
 
@@ -865,8 +871,11 @@ backend_test!(
     async fn an_article_stored_without_a_revision_keeps_its_first_state_as_one(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ed = staff(&app, "ed@example.com", Role::Editor).await;
-        let sport = app.category_id("sport");
-        let id = app.create_article(news(&app, sport, "older-story", "An older story", &[]));
+        let id = app
+            .article("An older story")
+            .slug("older-story")
+            .in_category(app.desk())
+            .create();
         let path = format!("/admin/articles/{id}");
         let history = ed.get(&format!("{path}/history")).await;
         assert_eq!(
@@ -993,8 +1002,10 @@ backend_test!(
         // As many at once as the pool has connections, while a reader
         // reads: every post is refused, and the reader is served.
         let posts = (0..8).map(|_| post("/admin/articles/new", &form, &ed, "save"));
-        let (pages, reader) =
-            tokio::join!(futures_util::future::join_all(posts), app.get("/sport"));
+        let (pages, reader) = tokio::join!(
+            futures_util::future::join_all(posts),
+            app.get("/open-water")
+        );
         assert_eq!(reader.status, 200, "{backend:?}");
         for page in pages {
             assert_eq!(page.status, 422, "{backend:?}");

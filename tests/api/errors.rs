@@ -5,12 +5,13 @@ use crate::helpers::{backend_test, spawn_app, Backend};
 backend_test!(
     async fn bad_page_numbers_get_a_clear_400_page(backend: Backend) {
         let app = spawn_app(&backend).await;
+        app.rowing_story();
         for query in ["abc", "-1", "0", "99999999999999999999", "1.5", "%00"] {
             for base in [
-                "/sport",
+                "/rowing",
                 "/blog",
-                "/tag/explainer",
-                "/author/amara-okafor",
+                "/tag/oarlock",
+                "/author/wren-writer",
                 "/search?q=tea&x=1",
             ] {
                 let sep = if base.contains('?') { '&' } else { '?' };
@@ -30,14 +31,15 @@ backend_test!(
 backend_test!(
     async fn pages_past_the_end_and_unknown_slugs_are_404(backend: Backend) {
         let app = spawn_app(&backend).await;
+        app.rowing_story();
         for path in [
-            "/sport?page=2",
-            "/sport?page=4000000000",
+            "/rowing?page=2",
+            "/rowing?page=4000000000",
             "/no-such-category",
-            "/sport/no-such-article",
+            "/rowing/no-such-article",
             "/blog/no-such-post",
-            "/Sport",
-            "/sport/Bad--Slug",
+            "/Rowing",
+            "/rowing/Bad--Slug",
             "/a/b/c",
             "/tag/",
         ] {
@@ -53,15 +55,16 @@ backend_test!(
 backend_test!(
     async fn hostile_paths_and_queries_never_cause_a_500(backend: Backend) {
         let app = spawn_app(&backend).await;
+        app.rowing_story();
         let long = "a".repeat(5000);
         let cases: Vec<(String, &[u16])> = vec![
             ("/static/..%2f..%2fetc%2fpasswd".into(), &[404]),
             ("/static/../../etc/passwd".into(), &[404]),
             ("/static/%2e%2e/Cargo.toml".into(), &[404]),
             (format!("/{long}"), &[404, 414]),
-            (format!("/sport/{long}"), &[404, 414]),
-            (format!("/sport?page={long}"), &[400, 414]),
-            ("/sport?page=%zz".into(), &[400]),
+            (format!("/rowing/{long}"), &[404, 414]),
+            (format!("/rowing?page={long}"), &[400, 414]),
+            ("/rowing?page=%zz".into(), &[400]),
             ("/search?q=%zz".into(), &[200, 400]),
             ("/search?q=%27%20OR%201%3D1%20--".into(), &[200]),
             (
@@ -91,10 +94,11 @@ backend_test!(
 backend_test!(
     async fn a_failure_on_our_side_is_a_styled_500_that_leaks_nothing(backend: Backend) {
         let app = spawn_app(&backend).await;
+        app.rowing_story();
         use diesel::connection::SimpleConnection;
         app.with_conn(|c| c.batch_execute("DROP TABLE article_tags"))
             .expect("break the schema");
-        let page = app.get("/sport/the-quiet-science-of-the-warm-up").await;
+        let page = app.get("/rowing/a-rowing-story").await;
         assert_eq!(page.status, 500, "{backend:?}");
         assert_eq!(page.texts("h1"), ["Something went wrong"]);
         assert!(
@@ -102,7 +106,7 @@ backend_test!(
             "no internals in the page"
         );
         // Pages that do not need the broken table still work.
-        assert_eq!(app.get("/sport").await.status, 200);
+        assert_eq!(app.get("/rowing").await.status, 200);
     }
 );
 

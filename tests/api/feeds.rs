@@ -12,7 +12,7 @@ use iconocast::db::settings;
 use iconocast::domain::ArticleStatus;
 use roxmltree::{Document, Node};
 
-use crate::helpers::{backend_test, hours_ago, news, now, spawn_app, Backend, Page, TestApp};
+use crate::helpers::{backend_test, hours_ago, now, spawn_app, Backend, Page, TestApp};
 
 const ATOM: &str = "http://www.w3.org/2005/Atom";
 const CONTENT: &str = "http://purl.org/rss/1.0/modules/content/";
@@ -287,24 +287,21 @@ backend_test!(
     ) {
         let app = spawn_app(&backend).await;
         let a = &app.address;
-        let sport = app.category_id("sport");
-        let id = app.create_article(news(
-            &app,
-            sport,
-            "feed-test",
-            "A feed test",
-            &["FeedTest", "Second"],
-        ));
+        let id = app
+            .article("A feed test")
+            .in_category(&app.category("Rowing"))
+            .tags(&["FeedTest", "Second"])
+            .create();
         let item = rss(&app, "/feed.xml").await.items.remove(0);
         assert_eq!(item.title, "A feed test");
-        assert_eq!(item.link, format!("{a}/sport/feed-test"));
+        assert_eq!(item.link, format!("{a}/rowing/a-feed-test"));
         assert!(
             item.guid.ends_with(&format!(":article-{id}")),
             "{}",
             item.guid
         );
         assert_eq!(item.description, "The standfirst of A feed test.");
-        assert_eq!(item.creator, "Amara Okafor");
+        assert_eq!(item.creator, "Wren Writer");
         assert_eq!(item.categories, vec!["FeedTest", "Second"]);
         let c = &item.content;
         assert!(c.starts_with("<p>An opening paragraph.</p>"), "{c}");
@@ -327,7 +324,7 @@ backend_test!(
         .expect("rename");
         let renamed = rss(&app, "/feed.xml").await.items.remove(0);
         assert_eq!(renamed.guid, item.guid, "{backend:?}");
-        assert_eq!(renamed.link, format!("{a}/sport/feed-test-renamed"));
+        assert_eq!(renamed.link, format!("{a}/rowing/feed-test-renamed"));
     }
 );
 
@@ -479,23 +476,32 @@ backend_test!(
         let app = spawn_app(&backend).await;
         let a = &app.address;
         let (name, _) = site_name_and_tagline(&app);
-        let sport = app.category_id("sport");
-        let travel = app.category_id("travel");
-        let one = app.create_article(news(&app, sport, "only-one", "Only one", &["OnlyHere"]));
-        let two = app.create_article(news(&app, travel, "only-two", "Only two", &["OnlyHere"]));
+        let rowing = app.category("Rowing");
+        let sailing = app.category("Sailing");
+        let one = app
+            .article("Only one")
+            .in_category(&rowing)
+            .tags(&["OnlyHere"])
+            .create();
+        let two = app
+            .article("Only two")
+            .in_category(&sailing)
+            .tags(&["OnlyHere"])
+            .create();
+        app.article("A note from the desk").blog().create();
 
-        let feed = rss(&app, "/sport/feed.xml").await;
-        assert_eq!(feed.title, format!("{name} — Sport"));
-        assert_eq!(feed.link, format!("{a}/sport"));
-        assert_eq!(feed.self_href, format!("{a}/sport/feed.xml"));
+        let feed = rss(&app, "/rowing/feed.xml").await;
+        assert_eq!(feed.title, format!("{name} — Rowing"));
+        assert_eq!(feed.link, format!("{a}/rowing"));
+        assert_eq!(feed.self_href, format!("{a}/rowing/feed.xml"));
         assert_eq!(
             feed.items.len(),
-            feed_length(&app, Listing::Category(sport))
+            feed_length(&app, Listing::Category(rowing.id))
         );
         assert!(feed
             .items
             .iter()
-            .all(|i| i.link.starts_with(&format!("{a}/sport/"))));
+            .all(|i| i.link.starts_with(&format!("{a}/rowing/"))));
         check_items(&app, &feed);
 
         let blog = rss(&app, "/blog/feed.xml").await;
@@ -525,10 +531,10 @@ backend_test!(
 
         for path in [
             "/no-such-area/feed.xml",
-            "/Sport/feed.xml",
+            "/Rowing/feed.xml",
             "/tag/no-such-tag/feed.xml",
             "/tag/Bad_Tag/feed.xml",
-            "/sport/feed.json",
+            "/rowing/feed.json",
         ] {
             assert_eq!(app.get(path).await.status, 404, "{backend:?} {path}");
         }
@@ -538,6 +544,8 @@ backend_test!(
 backend_test!(
     async fn heads_link_feeds_that_answer(backend: Backend) {
         let app = spawn_app(&backend).await;
+        app.rowing_story();
+        app.article("A note from the desk").blog().create();
         let a = &app.address;
         let home = app.get("/").await;
         let rss_links = home.attrs("link[rel=alternate][type='application/rss+xml']", "href");
@@ -545,15 +553,15 @@ backend_test!(
             rss_links.contains(&format!("{a}/feed.xml")),
             "{rss_links:?}"
         );
-        let sport = app.get("/sport").await;
-        let sport_links = sport.attrs("link[rel=alternate][type='application/rss+xml']", "href");
-        assert!(sport_links.contains(&format!("{a}/feed.xml")));
+        let rowing = app.get("/rowing").await;
+        let rowing_links = rowing.attrs("link[rel=alternate][type='application/rss+xml']", "href");
+        assert!(rowing_links.contains(&format!("{a}/feed.xml")));
         assert!(
-            sport_links.contains(&format!("{a}/sport/feed.xml")),
-            "{sport_links:?}"
+            rowing_links.contains(&format!("{a}/rowing/feed.xml")),
+            "{rowing_links:?}"
         );
 
-        for path in ["/", "/sport", "/blog", "/tag/explainer"] {
+        for path in ["/", "/rowing", "/blog", "/tag/oarlock"] {
             let page = app.get(path).await;
             assert_eq!(page.status, 200, "{path}");
             let html = page.html();
@@ -579,8 +587,11 @@ backend_test!(
 backend_test!(
     async fn feeds_are_cacheable_and_cost_the_same_queries_for_one_item_or_many(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let id = app.new_category("counted", "Counted");
-        app.create_article(news(&app, id, "counted-0", "Counted 0", &["Counted"]));
+        let counted = app.category("Counted");
+        app.article("Counted 0")
+            .in_category(&counted)
+            .tags(&["Counted"])
+            .create();
         let count = |path: &'static str| {
             let app = &app;
             async move {
@@ -597,15 +608,12 @@ backend_test!(
             count("/feed.xml").await,
         ];
         for i in 1..8 {
-            let mut input = news(
-                &app,
-                id,
-                &format!("counted-{i}"),
-                &format!("Counted {i}"),
-                &["Counted", "More"],
-            );
-            input.published_at = Some(hours_ago(1) + Duration::minutes(i));
-            app.create_article(input);
+            let at = hours_ago(1) + Duration::minutes(i);
+            app.article(&format!("Counted {i}"))
+                .in_category(&counted)
+                .tags(&["Counted", "More"])
+                .with_status(ArticleStatus::Published, Some(at))
+                .create();
         }
         let many = [
             count("/counted/feed.xml").await,
@@ -656,25 +664,26 @@ backend_test!(
             ),
         };
         let app = spawn_app(&backend).await;
-        let sport = app.category_id("sport");
+        let rowing = app.category("Rowing");
         // Written straight into the database, as data from before the
         // forms refused control characters would be.
-        let mut input = news(
-            &app,
-            sport,
-            "stored-controls",
-            title,
-            &["Clean", "Odd\u{1}Tag"],
-        );
-        input.standfirst = "A standfirst\u{2} with a non-character \u{FFFF} in it.".to_owned();
-        input.sections[0].1 = "A body with an escape \u{1b} and a form feed \u{c}.".to_owned();
-        app.create_article(input);
+        let mut article = app
+            .article(title)
+            .slug("stored-controls")
+            .in_category(&rowing)
+            .tags(&["Clean", "Odd\u{1}Tag"]);
+        article.input.standfirst =
+            "A standfirst\u{2} with a non-character \u{FFFF} in it.".to_owned();
+        article.input.sections[0].1 =
+            "A body with an escape \u{1b} and a form feed \u{c}.".to_owned();
+        article.create();
+        let writer = app.writer();
         app.with_conn(|c| {
             diesel::update(site_settings::table)
                 .set(site_settings::name.eq("The \u{1b}Agency"))
                 .execute(c)?;
-            diesel::update(users::table.filter(users::slug.eq("amara-okafor")))
-                .set(users::name.eq("Amara\u{7} Okafor"))
+            diesel::update(users::table.find(writer))
+                .set(users::name.eq("Wren\u{7} Writer"))
                 .execute(c)
         })
         .expect("stored");
@@ -683,7 +692,7 @@ backend_test!(
             "/news-sitemap.xml",
             "/feed.xml",
             "/atom.xml",
-            "/sport/feed.xml",
+            "/rowing/feed.xml",
             "/tag/clean/feed.xml",
             "/sitemap.xml",
             "/sitemaps/pages.xml",
@@ -710,9 +719,9 @@ backend_test!(
         let item = feed
             .items
             .iter()
-            .find(|i| i.link.ends_with("/sport/stored-controls"))
+            .find(|i| i.link.ends_with("/rowing/stored-controls"))
             .expect("the article is in the feed");
-        assert_eq!(item.creator, "Amara Okafor");
+        assert_eq!(item.creator, "Wren Writer");
         assert_eq!(feed.title, "The Agency");
 
         // JSON escapes them: the JSON Feed and the JSON-LD parse, and give
@@ -724,7 +733,7 @@ backend_test!(
             .expect("items")
             .iter()
             .any(|i| i["title"] == title));
-        let page = app.get("/sport/stored-controls").await;
+        let page = app.get("/rowing/stored-controls").await;
         assert_eq!(page.status, 200, "{backend:?}");
         let blocks = page.texts_raw("script[type='application/ld+json']");
         assert!(!blocks.is_empty());

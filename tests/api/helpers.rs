@@ -224,6 +224,8 @@ pub struct TestApp {
     server: Option<RunningServer>,
     /// The author of the articles [`TestApp::article`] makes.
     writer: std::sync::OnceLock<i32>,
+    /// The category the editor's forms file under ([`TestApp::desk`]).
+    desk: std::sync::OnceLock<Category>,
     // Last, so the server's database outlives everything that uses it.
     // `None` for a second server on another app's database.
     _database: Option<TestDatabase>,
@@ -456,6 +458,7 @@ async fn start_with(
         media,
         server: Some(server),
         writer: std::sync::OnceLock::new(),
+        desk: std::sync::OnceLock::new(),
         _database: database,
     }
 }
@@ -609,16 +612,19 @@ impl TestApp {
         .expect("create category")
     }
 
-    pub fn author_id(&self, slug: &str) -> i32 {
+    /// Who, on what and what was said of the audit entries with `action`,
+    /// oldest first.
+    pub fn audited(&self, action: &str) -> Vec<(Option<i32>, Option<i32>, String)> {
         use diesel::prelude::*;
-        use iconocast::db::schema::users;
+        use iconocast::db::schema::audit_log;
         self.with_conn(|c| {
-            users::table
-                .filter(users::slug.eq(slug))
-                .select(users::id)
-                .first::<i32>(c)
+            audit_log::table
+                .filter(audit_log::action.eq(action))
+                .order(audit_log::id.asc())
+                .select((audit_log::user_id, audit_log::target_id, audit_log::detail))
+                .load(c)
         })
-        .expect("author exists")
+        .expect("audit entries")
     }
 
     /// The database URL as `--database-url` takes it, for running the
@@ -713,6 +719,12 @@ impl TestApp {
     /// and the session's CSRF token.
     pub async fn signed_in(&self, id: i32, email: &str, password: &str) -> Staff<'_> {
         let cookie = self.sign_in(email, password).await;
+        self.session(id, cookie).await
+    }
+
+    /// Staff member `id` in the session `cookie` carries (a `Cookie`
+    /// header value, whatever the cookie's name), with its CSRF token.
+    pub async fn session(&self, id: i32, cookie: String) -> Staff<'_> {
         let csrf = self.csrf_token(&cookie).await;
         Staff {
             app: self,
@@ -742,6 +754,49 @@ impl TestApp {
                 STAFF_PASSWORD,
             )
         })
+    }
+
+    /// A category of the test's own ("Open Water", `/open-water`), made on
+    /// first use: where a test files what it writes when the category
+    /// itself is not what it is about.
+    pub fn desk(&self) -> &Category {
+        self.desk.get_or_init(|| self.category("Open Water"))
+    }
+
+    /// A story of the test's own, for a test that needs a public page of
+    /// each kind: "A rowing story" at `/rowing/a-rowing-story`, in the
+    /// category "Rowing" (`/rowing`), tagged #Oarlock (`/tag/oarlock`),
+    /// by [`TestApp::writer`] (`/author/wren-writer`). Returns the
+    /// category and the article's id.
+    pub fn rowing_story(&self) -> (Category, i32) {
+        let rowing = self.category("Rowing");
+        let id = self
+            .article("A rowing story")
+            .in_category(&rowing)
+            .tags(&["Oarlock"])
+            .create();
+        (rowing, id)
+    }
+
+    /// An author of the test's own named `name`, with `bio` on their
+    /// page, not signed in (their email is their slug at example.org).
+    pub fn author(&self, name: &str, bio: &str) -> Author {
+        use diesel::prelude::*;
+        use iconocast::db::schema::users as user_rows;
+        let email = format!("{}@example.org", iconocast::domain::slugify(name));
+        let id = self.add_staff(&email, name, Role::Author, STAFF_PASSWORD);
+        let slug = self
+            .with_conn(|c| {
+                diesel::update(user_rows::table.find(id))
+                    .set(user_rows::bio.eq(bio))
+                    .execute(c)?;
+                user_rows::table
+                    .find(id)
+                    .select(user_rows::slug)
+                    .first::<String>(c)
+            })
+            .expect("the author's bio and slug");
+        Author { id, slug }
     }
 
     /// An article to make: published an hour ago by [`TestApp::writer`],
@@ -781,6 +836,12 @@ impl TestApp {
     }
 }
 
+/// An author a test made with [`TestApp::author`].
+pub struct Author {
+    pub id: i32,
+    pub slug: String,
+}
+
 /// A category a test made with [`TestApp::category`].
 pub struct Category {
     pub id: i32,
@@ -797,6 +858,20 @@ pub struct NewArticle<'a> {
 impl NewArticle<'_> {
     pub fn in_category(mut self, category: &Category) -> Self {
         self.input.category_id = Some(category.id);
+        self
+    }
+
+    /// Written by staff member `author_id` (an [`Author`]'s, a signed-in
+    /// [`Staff`]'s) instead of [`TestApp::writer`].
+    pub fn by(mut self, author_id: i32) -> Self {
+        self.input.author_id = author_id;
+        self
+    }
+
+    /// A blog post: in no category, under `/blog`.
+    pub fn blog(mut self) -> Self {
+        self.input.kind = ArticleKind::Blog;
+        self.input.category_id = None;
         self
     }
 
@@ -846,6 +921,11 @@ pub struct Staff<'a> {
 }
 
 impl Staff<'_> {
+    /// The app this staff member uses.
+    pub fn app(&self) -> &TestApp {
+        self.app
+    }
+
     /// GETs a page with this session.
     pub async fn get(&self, path: &str) -> Page {
         self.app.get_as(path, &self.cookie).await
@@ -854,6 +934,11 @@ impl Staff<'_> {
     /// POSTs a form with this session and its CSRF token.
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         self.post_with_token(path, &self.csrf, fields).await
+    }
+
+    /// Signs out with the staff area's "Sign out" button.
+    pub async fn sign_out(&self) -> Page {
+        self.post("/admin/logout", &[]).await
     }
 
     /// POSTs a form with this session and another CSRF token (someone
@@ -871,40 +956,6 @@ pub fn now() -> NaiveDateTime {
 
 pub fn hours_ago(h: i64) -> NaiveDateTime {
     now() - Duration::hours(h)
-}
-
-/// A published news article in `category_id` by Amara Okafor, with two
-/// sections and the given hashtags; adjust the fields as a test needs.
-pub fn news(
-    app: &TestApp,
-    category_id: i32,
-    slug: &str,
-    title: &str,
-    tags: &[&str],
-) -> ArticleInput {
-    ArticleInput {
-        kind: ArticleKind::News,
-        category_id: Some(category_id),
-        slug: slug.to_owned(),
-        title: title.to_owned(),
-        standfirst: format!("The standfirst of {title}."),
-        intro: "An opening paragraph.".to_owned(),
-        author_id: app.author_id("amara-okafor"),
-        status: ArticleStatus::Published,
-        published_at: Some(hours_ago(1)),
-        noindex: false,
-        sections: vec![
-            (
-                "First things".to_owned(),
-                "The **first** section's words.".to_owned(),
-            ),
-            (
-                "Second thoughts".to_owned(),
-                "The second section's words.".to_owned(),
-            ),
-        ],
-        tags: tags.iter().map(|t| (*t).to_owned()).collect(),
-    }
 }
 
 /// Runs the `iconocast` binary with `args` (no `DATABASE_URL` from the
@@ -930,6 +981,74 @@ pub fn run_iconocast_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, S
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// The `iconocast serve` binary on a SQLite file and a media folder of its
+/// own, on a free port of 127.0.0.1, with its log piped to the test;
+/// stopped, and its files removed, when dropped.
+pub struct ServedBinary {
+    child: std::process::Child,
+    media: std::path::PathBuf,
+    // Dropped after the server has stopped.
+    _database: TestDatabase,
+}
+
+impl ServedBinary {
+    /// Starts `iconocast serve` with `args` after its database, address
+    /// and media folder, and `env` (`None` removes a variable);
+    /// `DATABASE_URL` is never taken from the test's environment.
+    pub fn start(args: &[&str], env: &[(&str, Option<&str>)]) -> ServedBinary {
+        use std::process::Stdio;
+        let database = TestDatabase::create(&Backend::Sqlite);
+        let url = database_url_arg(&database.url);
+        let media = std::env::temp_dir().join(unique_name("served-media"));
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_iconocast"));
+        command
+            .args(["--database-url", &url, "serve", "--bind", "127.0.0.1:0"])
+            .arg("--media-dir")
+            .arg(&media)
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (name, value) in env {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
+        let child = command.spawn().expect("start the server");
+        ServedBinary {
+            child,
+            media,
+            _database: database,
+        }
+    }
+
+    /// Its log, line by line as it is written; to be taken once.
+    pub fn log(&mut self) -> Box<dyn Iterator<Item = String>> {
+        use std::io::BufRead;
+        let stderr = self.child.stderr.take().expect("its log, taken once");
+        Box::new(
+            std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok),
+        )
+    }
+
+    /// Stops it; what it logged until then can still be read.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+impl Drop for ServedBinary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.media);
+    }
 }
 
 /// A database URL as `--database-url` takes it (password included).

@@ -233,21 +233,23 @@ backend_test!(
 backend_test!(
     async fn with_publish_and_a_category_it_is_published_there(backend: Backend) {
         let app = spawn_app(&backend).await;
+        let rowing = app.category("Rowing");
+        let tess = app.author("Tess Columnist", "Writes about rowing.");
         let (code, stdout, stderr) = import(
             &app,
             &[
                 "--publish",
                 "--category",
-                "sport",
+                &rowing.slug,
                 "--author",
-                "lucia-ferreira",
+                &tess.slug,
                 FIXTURE,
             ],
         );
         assert_eq!(code, 0, "{backend:?}: {stderr}");
         assert_eq!(
             stdout.trim_end(),
-            format!("published /sport/{SLUG}  {TITLE}")
+            format!("published /rowing/{SLUG}  {TITLE}")
         );
         let a = stored(&app, SLUG).expect("the article was stored");
         assert_eq!(a.article.status.as_str(), "published");
@@ -255,10 +257,10 @@ backend_test!(
         assert!(a.visible, "{backend:?}");
         assert_eq!(
             (a.category.as_str(), a.author.as_str()),
-            ("sport", "lucia-ferreira")
+            ("rowing", "tess-columnist")
         );
 
-        let page = app.get(&format!("/sport/{SLUG}")).await;
+        let page = app.get(&format!("/rowing/{SLUG}")).await;
         assert_eq!(page.status, 200, "{backend:?}");
         let h2s = page.texts("article h2, main h2");
         for heading in HEADINGS {

@@ -3,17 +3,15 @@
 
 use diesel::prelude::*;
 use iconocast::db::media::{self as db_media, NewMedia};
-use iconocast::db::schema::{articles, audit_log, categories, media, sections};
+use iconocast::db::schema::{articles, media, sections};
 use iconocast::domain::Role;
 
 use crate::helpers::{
-    backend_test, now, spawn_app, spawn_app_with_upload_limit, Backend, Page, TestApp,
+    backend_test, now, spawn_app, spawn_app_with_upload_limit, Backend, Page, Staff, TestApp,
 };
 
-const PASSWORD: &str = "correct horse battery staple";
-
 /// A 1x1 PNG.
-const PNG_1X1: &[u8] = &[
+pub const PNG_1X1: &[u8] = &[
     0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
     0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
     0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x60, 0x60, 0x60, 0x60,
@@ -109,13 +107,12 @@ async fn post_multipart(app: &TestApp, parts: &[Part<'_>], cookie: &str) -> Page
     Page::read(res).await
 }
 
-/// Uploads `data` as the signed-in user, the way the form does.
-async fn upload(app: &TestApp, cookie: &str, name: &str, ctype: &str, data: &[u8]) -> Page {
-    let token = app.csrf_token(cookie).await;
+/// Uploads `data` as `who`, the way the form does.
+pub async fn upload(who: &Staff<'_>, name: &str, ctype: &str, data: &[u8]) -> Page {
     post_multipart(
-        app,
-        &[field("csrf_token", &token), file(name, ctype, data)],
-        cookie,
+        who.app(),
+        &[field("csrf_token", &who.csrf), file(name, ctype, data)],
+        &who.cookie,
     )
     .await
 }
@@ -162,17 +159,6 @@ fn media_rows(app: &TestApp) -> i64 {
         .expect("count media")
 }
 
-fn audit_rows(app: &TestApp, action: &str) -> Vec<(Option<i32>, Option<i32>, String)> {
-    app.with_conn(|c| {
-        audit_log::table
-            .filter(audit_log::action.eq(action))
-            .order(audit_log::id.asc())
-            .select((audit_log::user_id, audit_log::target_id, audit_log::detail))
-            .load(c)
-    })
-    .expect("audit rows")
-}
-
 /// The files in the app's media folder (none before the first upload).
 pub fn files_on_disk(app: &TestApp) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(&app.media.path)
@@ -192,27 +178,6 @@ fn find_media(app: &TestApp, id: i32) -> Option<iconocast::db::models::Media> {
         .expect("find media")
 }
 
-/// A published news article of the demo content: id, title and path.
-fn demo_article(app: &TestApp) -> (i32, String, String) {
-    let (id, title, slug, category): (i32, String, String, String) = app
-        .with_conn(|c| {
-            articles::table
-                .inner_join(categories::table)
-                .filter(articles::status.eq("published"))
-                .filter(articles::published_at.lt(now()))
-                .order(articles::id.asc())
-                .select((
-                    articles::id,
-                    articles::title,
-                    articles::slug,
-                    categories::slug,
-                ))
-                .first(c)
-        })
-        .expect("a published demo article");
-    (id, title, format!("/{category}/{slug}"))
-}
-
 /// An upload of one kind: bytes, file name and type as sent, the
 /// extension stored, width and height.
 type Kind = (
@@ -227,15 +192,12 @@ type Kind = (
 backend_test!(
     async fn images_of_each_kind_are_stored_served_and_audited(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let user_id = app.add_staff(
-            "co@example.org",
-            "Cora Contributor",
-            Role::Contributor,
-            PASSWORD,
-        );
-        let cookie = app.sign_in("co@example.org", PASSWORD).await;
+        let cora = app
+            .staff("co@example.org", "Cora Contributor", Role::Contributor)
+            .await;
+        let user_id = cora.id;
 
-        let form = app.get_as("/admin/media", &cookie).await;
+        let form = cora.get("/admin/media").await;
         assert_eq!(form.status, 200, "{backend:?}: {}", form.body);
         assert_eq!(form.header("cache-control").as_deref(), Some("no-store"));
         assert_eq!(
@@ -274,7 +236,7 @@ backend_test!(
             ),
         ];
         for (n, (bytes, name, ctype, ext, width, height)) in kinds.into_iter().enumerate() {
-            let page = upload(&app, &cookie, name, ctype, bytes).await;
+            let page = upload(&cora, name, ctype, bytes).await;
             let id = uploaded_id(&page);
             let row = find_media(&app, id).expect("the row");
             let expected_type = format!("image/{}", if ext == "jpg" { "jpeg" } else { ext });
@@ -295,14 +257,14 @@ backend_test!(
             assert_eq!(media_rows(&app), n as i64 + 1, "{backend:?}");
             assert!(files_on_disk(&app).contains(&row.file_name), "{backend:?}");
 
-            let audits = audit_rows(&app, "media_upload");
+            let audits = app.audited("media_upload");
             let last = audits.last().expect("an audit row");
             assert_eq!((last.0, last.1), (Some(user_id), Some(id)), "{backend:?}");
             assert!(last.2.contains(&row.file_name), "{backend:?}: {}", last.2);
 
             // The library shows it with a notice, newest first.
             let location = page.header("location").expect("location");
-            let library = app.get_as(&location, &cookie).await;
+            let library = cora.get(&location).await;
             assert_eq!(library.status, 200, "{backend:?}");
             assert!(
                 library.texts(".media-notice")[0].contains(&row.file_name),
@@ -371,7 +333,7 @@ backend_test!(
         }
 
         // The same bytes again: the same row and file, nothing new.
-        let page = upload(&app, &cookie, "again.png", "image/png", PNG_1X1).await;
+        let page = upload(&cora, "again.png", "image/png", PNG_1X1).await;
         let again = uploaded_id(&page);
         let first = app
             .with_conn(|c| {
@@ -388,10 +350,8 @@ backend_test!(
             .ends_with("&existing=1"));
         assert_eq!(media_rows(&app), 4, "{backend:?}");
         assert_eq!(files_on_disk(&app).len(), 4, "{backend:?}");
-        assert_eq!(audit_rows(&app, "media_upload").len(), 4, "{backend:?}");
-        let library = app
-            .get_as(&page.header("location").unwrap_or_default(), &cookie)
-            .await;
+        assert_eq!(app.audited("media_upload").len(), 4, "{backend:?}");
+        let library = cora.get(&page.header("location").unwrap_or_default()).await;
         assert!(
             library.texts(".media-notice")[0].contains("already in the library"),
             "{backend:?}"
@@ -402,9 +362,8 @@ backend_test!(
 backend_test!(
     async fn what_is_not_an_accepted_image_is_refused_and_nothing_is_stored(backend: Backend) {
         let app = spawn_app(&backend).await;
-        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
-        let cookie = app.sign_in("ed@example.org", PASSWORD).await;
-        let token = app.csrf_token(&cookie).await;
+        let ed = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
+        let (cookie, token) = (&ed.cookie, &ed.csrf);
 
         let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><script>alert(1)</script></svg>"#;
         let truncated = &PNG_1X1[..18];
@@ -419,12 +378,7 @@ backend_test!(
             ("page.html", "text/html", b"<!DOCTYPE html><title>x</title>"),
         ];
         for (name, ctype, data) in refused {
-            let page = post_multipart(
-                &app,
-                &[field("csrf_token", &token), file(name, ctype, data)],
-                &cookie,
-            )
-            .await;
+            let page = upload(&ed, name, ctype, data).await;
             assert_eq!(page.status, 415, "{backend:?}: {name}: {}", page.body);
             let message = page.texts("#media-error");
             assert_eq!(message.len(), 1, "{backend:?}: {name}");
@@ -434,21 +388,13 @@ backend_test!(
         }
 
         // No file chosen: the browser sends an empty part with no name.
-        let page = post_multipart(
-            &app,
-            &[
-                field("csrf_token", &token),
-                file("", "application/octet-stream", b""),
-            ],
-            &cookie,
-        )
-        .await;
+        let page = upload(&ed, "", "application/octet-stream", b"").await;
         assert_eq!(page.status, 422, "{backend:?}: {}", page.body);
         assert_eq!(
             page.texts("#media-error"),
             vec!["Choose an image file to upload."]
         );
-        let page = post_multipart(&app, &[field("csrf_token", &token)], &cookie).await;
+        let page = post_multipart(&app, &[field("csrf_token", token)], cookie).await;
         assert_eq!(page.status, 422, "{backend:?}");
 
         // Without the session's token, or with the file before it: 403.
@@ -460,16 +406,16 @@ backend_test!(
             ],
             vec![
                 file("pixel.png", "image/png", PNG_1X1),
-                field("csrf_token", &token),
+                field("csrf_token", token),
             ],
         ] {
-            let page = post_multipart(&app, &parts, &cookie).await;
+            let page = post_multipart(&app, &parts, cookie).await;
             assert_eq!(page.status, 403, "{backend:?}: {}", page.body);
         }
 
         // Not a multipart body at all.
         let page = app
-            .post_form("/admin/media", &[("csrf_token", token.as_str())], &cookie)
+            .post_form("/admin/media", &[("csrf_token", token.as_str())], cookie)
             .await;
         assert_eq!(page.status, 400, "{backend:?}: {}", page.body);
 
@@ -477,7 +423,7 @@ backend_test!(
         let page = post_multipart(
             &app,
             &[
-                field("csrf_token", &token),
+                field("csrf_token", token),
                 file("pixel.png", "image/png", PNG_1X1),
             ],
             "",
@@ -491,16 +437,17 @@ backend_test!(
 
         assert_eq!(media_rows(&app), 0, "{backend:?}");
         assert_eq!(files_on_disk(&app), Vec::<String>::new(), "{backend:?}");
-        assert!(audit_rows(&app, "media_upload").is_empty(), "{backend:?}");
+        assert!(app.audited("media_upload").is_empty(), "{backend:?}");
     }
 );
 
 backend_test!(
     async fn uploads_over_the_limit_are_refused_with_413(backend: Backend) {
         let app = spawn_app_with_upload_limit(&backend, 1).await;
-        app.add_staff("au@example.org", "Ann Author", Role::Author, PASSWORD);
-        let cookie = app.sign_in("au@example.org", PASSWORD).await;
-        let form = app.get_as("/admin/media", &cookie).await;
+        let ann = app
+            .staff("au@example.org", "Ann Author", Role::Author)
+            .await;
+        let form = ann.get("/admin/media").await;
         assert!(
             form.texts(".media-help")[0].contains("up to 1 MB"),
             "{backend:?}"
@@ -516,7 +463,7 @@ backend_test!(
         // Just over (read until the cap), and far over (refused by its
         // declared length, unread).
         for size in [mb + 1, 3 * mb] {
-            let page = upload(&app, &cookie, "big.png", "image/png", &padded(size)).await;
+            let page = upload(&ann, "big.png", "image/png", &padded(size)).await;
             assert_eq!(page.status, 413, "{backend:?}: {size}: {}", page.body);
             assert!(
                 page.body.contains("up to 1 MB"),
@@ -528,7 +475,7 @@ backend_test!(
         assert_eq!(files_on_disk(&app), Vec::<String>::new(), "{backend:?}");
 
         // At the limit exactly it is taken.
-        let page = upload(&app, &cookie, "fits.png", "image/png", &padded(mb)).await;
+        let page = upload(&ann, "fits.png", "image/png", &padded(mb)).await;
         let id = uploaded_id(&page);
         assert_eq!(find_media(&app, id).map(|m| m.byte_size), Some(mb as i64));
     }
@@ -543,9 +490,8 @@ backend_test!(
             .staff("co@example.org", "Cora Contributor", Role::Contributor)
             .await;
 
-        let theirs = uploaded_id(&upload(&app, &admin.cookie, "a.png", "image/png", PNG_1X1).await);
-        let own =
-            uploaded_id(&upload(&app, &contributor.cookie, "b.gif", "image/gif", GIF_3X2).await);
+        let theirs = uploaded_id(&upload(&admin, "a.png", "image/png", PNG_1X1).await);
+        let own = uploaded_id(&upload(&contributor, "b.gif", "image/gif", GIF_3X2).await);
         let name = find_media(&app, theirs).expect("row").file_name;
 
         // A contributor sees no delete button for someone else's image, and
@@ -571,7 +517,10 @@ backend_test!(
         assert!(find_media(&app, theirs).is_some(), "{backend:?}");
 
         // In use as an article's hero image: 409, naming the article.
-        let (article_id, title, path) = demo_article(&app);
+        let rowing = app.category("Rowing");
+        let title = "A pixel story".to_owned();
+        let article_id = app.article(&title).in_category(&rowing).create();
+        let path = "/rowing/a-pixel-story";
         app.with_conn(|c| {
             diesel::update(articles::table.find(article_id))
                 .set((
@@ -581,7 +530,7 @@ backend_test!(
                 .execute(c)
         })
         .expect("set the hero image");
-        let public = app.get(&path).await;
+        let public = app.get(path).await;
         assert_eq!(public.status, 200, "{backend:?}");
         let hero = format!("img[src='/media/{name}']");
         assert_eq!(
@@ -656,7 +605,7 @@ backend_test!(
         let (status, _, _) =
             fetch(&app, reqwest::Method::GET, &format!("/media/{name}"), &[]).await;
         assert_eq!(status, 404, "{backend:?}");
-        let deleted = audit_rows(&app, "media_delete");
+        let deleted = app.audited("media_delete");
         assert_eq!(deleted.len(), 1, "{backend:?}");
         assert_eq!((deleted[0].0, deleted[0].1), (Some(admin_id), Some(theirs)));
         assert!(deleted[0].2.contains(&name), "{}", deleted[0].2);
@@ -683,9 +632,8 @@ backend_test!(
 backend_test!(
     async fn only_names_the_library_makes_are_served(backend: Backend) {
         let app = spawn_app(&backend).await;
-        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
-        let cookie = app.sign_in("ed@example.org", PASSWORD).await;
-        let id = uploaded_id(&upload(&app, &cookie, "a.png", "image/png", PNG_1X1).await);
+        let ed = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
+        let id = uploaded_id(&upload(&ed, "a.png", "image/png", PNG_1X1).await);
         let name = find_media(&app, id).expect("row").file_name;
         // Files in the folder under other names are never reachable.
         std::fs::write(app.media.path.join("notes.txt"), "secret").expect("write");
@@ -723,8 +671,10 @@ backend_test!(
             Some("/admin/login?next=%2Fadmin%2Fmedia")
         );
 
-        let user_id = app.add_staff("au@example.org", "Ann Author", Role::Author, PASSWORD);
-        let cookie = app.sign_in("au@example.org", PASSWORD).await;
+        let ann = app
+            .staff("au@example.org", "Ann Author", Role::Author)
+            .await;
+        let user_id = ann.id;
         let add = |n: usize| {
             app.with_conn(|c| {
                 for i in 0..n {
@@ -748,13 +698,12 @@ backend_test!(
         };
         add(1);
         let queries = |path: &'static str| {
-            let app = &app;
-            let cookie = cookie.clone();
+            let (app, ann) = (&app, &ann);
             async move {
                 // The layout's settings are read again after any change.
                 app.with_conn(|_| ());
                 let before = app.db.queries.get();
-                let page = app.get_as(path, &cookie).await;
+                let page = ann.get(path).await;
                 assert_eq!(page.status, 200, "{path}");
                 app.db.queries.get() - before
             }
@@ -766,7 +715,7 @@ backend_test!(
         let many = queries("/admin/media").await;
         assert_eq!(one, many, "{backend:?}: queries for 1 image vs 50");
 
-        let first = app.get_as("/admin/media", &cookie).await;
+        let first = ann.get("/admin/media").await;
         assert_eq!(
             first.texts("table.media-table tbody tr").len(),
             50,
@@ -776,7 +725,7 @@ backend_test!(
             first.attrs("a[rel=next]", "href"),
             vec!["/admin/media?page=2"]
         );
-        let second = app.get_as("/admin/media?page=2", &cookie).await;
+        let second = ann.get("/admin/media?page=2").await;
         assert_eq!(second.status, 200, "{backend:?}");
         assert_eq!(
             second.texts("table.media-table tbody tr").len(),
@@ -788,12 +737,10 @@ backend_test!(
             vec!["/admin/media?page=1"]
         );
         for bad in ["abc", "0", "-1"] {
-            let page = app
-                .get_as(&format!("/admin/media?page={bad}"), &cookie)
-                .await;
+            let page = ann.get(&format!("/admin/media?page={bad}")).await;
             assert_eq!(page.status, 400, "{backend:?}: page={bad}");
         }
-        let page = app.get_as("/admin/media?page=3", &cookie).await;
+        let page = ann.get("/admin/media?page=3").await;
         assert_eq!(page.status, 404, "{backend:?}");
     }
 );
@@ -895,9 +842,8 @@ backend_test!(
         webp_after.extend_from_slice(b"#!/bin/sh\nrm -rf /\n");
 
         let app = spawn_app(&backend).await;
-        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
-        let cookie = app.sign_in("ed@example.org", PASSWORD).await;
-        let form = app.get_as("/admin/media", &cookie).await;
+        let ed = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
+        let form = ed.get("/admin/media").await;
         assert!(
             form.texts(".media-help")[0].contains("12,000 pixels a side"),
             "{backend:?}: {:?}",
@@ -922,7 +868,7 @@ backend_test!(
             ("run.webp", &webp_after, 415, "after the end of the image"),
         ];
         for (name, data, status, says) in refused {
-            let page = upload(&app, &cookie, name, "image/png", data).await;
+            let page = upload(&ed, name, "image/png", data).await;
             assert_eq!(page.status, status, "{backend:?}: {name}: {}", page.body);
             let message = page.texts("#media-error");
             assert_eq!(message.len(), 1, "{backend:?}: {name}");
@@ -931,16 +877,16 @@ backend_test!(
         }
         assert_eq!(media_rows(&app), 0, "{backend:?}");
         assert_eq!(files_on_disk(&app), Vec::<String>::new(), "{backend:?}");
-        assert!(audit_rows(&app, "media_upload").is_empty(), "{backend:?}");
+        assert!(app.audited("media_upload").is_empty(), "{backend:?}");
 
         // Within the limits, an image of any shape is taken: 48 megapixels,
         // 12,000 pixels wide, and a GIF with an innocent comment.
         let fits = png_of_size(12_000, 4_000);
-        let id = uploaded_id(&upload(&app, &cookie, "wide.png", "image/png", &fits).await);
+        let id = uploaded_id(&upload(&ed, "wide.png", "image/png", &fits).await);
         let row = find_media(&app, id).expect("the row");
         assert_eq!((row.width, row.height), (12_000, 4_000), "{backend:?}");
         let commented = gif_with_comment(b"Photo: Iconocast News Agency");
-        uploaded_id(&upload(&app, &cookie, "c.gif", "image/gif", &commented).await);
+        uploaded_id(&upload(&ed, "c.gif", "image/gif", &commented).await);
         assert_eq!(media_rows(&app), 2, "{backend:?}");
         let (status, headers, body) = fetch(
             &app,

@@ -2,11 +2,9 @@
 //! `--metrics-bind` address only, with requests by route pattern and
 //! status, latency, the database pool, search timings and the page cache.
 
-use std::io::{BufRead, BufReader};
-
 use crate::helpers::{
     backend_test, database_url_arg, run_iconocast_env, spawn_app, spawn_app_with, unique_name,
-    Backend, TestApp, TestDatabase,
+    Backend, ServedBinary, TestApp, TestDatabase,
 };
 
 const ARTICLE: &str = "/sport/the-quiet-science-of-the-warm-up";
@@ -244,37 +242,21 @@ backend_test!(
 /// until a line contains `until` (or it exits); then stops it. Returns
 /// the lines read, and the line that matched.
 fn serve_until(env: &[(&str, &str)], until: &str) -> (Vec<String>, Option<String>) {
-    let database = TestDatabase::create(&Backend::Sqlite);
-    let url = database_url_arg(&database.url);
-    let media = std::env::temp_dir().join(unique_name("metrics-media"));
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_iconocast"))
-        .args(["--database-url", &url, "serve", "--bind", "127.0.0.1:0"])
-        .arg("--media-dir")
-        .arg(&media)
-        .env_remove("DATABASE_URL")
-        .env_remove("ICONOCAST_METRICS_BIND")
-        .envs(env.iter().copied())
-        .env("RUST_LOG", "info")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start the server");
-    let mut lines = BufReader::new(server.stderr.take().expect("its stderr")).lines();
+    let mut all = vec![("ICONOCAST_METRICS_BIND", None), ("RUST_LOG", Some("info"))];
+    all.extend(env.iter().map(|&(name, value)| (name, Some(value))));
+    let mut server = ServedBinary::start(&[], &all);
+    let mut lines = server.log();
     let mut read = Vec::new();
     let mut found = None;
     for line in lines.by_ref() {
-        let line = line.expect("a log line");
         read.push(line.clone());
         if line.contains(until) {
             found = Some(line);
             break;
         }
     }
-    let _ = server.kill();
-    read.extend(lines.map_while(Result::ok));
-    let _ = server.wait();
-    let _ = std::fs::remove_dir_all(&media);
+    server.kill();
+    read.extend(lines);
     (read, found)
 }
 

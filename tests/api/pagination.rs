@@ -3,22 +3,21 @@
 
 use chrono::Duration;
 
-use crate::helpers::{backend_test, news, now, spawn_app, Backend};
+use crate::helpers::{backend_test, now, spawn_app, Backend};
+use iconocast::domain::ArticleStatus;
 
 backend_test!(
     async fn a_listing_pages_by_twelve_with_prev_and_next_links(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let id = app.new_category("paging", "Paging");
+        let paging = app.category("Paging");
         for i in 0..13 {
-            let mut input = news(
-                &app,
-                id,
-                &format!("item-{i:02}"),
-                &format!("Item {i:02}"),
-                &[],
-            );
-            input.published_at = Some(now() - Duration::minutes(10 + i));
-            app.create_article(input);
+            app.article(&format!("Item {i:02}"))
+                .in_category(&paging)
+                .with_status(
+                    ArticleStatus::Published,
+                    Some(now() - Duration::minutes(10 + i)),
+                )
+                .create();
         }
         let first = app.get("/paging").await;
         assert_eq!(first.status, 200, "{backend:?}");
@@ -59,7 +58,7 @@ backend_test!(
 /// each tagged `tag_id`, with two statements.
 fn bulk_tagged(app: &crate::helpers::TestApp, category_id: i32, tag_id: i32, count: u32) {
     use diesel::connection::SimpleConnection;
-    let author = app.author_id("amara-okafor");
+    let author = app.writer();
     let at = crate::helpers::hours_ago(2).format("%Y-%m-%d %H:%M:%S");
     let sql = format!(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \

@@ -1,7 +1,7 @@
 //! A listing costs the same number of queries whatever its length: no
 //! query per card. Counted by the pool's own instrumentation.
 
-use crate::helpers::{backend_test, news, spawn_app, Backend, TestApp};
+use crate::helpers::{backend_test, spawn_app, Backend, TestApp};
 
 /// The statements one render of `path` runs: the page cache and the
 /// layout's settings are emptied first (as any change of content does), so
@@ -17,8 +17,14 @@ async fn queries_for(app: &TestApp, path: &str) -> u64 {
 backend_test!(
     async fn listings_and_articles_make_a_constant_number_of_queries(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let id = app.new_category("counted", "Counted");
-        app.create_article(news(&app, id, "counted-0", "Counted 0", &["Counted"]));
+        let counted = app.category("Counted");
+        let article = |title: &str| {
+            app.article(title)
+                .in_category(&counted)
+                .tags(&["Counted"])
+                .create()
+        };
+        article("Counted 0");
         let one = [
             queries_for(&app, "/counted").await,
             queries_for(&app, "/tag/counted").await,
@@ -26,13 +32,7 @@ backend_test!(
             queries_for(&app, "/counted/counted-0").await,
         ];
         for i in 1..12 {
-            app.create_article(news(
-                &app,
-                id,
-                &format!("counted-{i}"),
-                &format!("Counted {i}"),
-                &["Counted"],
-            ));
+            article(&format!("Counted {i}"));
         }
         let twelve = [
             queries_for(&app, "/counted").await,

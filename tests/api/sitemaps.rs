@@ -11,7 +11,7 @@ use iconocast::db::settings;
 use iconocast::db::sitemaps::IDS_PER_SITEMAP;
 use iconocast::domain::{ArticleKind, ArticleStatus};
 
-use crate::helpers::{backend_test, hours_ago, news, now, spawn_app, Backend, Page, TestApp};
+use crate::helpers::{backend_test, hours_ago, now, spawn_app, Backend, Page, TestApp};
 
 const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 const NEWS_NS: &str = "http://www.google.com/schemas/sitemap-news/0.9";
@@ -159,7 +159,7 @@ fn bulk_articles(app: &TestApp, category_id: i32, count: u32) {
 
 /// [`bulk_articles`] with slugs `{prefix}-1`, `{prefix}-2`, ...
 fn bulk_articles_named(app: &TestApp, category_id: i32, prefix: &str, count: u32) {
-    let author = app.author_id("amara-okafor");
+    let author = app.writer();
     let at = hours_ago(2).format("%Y-%m-%d %H:%M:%S");
     let sql = format!(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
@@ -348,8 +348,8 @@ backend_test!(
         .expect("edit a blog post");
         check().await;
         let later = (now() + chrono::Duration::minutes(10)).format("%Y-%m-%d %H:%M:%S");
-        let sport = app.category_id("sport");
-        bulk_articles_named(&app, sport, "draft", 100);
+        let rowing = app.category("Rowing");
+        bulk_articles_named(&app, rowing.id, "draft", 100);
         app.with_conn(|c| {
             c.batch_execute(&format!(
                 "UPDATE articles SET status = 'draft', updated_at = '{later}' \
@@ -364,22 +364,41 @@ backend_test!(
 backend_test!(
     async fn hidden_articles_and_what_only_they_carry_are_absent(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let sport = app.category_id("sport");
-        let mut draft = news(&app, sport, "a-sitemap-draft", "A draft", &["OnlyHidden"]);
-        draft.status = ArticleStatus::Draft;
-        app.create_article(draft);
-        let mut future = news(&app, sport, "a-sitemap-future", "Later", &["OnlyHidden"]);
-        future.status = ArticleStatus::Scheduled;
-        future.published_at = Some(now() + chrono::Duration::hours(3));
-        app.create_article(future);
-        let shown = news(&app, sport, "a-sitemap-shown", "Shown", &["Shown"]);
-        app.create_article(shown);
+        let rowing = app.category("Rowing");
+        let article = |slug: &str, tags: &[&str], status, at| {
+            app.article(slug)
+                .slug(slug)
+                .in_category(&rowing)
+                .tags(tags)
+                .with_status(status, Some(at))
+                .create()
+        };
+        let hidden_tag = ["OnlyHidden"];
+        article(
+            "a-sitemap-draft",
+            &hidden_tag,
+            ArticleStatus::Draft,
+            hours_ago(1),
+        );
+        let later = now() + chrono::Duration::hours(3);
+        article(
+            "a-sitemap-future",
+            &hidden_tag,
+            ArticleStatus::Scheduled,
+            later,
+        );
+        article(
+            "a-sitemap-shown",
+            &["Shown"],
+            ArticleStatus::Published,
+            hours_ago(1),
+        );
 
         let articles = urlset_paths(&app, "/sitemaps/articles-1.xml").await;
-        assert!(articles.contains(&"/sport/a-sitemap-shown".to_owned()));
+        assert!(articles.contains(&"/rowing/a-sitemap-shown".to_owned()));
         for hidden in [
-            "/sport/a-sitemap-draft",
-            "/sport/a-sitemap-future",
+            "/rowing/a-sitemap-draft",
+            "/rowing/a-sitemap-future",
             // Demo content: a draft and two articles scheduled for later.
             "/sport/why-rest-days-make-you-fitter",
             "/health-technology-science/protecting-your-hearing-everyday-noise",
@@ -392,13 +411,13 @@ backend_test!(
             assert_eq!(app.get(hidden).await.status, 404, "{hidden}");
         }
         let news_paths: Vec<String> = news_items(&app).await.into_iter().map(|i| i.path).collect();
-        assert!(news_paths.contains(&"/sport/a-sitemap-shown".to_owned()));
+        assert!(news_paths.contains(&"/rowing/a-sitemap-shown".to_owned()));
         assert!(!news_paths
             .iter()
-            .any(|p| p.starts_with("/sport/a-sitemap-d")));
+            .any(|p| p.starts_with("/rowing/a-sitemap-d")));
         assert!(!news_paths
             .iter()
-            .any(|p| p.starts_with("/sport/a-sitemap-f")));
+            .any(|p| p.starts_with("/rowing/a-sitemap-f")));
 
         let tags = urlset_paths(&app, "/sitemaps/tags.xml").await;
         assert!(tags.contains(&"/tag/shown".to_owned()), "{tags:?}");
@@ -457,21 +476,26 @@ backend_test!(
 backend_test!(
     async fn a_category_flagged_noindex_leaves_the_sitemaps_with_its_articles(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let travel = app.category_id("travel");
-        app.create_article(news(&app, travel, "trip-today", "A trip today", &[]));
+        let sailing = app.category("Sailing");
+        app.rowing_story();
+        app.article("A trip today")
+            .slug("trip-today")
+            .in_category(&sailing)
+            .create();
+        app.article("A trip yesterday")
+            .in_category(&sailing)
+            .published_hours_ago(24)
+            .create();
         let before = urlset_paths(&app, "/sitemaps/articles-1.xml").await;
-        let in_travel = before.iter().filter(|p| p.starts_with("/travel/")).count();
-        assert!(
-            in_travel >= 2,
-            "{backend:?}: demo travel articles are listed"
-        );
+        let in_travel = before.iter().filter(|p| p.starts_with("/sailing/")).count();
+        assert_eq!(in_travel, 2, "{backend:?}: its articles are listed");
         assert!(news_items(&app)
             .await
             .iter()
-            .any(|i| i.path == "/travel/trip-today"));
+            .any(|i| i.path == "/sailing/trip-today"));
 
         app.with_conn(|c| {
-            diesel::update(categories::table.find(travel))
+            diesel::update(categories::table.find(sailing.id))
                 .set(categories::noindex.eq(true))
                 .execute(c)
         })
@@ -479,21 +503,21 @@ backend_test!(
 
         let cats = urlset_paths(&app, "/sitemaps/categories.xml").await;
         assert!(
-            !cats.contains(&"/travel".to_owned()),
+            !cats.contains(&"/sailing".to_owned()),
             "{backend:?}: {cats:?}"
         );
-        assert!(cats.contains(&"/sport".to_owned()));
+        assert!(cats.contains(&"/rowing".to_owned()));
         let after = urlset_paths(&app, "/sitemaps/articles-1.xml").await;
         assert!(
-            !after.iter().any(|p| p.starts_with("/travel/")),
+            !after.iter().any(|p| p.starts_with("/sailing/")),
             "{backend:?}"
         );
         assert_eq!(after.len(), before.len() - in_travel);
         assert!(!news_items(&app)
             .await
             .iter()
-            .any(|i| i.path.starts_with("/travel/")));
-        for path in ["/travel", "/travel/trip-today"] {
+            .any(|i| i.path.starts_with("/sailing/")));
+        for path in ["/sailing", "/sailing/trip-today"] {
             let page = app.get(path).await;
             assert_eq!(page.status, 200, "{path}");
             assert_eq!(robots_meta(&page), ["noindex"], "{backend:?}: {path}");
@@ -504,18 +528,22 @@ backend_test!(
 backend_test!(
     async fn the_news_sitemap_lists_the_last_two_days_newest_first(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let sport = app.category_id("sport");
+        let rowing = app.category("Rowing");
         let title = "Wire & \"quotes\" <fresh>";
-        app.create_article(news(&app, sport, "fresh-wire", title, &[]));
-        let mut old = news(&app, sport, "old-wire", "Old wire", &[]);
-        old.published_at = Some(hours_ago(72));
-        app.create_article(old);
+        app.article(title)
+            .slug("fresh-wire")
+            .in_category(&rowing)
+            .create();
+        app.article("Old wire")
+            .in_category(&rowing)
+            .published_hours_ago(72)
+            .create();
         let site = app.with_conn(settings::load).expect("settings").name;
 
         let items = news_items(&app).await;
         let fresh = items
             .iter()
-            .find(|i| i.path == "/sport/fresh-wire")
+            .find(|i| i.path == "/rowing/fresh-wire")
             .unwrap_or_else(|| panic!("{backend:?}: fresh article listed in {items:?}"));
         assert_eq!(fresh.title, title, "escaped and read back");
         assert_eq!(fresh.name, site);
@@ -523,7 +551,7 @@ backend_test!(
         let age = now().and_utc() - fresh.published.to_utc();
         assert!(age.num_minutes() >= 59 && age.num_minutes() <= 61, "{age}");
         assert!(
-            !items.iter().any(|i| i.path == "/sport/old-wire"),
+            !items.iter().any(|i| i.path == "/rowing/old-wire"),
             "{backend:?}: three days old"
         );
         for item in &items {
@@ -587,15 +615,16 @@ backend_test!(
         // Past id 1,023 a second page appears, holding exactly the articles
         // from id 1,024 on; together the pages list each article once.
         let before = urlset_paths(&app, "/sitemaps/articles-1.xml").await;
-        let sport = app.category_id("sport");
+        let rowing = app.category("Rowing");
         let start = max_article_id(&app);
         let added = u32::try_from(IDS_PER_SITEMAP + 1 - start).expect("a few demo articles");
-        bulk_articles(&app, sport, added);
+        bulk_articles(&app, rowing.id, added);
         assert_eq!(max_article_id(&app), IDS_PER_SITEMAP + 1);
         // A hidden article does not count towards a page.
-        let mut draft = news(&app, sport, "bulk-draft", "Bulk draft", &[]);
-        draft.status = ArticleStatus::Draft;
-        app.create_article(draft);
+        app.article("Bulk draft")
+            .in_category(&rowing)
+            .with_status(ArticleStatus::Draft, Some(hours_ago(1)))
+            .create();
 
         let children = articles_children(&app).await;
         assert_eq!(
@@ -606,7 +635,7 @@ backend_test!(
         let first = urlset_paths(&app, "/sitemaps/articles-1.xml").await;
         let second = urlset_paths(&app, "/sitemaps/articles-2.xml").await;
         // Ids 1,024 and 1,025 are the last two bulk articles.
-        let bulk = |n: u32| format!("/sport/bulk-{n}");
+        let bulk = |n: u32| format!("/rowing/bulk-{n}");
         assert_eq!(second, [bulk(added - 1), bulk(added)], "{backend:?}");
         assert_eq!(
             first.len(),
@@ -625,7 +654,7 @@ backend_test!(
         // skips it; the pages after it keep their numbers.
         bulk_articles_named(
             &app,
-            sport,
+            rowing.id,
             "run",
             u32::try_from(IDS_PER_SITEMAP).expect("small"),
         );
@@ -710,11 +739,15 @@ backend_test!(
     /// leaves or changes in the sitemaps, made by any writer.
     async fn articles_sitemaps_follow_every_change_of_their_articles(backend: Backend) {
         let app = spawn_app(&backend).await;
+        let sailing = app.category("Sailing");
+        for title in ["A trip today", "A trip yesterday"] {
+            app.article(title).in_category(&sailing).create();
+        }
         let before = urlset_paths(&app, "/sitemaps/articles-1.xml").await.len();
-        let sport = app.category_id("sport");
+        let rowing = app.category("Rowing");
         let added =
             u32::try_from(IDS_PER_SITEMAP - max_article_id(&app)).expect("a few demo articles");
-        bulk_articles(&app, sport, added);
+        bulk_articles(&app, rowing.id, added);
         // The last bulk article has id 1,024, the first of page 2.
         let full = before + added as usize - 1;
         assert_eq!(articles_sitemaps(&app).await, [full, 1], "{backend:?}");
@@ -784,23 +817,24 @@ backend_test!(
         }
 
         // A category flagged noindex takes its articles out of every page.
-        let travel = app.category_id("travel");
-        let in_travel = urlset_paths(&app, "/sitemaps/articles-1.xml")
+        let in_sailing = urlset_paths(&app, "/sitemaps/articles-1.xml")
             .await
             .iter()
-            .filter(|p| p.starts_with("/travel/"))
+            .filter(|p| p.starts_with("/sailing/"))
             .count();
-        assert!(in_travel >= 2, "{backend:?}: demo travel articles");
+        assert_eq!(in_sailing, 2, "{backend:?}: its articles are listed");
         set(&format!(
-            "UPDATE categories SET noindex = TRUE WHERE id = {travel}"
+            "UPDATE categories SET noindex = TRUE WHERE id = {}",
+            sailing.id
         ));
         assert_eq!(
             articles_sitemaps(&app).await,
-            [full - in_travel, 1],
+            [full - in_sailing, 1],
             "{backend:?}"
         );
         set(&format!(
-            "UPDATE categories SET noindex = FALSE WHERE id = {travel}"
+            "UPDATE categories SET noindex = FALSE WHERE id = {}",
+            sailing.id
         ));
         assert_eq!(articles_sitemaps(&app).await, [full, 1], "{backend:?}");
 

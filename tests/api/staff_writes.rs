@@ -13,7 +13,7 @@ use iconocast::domain::Role;
 
 use crate::editor::{self, article, Form};
 use crate::helpers::{backend_test, spawn_app, Backend, Page, Staff, TestApp};
-use crate::media::files_on_disk;
+use crate::media::{files_on_disk, upload, PNG_1X1};
 
 const PASSWORD: &str = crate::helpers::STAFF_PASSWORD;
 
@@ -27,15 +27,6 @@ const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/seed-article.txt"
 );
-
-/// A 1x1 PNG.
-const PNG_1X1: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
-    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x60, 0x60, 0x60, 0x60,
-    0x00, 0x00, 0x00, 0x05, 0x00, 0x01, 0xA5, 0xF6, 0x45, 0x40, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
-    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
-];
 
 async fn admin(app: &TestApp) -> Staff<'_> {
     app.staff("ad@example.org", "Ada Admin", Role::Admin).await
@@ -54,36 +45,6 @@ fn distinct_png(n: usize) -> Vec<u8> {
     bytes.extend_from_slice(&crc.sum().to_be_bytes());
     bytes.extend_from_slice(&PNG_1X1[end..]);
     bytes
-}
-
-/// Uploads `data` through the library's form as `who`.
-async fn upload(app: &TestApp, who: &Staff<'_>, data: &[u8]) -> Page {
-    let token = &who.csrf;
-    let boundary = "----iconocastStaffWrites";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n\
-             {token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
-             filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(data);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let res = app
-        .client
-        .post(format!("{}/admin/media", app.address))
-        .header(
-            "Content-Type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header("Cookie", &who.cookie)
-        .body(body)
-        .send()
-        .await
-        .expect("POST /admin/media");
-    Page::read(res).await
 }
 
 fn media_names(app: &TestApp) -> Vec<String> {
@@ -119,23 +80,23 @@ fn failures(pages: &[Page]) -> Vec<String> {
         .collect()
 }
 
+/// Fails the test, naming them, if any of the `PARALLEL * ROUNDS`
+/// requests was not done.
+fn assert_none_failed(failed: &[String], backend: &Backend) {
+    assert!(
+        failed.is_empty(),
+        "{backend:?}: {} of {} requests failed: {failed:?}",
+        failed.len(),
+        PARALLEL * ROUNDS
+    );
+}
+
 backend_test!(
     async fn parallel_category_edits_all_succeed(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ada = admin(&app).await;
-        let (id, slug, name, description): (i32, String, String, String) = app
-            .with_conn(|c| {
-                categories::table
-                    .order(categories::id.asc())
-                    .select((
-                        categories::id,
-                        categories::slug,
-                        categories::name,
-                        categories::description,
-                    ))
-                    .first(c)
-            })
-            .expect("a demo category");
+        let rowing = app.category("Rowing");
+        let (id, slug, name, description) = (rowing.id, "rowing", "Rowing", "Made by a test.");
         let before = count_audit(&app, "category_update");
         let mut failed = Vec::new();
         let mut last = Vec::new();
@@ -145,10 +106,10 @@ backend_test!(
                 .collect();
             let pages = join_all(taglines.iter().map(|tagline| {
                 let fields = [
-                    ("slug", slug.as_str()),
-                    ("name", name.as_str()),
+                    ("slug", slug),
+                    ("name", name),
                     ("tagline", tagline.as_str()),
-                    ("description", description.as_str()),
+                    ("description", description),
                     ("position", "0"),
                 ];
                 let path = format!("/admin/categories/{id}");
@@ -159,13 +120,7 @@ backend_test!(
             failed.extend(failures(&pages));
             last = taglines;
         }
-        assert_eq!(
-            failed,
-            Vec::<String>::new(),
-            "{backend:?}: {} of {} requests failed",
-            failed.len(),
-            PARALLEL * ROUNDS
-        );
+        assert_none_failed(&failed, &backend);
         let stored: String = app
             .with_conn(|c| {
                 categories::table
@@ -193,16 +148,15 @@ backend_test!(
             let images: Vec<Vec<u8>> = (0..PARALLEL)
                 .map(|i| distinct_png(round * PARALLEL + i))
                 .collect();
-            let pages = join_all(images.iter().map(|data| upload(&app, &ada, data))).await;
+            let pages = join_all(
+                images
+                    .iter()
+                    .map(|data| upload(&ada, "a.png", "image/png", data)),
+            )
+            .await;
             failed.extend(failures(&pages));
         }
-        assert_eq!(
-            failed,
-            Vec::<String>::new(),
-            "{backend:?}: {} of {} requests failed",
-            failed.len(),
-            PARALLEL * ROUNDS
-        );
+        assert_none_failed(&failed, &backend);
         let rows = media_names(&app);
         assert_eq!(rows.len(), PARALLEL * ROUNDS, "{backend:?}");
         assert_eq!(files_on_disk(&app), rows, "{backend:?}: a file per row");
@@ -219,26 +173,21 @@ backend_test!(
         let app = spawn_app(&backend).await;
         let ada = admin(&app).await;
         let text = std::fs::read_to_string(FIXTURE).expect("fixture");
+        let rowing = app.category("Rowing");
         let before = count_articles(&app);
         let mut failed = Vec::new();
         for _ in 0..ROUNDS {
             // The same text each time: every import must find a slug of
             // its own even while the others choose theirs.
             let pages = join_all((0..PARALLEL).map(|_| {
-                let fields = [("category", "travel"), ("text", text.as_str())];
+                let fields = [("category", rowing.slug.as_str()), ("text", text.as_str())];
                 let ada = &ada;
                 async move { ada.post("/admin/import", &fields).await }
             }))
             .await;
             failed.extend(failures(&pages));
         }
-        assert_eq!(
-            failed,
-            Vec::<String>::new(),
-            "{backend:?}: {} of {} requests failed",
-            failed.len(),
-            PARALLEL * ROUNDS
-        );
+        assert_none_failed(&failed, &backend);
         assert_eq!(
             count_articles(&app) - before,
             (PARALLEL * ROUNDS) as i64,
@@ -272,13 +221,13 @@ backend_test!(
     async fn an_upload_that_cannot_be_recorded_leaves_no_file_behind(backend: Backend) {
         let app = spawn_app(&backend).await;
         let ada = admin(&app).await;
-        let page = upload(&app, &ada, &distinct_png(1)).await;
+        let page = upload(&ada, "a.png", "image/png", &distinct_png(1)).await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         let stored = files_on_disk(&app);
         assert_eq!(stored.len(), 1, "{backend:?}");
 
         refuse_audit_entries(&app);
-        let page = upload(&app, &ada, &distinct_png(2)).await;
+        let page = upload(&ada, "a.png", "image/png", &distinct_png(2)).await;
         assert_eq!(page.status, 500, "{backend:?}: {}", page.body);
         assert_eq!(media_names(&app), stored, "{backend:?}: no row");
         assert_eq!(
@@ -288,7 +237,7 @@ backend_test!(
         );
         // The bytes of the image already stored: nothing to record, and
         // its file stays.
-        let page = upload(&app, &ada, &distinct_png(1)).await;
+        let page = upload(&ada, "a.png", "image/png", &distinct_png(1)).await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(files_on_disk(&app), stored, "{backend:?}");
     }
@@ -336,7 +285,12 @@ backend_test!(
         let page = editor::post(&path, &form, &ed, "publish").await;
         assert_eq!(page.status, 500, "{backend:?}");
         assert_eq!(article(&app, id).0, "draft", "{backend:?}");
-        assert_eq!(app.get(&format!("/sport/{slug}")).await.status, 404);
+        assert_eq!(
+            app.get(&format!("/{}/{slug}", app.desk().slug))
+                .await
+                .status,
+            404
+        );
 
         // A restore of version one: nothing restored.
         let page = ed
@@ -366,24 +320,15 @@ backend_test!(
         let contributor = app.add_staff("co@example.org", "Cora", Role::Contributor, PASSWORD);
         let ada = admin(&app).await;
         let text = std::fs::read_to_string(FIXTURE).expect("fixture");
-        let (category_id, slug, name, tagline): (i32, String, String, String) = app
-            .with_conn(|c| {
-                categories::table
-                    .order(categories::id.asc())
-                    .select((
-                        categories::id,
-                        categories::slug,
-                        categories::name,
-                        categories::tagline,
-                    ))
-                    .first(c)
-            })
-            .expect("a category");
-        let (tag_id, tag_name): (i32, String) = app
+        let (rowing, _) = app.rowing_story();
+        let (category_id, slug, name) = (rowing.id, "rowing", "Rowing");
+        let tagline = "A category made by a test.";
+        let tag_name = "Oarlock";
+        let tag_id: i32 = app
             .with_conn(|c| {
                 tags::table
-                    .order(tags::id.asc())
-                    .select((tags::id, tags::name))
+                    .filter(tags::slug.eq("oarlock"))
+                    .select(tags::id)
                     .first(c)
             })
             .expect("a hashtag");
@@ -400,7 +345,10 @@ backend_test!(
         refuse_audit_entries(&app);
 
         let page = ada
-            .post("/admin/import", &[("category", &slug), ("text", &text)])
+            .post(
+                "/admin/import",
+                &[("category", slug), ("text", text.as_str())],
+            )
             .await;
         assert_eq!(page.status, 500, "{backend:?}: import");
         assert_eq!(count_articles(&app), articles_before, "{backend:?}");
@@ -409,8 +357,8 @@ backend_test!(
             .post(
                 &format!("/admin/categories/{category_id}"),
                 &[
-                    ("slug", &slug),
-                    ("name", &name),
+                    ("slug", slug),
+                    ("name", name),
                     ("tagline", "A tagline never stored."),
                 ],
             )

@@ -56,10 +56,11 @@ async fn responses_are_compressed_when_the_client_asks() {
 #[tokio::test]
 async fn head_answers_like_get_without_a_body() {
     let app = spawn_app(&Backend::Sqlite).await;
+    app.rowing_story();
     for path in [
         "/",
-        "/sport",
-        "/sport/the-quiet-science-of-the-warm-up",
+        "/rowing",
+        "/rowing/a-rowing-story",
         "/healthz",
         "/no-such-page",
     ] {

@@ -7,9 +7,7 @@ use std::time::Duration;
 use iconocast::domain::Role;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{backend_test, spawn_app_with, Backend, TestApp};
-
-const PASSWORD: &str = "correct horse battery staple";
+use crate::helpers::{backend_test, spawn_app_with, Backend, TestApp, STAFF_PASSWORD};
 
 /// Sends `head` (the request line and headers, without the blank line)
 /// and `partial`, only the start of a body that `Content-Length: 1000`
@@ -37,8 +35,8 @@ async fn stall_body(app: &TestApp, head: &str, partial: &[u8]) -> String {
 backend_test!(
     async fn a_body_that_stops_arriving_gets_408_and_the_connection_is_closed(backend: Backend) {
         let app = spawn_app_with(&backend, |s| s.body_timeout = Duration::from_secs(1)).await;
-        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
-        let cookie = app.sign_in("ed@example.org", PASSWORD).await;
+        let ed = app.staff("ed@example.org", "Ed Editor", Role::Editor).await;
+        let cookie = &ed.cookie;
         let form = "Content-Type: application/x-www-form-urlencoded";
         let boundary = "----stalled";
         let cases = [
@@ -72,7 +70,7 @@ backend_test!(
         // arrives in time is read as always.
         let page = app.get("/admin/login").await;
         assert_eq!(page.status, 200, "{backend:?}");
-        app.sign_in("ed@example.org", PASSWORD).await;
+        app.sign_in("ed@example.org", STAFF_PASSWORD).await;
     }
 );
 
@@ -102,26 +100,23 @@ async fn send(app: &TestApp, method: &str, path: &str, cookie: &str) -> (u16, St
 backend_test!(
     async fn other_methods_get_405_with_the_methods_a_path_answers_to(backend: Backend) {
         let app = spawn_app_with(&backend, |_| {}).await;
-        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
-        let cookie = app.sign_in("ed@example.org", PASSWORD).await;
-        let article = app
-            .get("/sport")
+        let cookie = app
+            .staff("ed@example.org", "Ed Editor", Role::Editor)
             .await
-            .attrs("a[href^='/sport/']", "href")
-            .into_iter()
-            .find(|href| !href.ends_with(".xml"))
-            .expect("an article on /sport");
+            .cookie;
+        app.rowing_story();
+        let article = "/rowing/a-rowing-story";
 
         // Public pages answer GET and HEAD only.
         for (method, path) in [
             ("PUT", "/about"),
-            ("DELETE", "/sport"),
-            ("PATCH", article.as_str()),
+            ("DELETE", "/rowing"),
+            ("PATCH", article),
             ("POST", "/"),
             ("POST", "/search?q=x"),
             ("DELETE", "/feed.xml"),
             ("PUT", "/static/site.css"),
-            ("OPTIONS", "/tag/sport"),
+            ("OPTIONS", "/tag/oarlock"),
         ] {
             let (status, allow, body) = send(&app, method, path, "").await;
             assert_eq!(status, 405, "{backend:?}: {method} {path}");
@@ -164,7 +159,7 @@ backend_test!(
         }
         // And the methods that are allowed still work.
         assert_eq!(send(&app, "HEAD", "/about", "").await.0, 200, "{backend:?}");
-        assert_eq!(send(&app, "GET", &article, "").await.0, 200, "{backend:?}");
+        assert_eq!(send(&app, "GET", article, "").await.0, 200, "{backend:?}");
     }
 );
 
@@ -182,7 +177,7 @@ backend_test!(
             s.base_url = Some("https://news.example.org".to_owned());
         })
         .await;
-        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
+        let id = app.add_staff("ed@example.org", "Ed Editor", Role::Editor, STAFF_PASSWORD);
 
         // HSTS on every answer: pages (also when served again from the
         // page cache), files, errors and the staff area.
@@ -220,7 +215,7 @@ backend_test!(
                 "/admin/login",
                 &[
                     ("email", "ed@example.org"),
-                    ("password", PASSWORD),
+                    ("password", STAFF_PASSWORD),
                     ("csrf_token", &csrf),
                     ("next", "/admin"),
                 ],
@@ -256,17 +251,10 @@ backend_test!(
         assert_eq!(plain.status, 303, "{backend:?}");
 
         // Signing out clears it under the same name.
-        let csrf_token = signed_in
-            .attrs("form.admin-logout input[name=csrf_token]", "value")
-            .pop()
-            .expect("the logout form");
-        let page = app
-            .post_form(
-                "/admin/logout",
-                &[("csrf_token", csrf_token.as_str())],
-                &format!("__Host-iconocast_session={token}"),
-            )
+        let ed = app
+            .session(id, format!("__Host-iconocast_session={token}"))
             .await;
+        let page = ed.sign_out().await;
         assert_eq!(page.status, 303, "{backend:?}");
         let removal = page
             .set_cookie("__Host-iconocast_session")
@@ -282,7 +270,7 @@ backend_test!(
             s.base_url = Some("http://laptop.local:8080".to_owned());
         })
         .await;
-        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, PASSWORD);
+        app.add_staff("ed@example.org", "Ed Editor", Role::Editor, STAFF_PASSWORD);
         for path in ["/", "/no/such/page", "/admin/login"] {
             let page = app.get(path).await;
             assert_eq!(page.header("strict-transport-security"), None, "{path}");
@@ -293,7 +281,7 @@ backend_test!(
             .expect("the login form's cookie");
         assert!(!has_attribute(&csrf_set, "Secure"), "{csrf_set}");
         // The helpers sign in as a browser would on the laptop demo.
-        let cookie = app.sign_in("ed@example.org", PASSWORD).await;
+        let cookie = app.sign_in("ed@example.org", STAFF_PASSWORD).await;
         assert!(cookie.starts_with("iconocast_session="), "{cookie}");
         assert_eq!(
             app.get_as("/admin", &cookie).await.status,

@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 
-use crate::helpers::{backend_test, hours_ago, news, now, spawn_app, Backend};
+use crate::helpers::{backend_test, hours_ago, now, spawn_app, Backend};
 use iconocast::domain::ArticleStatus;
 
 backend_test!(
@@ -183,7 +183,7 @@ backend_test!(
         use iconocast::db::schema::articles;
 
         let app = spawn_app(&backend).await;
-        let sport = app.category_id("sport");
+        let rowing = app.category("Rowing");
         let at = now();
         let times = [
             ("none", None),
@@ -195,10 +195,13 @@ backend_test!(
         for status in ArticleStatus::ALL {
             for (when, published_at) in times {
                 let slug = format!("rule-{status}-{when}");
-                let mut input = news(&app, sport, &slug, &slug, &[]);
-                input.status = status;
-                input.published_at = published_at;
-                cases.push((app.create_article(input), status, published_at));
+                let id = app
+                    .article(&slug)
+                    .slug(&slug)
+                    .in_category(&rowing)
+                    .with_status(status, published_at)
+                    .create();
+                cases.push((id, status, published_at));
             }
         }
         let shown: Vec<i32> = app
