@@ -35,6 +35,8 @@
 #   BACKENDS="sqlite postgres"
 #   PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres
 #   PORT_BASE=18480          nginx on PORT_BASE, the portals on the next ports
+#   NGINX_SENDFILE=on        off: nginx copies through user space as the portal
+#                            must (shows what zero-copy sendfile is worth)
 #   OUT=/tmp/iconocast-compare.txt   the table is also written there
 #   KEEP=1                   keep the scratch folder (databases, nginx root, logs)
 # quick check: ROUNDS=1 DURATION=3 RSS_DURATION=3 bench/compare.sh
@@ -48,6 +50,7 @@ RSS_DURATION=${RSS_DURATION:-10}
 WORKERS=${WORKERS:-1}
 BACKENDS=${BACKENDS:-sqlite postgres}
 PORT_BASE=${PORT_BASE:-18480}
+NGINX_SENDFILE=${NGINX_SENDFILE:-on}
 OUT=${OUT:-/tmp/iconocast-compare.txt}
 ARTICLE=/health-technology-science/how-weather-forecasts-are-made
 # shellcheck source=common.sh source-path=SCRIPTDIR
@@ -125,7 +128,7 @@ error_log $WORK/nginx/error.log warn;
 events { worker_connections 1024; }
 http {
   access_log off;
-  sendfile on;
+  sendfile $NGINX_SENDFILE;
   tcp_nopush on;
   tcp_nodelay on;
   keepalive_timeout 65s;
@@ -247,7 +250,7 @@ done
 {
   echo "Iconocast and nginx, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))"
   echo "portal: $BIN ($(stat -c %s "$BIN") bytes, built $(date -u -r "$BIN" '+%Y-%m-%d %H:%M UTC'))"
-  echo "yardstick: $(nginx -v 2>&1 | cut -d' ' -f3), one worker, gzip_static + brotli_static; the portal: $(if [[ $WORKERS == 0 ]]; then echo "one worker per CPU"; else echo "$WORKERS worker(s)"; fi) (WORKERS)"
+  echo "yardstick: $(nginx -v 2>&1 | cut -d' ' -f3), one worker, gzip_static + brotli_static, sendfile $NGINX_SENDFILE; the portal: $(if [[ $WORKERS == 0 ]]; then echo "one worker per CPU"; else echo "$WORKERS worker(s)"; fi) (WORKERS)"
   echo "wrk -t1 -c64, median of $ROUNDS x ${DURATION} s; ratio = req/s / nginx's req/s for the same request"
   echo
   printf '%-11s %-20s %-9s %8s %10s %9s %7s\n' request target encoding bytes req/s "p99 ms" ratio
