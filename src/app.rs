@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::page_cache::http::CacheHost;
 use crate::page_cache::PageCache;
+use crate::readership::Readership;
 use crate::views::{Head, Layout};
 
 pub struct AppState {
@@ -44,6 +45,8 @@ pub struct AppState {
     pub search: Arc<SearchLimits>,
     /// The operator's metrics, when `--metrics-bind` serves them.
     pub metrics: Option<Arc<Metrics>>,
+    /// Article views counted, and the most-read ranking (see `readership`).
+    pub readership: Arc<Readership>,
 }
 
 impl CacheHost for AppState {
@@ -59,6 +62,12 @@ impl CacheHost for AppState {
             f(conn);
             Ok(())
         })
+    }
+
+    fn viewed(&self, article: i32, req: &actix_web::HttpRequest) {
+        if crate::readership::is_reader(req.method(), req.headers()) {
+            self.readership.count(article);
+        }
     }
 }
 

@@ -205,6 +205,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         body_timeout: std::time::Duration::from_secs(args.body_timeout.into()),
         // An empty ICONOCAST_METRICS_BIND is as good as unset.
         metrics_bind: args.metrics_bind.filter(|bind| !bind.trim().is_empty()),
+        views_flush_every: crate::readership::FLUSH_EVERY,
     })
     .await?;
     app.run_until_stopped().await?;

@@ -267,6 +267,7 @@ pub fn seed_if_empty(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<bo
         seed_site(conn, now)?;
         let cats = categories::all(conn)?;
         let midnight = now.date().and_time(NaiveTime::MIN);
+        let mut read = Vec::new();
         for (area, article) in &demo {
             let author_id = crate::db::schema::users::table
                 .filter(crate::db::schema::users::slug.eq(&article.author))
@@ -310,11 +311,28 @@ pub fn seed_if_empty(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<bo
                 sections: article.sections.clone(),
                 tags: article.tags.clone(),
             };
-            crate::newsroom::articles::create_unattended(conn, &input, now)?;
+            let id = crate::newsroom::articles::create_unattended(conn, &input, now)?;
+            if status == ArticleStatus::Published {
+                read.push((id, demo_views(&article.slug)));
+            }
+        }
+        // A day of readers, so that "Most read" has something to show.
+        for hours_ago in 0..3 {
+            let hour = crate::db::article_views::hour_of(now - Duration::hours(hours_ago));
+            crate::db::article_views::add(conn, hour, &read)?;
         }
         Ok(())
     })?;
     Ok(true)
+}
+
+/// Views of a demo article in each of its recent hours: steady and
+/// different from one article to the next.
+fn demo_views(slug: &str) -> i32 {
+    let spread = slug
+        .bytes()
+        .fold(17u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    20 + (spread % 400) as i32
 }
 
 /// The categories, the staff writers and the settings, without articles.

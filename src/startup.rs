@@ -16,6 +16,7 @@ use crate::db::{Database, DatabaseUrl};
 use crate::error::ErrorPage;
 use crate::metrics::Metrics;
 use crate::page_cache::{self, PageCache};
+use crate::readership::Readership;
 use crate::routes;
 
 /// What `serve` needs to know.
@@ -41,6 +42,9 @@ pub struct Settings {
     /// Where to serve `/metrics` for the operator's monitoring, apart
     /// from the public address; `None` keeps no metrics at all.
     pub metrics_bind: Option<String>,
+    /// How often the views counted are saved and the most-read ranking
+    /// read again (`readership::FLUSH_EVERY`).
+    pub views_flush_every: std::time::Duration,
 }
 
 /// The body timeout unless `--body-timeout` says otherwise.
@@ -52,6 +56,7 @@ pub struct Application {
     db: Database,
     pages: Arc<PageCache>,
     search: Arc<crate::app::SearchLimits>,
+    readership: Arc<Readership>,
     server: Server,
     /// The metrics listener's port and server, with `--metrics-bind`.
     metrics: Option<(u16, Server)>,
@@ -142,6 +147,16 @@ impl Application {
             .context("the page cache cannot follow the database's changes")?;
         }
         let search = Arc::new(crate::app::SearchLimits::default());
+        let readership = Readership::new();
+        {
+            let (readership, db, freshness) =
+                (readership.clone(), db.clone(), pages.freshness().clone());
+            let every = settings.views_flush_every;
+            actix_web::rt::task::spawn_blocking(move || readership.start(db, &freshness, every))
+                .await
+                .context("the most-read counter did not start")?
+                .context("cannot start the most-read counter")?;
+        }
         let metrics = match metrics_listener {
             Some(_) => Some(Arc::new(
                 Metrics::new(db.clone(), pages.clone()).context("cannot set up the metrics")?,
@@ -159,6 +174,7 @@ impl Application {
             site: std::sync::Mutex::new(None),
             search: search.clone(),
             metrics: metrics.clone(),
+            readership: readership.clone(),
         });
         let body_timeout = settings.body_timeout;
         let https = is_https(&base_url);
@@ -213,6 +229,7 @@ impl Application {
             db,
             pages,
             search,
+            readership,
             server,
             metrics,
         })
@@ -252,19 +269,28 @@ impl Application {
     }
 
     /// Serves until the server is stopped (by a signal); the metrics
-    /// listener stops with it.
+    /// listener stops with it. The views counted since the last flush are
+    /// saved before it returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Some((_, metrics)) = self.metrics else {
-            return self.server.await;
+        let (db, pages, readership) = (self.db, self.pages, self.readership);
+        let stopped = match self.metrics {
+            None => self.server.await,
+            Some((_, metrics)) => {
+                let handle = metrics.handle();
+                let server = self.server;
+                let main = async move {
+                    let stopped = server.await;
+                    handle.stop(true).await;
+                    stopped
+                };
+                let (main, metrics) = futures_util::future::join(main, metrics).await;
+                main.and(metrics)
+            }
         };
-        let handle = metrics.handle();
-        let server = self.server;
-        let main = async move {
-            let stopped = server.await;
-            handle.stop(true).await;
-            stopped
-        };
-        let (main, metrics) = futures_util::future::join(main, metrics).await;
-        main.and(metrics)
+        let _ = actix_web::rt::task::spawn_blocking(move || {
+            readership.flush_logged(&db, pages.freshness());
+        })
+        .await;
+        stopped
     }
 }

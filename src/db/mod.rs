@@ -3,6 +3,7 @@
 //! query functions per table. Query functions take `&mut DbConn` and return
 //! `QueryResult`; handlers run them on the blocking pool (see `app::AppState::run`).
 
+pub mod article_views;
 pub mod articles;
 pub mod audit;
 pub mod categories;

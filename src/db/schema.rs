@@ -172,6 +172,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    article_views (article_id, hour) {
+        article_id -> Integer,
+        hour -> Timestamp,
+        views -> Integer,
+    }
+}
+
 diesel::joinable!(articles -> categories (category_id));
 diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(articles -> media (hero_media_id));
@@ -183,6 +191,7 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(audit_log -> users (user_id));
 diesel::joinable!(revisions -> articles (article_id));
 diesel::joinable!(revisions -> users (user_id));
+diesel::joinable!(article_views -> articles (article_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -198,6 +207,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_attempts,
     audit_log,
     revisions,
+    article_views,
     sitemap_blocks,
 );
 

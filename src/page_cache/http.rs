@@ -14,9 +14,9 @@ use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse};
 
-use super::{Entry, Lookup, PageCache, Stamp};
+use super::{Entry, Lookup, Marks, PageCache, Stamp};
 use crate::db::DbConn;
 use crate::encoding::{self, Coding, Effort};
 use crate::error::AppError;
@@ -73,6 +73,24 @@ pub trait CacheHost: Send + Sync + 'static {
     fn with_connection<F>(&self, f: F) -> impl Future<Output = Result<(), AppError>>
     where
         F: FnOnce(&mut DbConn) + Send + 'static;
+
+    /// A page of `article` was answered (200 or 304) to `req`: count the
+    /// view if a reader asked.
+    fn viewed(&self, article: i32, req: &HttpRequest);
+}
+
+/// The entry in the coding the client prefers (or 304), with the view of
+/// its article counted.
+fn answer<H: CacheHost>(
+    state: &H,
+    req: &HttpRequest,
+    entry: &Entry,
+    conditions: &Conditions,
+) -> HttpResponse {
+    if let Some(article) = entry.article {
+        state.viewed(article, req);
+    }
+    respond(entry, conditions)
 }
 
 pub async fn serve<H: CacheHost, B: MessageBody + 'static>(
@@ -94,10 +112,14 @@ pub async fn serve<H: CacheHost, B: MessageBody + 'static>(
             q => std::borrow::Cow::Owned(format!("{}?{q}", req.path())),
         };
         match cache.lookup(&key) {
-            Lookup::Hit(entry) => return Ok(req.into_response(respond(&entry, &conditions))),
+            Lookup::Hit(entry) => {
+                let res = answer(state.get_ref(), req.request(), &entry, &conditions);
+                return Ok(req.into_response(res));
+            }
             Lookup::Follow(flight) => {
                 if let Some(entry) = PageCache::wait(flight).await {
-                    return Ok(req.into_response(respond(&entry, &conditions)));
+                    let res = answer(state.get_ref(), req.request(), &entry, &conditions);
+                    return Ok(req.into_response(res));
                 }
             }
             Lookup::Lead(lead) => leader = Some(lead),
@@ -105,7 +127,8 @@ pub async fn serve<H: CacheHost, B: MessageBody + 'static>(
     }
     let stamp = leader.as_ref().map_or_else(|| cache.stamp(), |l| l.stamp());
     let res = next.call(req).await?;
-    let (req, res) = res.into_parts();
+    let (req, mut res) = res.into_parts();
+    let marks = Marks::take(res.headers_mut());
     let page = res.status() == StatusCode::OK
         && !res.headers().contains_key(header::ETAG)
         && !res.headers().contains_key(header::CONTENT_ENCODING)
@@ -142,11 +165,12 @@ pub async fn serve<H: CacheHost, B: MessageBody + 'static>(
     } else {
         vec![conditions.coding_for_one()]
     };
-    let entry = Arc::new(build_entry(head.headers(), bytes, &codings, stamp).await?);
+    let entry = Arc::new(build_entry(head.headers(), bytes, &codings, stamp, marks).await?);
     if let Some(leader) = leader {
         leader.finish(share.then(|| entry.clone()));
     }
-    Ok(ServiceResponse::new(req, respond(&entry, &conditions)))
+    let res = answer(state.get_ref(), &req, &entry, &conditions);
+    Ok(ServiceResponse::new(req, res))
 }
 
 /// A write (POST and the like): once it is done, the content may have
@@ -184,6 +208,7 @@ async fn build_entry(
     identity: Bytes,
     codings: &[Coding],
     stamp: Stamp,
+    marks: Marks,
 ) -> Result<Entry, actix_web::Error> {
     let etag = http_cache::etag_of(&identity);
     let mut kept_headers: Vec<(HeaderName, HeaderValue)> = headers
@@ -233,6 +258,7 @@ async fn build_entry(
         brotli,
         etag,
         stamp,
+        marks,
     ))
 }
 

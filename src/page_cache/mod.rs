@@ -41,7 +41,13 @@ pub struct Entry {
     pub brotli: Option<Bytes>,
     /// The (weak) ETag, shared by the codings of one document.
     pub etag: String,
+    /// The article the page shows, whose views are counted.
+    pub article: Option<i32>,
     generation: u64,
+    /// The generation of the parts shown apart from the content (the
+    /// most-read box) the page was rendered with; `None` when it shows
+    /// none.
+    side: Option<u64>,
     /// Milliseconds since the epoch after which the entry is stale.
     valid_until: i64,
 }
@@ -54,6 +60,7 @@ impl Entry {
         brotli: Option<Bytes>,
         etag: String,
         freshness: Stamp,
+        marks: Marks,
     ) -> Entry {
         Entry {
             headers,
@@ -61,7 +68,9 @@ impl Entry {
             gzip,
             brotli,
             etag,
+            article: marks.article,
             generation: freshness.generation,
+            side: marks.ranked.then_some(freshness.side),
             valid_until: freshness.valid_until,
         }
     }
@@ -83,12 +92,43 @@ impl Entry {
     }
 }
 
-/// What a render started under: the generation and the next moment the
-/// public content changes by itself.
+/// What a render started under: the generation, the side generation and
+/// the next moment the public content changes by itself.
 #[derive(Debug, Clone, Copy)]
 pub struct Stamp {
     generation: u64,
+    side: u64,
     valid_until: i64,
+}
+
+/// The header a handler names its page's article in, for the count of
+/// views; the middleware takes it off before anything is sent.
+pub const ARTICLE_MARK: &str = "x-iconocast-article";
+/// The header a handler sets on a page that shows the most-read box; the
+/// middleware takes it off before anything is sent.
+pub const RANKED_MARK: &str = "x-iconocast-ranked";
+
+/// What a handler tells the cache about its page, in the two headers
+/// above.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Marks {
+    /// The article shown (an article page).
+    pub article: Option<i32>,
+    /// Whether the page shows the most-read box, which changes apart
+    /// from the content.
+    pub ranked: bool,
+}
+
+impl Marks {
+    /// Takes the marks off a handler's response.
+    pub fn take(headers: &mut actix_web::http::header::HeaderMap) -> Marks {
+        let article = headers
+            .remove(ARTICLE_MARK)
+            .next()
+            .and_then(|v| v.to_str().ok()?.parse().ok());
+        let ranked = headers.remove(RANKED_MARK).next().is_some();
+        Marks { article, ranked }
+    }
 }
 
 /// When the content last changed, as far as this process knows. Shared
@@ -105,6 +145,9 @@ pub struct Freshness {
     /// Rounds the watcher has completed: each one has seen every change
     /// committed before it began.
     rounds: AtomicU64,
+    /// Moves when what pages show apart from the content changes (the
+    /// most-read ranking): only entries marked as showing it go stale.
+    side: AtomicU64,
 }
 
 impl Freshness {
@@ -114,6 +157,7 @@ impl Freshness {
             next_due: AtomicI64::new(i64::MAX),
             version: AtomicI64::new(0),
             rounds: AtomicU64::new(0),
+            side: AtomicU64::new(1),
         }
     }
 
@@ -122,9 +166,11 @@ impl Freshness {
     /// also sees the due time computed with it.
     fn stamp(&self) -> Stamp {
         let generation = self.generation.load(Ordering::SeqCst);
+        let side = self.side.load(Ordering::SeqCst);
         let valid_until = self.next_due.load(Ordering::SeqCst);
         Stamp {
             generation,
+            side,
             valid_until,
         }
     }
@@ -152,6 +198,13 @@ impl Freshness {
 
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Records a change of what pages show apart from the content (the
+    /// most-read ranking): the pages marked as showing it are rendered
+    /// again, every other entry stays current.
+    pub fn side_changed(&self) {
+        self.side.fetch_add(1, Ordering::SeqCst);
     }
 
     /// How many rounds the change watcher has completed. Two more rounds
@@ -282,10 +335,17 @@ impl PageCache {
     /// pushes it out.
     fn get(&self, key: &str) -> Option<Arc<Entry>> {
         let current = self.freshness.generation();
+        let side = self.freshness.side.load(Ordering::SeqCst);
         let now = now_millis();
         let mut store = self.store();
         let found = match store.entries.get(key) {
-            Some(e) if e.generation == current && e.valid_until > now => Some(e.clone()),
+            Some(e)
+                if e.generation == current
+                    && e.side.is_none_or(|s| s == side)
+                    && e.valid_until > now =>
+            {
+                Some(e.clone())
+            }
             _ => None,
         };
         match found {
@@ -390,6 +450,10 @@ mod tests {
     use super::*;
 
     fn entry(cache: &PageCache, body: &str) -> Arc<Entry> {
+        entry_with(cache, body, Marks::default())
+    }
+
+    fn entry_with(cache: &PageCache, body: &str, marks: Marks) -> Arc<Entry> {
         Arc::new(Entry::new(
             Vec::new(),
             Bytes::copy_from_slice(body.as_bytes()),
@@ -397,13 +461,43 @@ mod tests {
             None,
             "W/\"x\"".to_owned(),
             cache.stamp(),
+            marks,
         ))
     }
 
     fn fill(cache: &Arc<PageCache>, key: &str, body: &str) {
+        fill_with(cache, key, body, Marks::default());
+    }
+
+    fn fill_with(cache: &Arc<PageCache>, key: &str, body: &str, marks: Marks) {
         match cache.lookup(key) {
-            Lookup::Lead(leader) => leader.finish(Some(entry(cache, body))),
+            Lookup::Lead(leader) => leader.finish(Some(entry_with(cache, body, marks))),
             _ => panic!("{key} should be a miss with nobody rendering it"),
+        }
+    }
+
+    #[test]
+    fn a_new_ranking_stales_only_the_pages_that_show_it() {
+        let cache = PageCache::new(1 << 20);
+        let ranked = Marks {
+            article: Some(7),
+            ranked: true,
+        };
+        fill_with(&cache, "/sport/a-story", "with the box", ranked);
+        fill(&cache, "/sport", "a listing");
+        cache.freshness().side_changed();
+        assert!(
+            matches!(cache.lookup("/sport/a-story"), Lookup::Lead(_)),
+            "a page showing the most-read box is rendered again"
+        );
+        assert!(
+            matches!(cache.lookup("/sport"), Lookup::Hit(_)),
+            "a page without it stays cached"
+        );
+        fill_with(&cache, "/sport/a-story", "new box", ranked);
+        match cache.lookup("/sport/a-story") {
+            Lookup::Hit(e) => assert_eq!(e.article, Some(7)),
+            _ => panic!("the page rendered with the new ranking is current"),
         }
     }
 

@@ -10,6 +10,7 @@ use crate::db::articles::{self, Card, Listing};
 use crate::db::models::Category;
 use crate::domain::clock::now;
 use crate::error::AppError;
+use crate::page_cache::Marks;
 use crate::views::{filters, structured, Head, Layout};
 
 /// Cards shown per category on the home page.
@@ -23,6 +24,8 @@ pub struct HomePage {
     pub top: Vec<Card>,
     pub areas: Vec<(Category, Vec<Card>)>,
     pub blog: Vec<Card>,
+    /// The most read articles of the last day (`readership`).
+    pub most_read: Vec<Card>,
 }
 
 impl Page for HomePage {
@@ -35,6 +38,13 @@ impl Page for HomePage {
                 .chain(areas)
                 .chain(&self.blog),
         )
+    }
+
+    fn marks(&self) -> Marks {
+        Marks {
+            article: None,
+            ranked: true,
+        }
     }
 }
 
@@ -70,12 +80,14 @@ pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
                 }
             }
             let blog = articles::list(conn, Listing::Blog, now, 3, 0)?;
+            let most_read = st.readership.cards(conn, now, None)?;
             Ok(HomePage {
                 layout,
                 lead,
                 top,
                 areas,
                 blog,
+                most_read,
             })
         })
         .await?;

@@ -17,6 +17,7 @@ use crate::db::{articles, DbConn};
 use crate::domain::PageNumber;
 use crate::error::AppError;
 use crate::http_cache::http_date;
+use crate::page_cache::{self, Marks};
 use crate::views::Pager;
 
 /// Cards per listing page.
@@ -55,6 +56,13 @@ pub fn html<T: Template + Page>(page: &T) -> Result<HttpResponse, AppError> {
     if let Some(at) = page.last_modified() {
         response.insert_header((header::LAST_MODIFIED, http_date(at)));
     }
+    let marks = page.marks();
+    if let Some(article) = marks.article {
+        response.insert_header((page_cache::ARTICLE_MARK, article.to_string()));
+    }
+    if marks.ranked {
+        response.insert_header((page_cache::RANKED_MARK, "1"));
+    }
     Ok(response.body(page.render()?))
 }
 
@@ -62,6 +70,12 @@ pub fn html<T: Template + Page>(page: &T) -> Result<HttpResponse, AppError> {
 pub trait Page {
     /// When the newest content shown on the page last changed.
     fn last_modified(&self) -> Option<NaiveDateTime>;
+
+    /// What the page cache should know: the article shown (its views are
+    /// counted) and whether the most-read box is on the page.
+    fn marks(&self) -> Marks {
+        Marks::default()
+    }
 }
 
 /// A permanent redirect.

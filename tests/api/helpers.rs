@@ -431,6 +431,7 @@ async fn start_with(
         workers: 0,
         body_timeout: iconocast::startup::DEFAULT_BODY_TIMEOUT,
         metrics_bind: None,
+        views_flush_every: iconocast::readership::FLUSH_EVERY,
     };
     tune(&mut settings);
     let app = Application::build(settings)

@@ -17,6 +17,7 @@ mod import;
 mod media;
 mod metrics;
 mod migrations;
+mod most_read;
 mod outage;
 mod page_cache;
 mod pages;

@@ -14,9 +14,10 @@ use crate::auth::session::Staff;
 use crate::db::editor::{self, ListFilter, ListRow};
 use crate::db::models::Category;
 use crate::db::schema::users;
-use crate::db::{categories, settings};
+use crate::db::{article_views, categories, settings, DbConn};
 use crate::domain::{ArticleStatus, PageNumber};
 use crate::error::AppError;
+use crate::readership;
 use crate::routes::respond::PageQuery;
 use crate::views::filters;
 
@@ -27,7 +28,8 @@ pub const PER_PAGE: i64 = 50;
 #[template(path = "admin/articles.html")]
 pub struct ArticlesPage {
     pub layout: AdminLayout,
-    pub rows: Vec<ListRow>,
+    /// Each article with its views: in the last day, and in all.
+    pub rows: Vec<(ListRow, Views)>,
     pub statuses: [ArticleStatus; 5],
     pub categories: Vec<Category>,
     /// Empty when the staff member sees only their own articles.
@@ -38,6 +40,32 @@ pub struct ArticlesPage {
     pub total_pages: u32,
     /// The query string of the filters, for the pager's links.
     pub filter_query: String,
+}
+
+/// An article's views, counted first-hand (`readership`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Views {
+    pub last_day: i64,
+    pub all: i64,
+}
+
+/// The views of each listed article: two grouped queries for the page.
+fn views_of(conn: &mut DbConn, rows: Vec<ListRow>) -> Result<Vec<(ListRow, Views)>, AppError> {
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let now = crate::domain::clock::now();
+    let since = article_views::hour_of(now) - chrono::Duration::hours(readership::WINDOW_HOURS);
+    let last_day = article_views::views_since(conn, &ids, since)?;
+    let all = article_views::views_since(conn, &ids, chrono::DateTime::UNIX_EPOCH.naive_utc())?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let views = Views {
+                last_day: last_day.get(&r.id).copied().unwrap_or(0),
+                all: all.get(&r.id).copied().unwrap_or(0),
+            };
+            (r, views)
+        })
+        .collect())
 }
 
 /// The query string, kept as text so bad values get our 400 page.
@@ -127,7 +155,10 @@ pub async fn list(
             };
             Ok((
                 settings::load(conn)?.name,
-                editor::list(conn, &filter, offset, PER_PAGE)?,
+                {
+                    let rows = editor::list(conn, &filter, offset, PER_PAGE)?;
+                    views_of(conn, rows)?
+                },
                 editor::count(conn, &filter)?,
                 categories::all(conn)?,
                 authors,
