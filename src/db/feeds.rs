@@ -24,6 +24,8 @@ pub enum Area {
     Blog,
     Category(i32),
     Tag(i32),
+    /// A writer's articles, news and blog.
+    Author(i32),
 }
 
 /// One feed item: the article with its category and author, its sections
@@ -59,6 +61,14 @@ pub fn entries(conn: &mut DbConn, area: Area, now: NaiveDateTime) -> QueryResult
             articles::category_id.eq(id)
         )?,
         Area::Tag(id) => list_cards!(conn, now, FEED_LENGTH, 0, indexed(), tagged(id))?,
+        Area::Author(id) => list_cards!(
+            conn,
+            now,
+            FEED_LENGTH,
+            0,
+            indexed(),
+            articles::author_id.eq(id)
+        )?,
     };
     if rows.is_empty() {
         return Ok(Vec::new());

@@ -18,6 +18,10 @@ use serde::{Deserialize, Serialize};
 pub use page::{PageError, PageNumber};
 pub use slug::{anchors_for, slugify, tag_slug, Anchors, Slug, RESERVED};
 
+/// The feeds of every area (and of the site), by file name under the
+/// area's path: RSS, Atom and JSON Feed.
+pub const FEED_FILES: [&str; 3] = ["feed.xml", "atom.xml", "feed.json"];
+
 /// What one article may hold, whether written in the editor or imported.
 pub mod limits {
     /// Paths longer than this answer 414: no page of ours has one.

@@ -10,7 +10,7 @@ use crate::db::{audit, categories, redirects, write_transaction, DbConn};
 use crate::domain::actor::Actor;
 use crate::domain::clock::now;
 use crate::domain::text::{self, Lines};
-use crate::domain::{slugify, Slug, RESERVED};
+use crate::domain::{slugify, Slug, FEED_FILES, RESERVED};
 use crate::error::{AppError, FieldErrors};
 
 /// Longest category name, tagline and description, in characters.
@@ -218,7 +218,9 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: &CategoryInput) -> Result
         let id = categories::create(conn, &valid.as_new())?;
         // The path is live again: old redirects from it would be dead.
         redirects::delete_from(conn, &format!("/{}", valid.slug))?;
-        redirects::delete_from(conn, &format!("/{}/feed.xml", valid.slug))?;
+        for feed in FEED_FILES {
+            redirects::delete_from(conn, &format!("/{}/{feed}", valid.slug))?;
+        }
         let detail = format!("created {} at /{}", quoted(&valid.name), valid.slug);
         log::record(
             conn,
@@ -249,8 +251,8 @@ impl Saved {
     }
 }
 
-/// Saves category `id`. A new slug leaves 301s at `/old`, `/old/feed.xml`
-/// and every address under `/old/`.
+/// Saves category `id`. A new slug leaves 301s at `/old`, its feeds
+/// (`/old/feed.xml`, `atom.xml`, `feed.json`) and every address under `/old/`.
 pub fn update(
     conn: &mut DbConn,
     actor: &Actor,
@@ -270,12 +272,9 @@ pub fn update(
         if before.slug != valid.slug {
             let (old, new) = (format!("/{}", before.slug), format!("/{}", valid.slug));
             redirects::move_path(conn, &old, &new, at)?;
-            redirects::move_path(
-                conn,
-                &format!("{old}/feed.xml"),
-                &format!("{new}/feed.xml"),
-                at,
-            )?;
+            for feed in FEED_FILES {
+                redirects::move_path(conn, &format!("{old}/{feed}"), &format!("{new}/{feed}"), at)?;
+            }
             redirects::move_prefix(conn, &format!("{old}/"), &format!("{new}/"))?;
         }
         let detail = format!("changed {}: {}", quoted(&valid.name), changed.join("; "));
@@ -317,7 +316,9 @@ pub fn delete(conn: &mut DbConn, actor: &Actor, id: i32) -> Result<(), AppError>
         let at = now();
         let path = format!("/{}", category.slug);
         redirects::delete_to(conn, &path)?;
-        redirects::delete_to(conn, &format!("{path}/feed.xml"))?;
+        for feed in FEED_FILES {
+            redirects::delete_to(conn, &format!("{path}/{feed}"))?;
+        }
         categories::delete(conn, id)?;
         let detail = format!("deleted {} (/{})", quoted(&category.name), category.slug);
         log::record(

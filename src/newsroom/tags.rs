@@ -9,8 +9,8 @@ use super::audit::{self as log, plural};
 use crate::db::{audit, redirects, search_index, tags, write_transaction, DbConn};
 use crate::domain::actor::{self as policy, Actor};
 use crate::domain::clock::now;
-use crate::domain::tag_slug;
 use crate::domain::text::{self, Lines};
+use crate::domain::{tag_slug, FEED_FILES};
 use crate::error::AppError;
 
 /// Longest hashtag name, in characters.
@@ -47,7 +47,7 @@ fn reindex_all(conn: &mut DbConn, ids: &[i32]) -> Result<(), AppError> {
     Ok(())
 }
 
-/// `/tag/old` (and its feed) now answer 301 to `/tag/new`.
+/// `/tag/old` (and its feeds) now answer 301 to `/tag/new`.
 fn move_tag_paths(
     conn: &mut DbConn,
     old: &str,
@@ -55,12 +55,14 @@ fn move_tag_paths(
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
     redirects::move_path(conn, &format!("/tag/{old}"), &format!("/tag/{new}"), at)?;
-    redirects::move_path(
-        conn,
-        &format!("/tag/{old}/feed.xml"),
-        &format!("/tag/{new}/feed.xml"),
-        at,
-    )?;
+    for feed in FEED_FILES {
+        redirects::move_path(
+            conn,
+            &format!("/tag/{old}/{feed}"),
+            &format!("/tag/{new}/{feed}"),
+            at,
+        )?;
+    }
     Ok(())
 }
 
@@ -153,7 +155,9 @@ pub fn delete(conn: &mut DbConn, actor: &Actor, id: i32) -> Result<(), AppError>
         tags::delete(conn, id)?;
         // Old addresses that led here would now lead nowhere.
         redirects::delete_to(conn, &format!("/tag/{}", tag.slug))?;
-        redirects::delete_to(conn, &format!("/tag/{}/feed.xml", tag.slug))?;
+        for feed in FEED_FILES {
+            redirects::delete_to(conn, &format!("/tag/{}/{feed}", tag.slug))?;
+        }
         reindex_all(conn, &ids)?;
         let detail = format!(
             "deleted #{} (/tag/{}) from {} article{}",

@@ -13,6 +13,7 @@ use crate::domain::clock::now;
 use crate::domain::Slug;
 use crate::error::AppError;
 use crate::markdown;
+use crate::page_cache::Marks;
 use crate::views::{filters, structured, Crumb, Head, Layout};
 
 /// Related articles shown under an article.
@@ -29,6 +30,8 @@ pub struct ArticlePage {
     pub sections: Vec<Section>,
     pub tags: Vec<Tag>,
     pub related: Vec<Card>,
+    /// The most read articles of the last day, this one left out.
+    pub most_read: Vec<Card>,
     /// Whether the article was changed after it was published.
     pub updated: bool,
 }
@@ -37,6 +40,13 @@ impl Page for ArticlePage {
     fn last_modified(&self) -> Option<chrono::NaiveDateTime> {
         self.layout
             .newest(std::iter::once(&self.card).chain(&self.related))
+    }
+
+    fn marks(&self) -> Marks {
+        Marks {
+            article: Some(self.card.article.id),
+            ranked: true,
+        }
     }
 }
 
@@ -82,6 +92,7 @@ async fn show(
             let tags = tags::of_article(conn, card.article.id)?;
             let tag_ids: Vec<i32> = tags.iter().map(|t| t.id).collect();
             let related = articles::related(conn, &card, &tag_ids, now, RELATED)?;
+            let most_read = st.readership.cards(conn, now, Some(card.article.id))?;
             let mut crumbs = vec![Crumb::link("Home", "/")];
             let current = match &card.category {
                 Some(c) => {
@@ -128,8 +139,8 @@ async fn show(
             match &card.category {
                 // A noindex category has no feed to name.
                 Some(c) if c.noindex => {}
-                Some(c) => layout.add_feed(&c.name, &format!("/{}/feed.xml", c.slug)),
-                None => layout.add_feed("Blog", "/blog/feed.xml"),
+                Some(c) => layout.add_feed(&c.name, &format!("/{}", c.slug)),
+                None => layout.add_feed("Blog", "/blog"),
             }
             let updated = card
                 .article
@@ -144,6 +155,7 @@ async fn show(
                 sections,
                 tags,
                 related,
+                most_read,
                 updated,
             }))
         })

@@ -31,7 +31,7 @@ pub async fn show(
             current: String::new(),
             og_type: "profile",
             noindex: false,
-            feed: None,
+            feed: Some((author.name.clone(), format!("/author/{}", author.slug))),
             kicker: "Author".to_owned(),
             intro: Intro::Text(author.bio),
             empty: format!("{} has not published anything yet.", author.name),

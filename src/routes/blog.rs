@@ -22,7 +22,7 @@ pub async fn index(
             current: "blog".to_owned(),
             og_type: "website",
             noindex: false,
-            feed: Some(("Blog".to_owned(), "/blog/feed.xml".to_owned())),
+            feed: Some(("Blog".to_owned(), "/blog".to_owned())),
             kicker: "From the newsroom".to_owned(),
             intro: Intro::Text(
                 "Our writers and editors on how the agency works: how we verify, what we \

@@ -23,12 +23,8 @@ pub async fn show(
         Ok(Listed {
             listing: Listing::Category(category.id),
             base: format!("/{}", category.slug),
-            feed: (!category.noindex).then(|| {
-                (
-                    category.name.clone(),
-                    format!("/{}/feed.xml", category.slug),
-                )
-            }),
+            feed: (!category.noindex)
+                .then(|| (category.name.clone(), format!("/{}", category.slug))),
             name: category.name,
             description: category.description.clone(),
             current: category.slug,

@@ -1,16 +1,17 @@
-//! Syndication feeds: `/feed.xml` (RSS 2.0), `/atom.xml` (Atom 1.0),
-//! `/feed.json` (JSON Feed 1.1), and the RSS feed of each area
-//! (`/{category}/feed.xml`, `/blog/feed.xml`, `/tag/{tag}/feed.xml`).
+//! Syndication feeds, each in RSS 2.0 (`feed.xml`), Atom 1.0 (`atom.xml`)
+//! and JSON Feed 1.1 (`feed.json`): the whole site (`/feed.xml`, ...) and
+//! each area: `/{category}/...`, `/blog/...`, `/tag/{tag}/...` and
+//! `/author/{slug}/...`.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDateTime;
 use serde_json::json;
 
 use crate::app::AppState;
 use crate::db::feeds::{self, Area, FeedEntry};
-use crate::db::{categories, settings, tags, DbConn};
+use crate::db::{categories, settings, tags, users, DbConn};
 use crate::domain::clock::now;
 use crate::domain::Slug;
 use crate::error::AppError;
@@ -193,6 +194,27 @@ enum AreaPath {
     Blog,
     Category(Slug),
     Tag(Slug),
+    Author(Slug),
+}
+
+/// A feed's format, named by the last segment of its URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Rss,
+    Atom,
+    Json,
+}
+
+impl Format {
+    fn of_path(path: &str) -> Format {
+        if path.ends_with("/atom.xml") {
+            Format::Atom
+        } else if path.ends_with("/feed.json") {
+            Format::Json
+        } else {
+            Format::Rss
+        }
+    }
 }
 
 /// Loads the settings, resolves the area (404 for an unknown one, or a
@@ -237,6 +259,15 @@ fn load(
                 format!("/tag/{}", tag.slug),
             )
         }
+        AreaPath::Author(slug) => {
+            let author = users::find_author(conn, slug.as_str())?.ok_or(AppError::NotFound)?;
+            (
+                Area::Author(author.id),
+                Some(author.name.clone()),
+                format!("Articles by {}.", author.name),
+                format!("/author/{}", author.slug),
+            )
+        }
     };
     let entries = feeds::entries(conn, area, now())?;
     // Like the tag page: a hashtag that no public article carries names
@@ -276,15 +307,33 @@ fn load(
     })
 }
 
-async fn feed(
+/// Loads the feed of `area` off the async workers and answers it in the
+/// format the request's path names.
+async fn serve(
     state: web::Data<AppState>,
     area: AreaPath,
-    self_path: String,
-) -> Result<Feed, AppError> {
+    req: &HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let self_path = req.path().to_owned();
+    let format = Format::of_path(&self_path);
     let st = state.clone();
-    state
+    let feed = state
         .run(move |conn| load(conn, &st.base_url, area, &self_path))
-        .await
+        .await?;
+    let updated = feed.channel.updated;
+    Ok(match format {
+        Format::Rss => respond(
+            RSS_TYPE,
+            updated,
+            views::xml::render(&RssFeed { feed: &feed })?,
+        ),
+        Format::Atom => respond(
+            ATOM_TYPE,
+            updated,
+            views::xml::render(&AtomFeed { feed: &feed })?,
+        ),
+        Format::Json => respond(JSON_FEED_TYPE, updated, json_feed(&feed).to_string()),
+    })
 }
 
 fn respond(content_type: &'static str, updated: NaiveDateTime, body: String) -> HttpResponse {
@@ -294,55 +343,48 @@ fn respond(content_type: &'static str, updated: NaiveDateTime, body: String) -> 
         .body(body)
 }
 
-fn rss_response(feed: &Feed) -> Result<HttpResponse, AppError> {
-    let body = views::xml::render(&RssFeed { feed })?;
-    Ok(respond(RSS_TYPE, feed.channel.updated, body))
+/// `/feed.xml`, `/atom.xml`, `/feed.json`: the whole site.
+pub async fn site(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    serve(state, AreaPath::Everything, &req).await
 }
 
-/// `/feed.xml`: the whole site as RSS 2.0.
-pub async fn rss(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let feed = feed(state, AreaPath::Everything, "/feed.xml".to_owned()).await?;
-    rss_response(&feed)
+/// `/blog/feed.xml`, `/blog/atom.xml`, `/blog/feed.json`.
+pub async fn blog(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    serve(state, AreaPath::Blog, &req).await
 }
 
-/// `/blog/feed.xml`.
-pub async fn blog_rss(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let feed = feed(state, AreaPath::Blog, "/blog/feed.xml".to_owned()).await?;
-    rss_response(&feed)
-}
-
-/// `/{category}/feed.xml`.
-pub async fn category_rss(
+/// `/{category}/feed.xml`, `.../atom.xml`, `.../feed.json`.
+pub async fn category(
     state: web::Data<AppState>,
     path: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let slug = Slug::parse(&path).ok_or(AppError::NotFound)?;
-    let self_path = format!("/{slug}/feed.xml");
-    let feed = feed(state, AreaPath::Category(slug), self_path).await?;
-    rss_response(&feed)
+    serve(state, AreaPath::Category(slug), &req).await
 }
 
-/// `/tag/{tag}/feed.xml`.
-pub async fn tag_rss(
+/// `/tag/{tag}/feed.xml`, `.../atom.xml`, `.../feed.json`.
+pub async fn tag(
     state: web::Data<AppState>,
     path: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let slug = Slug::parse(&path).ok_or(AppError::NotFound)?;
-    let self_path = format!("/tag/{slug}/feed.xml");
-    let feed = feed(state, AreaPath::Tag(slug), self_path).await?;
-    rss_response(&feed)
+    serve(state, AreaPath::Tag(slug), &req).await
 }
 
-/// `/atom.xml`: the whole site as Atom 1.0.
-pub async fn atom(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let feed = feed(state, AreaPath::Everything, "/atom.xml".to_owned()).await?;
-    let body = views::xml::render(&AtomFeed { feed: &feed })?;
-    Ok(respond(ATOM_TYPE, feed.channel.updated, body))
+/// `/author/{slug}/feed.xml`, `.../atom.xml`, `.../feed.json`.
+pub async fn author(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let slug = Slug::parse(&path).ok_or(AppError::NotFound)?;
+    serve(state, AreaPath::Author(slug), &req).await
 }
 
-/// `/feed.json`: the whole site as JSON Feed 1.1.
-pub async fn json_feed(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let feed = feed(state, AreaPath::Everything, "/feed.json".to_owned()).await?;
+/// A feed as JSON Feed 1.1.
+fn json_feed(feed: &Feed) -> serde_json::Value {
     let c = &feed.channel;
     let items: Vec<serde_json::Value> = feed
         .items
@@ -361,17 +403,16 @@ pub async fn json_feed(state: web::Data<AppState>) -> Result<HttpResponse, AppEr
             })
         })
         .collect();
-    let value = json!({
+    json!({
         "version": "https://jsonfeed.org/version/1.1",
         "title": c.title,
-        "home_page_url": c.home,
+        "home_page_url": c.link,
         "feed_url": c.self_url,
         "description": c.description,
         "language": "en",
         "authors": [{ "name": c.author, "url": c.home }],
         "items": items,
-    });
-    Ok(respond(JSON_FEED_TYPE, c.updated, value.to_string()))
+    })
 }
 
 #[cfg(test)]

@@ -61,7 +61,8 @@ pub struct Listed {
     pub current: String,
     pub og_type: &'static str,
     pub noindex: bool,
-    /// The listing's own feed: its title and path.
+    /// The listing's own feeds: their title and the area's path (its
+    /// RSS, Atom and JSON Feed are named in the head).
     pub feed: Option<(String, String)>,
     pub kicker: String,
     pub intro: Intro,

@@ -166,3 +166,33 @@ pub async fn show(
         )),
     }
 }
+
+/// `/opensearch.xml`: tells browsers how to search the site, so that they
+/// offer it from the address bar (named in every page's head).
+#[derive(Template)]
+#[template(path = "opensearch.xml")]
+pub struct OpenSearch {
+    /// The site's name, cut to the 16 characters OpenSearch allows.
+    pub short_name: String,
+    pub site_name: String,
+    pub base_url: String,
+    pub favicon: &'static str,
+}
+
+pub async fn opensearch(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let site = state
+        .run(|conn| Ok(crate::db::settings::load(conn)?))
+        .await?;
+    let description = OpenSearch {
+        short_name: site.name.chars().take(16).collect(),
+        site_name: site.name,
+        base_url: state.base_url.clone(),
+        favicon: crate::static_files::url("favicon.svg"),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_TYPE,
+            "application/opensearchdescription+xml; charset=utf-8",
+        ))
+        .body(crate::views::xml::render(&description)?))
+}

@@ -27,7 +27,7 @@ pub async fn show(
             current: String::new(),
             og_type: "website",
             noindex: false,
-            feed: Some((name.clone(), format!("/tag/{}/feed.xml", tag.slug))),
+            feed: Some((name.clone(), format!("/tag/{}", tag.slug))),
             kicker: "Hashtag".to_owned(),
             // A tag only some hidden article carries shows nothing public.
             intro: Intro::Count(format!("tagged {name}")),

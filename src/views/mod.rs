@@ -40,6 +40,29 @@ pub struct Layout {
     pub image: (String, i32, i32),
 }
 
+/// The three feeds of an area (`""` for the whole site): title, absolute
+/// URL and type, for `<link rel="alternate">`.
+pub fn feed_links(title: &str, base_url: &str, area: &str) -> [(String, String, &'static str); 3] {
+    let [rss, atom, json] = crate::domain::FEED_FILES;
+    [
+        (
+            format!("{title} (RSS)"),
+            format!("{base_url}{area}/{rss}"),
+            "application/rss+xml",
+        ),
+        (
+            format!("{title} (Atom)"),
+            format!("{base_url}{area}/{atom}"),
+            "application/atom+xml",
+        ),
+        (
+            format!("{title} (JSON Feed)"),
+            format!("{base_url}{area}/{json}"),
+            "application/feed+json",
+        ),
+    ]
+}
+
 /// Pieces of the layout a handler decides.
 pub struct Head {
     /// The page's own title; the site name is appended.
@@ -70,23 +93,7 @@ impl Layout {
         } else {
             head.description
         };
-        let feeds = vec![
-            (
-                format!("{} (RSS)", site.name),
-                format!("{base_url}/feed.xml"),
-                "application/rss+xml",
-            ),
-            (
-                format!("{} (Atom)", site.name),
-                format!("{base_url}/atom.xml"),
-                "application/atom+xml",
-            ),
-            (
-                format!("{} (JSON Feed)", site.name),
-                format!("{base_url}/feed.json"),
-                "application/feed+json",
-            ),
-        ];
+        let feeds = feed_links(&site.name, base_url, "").to_vec();
         let organization = structured::organization(&site, base_url, static_files::url("logo.svg"));
         Layout {
             feeds,
@@ -172,13 +179,11 @@ impl Layout {
             .max()
     }
 
-    /// Names an area's own RSS feed in the head, e.g. `/sport/feed.xml`.
-    pub fn add_feed(&mut self, title: &str, path: &str) {
-        self.feeds.push((
-            format!("{title} (RSS)"),
-            format!("{}{path}", self.base_url),
-            "application/rss+xml",
-        ));
+    /// Names an area's own feeds in the head (RSS, Atom and JSON Feed),
+    /// given the area's page: `/sport` names `/sport/feed.xml`,
+    /// `/sport/atom.xml` and `/sport/feed.json`.
+    pub fn add_feed(&mut self, title: &str, area: &str) {
+        self.feeds.extend(feed_links(title, &self.base_url, area));
     }
 
     pub fn add_json_ld(&mut self, value: &serde_json::Value) {

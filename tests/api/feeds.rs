@@ -1,5 +1,5 @@
-//! Syndication feeds: RSS 2.0, Atom 1.0 and JSON Feed 1.1 for the site, RSS
-//! per area; well-formed, absolute links, stable ids, escaping, only
+//! Syndication feeds: RSS 2.0, Atom 1.0 and JSON Feed 1.1 for the site and
+//! for every category, hashtag, author and the blog; well-formed, absolute links, stable ids, escaping, only
 //! visible and indexable articles, and the feed links in every head.
 
 use std::collections::HashSet;
@@ -534,7 +534,9 @@ backend_test!(
             "/Rowing/feed.xml",
             "/tag/no-such-tag/feed.xml",
             "/tag/Bad_Tag/feed.xml",
-            "/rowing/feed.json",
+            "/rowing/feed.txt",
+            "/author/no-such-writer/feed.xml",
+            "/author/no-such-writer/feed.json",
         ] {
             assert_eq!(app.get(path).await.status, 404, "{backend:?} {path}");
         }
@@ -561,9 +563,23 @@ backend_test!(
             "{rowing_links:?}"
         );
 
-        for path in ["/", "/rowing", "/blog", "/tag/oarlock"] {
+        let writer = format!("/author/{}", writer_slug(&app));
+        for path in ["/", "/rowing", "/blog", "/tag/oarlock", writer.as_str()] {
             let page = app.get(path).await;
             assert_eq!(page.status, 200, "{path}");
+            if path != "/" {
+                // The area's own feeds, in the three formats.
+                let own: Vec<String> = page
+                    .attrs("link[rel=alternate]", "href")
+                    .into_iter()
+                    .filter(|href| href.starts_with(&format!("{a}{path}/")))
+                    .collect();
+                assert_eq!(
+                    own,
+                    ["feed.xml", "atom.xml", "feed.json"].map(|f| format!("{a}{path}/{f}")),
+                    "{path}"
+                );
+            }
             let html = page.html();
             let sel = scraper::Selector::parse("link[rel=alternate]").expect("selector");
             for link in html.select(&sel) {
@@ -749,5 +765,143 @@ backend_test!(
             }
         }
         assert_eq!(headlines, vec![title.to_owned()], "{backend:?}");
+    }
+);
+
+/// The slug of the writer of the test's articles ([`TestApp::writer`]).
+fn writer_slug(app: &TestApp) -> String {
+    let id = app.writer();
+    app.with_conn(|c| {
+        iconocast::db::schema::users::table
+            .find(id)
+            .select(iconocast::db::schema::users::slug)
+            .first::<String>(c)
+    })
+    .expect("the writer's slug")
+}
+
+/// The ids of an Atom feed's entries and its self link.
+fn atom_ids(body: &str) -> (Vec<String>, String) {
+    let doc = Document::parse(body).unwrap_or_else(|e| panic!("Atom parses: {e}\n{body}"));
+    let feed = doc.root_element();
+    assert!(feed.has_tag_name((ATOM, "feed")));
+    let self_href = feed
+        .children()
+        .find(|n| n.has_tag_name((ATOM, "link")) && n.attribute("rel") == Some("self"))
+        .and_then(|n| n.attribute("href"))
+        .expect("a self link")
+        .to_owned();
+    let ids = feed
+        .children()
+        .filter(|n| n.has_tag_name((ATOM, "entry")))
+        .map(|e| text_of(e, (ATOM, "id")))
+        .collect();
+    (ids, self_href)
+}
+
+backend_test!(
+    async fn every_area_has_rss_atom_and_json_feeds_with_the_same_items(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let a = &app.address;
+        let rowing = app.category("Rowing");
+        let other = app.author("Otto Other", "Writes elsewhere.");
+        let mine = app
+            .article("Wren on the river")
+            .in_category(&rowing)
+            .tags(&["Oarlock"])
+            .create();
+        let note = app.article("Wren's desk note").blog().create();
+        app.article("Otto on the river")
+            .in_category(&rowing)
+            .by(other.id)
+            .create();
+        let wren_slug = writer_slug(&app);
+
+        for area in [
+            "/rowing".to_owned(),
+            "/blog".to_owned(),
+            "/tag/oarlock".to_owned(),
+            format!("/author/{wren_slug}"),
+        ] {
+            let rss = rss(&app, &format!("{area}/feed.xml")).await;
+            assert_eq!(rss.self_href, format!("{a}{area}/feed.xml"));
+            assert_eq!(rss.link, format!("{a}{area}"));
+            check_items(&app, &rss);
+            let rss_ids: Vec<String> = rss.items.iter().map(|i| i.guid.clone()).collect();
+            assert!(!rss_ids.is_empty(), "{backend:?} {area}");
+
+            let atom = fetch(
+                &app,
+                &format!("{area}/atom.xml"),
+                "application/atom+xml; charset=utf-8",
+            )
+            .await;
+            let (atom_ids, atom_self) = atom_ids(&atom.body);
+            assert_eq!(atom_self, format!("{a}{area}/atom.xml"));
+            assert_eq!(atom_ids, rss_ids, "{area}: Atom has RSS's items");
+
+            let json = fetch(&app, &format!("{area}/feed.json"), "application/feed+json").await;
+            let json: serde_json::Value = serde_json::from_str(&json.body).expect("JSON parses");
+            assert_eq!(json["version"], "https://jsonfeed.org/version/1.1");
+            assert_eq!(json["feed_url"], format!("{a}{area}/feed.json"));
+            assert_eq!(json["home_page_url"], format!("{a}{area}"));
+            let json_ids: Vec<String> = json["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|i| i["id"].as_str().expect("an id").to_owned())
+                .collect();
+            assert_eq!(json_ids, rss_ids, "{area}: JSON Feed has RSS's items");
+        }
+
+        // An author's feed holds their articles, news and blog, and no one else's.
+        let author = rss(&app, &format!("/author/{wren_slug}/feed.xml")).await;
+        let ids: HashSet<String> = author
+            .items
+            .iter()
+            .filter_map(|i| i.guid.rsplit_once(":article-").map(|(_, id)| id.to_owned()))
+            .collect();
+        assert!(ids.contains(&mine.to_string()) && ids.contains(&note.to_string()));
+        assert!(author.items.iter().all(|i| i.creator == "Wren Writer"));
+    }
+);
+
+backend_test!(
+    async fn browsers_are_told_how_to_search_the_site(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let a = &app.address;
+        app.rowing_story();
+        let home = app.get("/").await;
+        let described = home.attrs(
+            "link[rel=search][type='application/opensearchdescription+xml']",
+            "href",
+        );
+        assert_eq!(described, [format!("{a}/opensearch.xml")]);
+
+        let page = fetch(
+            &app,
+            "/opensearch.xml",
+            "application/opensearchdescription+xml; charset=utf-8",
+        )
+        .await;
+        let doc = Document::parse(&page.body).expect("the description parses");
+        let os = "http://a9.com/-/spec/opensearch/1.1/";
+        let root = doc.root_element();
+        assert!(root.has_tag_name((os, "OpenSearchDescription")));
+        let short = text_of(root, (os, "ShortName"));
+        assert!(!short.is_empty() && short.chars().count() <= 16, "{short}");
+        let template = root
+            .children()
+            .find(|n| n.has_tag_name((os, "Url")) && n.attribute("type") == Some("text/html"))
+            .and_then(|n| n.attribute("template"))
+            .expect("an HTML search URL");
+        assert_eq!(template, format!("{a}/search?q={{searchTerms}}"));
+        // What the browser asks for finds the article.
+        let search = template
+            .replace("{searchTerms}", "oarlock")
+            .replace(a.as_str(), "");
+        let results = app.get(&search).await;
+        assert_eq!(results.status, 200);
+        assert!(results.body.contains("oarlock") || results.body.contains("Oarlock"));
     }
 );
