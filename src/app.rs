@@ -47,6 +47,9 @@ pub struct AppState {
     pub metrics: Option<Arc<Metrics>>,
     /// Article views counted, and the most-read ranking (see `readership`).
     pub readership: Arc<Readership>,
+    /// Where publish pings go: the feeds name the hubs, and the IndexNow
+    /// key is served at `/{key}.txt`.
+    pub pings: crate::pings::PingSettings,
 }
 
 impl CacheHost for AppState {

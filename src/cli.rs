@@ -206,6 +206,12 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         // An empty ICONOCAST_METRICS_BIND is as good as unset.
         metrics_bind: args.metrics_bind.filter(|bind| !bind.trim().is_empty()),
         views_flush_every: crate::readership::FLUSH_EVERY,
+        pings: crate::pings::PingSettings {
+            hubs: args.websub_hubs,
+            indexnow_key: args.indexnow_key,
+            indexnow_endpoint: args.indexnow_endpoint,
+            retry_base: crate::pings::RETRY_BASE,
+        },
     })
     .await?;
     app.run_until_stopped().await?;

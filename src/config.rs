@@ -175,4 +175,49 @@ pub struct ServeArgs {
     /// unset. Expose it only to the monitoring network.
     #[arg(long, env = "ICONOCAST_METRICS_BIND", value_name = "ADDR")]
     pub metrics_bind: Option<String>,
+
+    /// A WebSub hub to tell when feeds change (repeat for several); named
+    /// in every feed as rel="hub". None by default.
+    #[arg(
+        long = "websub-hub",
+        env = "ICONOCAST_WEBSUB_HUBS",
+        value_delimiter = ',',
+        value_name = "URL",
+        value_parser = http_url
+    )]
+    pub websub_hubs: Vec<String>,
+
+    /// The IndexNow key (8 to 128 letters, digits or dashes): sends the
+    /// addresses of published and changed articles to IndexNow, and
+    /// serves the key at /{KEY}.txt. None by default.
+    #[arg(long, env = "ICONOCAST_INDEXNOW_KEY", value_name = "KEY", value_parser = indexnow_key)]
+    pub indexnow_key: Option<String>,
+
+    /// Where IndexNow pings go.
+    #[arg(
+        long,
+        env = "ICONOCAST_INDEXNOW_ENDPOINT",
+        value_name = "URL",
+        default_value = crate::pings::INDEXNOW_ENDPOINT,
+        value_parser = http_url
+    )]
+    pub indexnow_endpoint: String,
+}
+
+/// An absolute http or https URL.
+fn http_url(raw: &str) -> Result<String, String> {
+    match url::Url::parse(raw.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+            Ok(url.to_string())
+        }
+        _ => Err(format!("{raw:?} is not an absolute http or https URL")),
+    }
+}
+
+fn indexnow_key(raw: &str) -> Result<String, String> {
+    if crate::pings::valid_indexnow_key(raw) {
+        Ok(raw.to_owned())
+    } else {
+        Err("an IndexNow key is 8 to 128 letters, digits or dashes".to_owned())
+    }
 }

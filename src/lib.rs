@@ -20,6 +20,7 @@ pub mod media;
 pub mod metrics;
 pub mod newsroom;
 pub mod page_cache;
+pub mod pings;
 pub mod readership;
 pub mod routes;
 pub mod startup;

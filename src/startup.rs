@@ -45,6 +45,9 @@ pub struct Settings {
     /// How often the views counted are saved and the most-read ranking
     /// read again (`readership::FLUSH_EVERY`).
     pub views_flush_every: std::time::Duration,
+    /// WebSub hubs and IndexNow to tell of published and changed articles
+    /// (`pings`); off by default.
+    pub pings: crate::pings::PingSettings,
 }
 
 /// The body timeout unless `--body-timeout` says otherwise.
@@ -175,7 +178,15 @@ impl Application {
             search: search.clone(),
             metrics: metrics.clone(),
             readership: readership.clone(),
+            pings: settings.pings.clone(),
         });
+        crate::pings::start(
+            settings.pings.clone(),
+            base_url.clone(),
+            db.clone(),
+            Arc::downgrade(&pages),
+        )
+        .context("cannot start the publish pings")?;
         let body_timeout = settings.body_timeout;
         let https = is_https(&base_url);
         let server = HttpServer::new(move || {

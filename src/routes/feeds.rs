@@ -44,6 +44,8 @@ pub struct Channel {
     pub home: String,
     /// When the newest item (or the site settings) last changed.
     pub updated: NaiveDateTime,
+    /// The WebSub hubs told when the feed changes (`rel="hub"`).
+    pub hubs: Vec<String>,
 }
 
 impl Channel {
@@ -222,6 +224,7 @@ impl Format {
 fn load(
     conn: &mut DbConn,
     base_url: &str,
+    hubs: &[String],
     area: AreaPath,
     self_path: &str,
 ) -> Result<Feed, AppError> {
@@ -302,6 +305,7 @@ fn load(
             author: site.name.clone(),
             home: format!("{base_url}/"),
             updated,
+            hubs: hubs.to_vec(),
         },
         items,
     })
@@ -318,7 +322,7 @@ async fn serve(
     let format = Format::of_path(&self_path);
     let st = state.clone();
     let feed = state
-        .run(move |conn| load(conn, &st.base_url, area, &self_path))
+        .run(move |conn| load(conn, &st.base_url, &st.pings.hubs, area, &self_path))
         .await?;
     let updated = feed.channel.updated;
     Ok(match format {
@@ -403,7 +407,7 @@ fn json_feed(feed: &Feed) -> serde_json::Value {
             })
         })
         .collect();
-    json!({
+    let mut feed = json!({
         "version": "https://jsonfeed.org/version/1.1",
         "title": c.title,
         "home_page_url": c.link,
@@ -412,7 +416,16 @@ fn json_feed(feed: &Feed) -> serde_json::Value {
         "language": "en",
         "authors": [{ "name": c.author, "url": c.home }],
         "items": items,
-    })
+    });
+    if !c.hubs.is_empty() {
+        let hubs: Vec<serde_json::Value> = c
+            .hubs
+            .iter()
+            .map(|url| json!({ "type": "WebSub", "url": url }))
+            .collect();
+        feed["hubs"] = serde_json::Value::Array(hubs);
+    }
+    feed
 }
 
 #[cfg(test)]

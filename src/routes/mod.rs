@@ -77,6 +77,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(page_at("/author/{slug}/feed.json", feeds::author))
         .service(page_at("/author/{slug}", authors::show))
         .service(page_at("/robots.txt", sitemaps::robots))
+        .service(page_at("/{key}.txt", sitemaps::indexnow_key))
         .service(page_at("/sitemap.xml", sitemaps::index))
         .service(page_at("/news-sitemap.xml", sitemaps::news))
         .service(page_at("/sitemaps/pages.xml", sitemaps::pages))

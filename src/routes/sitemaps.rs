@@ -103,6 +103,23 @@ pub async fn robots(state: web::Data<AppState>) -> HttpResponse {
         .body(body)
 }
 
+/// `/{key}.txt`: the IndexNow key, which proves to search engines that
+/// the pings naming this site come from it. Any other `.txt` is a 404.
+pub async fn indexnow_key(
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    match &state.pings.indexnow_key {
+        Some(ours) if *ours == *key => Ok(HttpResponse::Ok()
+            .insert_header((
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            ))
+            .body(ours.clone())),
+        _ => Err(AppError::NotFound),
+    }
+}
+
 /// `/sitemap.xml`: every child sitemap with its date. The articles pages
 /// carry exactly the newest change they list. The four small sitemaps share
 /// the newest change on the whole site (the settings or any visible

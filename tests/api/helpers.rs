@@ -432,6 +432,7 @@ async fn start_with(
         body_timeout: iconocast::startup::DEFAULT_BODY_TIMEOUT,
         metrics_bind: None,
         views_flush_every: iconocast::readership::FLUSH_EVERY,
+        pings: iconocast::pings::PingSettings::default(),
     };
     tune(&mut settings);
     let app = Application::build(settings)

@@ -22,6 +22,7 @@ mod outage;
 mod page_cache;
 mod pages;
 mod pagination;
+mod pings;
 mod queries;
 mod search;
 mod sitemaps;
