@@ -10,6 +10,7 @@ pub mod editor;
 pub mod feeds;
 pub mod media;
 pub mod models;
+pub mod notes;
 pub mod redirects;
 pub mod schema;
 pub mod search;

@@ -290,6 +290,7 @@ backend_test!(
                 ArticleStatus,
                 Option<NaiveDateTime>,
                 NaiveDateTime,
+                Option<NaiveDateTime>,
             )> = app
                 .with_conn(|c| {
                     articles::table
@@ -298,16 +299,19 @@ backend_test!(
                             articles::status,
                             articles::published_at,
                             articles::updated_at,
+                            articles::expires_at,
                         ))
                         .load(c)
                 })
                 .expect("articles");
             rows.into_iter()
-                .filter(|(kind, status, published, _)| {
-                    status.is_visible(*published, now())
+                .filter(|(kind, status, published, _, expires)| {
+                    status.is_visible(*published, *expires, now())
                         && (!blog_only || *kind == ArticleKind::Blog)
                 })
-                .map(|(_, _, published, updated)| published.map_or(updated, |p| p.max(updated)))
+                .map(|(_, _, published, updated, _)| {
+                    published.map_or(updated, |p| p.max(updated))
+                })
                 .max()
                 .expect("a visible article")
                 .format("%Y-%m-%dT%H:%M:%S")

@@ -38,6 +38,8 @@ pub struct ArticlesPage {
     pub total_pages: u32,
     /// The query string of the filters, for the pager's links.
     pub filter_query: String,
+    /// When the list was read: which expiries have passed.
+    pub now: chrono::NaiveDateTime,
 }
 
 /// The query string, kept as text so bad values get our 400 page.
@@ -149,6 +151,7 @@ pub async fn list(
         total,
         page: number.get(),
         total_pages,
+        now: crate::domain::clock::now(),
     };
     respond(StatusCode::OK, &page)
 }
