@@ -238,10 +238,7 @@ fn parse_article(start: usize, lines: &[&str]) -> Result<DemoArticle, String> {
             }
             "expires" => {
                 article.expires_offset_minutes = Some(parse_offset(&value).ok_or_else(|| {
-                    format!(
-                        "line {}: expires must look like `+30d 00:00`",
-                        start + i
-                    )
+                    format!("line {}: expires must look like `+30d 00:00`", start + i)
                 })?)
             }
             "source" => {
@@ -550,16 +547,28 @@ mod tests {
                     source: wire, Harbour Wire\nexpires: +2d 00:00\n\
                     correction: 2d 10:30 | It said Tuesday.\nupdate: 1d 09:00 | More news.\n\n## H\nBody\n";
         let a = &parse(text).expect("parses")[0];
-        assert_eq!((a.source, a.source_name.as_str()), (SourceKind::Wire, "Harbour Wire"));
+        assert_eq!(
+            (a.source, a.source_name.as_str()),
+            (SourceKind::Wire, "Harbour Wire")
+        );
         assert_eq!(a.expires_offset_minutes, Some(2 * 1440));
         assert_eq!(
             a.notes,
             vec![
-                (NoteKind::Correction, -2 * 1440 + 630, "It said Tuesday.".to_owned()),
+                (
+                    NoteKind::Correction,
+                    -2 * 1440 + 630,
+                    "It said Tuesday.".to_owned()
+                ),
                 (NoteKind::Update, -1440 + 540, "More news.".to_owned()),
             ]
         );
-        for bad in ["source: staff, Us", "source: wire", "correction: soon | x", "update: 1d 09:00 |"] {
+        for bad in [
+            "source: staff, Us",
+            "source: wire",
+            "correction: soon | x",
+            "update: 1d 09:00 |",
+        ] {
             let err = parse(&format!("+++\nslug: a\n{bad}\n")).unwrap_err();
             assert!(err.contains("line 3"), "{bad}: {err}");
         }

@@ -563,7 +563,11 @@ pub fn save(
         if let Some(note) = note {
             write_note(conn, id, note.kind, &note.body, now, Some(user_id))?;
             let short: String = note.body.chars().take(80).collect();
-            let ellipsis = if short.len() < note.body.len() { "…" } else { "" };
+            let ellipsis = if short.len() < note.body.len() {
+                "…"
+            } else {
+                ""
+            };
             let detail = format!(
                 "{} to version {version}: \"{short}{ellipsis}\"",
                 note.kind.as_str()

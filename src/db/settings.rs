@@ -52,7 +52,10 @@ pub fn trust_page(
             .select((site_settings::corrections_policy, site_settings::updated_at))
             .first(conn),
         TrustPage::PublishingPrinciples => one
-            .select((site_settings::publishing_principles, site_settings::updated_at))
+            .select((
+                site_settings::publishing_principles,
+                site_settings::updated_at,
+            ))
             .first(conn),
         TrustPage::Masthead => one
             .select((site_settings::masthead, site_settings::updated_at))

@@ -359,12 +359,9 @@ fn newest_edit(
         .limit(EDIT_WALK)
         .load(conn)?;
     let wanted = |k: ArticleKind| kind.is_none_or(|want| want == k);
-    if let Some((at, ..)) = recent
-        .iter()
-        .find(|(_, status, published, expires, k)| {
-            status.is_visible(*published, *expires, now) && wanted(*k)
-        })
-    {
+    if let Some((at, ..)) = recent.iter().find(|(_, status, published, expires, k)| {
+        status.is_visible(*published, *expires, now) && wanted(*k)
+    }) {
         return Ok(Some(*at));
     }
     if i64::try_from(recent.len()).unwrap_or(i64::MAX) < EDIT_WALK {

@@ -534,7 +534,11 @@ mod tests {
         let now = at(10);
         for status in ArticleStatus::ALL {
             let public = matches!(status, ArticleStatus::Published | ArticleStatus::Scheduled);
-            assert_eq!(status.is_visible(Some(at(9)), None, now), public, "{status}");
+            assert_eq!(
+                status.is_visible(Some(at(9)), None, now),
+                public,
+                "{status}"
+            );
             assert_eq!(status.is_visible(Some(now), None, now), public, "{status}");
             assert!(!status.is_visible(Some(at(11)), None, now), "{status}");
             assert!(!status.is_visible(None, None, now), "{status}");
@@ -545,7 +549,10 @@ mod tests {
                 "{status}"
             );
             assert!(!status.is_visible(Some(at(9)), Some(now), now), "{status}");
-            assert!(!status.is_visible(Some(at(8)), Some(at(9)), now), "{status}");
+            assert!(
+                !status.is_visible(Some(at(8)), Some(at(9)), now),
+                "{status}"
+            );
             assert_eq!(status.has_expired(Some(at(8)), Some(at(9)), now), public);
             assert!(!status.has_expired(Some(at(8)), Some(at(11)), now));
             assert!(!status.has_expired(Some(at(11)), Some(at(9)), now));

@@ -15,8 +15,8 @@ use super::articles::{self, Written};
 use crate::db::articles::Card;
 use crate::db::editor::{self, Draft, SectionDraft, Stored};
 use crate::db::media as db_media;
-use crate::db::notes as db_notes;
 use crate::db::models::{Article, Author, Category, Media, Note, Section, Tag};
+use crate::db::notes as db_notes;
 use crate::db::schema::users;
 use crate::db::{audit, DbConn};
 use crate::domain::actor::Actor;
@@ -484,14 +484,21 @@ fn source_of(form: &EditorForm) -> Result<(SourceKind, String), Refusal> {
     if kind == SourceKind::Staff {
         return Ok((kind, String::new()));
     }
-    let name = form.source_name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let name = form
+        .source_name
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if name.is_empty() {
         return Err((
             "source_name",
-            format!("Name the {} the article comes from.", match kind {
-                SourceKind::Wire => "wire service",
-                _ => "partner",
-            }),
+            format!(
+                "Name the {} the article comes from.",
+                match kind {
+                    SourceKind::Wire => "wire service",
+                    _ => "partner",
+                }
+            ),
         ));
     }
     if name.chars().count() > MAX_SOURCE_NAME_CHARS {
@@ -530,10 +537,7 @@ fn note_of(form: &EditorForm) -> Result<Option<NoteInput>, Refusal> {
     if typed.is_empty() {
         return Err((
             "note_text",
-            format!(
-                "Write what the {} says readers should know.",
-                kind.as_str()
-            ),
+            format!("Write what the {} says readers should know.", kind.as_str()),
         ));
     }
     // Counted as typed, before any work on it.
@@ -1203,7 +1207,10 @@ mod tests {
         assert_eq!(field(note_of(&form("update", &long))), Some("note_text"));
         let exactly = "w".repeat(MAX_NOTE_CHARS);
         assert!(note_of(&form("update", &exactly)).is_ok_and(|n| n.is_some()));
-        assert_eq!(field(note_of(&form("update", "a\u{0}b"))), Some("note_text"));
+        assert_eq!(
+            field(note_of(&form("update", "a\u{0}b"))),
+            Some("note_text")
+        );
 
         let source = |kind: &str, name: &str| {
             source_of(&EditorForm {
@@ -1212,7 +1219,10 @@ mod tests {
                 ..EditorForm::default()
             })
         };
-        assert_eq!(source("", "ignored"), Ok((SourceKind::Staff, String::new())));
+        assert_eq!(
+            source("", "ignored"),
+            Ok((SourceKind::Staff, String::new()))
+        );
         assert_eq!(
             source("wire", "  Harbour   Wire "),
             Ok((SourceKind::Wire, "Harbour Wire".to_owned()))

@@ -166,14 +166,11 @@ pub fn write(
             )
             .map(Written::Done)
         }
-        Some(current) => {
-            editor::save(conn, current, expected, w.draft, w.step, &change, w.note).map(
-                |saved| match saved {
-                    Saved::Done { id, .. } => Written::Done(id),
-                    Saved::Conflict(stored) => Written::Conflict(stored),
-                },
-            )
-        }
+        Some(current) => editor::save(conn, current, expected, w.draft, w.step, &change, w.note)
+            .map(|saved| match saved {
+                Saved::Done { id, .. } => Written::Done(id),
+                Saved::Conflict(stored) => Written::Conflict(stored),
+            }),
     };
     match written {
         Err(e) if editor::is_slug_clash(&e) => Err(AppError::Conflict {

@@ -62,7 +62,10 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(page_at("/about", about::show))
         .service(page_at("/corrections", corrections::show))
         .service(page_at("/corrections-policy", trust::corrections_policy))
-        .service(page_at("/publishing-principles", trust::publishing_principles))
+        .service(page_at(
+            "/publishing-principles",
+            trust::publishing_principles,
+        ))
         .service(page_at("/masthead", trust::masthead))
         .service(page_at("/search", search::show))
         .service(page_at("/feed.xml", feeds::rss))

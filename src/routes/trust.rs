@@ -48,9 +48,7 @@ pub async fn corrections_policy(state: web::Data<AppState>) -> Result<HttpRespon
 }
 
 /// GET /publishing-principles.
-pub async fn publishing_principles(
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
+pub async fn publishing_principles(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     show(state, TrustPage::PublishingPrinciples).await
 }
 

@@ -123,8 +123,14 @@ backend_test!(
         assert_eq!(audited.len(), 2, "{backend:?}");
         assert_eq!(audited[0].0, Some(who.id));
         assert_eq!(audited[0].1, Some(id));
-        assert!(audited[0].2.starts_with("correction to version 2"), "{audited:?}");
-        assert!(audited[1].2.starts_with("update to version 3"), "{audited:?}");
+        assert!(
+            audited[0].2.starts_with("correction to version 2"),
+            "{audited:?}"
+        );
+        assert!(
+            audited[1].2.starts_with("update to version 3"),
+            "{audited:?}"
+        );
     }
 );
 
@@ -142,7 +148,11 @@ backend_test!(
         let path = format!("/{}/{}", app.desk().slug, form.slug);
         let article = of_type(&json_ld(&app.get(&path).await), "NewsArticle");
         let corrections = article["correction"].as_array().expect("correction");
-        assert_eq!(corrections.len(), 1, "{backend:?}: updates are not corrections");
+        assert_eq!(
+            corrections.len(),
+            1,
+            "{backend:?}: updates are not corrections"
+        );
         assert_eq!(corrections[0]["@type"], "CorrectionComment");
         assert_eq!(
             corrections[0]["text"],
@@ -151,7 +161,11 @@ backend_test!(
         let noted = stored_notes(&app, id)[1].2;
         assert_eq!(
             corrections[0]["datePublished"],
-            noted.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string().as_str()
+            noted
+                .and_utc()
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string()
+                .as_str()
         );
         let modified = article["dateModified"].as_str().expect("dateModified");
         let published = article["datePublished"].as_str().expect("datePublished");
@@ -189,7 +203,10 @@ backend_test!(
         let after = of_type(&json_ld(&page), "NewsArticle");
         let modified = after["dateModified"].as_str().expect("dateModified");
         let published = after["datePublished"].as_str().expect("datePublished");
-        assert!(modified > published, "{backend:?}: {modified} after {published}");
+        assert!(
+            modified > published,
+            "{backend:?}: {modified} after {published}"
+        );
         assert!(page.texts(".byline .updated").is_empty(), "{backend:?}");
         assert!(!page.texts(".byline")[0].contains("Updated"));
         assert!(page.texts(".article-notes").is_empty());
@@ -214,7 +231,10 @@ backend_test!(
                     .first(c)
             })
             .expect("updated_at");
-        let expected = updated_at.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let expected = updated_at
+            .and_utc()
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
         let url = format!("{}/{}/{}", app.address, app.desk().slug, form.slug);
         let note_text = format!(
             "Correction, {}: An earlier version said the pier closes in May & June.",
@@ -270,7 +290,8 @@ backend_test!(
         };
         assert_eq!(child_text("updated"), expected, "{backend:?}");
         assert!(child_text("updated") >= child_text("published"));
-        assert!(child_text("content").contains("An earlier version said the pier closes in May &amp; June."));
+        assert!(child_text("content")
+            .contains("An earlier version said the pier closes in May &amp; June."));
 
         // JSON Feed.
         let feed: Value = serde_json::from_str(&app.get("/feed.json").await.body).expect("JSON");
@@ -296,19 +317,31 @@ backend_test!(
             .article("Ferry timetable")
             .in_category(desk)
             .published_hours_ago(10)
-            .note(NoteKind::Correction, "The 9:15 ferry leaves at 9:45.", eight)
+            .note(
+                NoteKind::Correction,
+                "The 9:15 ferry leaves at 9:45.",
+                eight,
+            )
             .create();
         app.article("Beach cleaning day")
             .in_category(desk)
             .published_hours_ago(9)
             .note(NoteKind::Update, "More volunteers joined.", hours_ago(3))
-            .note(NoteKind::Correction, "The day is Sunday, not Saturday.", two)
+            .note(
+                NoteKind::Correction,
+                "The day is Sunday, not Saturday.",
+                two,
+            )
             .create();
         // Hidden, so its correction is not listed either.
         app.article("Withdrawn draft")
             .in_category(desk)
             .with_status(ArticleStatus::Draft, Some(hours_ago(9)))
-            .note(NoteKind::Correction, "Hidden quokkaword correction.", hours_ago(1))
+            .note(
+                NoteKind::Correction,
+                "Hidden quokkaword correction.",
+                hours_ago(1),
+            )
             .create();
 
         let page = app.get("/corrections").await;
@@ -321,8 +354,14 @@ backend_test!(
         assert_eq!(
             mine,
             [
-                format!("Correction, {}: The day is Sunday, not Saturday.", shown(two)),
-                format!("Correction, {}: The 9:15 ferry leaves at 9:45.", shown(eight)),
+                format!(
+                    "Correction, {}: The day is Sunday, not Saturday.",
+                    shown(two)
+                ),
+                format!(
+                    "Correction, {}: The 9:15 ferry leaves at 9:45.",
+                    shown(eight)
+                ),
             ],
             "{backend:?}: newest first, corrections only"
         );
@@ -366,8 +405,16 @@ backend_test!(
     async fn trust_pages_are_served_and_named_by_the_publishers_json_ld(backend: Backend) {
         let app = spawn_app(&backend).await;
         let pages = [
-            ("/corrections-policy", "Corrections policy", "correctionsPolicy"),
-            ("/publishing-principles", "Publishing principles", "publishingPrinciples"),
+            (
+                "/corrections-policy",
+                "Corrections policy",
+                "correctionsPolicy",
+            ),
+            (
+                "/publishing-principles",
+                "Publishing principles",
+                "publishingPrinciples",
+            ),
             ("/masthead", "Masthead", "masthead"),
         ];
         // The demo writes all three.
@@ -412,7 +459,11 @@ backend_test!(
         let footer = app.get("/about").await.attrs(".trust-links a", "href");
         assert_eq!(
             footer,
-            ["/corrections", "/corrections-policy", "/publishing-principles"]
+            [
+                "/corrections",
+                "/corrections-policy",
+                "/publishing-principles"
+            ]
         );
         assert!(app
             .audited("settings_update")
@@ -435,11 +486,21 @@ backend_test!(
         assert_eq!(page.texts("#settings-corrections_policy-error").len(), 1);
         assert_eq!(app.get("/corrections-policy").await.status, 200);
         // No category may take their names.
-        for slug in ["corrections", "corrections-policy", "publishing-principles", "masthead"] {
+        for slug in [
+            "corrections",
+            "corrections-policy",
+            "publishing-principles",
+            "masthead",
+        ] {
             let page = admin
                 .post(
                     "/admin/categories",
-                    &[("name", "Clash"), ("slug", slug), ("tagline", ""), ("description", "")],
+                    &[
+                        ("name", "Clash"),
+                        ("slug", slug),
+                        ("tagline", ""),
+                        ("description", ""),
+                    ],
                 )
                 .await;
             assert_eq!(page.status, 422, "{backend:?}: {slug}");
@@ -584,13 +645,17 @@ backend_test!(
             let page = editor::post(&path, &bad, &who, action).await;
             assert_eq!(page.status, 422, "{backend:?}: {what}: {}", page.body);
             assert_eq!(
-                page.attrs(&format!("#editor-errors a[href=\"#field-{field}\"]"), "href")
-                    .len(),
+                page.attrs(
+                    &format!("#editor-errors a[href=\"#field-{field}\"]"),
+                    "href"
+                )
+                .len(),
                 1,
                 "{backend:?}: {what}: a message for {field}"
             );
             assert_eq!(
-                page.attrs(&format!("[name={field}][aria-invalid=true]"), "name").len(),
+                page.attrs(&format!("[name={field}][aria-invalid=true]"), "name")
+                    .len(),
                 1,
                 "{backend:?}: {what}: {field} marked"
             );

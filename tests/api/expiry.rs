@@ -19,7 +19,10 @@ use crate::helpers::{backend_test, hours_ago, now, spawn_app, Backend, TestApp};
 fn next_article_id(app: &TestApp, next: i32) {
     let sql = match &app.db.url {
         iconocast::db::DatabaseUrl::Sqlite(_) => {
-            format!("UPDATE sqlite_sequence SET seq = {} WHERE name = 'articles'", next - 1)
+            format!(
+                "UPDATE sqlite_sequence SET seq = {} WHERE name = 'articles'",
+                next - 1
+            )
         }
         iconocast::db::DatabaseUrl::Postgres(_) => {
             format!("SELECT setval('articles_id_seq', {})", next - 1)
@@ -89,7 +92,10 @@ backend_test!(
         for (listing, needle) in &listed {
             let page = app.get(listing).await;
             assert_eq!(page.status, 200, "{backend:?}: {listing}");
-            assert!(page.body.contains(needle), "{backend:?}: {listing} lists it");
+            assert!(
+                page.body.contains(needle),
+                "{backend:?}: {listing} lists it"
+            );
         }
         // Warm: served from memory, no query at all.
         let before = app.db.queries.get();
@@ -157,7 +163,12 @@ backend_test!(
             row(lasting),
             later.format("%-d %B %Y, %H:%M UTC").to_string()
         );
-        assert_eq!(app.get(&format!("/{}/expired-wire-copy", desk.slug)).await.status, 410);
+        assert_eq!(
+            app.get(&format!("/{}/expired-wire-copy", desk.slug))
+                .await
+                .status,
+            410
+        );
 
         // The editor shows it in the site's time zone, and says when the
         // article has expired.
@@ -191,12 +202,17 @@ backend_test!(
         let stored = expiry_of(&app, id).expect("an expiry");
         assert_eq!(local(stored), local(at));
         assert_eq!(
-            app.get(&format!("/{}/{}", desk.slug, form.slug)).await.status,
+            app.get(&format!("/{}/{}", desk.slug, form.slug))
+                .await
+                .status,
             200
         );
         // Restoring the first version, which had no expiry, keeps it.
         let page = who
-            .post(&format!("/admin/articles/{id}/history/1/restore"), &[("current", "2")])
+            .post(
+                &format!("/admin/articles/{id}/history/1/restore"),
+                &[("current", "2")],
+            )
             .await;
         assert_eq!(page.status, 303, "{backend:?}: {}", page.body);
         assert_eq!(expiry_of(&app, id), Some(stored), "{backend:?}");

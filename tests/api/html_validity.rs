@@ -37,8 +37,14 @@ backend_test!(
                 "article-with-a-correction",
                 "/health-technology-science/password-managers-explained",
             ),
-            ("article-with-an-update", "/travel/night-trains-plan-a-sleeper-journey"),
-            ("article-from-a-wire", "/sport/how-video-review-works-in-sport"),
+            (
+                "article-with-an-update",
+                "/travel/night-trains-plan-a-sleeper-journey",
+            ),
+            (
+                "article-from-a-wire",
+                "/sport/how-video-review-works-in-sport",
+            ),
             ("search", "/search?q=sleep"),
             ("search-empty", "/search"),
             ("not-found", "/no-such-page"),

@@ -309,9 +309,7 @@ backend_test!(
                     status.is_visible(*published, *expires, now())
                         && (!blog_only || *kind == ArticleKind::Blog)
                 })
-                .map(|(_, _, published, updated, _)| {
-                    published.map_or(updated, |p| p.max(updated))
-                })
+                .map(|(_, _, published, updated, _)| published.map_or(updated, |p| p.max(updated)))
                 .max()
                 .expect("a visible article")
                 .format("%Y-%m-%dT%H:%M:%S")
