@@ -325,6 +325,16 @@ pub fn articles_of_page(
         .load(conn)
 }
 
+/// An article's edit time, with what the visibility rule and the kind
+/// filter read: status, publish time, expiry, kind.
+type Edited = (
+    NaiveDateTime,
+    ArticleStatus,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+    ArticleKind,
+);
+
 /// Rows of the edit-time index read when looking for the newest edit of
 /// a visible article.
 const EDIT_WALK: i64 = 64;
@@ -341,13 +351,7 @@ fn newest_edit(
     now: NaiveDateTime,
     kind: Option<ArticleKind>,
 ) -> QueryResult<Option<NaiveDateTime>> {
-    let recent: Vec<(
-        NaiveDateTime,
-        ArticleStatus,
-        Option<NaiveDateTime>,
-        Option<NaiveDateTime>,
-        ArticleKind,
-    )> = articles::table
+    let recent: Vec<Edited> = articles::table
         .select((
             articles::updated_at,
             articles::status,

@@ -547,16 +547,26 @@ backend_test!(
     }
 );
 
+/// What a refused form tries, how it changes the form, with which button,
+/// and the field the message is for.
+type BadCase = (
+    &'static str,
+    Box<dyn Fn(&mut Form)>,
+    &'static str,
+    &'static str,
+);
+
 backend_test!(
     async fn bad_notes_sources_and_expiries_are_refused_and_change_nothing(backend: Backend) {
         let app = spawn_app(&backend).await;
         let (who, form, id) = published(&app, "Harbour wall repairs").await;
         let zone: chrono_tz::Tz = "Europe/London".parse().expect("a zone");
-        let local = |at: NaiveDateTime| iconocast::newsroom::article_form::local_input(at, zone);
+        let local =
+            move |at: NaiveDateTime| iconocast::newsroom::article_form::local_input(at, zone);
         let in_hours = |h: i64| crate::helpers::now() + chrono::Duration::hours(h);
         let path = format!("/admin/articles/{id}");
         let long = "w".repeat(1001);
-        let cases: Vec<(&str, Box<dyn Fn(&mut Form)>, &str, &str)> = vec![
+        let cases: Vec<BadCase> = vec![
             (
                 "an unknown kind",
                 Box::new(|f| {

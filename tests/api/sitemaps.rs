@@ -277,6 +277,15 @@ backend_test!(
     }
 );
 
+/// An article's kind, status, publish time, edit time and expiry.
+type Dated = (
+    ArticleKind,
+    ArticleStatus,
+    Option<NaiveDateTime>,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+);
+
 backend_test!(
     /// The home page and the blog are dated by the newest change among the
     /// visible articles they cover, found on the edit-time index: that
@@ -285,13 +294,7 @@ backend_test!(
     async fn the_home_and_blog_dates_skip_edits_of_hidden_articles(backend: Backend) {
         let app = spawn_app(&backend).await;
         let expected = |blog_only: bool| {
-            let rows: Vec<(
-                ArticleKind,
-                ArticleStatus,
-                Option<NaiveDateTime>,
-                NaiveDateTime,
-                Option<NaiveDateTime>,
-            )> = app
+            let rows: Vec<Dated> = app
                 .with_conn(|c| {
                     articles::table
                         .select((
