@@ -245,9 +245,18 @@ backend_test!(
             }
         }
 
+        // The demo writes the three trust pages.
         assert_eq!(
             urlset_paths(&app, "/sitemaps/pages.xml").await,
-            ["/", "/blog", "/about"]
+            [
+                "/",
+                "/blog",
+                "/about",
+                "/corrections",
+                "/corrections-policy",
+                "/publishing-principles",
+                "/masthead"
+            ]
         );
         assert_eq!(
             urlset_paths(&app, "/sitemaps/categories.xml").await,
