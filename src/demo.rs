@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use crate::db::models::{NewCategory, NewSiteSettings, NewUser};
 use crate::db::{articles, categories, settings, users, write_transaction, DbConn};
-use crate::domain::{ArticleKind, ArticleStatus, Role};
+use crate::domain::{ArticleKind, ArticleStatus, DatedNote, NoteKind, Role, SourceKind};
 
 /// (slug, name, tagline, description)
 pub const CATEGORIES: [(&str, &str, &str, &str); 5] = [
@@ -85,6 +85,67 @@ Iconocast News Agency reports on health, technology and science, books and the a
 - **Fast and respectful.** No trackers, no pop-ups, no autoplay: pages load quickly on any connection.
 ";
 
+const SITE_CORRECTIONS_POLICY: &str = "\
+We correct errors of fact as soon as we confirm them, in the article itself and in the open.
+
+## How we correct
+
+- **Corrections.** When an article got a fact wrong, we fix it and add a dated note at the top of the article saying what was wrong. The note stays for the life of the article, and the correction is listed on our [corrections page](/corrections).
+- **Updates.** When a story develops after publication, we add what is new and a dated note saying so. An update is not an admission of error; it tells readers the article has changed.
+- **Silent fixes.** Spelling, grammar and formatting are fixed without a note, as they change no meaning. The article's modification date still changes.
+- **No quiet deletions.** We do not remove articles to hide a mistake. Material licensed from a wire service or partner for a limited period leaves the site when its licence ends.
+
+## Telling us about an error
+
+Write to corrections@iconocast.example with the address of the article and what you believe is wrong. An editor who did not work on the article reads every message, normally within one working day, and replies to say what we did and why.
+";
+
+const SITE_PUBLISHING_PRINCIPLES: &str = "\
+These are the standards every article we publish is held to, whoever wrote it.
+
+## Accuracy first
+
+Every factual claim is checked against a source we can name, and a second editor reads every article before it is published. When speed and accuracy pull apart, we choose accuracy: we would rather be second and right.
+
+## Sources
+
+We say where information comes from. We use anonymous sources only when the information matters to readers and cannot be had otherwise, and at least one editor knows who the source is. Copy from wire services and partners is credited as such in the byline.
+
+## Independence
+
+No advertiser, sponsor or partner sees an article before publication or has a say in what we cover. Staff declare interests that could bear on their work, and do not cover subjects where they have one.
+
+## Fairness
+
+People and organisations we criticise are given a fair chance to respond before publication, and their response is reported.
+
+## Explained, not just reported
+
+Each article opens with a standfirst saying what you will learn, and is organised in sections so that you can find what you need.
+";
+
+const SITE_MASTHEAD: &str = "\
+Iconocast News Agency is an independent newsroom. These are the people responsible for what it publishes.
+
+## Editors
+
+- **Editor-in-chief:** Helena Marsh
+- **Health, Technology & Science:** Amara Okafor, correspondent and editor
+- **Books & Arts, and Entertainment:** Jonas Brandt, culture editor
+- **Sport and Travel:** Lucía Ferreira, writer
+- **Technology and the Blog:** Sam Whitaker, reporter and editor of the Blog
+
+## Standards
+
+- **Standards editor:** Daniel Osei, who reads every correction request
+
+## Contact
+
+- News desk: desk@iconocast.example
+- Corrections: corrections@iconocast.example
+- Everything else: hello@iconocast.example
+";
+
 /// The demo articles, one file per area.
 const AREAS: [(&str, &str); 6] = [
     (
@@ -114,6 +175,13 @@ pub struct DemoArticle {
     pub draft: bool,
     pub intro: String,
     pub sections: Vec<(String, String)>,
+    /// Minutes relative to now of its expiry, if it has one.
+    pub expires_offset_minutes: Option<i64>,
+    /// Who it comes from, and their name.
+    pub source: SourceKind,
+    pub source_name: String,
+    /// Corrections and updates: kind, minutes relative to now, text.
+    pub notes: Vec<(NoteKind, i64, String)>,
 }
 
 /// Parses one demo file; the error names the line.
@@ -167,6 +235,39 @@ fn parse_article(start: usize, lines: &[&str]) -> Result<DemoArticle, String> {
                         start + i
                     )
                 })?)
+            }
+            "expires" => {
+                article.expires_offset_minutes = Some(parse_offset(&value).ok_or_else(|| {
+                    format!("line {}: expires must look like `+30d 00:00`", start + i)
+                })?)
+            }
+            "source" => {
+                let (kind, name) = value
+                    .split_once(',')
+                    .and_then(|(k, n)| Some((SourceKind::parse(k.trim())?, n.trim())))
+                    .filter(|(k, n)| *k != SourceKind::Staff && !n.is_empty())
+                    .ok_or_else(|| {
+                        format!(
+                            "line {}: source must look like `wire, Name` or `partner, Name`",
+                            start + i
+                        )
+                    })?;
+                article.source = kind;
+                article.source_name = name.to_owned();
+            }
+            key @ ("correction" | "update") => {
+                let kind = NoteKind::parse(key).unwrap_or(NoteKind::Update);
+                let (when, text) = value
+                    .split_once(" | ")
+                    .and_then(|(w, t)| Some((parse_offset(w.trim())?, t.trim())))
+                    .filter(|(_, t)| !t.is_empty())
+                    .ok_or_else(|| {
+                        format!(
+                            "line {}: {key} must look like `2d 10:30 | What readers should know.`",
+                            start + i
+                        )
+                    })?;
+                article.notes.push((kind, when, text.to_owned()));
             }
             other => return Err(format!("line {}: unknown key `{other}`", start + i)),
         }
@@ -297,6 +398,18 @@ pub fn seed_if_empty(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<bo
             } else {
                 ArticleStatus::Published
             };
+            // A note is dated after its article's publication, never
+            // after the moment of seeding.
+            let notes = article
+                .notes
+                .iter()
+                .map(|(kind, offset, body)| DatedNote {
+                    kind: *kind,
+                    body: body.clone(),
+                    at: (midnight + Duration::minutes(*offset))
+                        .clamp(published_at, now.max(published_at)),
+                })
+                .collect();
             let input = articles::ArticleInput {
                 kind,
                 category_id,
@@ -310,6 +423,12 @@ pub fn seed_if_empty(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<bo
                 noindex: false,
                 sections: article.sections.clone(),
                 tags: article.tags.clone(),
+                expires_at: article
+                    .expires_offset_minutes
+                    .map(|m| midnight + Duration::minutes(m)),
+                source: article.source,
+                source_name: article.source_name.clone(),
+                notes,
             };
             let id = crate::newsroom::articles::create_unattended(conn, &input, now)?;
             if status == ArticleStatus::Published {
@@ -376,6 +495,9 @@ pub fn seed_site(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<()> {
             about: SITE_ABOUT,
             updated_at: now,
             time_zone: "Europe/London",
+            corrections_policy: SITE_CORRECTIONS_POLICY,
+            publishing_principles: SITE_PUBLISHING_PRINCIPLES,
+            masthead: SITE_MASTHEAD,
         },
     )?;
     Ok(())
@@ -411,6 +533,63 @@ mod tests {
             all.iter().any(|(_, a)| a.published_offset_minutes > 0),
             "one is scheduled"
         );
+        // Each of the newsroom's own tools is shown on first start.
+        let notes = |kind| {
+            all.iter()
+                .flat_map(|(_, a)| &a.notes)
+                .filter(|(k, ..)| *k == kind)
+                .count()
+        };
+        assert!(notes(NoteKind::Correction) >= 1, "a correction");
+        assert!(notes(NoteKind::Update) >= 1, "an update");
+        for (_, a) in &all {
+            for (_, at, _) in &a.notes {
+                assert!(
+                    *at > a.published_offset_minutes && *at < 0,
+                    "{}: a note between its publication and now",
+                    a.slug
+                );
+            }
+        }
+        assert!(
+            all.iter()
+                .any(|(_, a)| a.expires_offset_minutes.is_some_and(|m| m > 0)),
+            "one expires, later"
+        );
+        assert!(all.iter().any(|(_, a)| a.source == SourceKind::Wire));
+    }
+
+    #[test]
+    fn notes_sources_and_expiries_parse_and_bad_ones_name_their_line() {
+        let text = "+++\nslug: a\ntitle: A\nauthor: x\npublished: 3d 08:00\nstandfirst: S\n\
+                    source: wire, Harbour Wire\nexpires: +2d 00:00\n\
+                    correction: 2d 10:30 | It said Tuesday.\nupdate: 1d 09:00 | More news.\n\n## H\nBody\n";
+        let a = &parse(text).expect("parses")[0];
+        assert_eq!(
+            (a.source, a.source_name.as_str()),
+            (SourceKind::Wire, "Harbour Wire")
+        );
+        assert_eq!(a.expires_offset_minutes, Some(2 * 1440));
+        assert_eq!(
+            a.notes,
+            vec![
+                (
+                    NoteKind::Correction,
+                    -2 * 1440 + 630,
+                    "It said Tuesday.".to_owned()
+                ),
+                (NoteKind::Update, -1440 + 540, "More news.".to_owned()),
+            ]
+        );
+        for bad in [
+            "source: staff, Us",
+            "source: wire",
+            "correction: soon | x",
+            "update: 1d 09:00 |",
+        ] {
+            let err = parse(&format!("+++\nslug: a\n{bad}\n")).unwrap_err();
+            assert!(err.contains("line 3"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -25,6 +25,10 @@ use askama::Template;
 pub enum AppError {
     #[error("page not found")]
     NotFound,
+    /// A page that was public and was withdrawn for good (an article past
+    /// its expiry): 410, so that crawlers drop it at once.
+    #[error("page gone")]
+    Gone,
     #[error("bad request: {0}")]
     BadRequest(String),
     /// A staff request refused: by role, or without its form's token.
@@ -239,6 +243,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Gone => StatusCode::GONE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -252,6 +257,11 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         match self {
             AppError::NotFound => ErrorPage::not_found(),
+            AppError::Gone => ErrorPage::response(
+                StatusCode::GONE,
+                "No longer available",
+                "This article was available for a limited time and has been withdrawn.",
+            ),
             AppError::BadRequest(message) => {
                 tracing::info!(reason = %message, "bad request");
                 ErrorPage::response(StatusCode::BAD_REQUEST, "Bad request", message)

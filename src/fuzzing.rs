@@ -37,9 +37,11 @@ use diesel::sqlite::SqliteConnection;
 
 use crate::db::editor::SectionDraft;
 use crate::db::search::{SearchQuery, Term};
-use crate::domain::limits::{MAX_SECTIONS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS};
+use crate::domain::limits::{
+    MAX_NOTE_CHARS, MAX_SECTIONS, MAX_SOURCE_NAME_CHARS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
+};
 use crate::domain::text::{self, Lines};
-use crate::domain::{anchors_for, slugify, tag_slug, Slug};
+use crate::domain::{anchors_for, slugify, tag_slug, Slug, SourceKind};
 use crate::import::{self, ImportErrorKind, ImportedArticle};
 use crate::newsroom::article_form::{assign_anchors, check_form, Checked, EditorForm};
 
@@ -531,7 +533,7 @@ fn assert_anchors(anchors: &[String]) {
 // ----------------------------------------------------------- editor form
 
 /// The fields of the editor's form, as the page names them.
-const SCALARS: [&str; 14] = [
+const SCALARS: [&str; 19] = [
     "csrf_token",
     "version",
     "action",
@@ -546,6 +548,11 @@ const SCALARS: [&str; 14] = [
     "hero_media_id",
     "hero_alt",
     "publish_at",
+    "expires_at",
+    "source_kind",
+    "source_name",
+    "note_kind",
+    "note_text",
 ];
 const SECTION_FIELDS: [&str; 3] = ["section_anchor", "section_heading", "section_body"];
 
@@ -568,6 +575,11 @@ fn scalar<'a>(form: &'a EditorForm, name: &str) -> &'a str {
         "hero_media_id" => &form.hero_media_id,
         "hero_alt" => &form.hero_alt,
         "publish_at" => &form.publish_at,
+        "expires_at" => &form.expires_at,
+        "source_kind" => &form.source_kind,
+        "source_name" => &form.source_name,
+        "note_kind" => &form.note_kind,
+        "note_text" => &form.note_text,
         _ => "",
     }
 }
@@ -621,7 +633,13 @@ pub fn editor_form(data: &[u8]) {
         .append_pair("standfirst", &checked.standfirst)
         .append_pair("intro", &checked.intro)
         .append_pair("hashtags", &shown_hashtags(&checked.tags))
-        .append_pair("hero_alt", &checked.hero_alt);
+        .append_pair("hero_alt", &checked.hero_alt)
+        .append_pair("source_kind", checked.source.as_str())
+        .append_pair("source_name", &checked.source_name);
+    if let Some(note) = &checked.note {
+        body.append_pair("note_kind", note.kind.as_str())
+            .append_pair("note_text", &note.body);
+    }
     for s in &checked.sections {
         body.append_pair("section_anchor", &s.anchor)
             .append_pair("section_heading", &s.heading)
@@ -649,6 +667,10 @@ pub fn editor_form(data: &[u8]) {
     );
     assert_eq!(again.kind, checked.kind);
     assert_eq!(again.tags, checked.tags);
+    assert_eq!(
+        (again.source, &again.source_name, &again.note),
+        (checked.source, &checked.source_name, &checked.note)
+    );
     assert_eq!(again.sections, checked.sections, "sections changed");
 }
 
@@ -689,6 +711,24 @@ fn checked_form(form: &EditorForm, checked: &Checked) {
     assert!(clean(&checked.standfirst, Lines::Many));
     assert!(clean(&checked.intro, Lines::Many));
     assert!(checked.hero_alt.chars().count() <= 300 && clean(&checked.hero_alt, Lines::One));
+    assert!(
+        checked.source_name.chars().count() <= MAX_SOURCE_NAME_CHARS
+            && clean(&checked.source_name, Lines::One)
+            && (checked.source == SourceKind::Staff) == checked.source_name.is_empty(),
+        "source {:?} {:?}",
+        checked.source,
+        checked.source_name
+    );
+    if let Some(note) = &checked.note {
+        let chars = note.body.chars().count();
+        assert!(
+            (1..=MAX_NOTE_CHARS).contains(&chars)
+                && clean(&note.body, Lines::One)
+                && note.body.split_whitespace().collect::<Vec<_>>().join(" ") == note.body,
+            "note {:?}",
+            note.body
+        );
+    }
     assert!(
         checked.tags.len() <= MAX_TAGS,
         "{} hashtags",

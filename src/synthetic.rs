@@ -293,6 +293,9 @@ pub fn generate(
                         reading_minutes: 2,
                         noindex: false,
                         version: 1,
+                        expires_at: None,
+                        source: crate::domain::SourceKind::Staff,
+                        source_name: "",
                     }
                 },
             )

@@ -10,12 +10,15 @@ use super::editor::{Draft, SectionDraft};
 use super::models::{Article, Author, Category, Media, Section};
 use super::schema::{article_tags, articles, categories, media, sections, users};
 use super::DbConn;
-use crate::domain::{ArticleKind, ArticleStatus};
+use crate::domain::{ArticleKind, ArticleStatus, DatedNote, SourceKind};
 
 /// The one visibility rule: an article is public iff it is published or
-/// scheduled and its publish time has passed. Every public query uses it;
-/// its Rust form, for an article already read, is
-/// [`ArticleStatus::is_visible`] (a test checks that the two agree).
+/// scheduled, its publish time has passed and its expiry (if it has one)
+/// has not. Every public query uses it; its Rust form, for an article
+/// already read, is [`ArticleStatus::is_visible`] (a test checks that the
+/// two agree). The hashtag links' copy is [`visible_link`], and the
+/// listing's subquery in `list_page!` and the related articles' statement
+/// (`RecentLinks`) spell it out on their own tables.
 #[dsl::auto_type]
 pub fn visible(now: NaiveDateTime) -> _ {
     let published: ArticleStatus = ArticleStatus::Published;
@@ -24,18 +27,31 @@ pub fn visible(now: NaiveDateTime) -> _ {
         .eq(published)
         .or(articles::status.eq(scheduled))
         .and(articles::published_at.le(now))
+        .and(
+            articles::expires_at
+                .is_null()
+                .or(articles::expires_at.gt(now)),
+        )
 }
 
-/// The next moment [`visible`] changes its answer by itself: the earliest
-/// publish time still to come of a published or scheduled article. Caches
-/// of public pages last no longer than this.
-pub fn next_visibility_change(
-    conn: &mut DbConn,
-    now: NaiveDateTime,
-) -> QueryResult<Option<NaiveDateTime>> {
+/// When [`visible`] next changes its answer by itself, read together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NextChanges {
+    /// The earliest publish time or expiry still to come of a published
+    /// or scheduled article: caches of public pages last no longer.
+    pub any: Option<NaiveDateTime>,
+    /// The earliest expiry still to come: a page rendered before it is
+    /// never served after it, not even as the stale copy of an outage.
+    pub expiry: Option<NaiveDateTime>,
+}
+
+/// The next moments [`visible`] changes its answer by itself: an article
+/// coming due, or one expiring. Two index walks (the publish-time index
+/// and the partial index of expiries).
+pub fn next_visibility_change(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<NextChanges> {
     let published: ArticleStatus = ArticleStatus::Published;
     let scheduled: ArticleStatus = ArticleStatus::Scheduled;
-    articles::table
+    let due: Option<NaiveDateTime> = articles::table
         .filter(
             articles::status
                 .eq(published)
@@ -43,7 +59,41 @@ pub fn next_visibility_change(
         )
         .filter(articles::published_at.gt(now))
         .select(dsl::min(articles::published_at))
+        .first(conn)?;
+    let expiry: Option<NaiveDateTime> = articles::table
+        .filter(
+            articles::status
+                .eq(published)
+                .or(articles::status.eq(scheduled)),
+        )
+        .filter(articles::expires_at.gt(now))
+        .select(dsl::min(articles::expires_at))
+        .first(conn)?;
+    let any = match (due, expiry) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    Ok(NextChanges { any, expiry })
+}
+
+/// Whether the article with this slug was public and has expired: its
+/// address answers 410 Gone (`ArticleStatus::has_expired`).
+pub fn expired(conn: &mut DbConn, slug: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let published: ArticleStatus = ArticleStatus::Published;
+    let scheduled: ArticleStatus = ArticleStatus::Scheduled;
+    let found: Option<i32> = articles::table
+        .filter(articles::slug.eq(slug))
+        .filter(
+            articles::status
+                .eq(published)
+                .or(articles::status.eq(scheduled)),
+        )
+        .filter(articles::published_at.le(now))
+        .filter(articles::expires_at.le(now))
+        .select(articles::id)
         .first(conn)
+        .optional()?;
+    Ok(found.is_some())
 }
 
 /// What may be indexed, on top of [`visible`]: not an article flagged
@@ -185,6 +235,11 @@ pub fn visible_link(now: NaiveDateTime) -> _ {
         .eq(published)
         .or(article_tags::article_status.eq(scheduled))
         .and(article_tags::article_published_at.le(now))
+        .and(
+            article_tags::article_expires_at
+                .is_null()
+                .or(article_tags::article_expires_at.gt(now)),
+        )
 }
 
 /// The cards of one page of a listing: a subquery picks the page's ids
@@ -204,7 +259,13 @@ macro_rules! list_page {
                     .field(articles::status)
                     .eq(published)
                     .or(listed.field(articles::status).eq(scheduled))
-                    .and(listed.field(articles::published_at).le($now)),
+                    .and(listed.field(articles::published_at).le($now))
+                    .and(
+                        listed
+                            .field(articles::expires_at)
+                            .is_null()
+                            .or(listed.field(articles::expires_at).gt($now)),
+                    ),
             )
             $(.filter(listed.field($column).eq($value)))?
             .select(listed.field(articles::id))
@@ -423,7 +484,9 @@ where
             out.push_bind_param::<Text, _>(scheduled)?;
             out.push_sql(") AND article_published_at <= ");
             out.push_bind_param::<Timestamp, _>(&self.now)?;
-            out.push_sql(" ORDER BY article_published_at DESC LIMIT ");
+            out.push_sql(" AND (article_expires_at IS NULL OR article_expires_at > ");
+            out.push_bind_param::<Timestamp, _>(&self.now)?;
+            out.push_sql(") ORDER BY article_published_at DESC LIMIT ");
             out.push_sql(&RELATED_WINDOW.to_string());
             out.push_sql(") AS w");
             out.push_sql(&i.to_string());
@@ -523,6 +586,13 @@ pub struct ArticleInput {
     pub sections: Vec<(String, String)>,
     /// Hashtags as written, without `#`.
     pub tags: Vec<String>,
+    /// When it leaves the site, if ever.
+    pub expires_at: Option<NaiveDateTime>,
+    /// Who it comes from, and their name (empty for our own staff).
+    pub source: SourceKind,
+    pub source_name: String,
+    /// Corrections and updates made since it was published (the demo's).
+    pub notes: Vec<DatedNote>,
 }
 
 impl ArticleInput {
@@ -542,6 +612,9 @@ impl ArticleInput {
             noindex: self.noindex,
             tags: self.tags.clone(),
             sections: SectionDraft::from_headings(&self.sections),
+            expires_at: self.expires_at,
+            source: self.source,
+            source_name: self.source_name.clone(),
         }
     }
 }

@@ -24,6 +24,8 @@ pub const ARTICLE_UNPUBLISH: &str = "article_unpublish";
 pub const ARTICLE_ARCHIVE: &str = "article_archive";
 pub const ARTICLE_RESTORE: &str = "article_restore";
 pub const ARTICLE_DELETE: &str = "article_delete";
+/// A correction or update attached to a published article by a save.
+pub const ARTICLE_NOTE: &str = "article_note";
 pub const MEDIA_UPLOAD: &str = "media_upload";
 pub const MEDIA_DELETE: &str = "media_delete";
 pub const CATEGORY_CREATE: &str = "category_create";
@@ -34,7 +36,7 @@ pub const TAG_DELETE: &str = "tag_delete";
 pub const SETTINGS_UPDATE: &str = "settings_update";
 
 /// Every action the application writes, for the audit page's filter.
-pub const ACTIONS: [&str; 23] = [
+pub const ACTIONS: [&str; 24] = [
     LOGIN,
     LOGIN_FAILED,
     LOGOUT,
@@ -50,6 +52,7 @@ pub const ACTIONS: [&str; 23] = [
     ARTICLE_ARCHIVE,
     ARTICLE_RESTORE,
     ARTICLE_DELETE,
+    ARTICLE_NOTE,
     MEDIA_UPLOAD,
     MEDIA_DELETE,
     CATEGORY_CREATE,

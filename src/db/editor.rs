@@ -8,11 +8,18 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::models::{Article, NewArticle, NewArticleTag, NewAuditEntry, NewSection, Section};
-use super::schema::{article_tags, articles, categories, redirects, revisions, sections, users};
+use super::models::{
+    Article, NewArticle, NewArticleTag, NewAuditEntry, NewNote, NewSection, Section,
+};
+use super::schema::{
+    article_notes, article_tags, articles, categories, redirects, revisions, sections, users,
+};
 use super::{audit, search_index, tags, write_transaction, DbConn};
 use crate::domain::workflow::Step;
-use crate::domain::{anchors_for, article_path, reading_minutes, ArticleKind, ArticleStatus};
+use crate::domain::{
+    anchors_for, article_path, reading_minutes, ArticleKind, ArticleStatus, DatedNote, NoteInput,
+    SourceKind,
+};
 use crate::markdown;
 
 /// One section as the editor holds it. The anchor is kept from save to
@@ -65,6 +72,16 @@ pub struct Draft {
     /// Hashtags as written, without `#`.
     pub tags: Vec<String>,
     pub sections: Vec<SectionDraft>,
+    /// When the article leaves the site (UTC), if ever. Revisions saved
+    /// before expiries existed have none.
+    #[serde(default)]
+    pub expires_at: Option<NaiveDateTime>,
+    /// Who the article comes from; our own staff in older revisions.
+    #[serde(default)]
+    pub source: SourceKind,
+    /// The wire service's or partner's name; empty for our own staff.
+    #[serde(default)]
+    pub source_name: String,
 }
 
 /// What a revision stores: the draft, and where the article stood in the
@@ -110,6 +127,19 @@ impl Snapshot {
         );
         line("Hero alt text", &d.hero_alt);
         line("Noindex", if d.noindex { "yes" } else { "no" });
+        line(
+            "Expires (UTC)",
+            &d.expires_at
+                .map(|e| e.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default(),
+        );
+        line(
+            "Source",
+            &match d.source {
+                SourceKind::Staff => d.source.as_str().to_owned(),
+                other => format!("{} {}", other.as_str(), d.source_name),
+            },
+        );
         line(
             "Hashtags",
             &d.tags
@@ -183,6 +213,9 @@ pub fn load(conn: &mut DbConn, id: i32) -> QueryResult<Option<Stored>> {
         hero_alt: article.hero_alt.clone(),
         noindex: article.noindex,
         tags: tag_names,
+        expires_at: article.expires_at,
+        source: article.source,
+        source_name: article.source_name.clone(),
         sections: rows
             .into_iter()
             .map(|s| SectionDraft {
@@ -330,17 +363,44 @@ pub struct NewDraft<'a> {
     /// when no one does (the demo content, `iconocast import`): then the
     /// first revision has no user and no audit entry is written.
     pub by: Option<&'a Change<'a>>,
+    /// Corrections and updates made since its publication, each at its
+    /// own time (the demo content); none for a new article.
+    pub notes: &'a [DatedNote],
+}
+
+/// Writes a note on article `id`, made at `at` by `user_id`.
+fn write_note(
+    conn: &mut DbConn,
+    id: i32,
+    kind: crate::domain::NoteKind,
+    body: &str,
+    at: NaiveDateTime,
+    user_id: Option<i32>,
+) -> QueryResult<()> {
+    diesel::insert_into(article_notes::table)
+        .values(&NewNote {
+            article_id: id,
+            kind,
+            body,
+            created_at: at,
+            user_id,
+        })
+        .execute(conn)
+        .map(drop)
 }
 
 /// Creates an article as version 1: the row, its sections and hashtags,
 /// its search row, its first revision and, when someone makes it, their
 /// audit entry, in one transaction. The only writer of new articles
 /// (`crate::newsroom::articles::create` is its one caller). An article
-/// published in the past was last updated then, not at `at`, and its first
-/// revision carries that time.
+/// published in the past was last updated then (or at its newest note),
+/// not at `at`, and its first revision carries that time.
 pub fn create(conn: &mut DbConn, new: &NewDraft) -> QueryResult<i32> {
     let draft = new.draft;
-    let updated_at = new.published_at.map_or(new.at, |p| p.min(new.at));
+    let noted = new.notes.iter().map(|n| n.at).max();
+    let updated_at = new
+        .published_at
+        .map_or(new.at, |p| p.max(noted.unwrap_or(p)).min(new.at));
     write_transaction(conn, |conn| {
         let id: i32 = diesel::insert_into(articles::table)
             .values(&NewArticle {
@@ -360,10 +420,16 @@ pub fn create(conn: &mut DbConn, new: &NewDraft) -> QueryResult<i32> {
                 reading_minutes: minutes(draft),
                 noindex: draft.noindex,
                 version: 1,
+                expires_at: draft.expires_at,
+                source: draft.source,
+                source_name: &draft.source_name,
             })
             .returning(articles::id)
             .get_result(conn)?;
         write_body(conn, id, &draft.sections, &draft.tags, false)?;
+        for note in new.notes {
+            write_note(conn, id, note.kind, &note.body, note.at, None)?;
+        }
         let snapshot = Snapshot {
             draft: draft.clone(),
             status: new.status,
@@ -394,8 +460,9 @@ pub fn public_path(conn: &mut DbConn, draft: &Draft) -> QueryResult<String> {
 
 /// Saves `draft` over article `current` if it is still at `expected`
 /// version, taking `step` in the workflow; writes the revision and the
-/// audit entry of `change`, reindexes search and leaves a 301 when a
-/// public article's path changes, all in one transaction. A conflict
+/// audit entry of `change`, the note it carries (a correction or update,
+/// with an audit entry of its own), reindexes search and leaves a 301 when
+/// a public article's path changes, all in one transaction. A conflict
 /// writes nothing.
 pub fn save(
     conn: &mut DbConn,
@@ -404,6 +471,7 @@ pub fn save(
     draft: &Draft,
     step: Step,
     change: &Change,
+    note: Option<&NoteInput>,
 ) -> QueryResult<Saved> {
     let (user_id, now) = (change.user_id, change.at);
     let id = current.article.id;
@@ -412,10 +480,11 @@ pub fn save(
     }
     let (status, published_at) =
         step.apply(current.article.status, current.article.published_at, now);
-    let was_public = current
-        .article
-        .status
-        .is_visible(current.article.published_at, now);
+    let was_public = current.article.status.is_visible(
+        current.article.published_at,
+        current.article.expires_at,
+        now,
+    );
     let version = expected + 1;
     write_transaction(conn, |conn| {
         // The version check and the write are one statement, so two saves
@@ -441,6 +510,9 @@ pub fn save(
             articles::reading_minutes.eq(minutes(draft)),
             articles::noindex.eq(draft.noindex),
             articles::version.eq(version),
+            articles::expires_at.eq(draft.expires_at),
+            articles::source_kind.eq(draft.source),
+            articles::source_name.eq(&draft.source_name),
         ))
         .execute(conn)?;
         if changed == 0 {
@@ -488,6 +560,32 @@ pub fn save(
             change,
             &format!("{} as version {version}", change.detail),
         )?;
+        if let Some(note) = note {
+            write_note(conn, id, note.kind, &note.body, now, Some(user_id))?;
+            let short: String = note.body.chars().take(80).collect();
+            let ellipsis = if short.len() < note.body.len() {
+                "…"
+            } else {
+                ""
+            };
+            let detail = format!(
+                "{} to version {version}: \"{short}{ellipsis}\"",
+                note.kind.as_str()
+            );
+            audit::record(
+                conn,
+                &NewAuditEntry::new(
+                    audit::By {
+                        user_id: Some(user_id),
+                        ip: change.ip,
+                    },
+                    audit::ARTICLE_NOTE,
+                    Some(("article", id)),
+                    &detail,
+                    now,
+                ),
+            )?;
+        }
         Ok(Saved::Done { id, version })
     })
 }
@@ -617,6 +715,15 @@ pub struct ListRow {
     pub author: String,
     pub published_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+}
+
+impl ListRow {
+    /// Whether it was public and its expiry has passed by `now`.
+    pub fn has_expired(&self, now: &NaiveDateTime) -> bool {
+        self.status
+            .has_expired(self.published_at, self.expires_at, *now)
+    }
 }
 
 macro_rules! filtered {
@@ -679,6 +786,7 @@ pub fn list(
         Option<String>,
         Option<NaiveDateTime>,
         NaiveDateTime,
+        Option<NaiveDateTime>,
     );
     let rows: Vec<Row> = filtered!(filter)
         .order((articles::updated_at.desc(), articles::id.desc()))
@@ -691,6 +799,7 @@ pub fn list(
             users::name.nullable(),
             articles::published_at,
             articles::updated_at,
+            articles::expires_at,
         ))
         .offset(offset)
         .limit(limit)
@@ -698,15 +807,18 @@ pub fn list(
     Ok(rows
         .into_iter()
         .map(
-            |(id, title, kind, status, category, author, published_at, updated_at)| ListRow {
-                id,
-                title,
-                kind,
-                status,
-                category,
-                author: author.unwrap_or_default(),
-                published_at,
-                updated_at,
+            |(id, title, kind, status, category, author, published_at, updated_at, expires_at)| {
+                ListRow {
+                    id,
+                    title,
+                    kind,
+                    status,
+                    category,
+                    author: author.unwrap_or_default(),
+                    published_at,
+                    updated_at,
+                    expires_at,
+                }
             },
         )
         .collect())

@@ -1,6 +1,6 @@
 //! Feed queries: the newest visible, indexable articles of the site or of one
-//! area, each with its sections and hashtags, in three queries whatever the
-//! number of items.
+//! area, each with its sections, hashtags and notes, in four queries
+//! whatever the number of items.
 
 use std::collections::HashMap;
 
@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::articles::{indexed, list_cards, tagged, Card};
-use super::models::{Section, Tag};
+use super::models::{Note, Section, Tag};
 use super::schema::{article_tags, sections, tags};
 use super::DbConn;
 use crate::domain::ArticleKind;
@@ -35,10 +35,13 @@ pub struct FeedEntry {
     pub card: Card,
     pub sections: Vec<Section>,
     pub tags: Vec<Tag>,
+    /// Its corrections and updates, newest first.
+    pub notes: Vec<Note>,
 }
 
 /// The items of a feed, newest first: one query for the articles, one for
-/// all their sections and one for all their hashtags.
+/// all their sections, one for all their hashtags and one for all their
+/// notes.
 pub fn entries(conn: &mut DbConn, area: Area, now: NaiveDateTime) -> QueryResult<Vec<FeedEntry>> {
     let blog = ArticleKind::Blog;
     // The listing query of `db::articles`, with `indexed()` added.
@@ -96,6 +99,7 @@ pub fn entries(conn: &mut DbConn, area: Area, now: NaiveDateTime) -> QueryResult
     {
         tags_by_article.entry(article_id).or_default().push(tag);
     }
+    let mut notes_by_article = super::notes::of_articles(conn, &ids)?;
     Ok(rows
         .into_iter()
         .map(|card| {
@@ -104,6 +108,7 @@ pub fn entries(conn: &mut DbConn, area: Area, now: NaiveDateTime) -> QueryResult
                 card,
                 sections: sections_by_article.remove(&id).unwrap_or_default(),
                 tags: tags_by_article.remove(&id).unwrap_or_default(),
+                notes: notes_by_article.remove(&id).unwrap_or_default(),
             }
         })
         .collect())

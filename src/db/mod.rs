@@ -11,6 +11,7 @@ pub mod editor;
 pub mod feeds;
 pub mod media;
 pub mod models;
+pub mod notes;
 pub mod pings;
 pub mod redirects;
 pub mod schema;

@@ -10,11 +10,11 @@ use diesel::prelude::*;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
-use crate::domain::{ArticleKind, ArticleStatus, Role};
+use crate::domain::{ArticleKind, ArticleStatus, NoteKind, Role, SourceKind, TrustPage};
 
 use super::schema::{
-    article_tags, articles, audit_log, categories, media, redirects, sections, sessions,
-    site_settings, tags, users,
+    article_notes, article_tags, articles, audit_log, categories, media, redirects, sections,
+    sessions, site_settings, tags, users,
 };
 
 /// Reads and writes a domain enum (which derives diesel's `AsExpression`
@@ -51,6 +51,8 @@ stored_as_text!(
     ArticleKind: "article kind",
     ArticleStatus: "article status",
     Role: "staff role",
+    NoteKind: "note kind",
+    SourceKind: "article source",
 );
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -172,6 +174,18 @@ pub struct Article {
     pub reading_minutes: i32,
     pub noindex: bool,
     pub version: i32,
+    pub expires_at: Option<NaiveDateTime>,
+    #[diesel(column_name = source_kind)]
+    pub source: SourceKind,
+    pub source_name: String,
+}
+
+impl Article {
+    /// The byline's credit of a wire service or partner; none for our own
+    /// staff.
+    pub fn source_credit(&self) -> Option<String> {
+        self.source.credit(&self.source_name)
+    }
 }
 
 #[derive(Debug, Insertable)]
@@ -193,6 +207,10 @@ pub struct NewArticle<'a> {
     pub reading_minutes: i32,
     pub noindex: bool,
     pub version: i32,
+    pub expires_at: Option<NaiveDateTime>,
+    #[diesel(column_name = source_kind)]
+    pub source: SourceKind,
+    pub source_name: &'a str,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Associations)]
@@ -254,6 +272,32 @@ pub struct Media {
     pub created_at: NaiveDateTime,
 }
 
+/// A dated correction or update of a published article.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = article_notes)]
+pub struct Note {
+    pub id: i32,
+    pub article_id: i32,
+    pub kind: NoteKind,
+    /// Plain text, escaped wherever it is shown.
+    pub body: String,
+    pub created_at: NaiveDateTime,
+    pub user_id: Option<i32>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = article_notes)]
+pub struct NewNote<'a> {
+    pub article_id: i32,
+    pub kind: NoteKind,
+    pub body: &'a str,
+    pub created_at: NaiveDateTime,
+    pub user_id: Option<i32>,
+}
+
+/// The settings every page shows. The trust pages' texts stay in the
+/// database (`db::settings::trust_page`); every page only needs to know
+/// which are written, for its footer and the publisher's JSON-LD.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = site_settings)]
 pub struct SiteSettings {
@@ -264,6 +308,34 @@ pub struct SiteSettings {
     pub updated_at: NaiveDateTime,
     /// An IANA time zone name; see [`SiteSettings::zone`].
     pub time_zone: String,
+    #[diesel(select_expression = site_settings::corrections_policy.ne(""))]
+    #[diesel(select_expression_type = diesel::dsl::NotEq<site_settings::corrections_policy, &'static str>)]
+    pub has_corrections_policy: bool,
+    #[diesel(select_expression = site_settings::publishing_principles.ne(""))]
+    #[diesel(select_expression_type = diesel::dsl::NotEq<site_settings::publishing_principles, &'static str>)]
+    pub has_publishing_principles: bool,
+    #[diesel(select_expression = site_settings::masthead.ne(""))]
+    #[diesel(select_expression_type = diesel::dsl::NotEq<site_settings::masthead, &'static str>)]
+    pub has_masthead: bool,
+}
+
+impl SiteSettings {
+    /// Whether trust page `page` is written (and so served).
+    pub fn has(&self, page: TrustPage) -> bool {
+        match page {
+            TrustPage::CorrectionsPolicy => self.has_corrections_policy,
+            TrustPage::PublishingPrinciples => self.has_publishing_principles,
+            TrustPage::Masthead => self.has_masthead,
+        }
+    }
+
+    /// The trust pages that are written, in footer order.
+    pub fn trust_pages(&self) -> Vec<TrustPage> {
+        TrustPage::ALL
+            .into_iter()
+            .filter(|p| self.has(*p))
+            .collect()
+    }
 }
 
 #[derive(Debug, Insertable)]
@@ -276,6 +348,9 @@ pub struct NewSiteSettings<'a> {
     pub about: &'a str,
     pub updated_at: NaiveDateTime,
     pub time_zone: &'a str,
+    pub corrections_policy: &'a str,
+    pub publishing_principles: &'a str,
+    pub masthead: &'a str,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -59,6 +59,13 @@ diesel::table! {
         reading_minutes -> Integer,
         noindex -> Bool,
         version -> Integer,
+        /// From this moment the article is hidden, as before its publish
+        /// time (`db::articles::visible`).
+        expires_at -> Nullable<Timestamp>,
+        /// Who the article comes from: `staff`, `wire` or `partner`.
+        source_kind -> Text,
+        /// The wire service's or partner's name; empty for our own staff.
+        source_name -> Text,
     }
 }
 
@@ -91,6 +98,8 @@ diesel::table! {
         article_status -> Nullable<Text>,
         /// A copy of the article's `published_at`, kept by triggers.
         article_published_at -> Nullable<Timestamp>,
+        /// A copy of the article's `expires_at`, kept by triggers.
+        article_expires_at -> Nullable<Timestamp>,
     }
 }
 
@@ -103,6 +112,12 @@ diesel::table! {
         about -> Text,
         updated_at -> Timestamp,
         time_zone -> Text,
+        /// Markdown: the body of `/corrections-policy` (empty: no page).
+        corrections_policy -> Text,
+        /// Markdown: the body of `/publishing-principles`.
+        publishing_principles -> Text,
+        /// Markdown: the body of `/masthead`.
+        masthead -> Text,
     }
 }
 
@@ -180,6 +195,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Dated corrections and updates of published articles.
+    article_notes (id) {
+        id -> Integer,
+        article_id -> Integer,
+        /// `correction` or `update`.
+        kind -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        user_id -> Nullable<Integer>,
+    }
+}
+
 diesel::joinable!(articles -> categories (category_id));
 diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(articles -> media (hero_media_id));
@@ -192,6 +220,8 @@ diesel::joinable!(audit_log -> users (user_id));
 diesel::joinable!(revisions -> articles (article_id));
 diesel::joinable!(revisions -> users (user_id));
 diesel::joinable!(article_views -> articles (article_id));
+diesel::joinable!(article_notes -> articles (article_id));
+diesel::joinable!(article_notes -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -209,6 +239,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     revisions,
     article_views,
     sitemap_blocks,
+    article_notes,
 );
 
 // Related articles group shared hashtags by article and order by its

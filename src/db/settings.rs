@@ -5,6 +5,64 @@ use diesel::prelude::*;
 use super::models::{NewSiteSettings, SiteSettings};
 use super::schema::site_settings;
 use super::{write_transaction, DbConn};
+use crate::domain::TrustPage;
+
+/// The texts of the trust pages, as the settings form edits them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Queryable)]
+pub struct TrustTexts {
+    pub corrections_policy: String,
+    pub publishing_principles: String,
+    pub masthead: String,
+}
+
+impl TrustTexts {
+    /// The text of `page`.
+    pub fn of(&self, page: TrustPage) -> &str {
+        match page {
+            TrustPage::CorrectionsPolicy => &self.corrections_policy,
+            TrustPage::PublishingPrinciples => &self.publishing_principles,
+            TrustPage::Masthead => &self.masthead,
+        }
+    }
+}
+
+/// The texts of the trust pages; empty when none were saved yet.
+pub fn trust_texts(conn: &mut DbConn) -> QueryResult<TrustTexts> {
+    Ok(site_settings::table
+        .find(1)
+        .select((
+            site_settings::corrections_policy,
+            site_settings::publishing_principles,
+            site_settings::masthead,
+        ))
+        .first::<TrustTexts>(conn)
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// The Markdown of one trust page (empty when it is not written), and
+/// when the settings last changed: one column read, not the three.
+pub fn trust_page(
+    conn: &mut DbConn,
+    page: TrustPage,
+) -> QueryResult<Option<(String, chrono::NaiveDateTime)>> {
+    let one = site_settings::table.find(1);
+    match page {
+        TrustPage::CorrectionsPolicy => one
+            .select((site_settings::corrections_policy, site_settings::updated_at))
+            .first(conn),
+        TrustPage::PublishingPrinciples => one
+            .select((
+                site_settings::publishing_principles,
+                site_settings::updated_at,
+            ))
+            .first(conn),
+        TrustPage::Masthead => one
+            .select((site_settings::masthead, site_settings::updated_at))
+            .first(conn),
+    }
+    .optional()
+}
 
 /// The settings, or the built-in defaults when none were saved yet.
 pub fn load(conn: &mut DbConn) -> QueryResult<SiteSettings> {
@@ -34,6 +92,9 @@ impl SiteSettings {
             about: String::new(),
             updated_at: chrono::DateTime::UNIX_EPOCH.naive_utc(),
             time_zone: "UTC".to_owned(),
+            has_corrections_policy: false,
+            has_publishing_principles: false,
+            has_masthead: false,
         }
     }
 

@@ -7,7 +7,8 @@
 //! the same sitemap all its life, so a change dates only its own sitemap.
 //! Which sitemaps hold an article, and their dates, come from
 //! `sitemap_blocks`, a count and date per block of 128 ids that triggers
-//! keep (see [`articles_pages`]).
+//! keep, and from the few articles with an expiry, which the blocks leave
+//! out (see [`articles_pages`]).
 
 use chrono::NaiveDateTime;
 use diesel::dsl;
@@ -202,16 +203,32 @@ fn rows_of_blocks(
         .load(conn)
 }
 
+/// The visible, indexable articles with an expiry still to come, by id,
+/// each with its latest change: the blocks do not count articles with an
+/// expiry (an article leaves the sitemaps at its expiry, which no write
+/// marks), so these are read on their own, off the partial index of
+/// expiries. Expired ones are never read again.
+fn expiring_rows(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<Dated>> {
+    articles::table
+        .filter(articles::expires_at.gt(now))
+        .filter(visible(now))
+        .filter(indexable())
+        .select((articles::id, changed()))
+        .order(articles::id.asc())
+        .load(conn)
+}
+
 /// The articles sitemaps that list at least one article, in order, each
 /// with the newest change among the articles it lists.
 ///
 /// Rather than reading every article, this reads a fixed handful of
 /// statements whatever the size of the archive: the per-block counts and
-/// dates of `sitemap_blocks` (one row per 128 ids, kept by triggers), the
-/// articles counted there whose time has not come yet (scheduled for
-/// later: few, found on the publish-time index), and the articles of just
-/// the blocks where such an article waits, whose counts and dates cannot
-/// be taken as they are.
+/// dates of `sitemap_blocks` (one row per 128 ids, kept by triggers, of
+/// the articles without an expiry), the articles counted there whose time
+/// has not come yet (scheduled for later: few, found on the publish-time
+/// index), the articles of just the blocks where such an article waits,
+/// whose counts and dates cannot be taken as they are, and the visible
+/// articles with an expiry still to come (few, on their own index).
 pub fn articles_pages(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<ArticlesPage>> {
     // One snapshot (on SQLite) for the counts and the articles they count.
     // It only reads, so diesel's plain BEGIN (a reader on SQLite) is what
@@ -243,39 +260,38 @@ pub fn articles_pages(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<
             .order(sitemap_blocks::block.asc())
             .load(conn)?;
         let rows = rows_of_blocks(conn, now, &waiting)?;
-        let mut pages: Vec<ArticlesPage> = Vec::new();
+        let expiring = expiring_rows(conn, now)?;
+        // The newest change per sitemap page, in page order.
+        let mut pages: std::collections::BTreeMap<u32, NaiveDateTime> = Default::default();
         let mut add = |block: i32, at: NaiveDateTime| {
-            let number = page_of_block(block);
-            match pages.last_mut() {
-                Some(page) if page.number == number => page.lastmod = page.lastmod.max(at),
-                _ => pages.push(ArticlesPage {
-                    number,
-                    lastmod: at,
-                }),
-            }
+            let newest = pages.entry(page_of_block(block)).or_insert(at);
+            *newest = (*newest).max(at);
         };
-        let mut next = 0;
         for (block, lastmod) in blocks {
             if waiting.binary_search(&block).is_err() {
                 if let Some(at) = lastmod {
                     add(block, at);
                 }
-                continue;
-            }
-            while let Some((id, at)) = rows.get(next).filter(|r| r.0.div_euclid(BLOCK) <= block) {
-                if let Some(at) = at {
-                    add(id.div_euclid(BLOCK), *at);
-                }
-                next += 1;
             }
         }
-        // Articles of blocks that gained their first since the counts were
-        // read (a writer on PostgreSQL).
-        for (id, at) in &rows[next..] {
+        // Every visible article of the waiting blocks (whatever their
+        // counts said, or whether they had a row yet), and the articles
+        // with an expiry of the other blocks.
+        for (id, at) in rows {
             if let Some(at) = at {
-                add(id.div_euclid(BLOCK), *at);
+                add(id.div_euclid(BLOCK), at);
             }
         }
+        for (id, at) in expiring {
+            let block = id.div_euclid(BLOCK);
+            if let (Some(at), Err(_)) = (at, waiting.binary_search(&block)) {
+                add(block, at);
+            }
+        }
+        let pages = pages
+            .into_iter()
+            .map(|(number, lastmod)| ArticlesPage { number, lastmod })
+            .collect();
         Ok(pages)
     })
 }
@@ -309,6 +325,16 @@ pub fn articles_of_page(
         .load(conn)
 }
 
+/// An article's edit time, with what the visibility rule and the kind
+/// filter read: status, publish time, expiry, kind.
+type Edited = (
+    NaiveDateTime,
+    ArticleStatus,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+    ArticleKind,
+);
+
 /// Rows of the edit-time index read when looking for the newest edit of
 /// a visible article.
 const EDIT_WALK: i64 = 64;
@@ -325,26 +351,21 @@ fn newest_edit(
     now: NaiveDateTime,
     kind: Option<ArticleKind>,
 ) -> QueryResult<Option<NaiveDateTime>> {
-    let recent: Vec<(
-        NaiveDateTime,
-        ArticleStatus,
-        Option<NaiveDateTime>,
-        ArticleKind,
-    )> = articles::table
+    let recent: Vec<Edited> = articles::table
         .select((
             articles::updated_at,
             articles::status,
             articles::published_at,
+            articles::expires_at,
             articles::kind,
         ))
         .order(articles::updated_at.desc())
         .limit(EDIT_WALK)
         .load(conn)?;
     let wanted = |k: ArticleKind| kind.is_none_or(|want| want == k);
-    if let Some((at, ..)) = recent
-        .iter()
-        .find(|(_, status, published, k)| status.is_visible(*published, now) && wanted(*k))
-    {
+    if let Some((at, ..)) = recent.iter().find(|(_, status, published, expires, k)| {
+        status.is_visible(*published, *expires, now) && wanted(*k)
+    }) {
         return Ok(Some(*at));
     }
     if i64::try_from(recent.len()).unwrap_or(i64::MAX) < EDIT_WALK {

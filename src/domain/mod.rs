@@ -40,6 +40,10 @@ pub mod limits {
     /// The text of one article, in bytes: the editor's largest form, and
     /// the largest file `iconocast import` reads.
     pub const MAX_ARTICLE_BYTES: usize = 2 * 1024 * 1024;
+    /// Characters in the text of one correction or update note.
+    pub const MAX_NOTE_CHARS: usize = 1000;
+    /// Characters in the name of a wire service or partner.
+    pub const MAX_SOURCE_NAME_CHARS: usize = 120;
 }
 
 /// News articles live in a category; blog posts live under `/blog`.
@@ -140,12 +144,34 @@ impl ArticleStatus {
     }
 
     /// The visibility rule: whether readers see an article in this status
-    /// with this publish time at `now`. It is public (published or
-    /// scheduled) and its publish time has passed. The SQL form of the same
-    /// rule, which every public query uses, is `db::articles::visible`;
-    /// a test runs both on the same cases against each backend.
-    pub fn is_visible(self, published_at: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
-        self.is_public() && published_at.is_some_and(|p| p <= now)
+    /// with this publish time and expiry at `now`. It is public (published
+    /// or scheduled), its publish time has passed and its expiry, if it has
+    /// one, has not. The SQL form of the same rule, which every public
+    /// query uses, is `db::articles::visible`; a test runs both on the same
+    /// cases against each backend.
+    pub fn is_visible(
+        self,
+        published_at: Option<NaiveDateTime>,
+        expires_at: Option<NaiveDateTime>,
+        now: NaiveDateTime,
+    ) -> bool {
+        self.is_public()
+            && published_at.is_some_and(|p| p <= now)
+            && expires_at.is_none_or(|e| e > now)
+    }
+
+    /// Whether an article in this status, with this publish time and
+    /// expiry, was public and has expired by `now`: its page answers 410
+    /// Gone rather than 404.
+    pub fn has_expired(
+        self,
+        published_at: Option<NaiveDateTime>,
+        expires_at: Option<NaiveDateTime>,
+        now: NaiveDateTime,
+    ) -> bool {
+        self.is_public()
+            && published_at.is_some_and(|p| p <= now)
+            && expires_at.is_some_and(|e| e <= now)
     }
 
     /// How the staff area names the status.
@@ -166,6 +192,170 @@ impl ArticleStatus {
             ArticleStatus::Scheduled => "scheduled",
             ArticleStatus::Published => "published",
             ArticleStatus::Archived => "archived",
+        }
+    }
+}
+
+/// What a note on a published article says it is: a correction (something
+/// was wrong) or an update (something new). Stored by
+/// [`NoteKind::as_str`].
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum NoteKind {
+    Correction,
+    Update,
+}
+
+impl NoteKind {
+    pub const ALL: [NoteKind; 2] = [NoteKind::Correction, NoteKind::Update];
+
+    /// A kind by its stored name.
+    pub fn parse(raw: &str) -> Option<NoteKind> {
+        NoteKind::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoteKind::Correction => "correction",
+            NoteKind::Update => "update",
+        }
+    }
+
+    /// How readers see it named: "Correction, 2 December 2026, ...".
+    pub fn label(self) -> &'static str {
+        match self {
+            NoteKind::Correction => "Correction",
+            NoteKind::Update => "Update",
+        }
+    }
+}
+
+/// A note to attach with a save: its kind and its plain text, checked
+/// (`newsroom::article_form`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteInput {
+    pub kind: NoteKind,
+    pub body: String,
+}
+
+/// A note with the moment it was made, stored with its article when the
+/// article is made (the demo content).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatedNote {
+    pub kind: NoteKind,
+    pub body: String,
+    pub at: NaiveDateTime,
+}
+
+/// Where an article comes from: our own staff (the default), a wire
+/// service or a partner, the last two credited by name. Stored (and kept
+/// in revisions) by [`SourceKind::as_str`].
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    #[default]
+    Staff,
+    Wire,
+    Partner,
+}
+
+impl SourceKind {
+    pub const ALL: [SourceKind; 3] = [SourceKind::Staff, SourceKind::Wire, SourceKind::Partner];
+
+    /// A source by its stored name.
+    pub fn parse(raw: &str) -> Option<SourceKind> {
+        SourceKind::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Staff => "staff",
+            SourceKind::Wire => "wire",
+            SourceKind::Partner => "partner",
+        }
+    }
+
+    /// How the editor offers it.
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceKind::Staff => "Our own staff",
+            SourceKind::Wire => "A wire service",
+            SourceKind::Partner => "A partner",
+        }
+    }
+
+    /// The credit in the byline for a source of this kind named `name`:
+    /// none for our own staff.
+    pub fn credit(self, name: &str) -> Option<String> {
+        match self {
+            SourceKind::Staff => None,
+            SourceKind::Wire => Some(format!("Source: {name} (wire service)")),
+            SourceKind::Partner => Some(format!("Source: {name} (partner)")),
+        }
+    }
+}
+
+/// The agency's trust pages, written in the site settings and served at
+/// their own addresses; the publisher's JSON-LD names those that are
+/// written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrustPage {
+    CorrectionsPolicy,
+    PublishingPrinciples,
+    Masthead,
+}
+
+impl TrustPage {
+    pub const ALL: [TrustPage; 3] = [
+        TrustPage::CorrectionsPolicy,
+        TrustPage::PublishingPrinciples,
+        TrustPage::Masthead,
+    ];
+
+    /// Its address (its first segment is in [`RESERVED`]).
+    pub fn path(self) -> &'static str {
+        match self {
+            TrustPage::CorrectionsPolicy => "/corrections-policy",
+            TrustPage::PublishingPrinciples => "/publishing-principles",
+            TrustPage::Masthead => "/masthead",
+        }
+    }
+
+    /// Its heading and title.
+    pub fn title(self) -> &'static str {
+        match self {
+            TrustPage::CorrectionsPolicy => "Corrections policy",
+            TrustPage::PublishingPrinciples => "Publishing principles",
+            TrustPage::Masthead => "Masthead",
+        }
+    }
+
+    /// The `NewsMediaOrganization` property that points to it.
+    pub fn schema_property(self) -> &'static str {
+        match self {
+            TrustPage::CorrectionsPolicy => "correctionsPolicy",
+            TrustPage::PublishingPrinciples => "publishingPrinciples",
+            TrustPage::Masthead => "masthead",
         }
     }
 }
@@ -220,7 +410,7 @@ macro_rules! display_as_str {
         }
     )*};
 }
-display_as_str!(ArticleKind, ArticleStatus, Role);
+display_as_str!(ArticleKind, ArticleStatus, Role, NoteKind, SourceKind);
 
 /// A staff member's email address: trimmed, lowercased, one `@`, a local
 /// part of printable ASCII without spaces or quotes, and a dotted domain of
@@ -322,6 +512,13 @@ mod tests {
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
+        for k in NoteKind::ALL {
+            assert_eq!(NoteKind::parse(k.as_str()), Some(k));
+        }
+        for k in SourceKind::ALL {
+            assert_eq!(SourceKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(NoteKind::parse("retraction"), None);
         assert_eq!(ArticleStatus::parse("Published"), None);
         assert_eq!(ArticleKind::parse("video"), None);
         // Revisions keep the stored names in their JSON.
@@ -341,10 +538,28 @@ mod tests {
         let now = at(10);
         for status in ArticleStatus::ALL {
             let public = matches!(status, ArticleStatus::Published | ArticleStatus::Scheduled);
-            assert_eq!(status.is_visible(Some(at(9)), now), public, "{status}");
-            assert_eq!(status.is_visible(Some(now), now), public, "{status}");
-            assert!(!status.is_visible(Some(at(11)), now), "{status}");
-            assert!(!status.is_visible(None, now), "{status}");
+            assert_eq!(
+                status.is_visible(Some(at(9)), None, now),
+                public,
+                "{status}"
+            );
+            assert_eq!(status.is_visible(Some(now), None, now), public, "{status}");
+            assert!(!status.is_visible(Some(at(11)), None, now), "{status}");
+            assert!(!status.is_visible(None, None, now), "{status}");
+            // Until its expiry, not from it on.
+            assert_eq!(
+                status.is_visible(Some(at(9)), Some(at(11)), now),
+                public,
+                "{status}"
+            );
+            assert!(!status.is_visible(Some(at(9)), Some(now), now), "{status}");
+            assert!(
+                !status.is_visible(Some(at(8)), Some(at(9)), now),
+                "{status}"
+            );
+            assert_eq!(status.has_expired(Some(at(8)), Some(at(9)), now), public);
+            assert!(!status.has_expired(Some(at(8)), Some(at(11)), now));
+            assert!(!status.has_expired(Some(at(11)), Some(at(9)), now));
         }
     }
 

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 /// First path segments that can never be a category slug: the site's own
 /// addresses.
-pub const RESERVED: [&str; 17] = [
+pub const RESERVED: [&str; 21] = [
     "admin",
     "static",
     "blog",
@@ -22,6 +22,10 @@ pub const RESERVED: [&str; 17] = [
     "sitemaps",
     "media",
     "favicon.ico",
+    "corrections",
+    "corrections-policy",
+    "publishing-principles",
+    "masthead",
 ];
 
 /// A slug taken from a URL: 1 to 120 characters of `a-z`, `0-9` and single

@@ -15,15 +15,20 @@ use super::articles::{self, Written};
 use crate::db::articles::Card;
 use crate::db::editor::{self, Draft, SectionDraft, Stored};
 use crate::db::media as db_media;
-use crate::db::models::{Article, Author, Category, Media, Section, Tag};
+use crate::db::models::{Article, Author, Category, Media, Note, Section, Tag};
+use crate::db::notes as db_notes;
 use crate::db::schema::users;
 use crate::db::{audit, DbConn};
 use crate::domain::actor::Actor;
 use crate::domain::clock::now;
-use crate::domain::limits::{MAX_SECTIONS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS};
+use crate::domain::limits::{
+    MAX_NOTE_CHARS, MAX_SECTIONS, MAX_SOURCE_NAME_CHARS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS,
+};
 use crate::domain::text::{self, Lines};
 use crate::domain::workflow::Step;
-use crate::domain::{slugify, tag_slug, Anchors, ArticleKind, ArticleStatus, Slug};
+use crate::domain::{
+    slugify, tag_slug, Anchors, ArticleKind, ArticleStatus, NoteInput, NoteKind, Slug, SourceKind,
+};
 use crate::error::{AppError, FieldErrors};
 use crate::markdown;
 
@@ -50,6 +55,15 @@ pub struct EditorForm {
     pub hero_media_id: String,
     pub hero_alt: String,
     pub publish_at: String,
+    /// When the article leaves the site, in the site's time zone; empty
+    /// for never.
+    pub expires_at: String,
+    /// `staff`, `wire` or `partner`.
+    pub source_kind: String,
+    pub source_name: String,
+    /// `correction`, `update`, or empty for no note.
+    pub note_kind: String,
+    pub note_text: String,
     pub noindex: bool,
     pub sections: Vec<SectionDraft>,
     /// How many sections the form sent, when that is more than
@@ -89,6 +103,11 @@ impl EditorForm {
                 "hero_media_id" => form.hero_media_id = value,
                 "hero_alt" => form.hero_alt = value,
                 "publish_at" => form.publish_at = value,
+                "expires_at" => form.expires_at = value,
+                "source_kind" => form.source_kind = value,
+                "source_name" => form.source_name = value,
+                "note_kind" => form.note_kind = value,
+                "note_text" => form.note_text = value,
                 "noindex" => form.noindex = !value.is_empty(),
                 "section_anchor" => keep(&mut anchors, value),
                 "section_heading" => keep(&mut headings, value),
@@ -137,6 +156,12 @@ impl EditorForm {
             publish_at: published_at
                 .map(|p| local_input(p, zone))
                 .unwrap_or_default(),
+            expires_at: draft
+                .expires_at
+                .map(|e| local_input(e, zone))
+                .unwrap_or_default(),
+            source_kind: draft.source.as_str().to_owned(),
+            source_name: draft.source_name.clone(),
             noindex: draft.noindex,
             sections: draft.sections.clone(),
             ..EditorForm::default()
@@ -279,6 +304,11 @@ pub struct Checked {
     /// Empty when the form has more sections than an article may have:
     /// nothing is done per section then.
     pub sections: Vec<SectionDraft>,
+    pub source: SourceKind,
+    /// Empty for our own staff.
+    pub source_name: String,
+    /// The correction or update to attach, if one was written.
+    pub note: Option<NoteInput>,
     pub errors: FieldErrors,
 }
 
@@ -364,6 +394,14 @@ pub fn check_form(form: &EditorForm) -> Checked {
     } else if let Err(m) = text::check(&hero_alt, Lines::One, "alt text") {
         fail("hero_alt", m);
     }
+    let (source, source_name) = source_of(form).unwrap_or_else(|(field, m)| {
+        fail(field, m);
+        (SourceKind::Staff, String::new())
+    });
+    let note = note_of(form).unwrap_or_else(|(field, m)| {
+        fail(field, m);
+        None
+    });
     // Counted before anything is done per section.
     let written = |s: &&SectionDraft| !s.heading.trim().is_empty() || !s.body.trim().is_empty();
     let count = form.sections.iter().filter(written).count();
@@ -420,8 +458,104 @@ pub fn check_form(form: &EditorForm) -> Checked {
         hero_alt,
         tags,
         sections,
+        source,
+        source_name,
+        note,
         errors,
     }
+}
+
+/// A refusal of one field: the field and its message.
+type Refusal = (&'static str, String);
+
+/// The source the form credits: our own staff (the name is dropped), or a
+/// wire service or partner by name.
+fn source_of(form: &EditorForm) -> Result<(SourceKind, String), Refusal> {
+    let kind = match form.source_kind.trim() {
+        "" => SourceKind::Staff,
+        typed => SourceKind::parse(typed).ok_or_else(|| {
+            (
+                "source_kind",
+                "Choose where the article comes from: our own staff, a wire service or a partner."
+                    .to_owned(),
+            )
+        })?,
+    };
+    if kind == SourceKind::Staff {
+        return Ok((kind, String::new()));
+    }
+    let name = form
+        .source_name
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if name.is_empty() {
+        return Err((
+            "source_name",
+            format!(
+                "Name the {} the article comes from.",
+                match kind {
+                    SourceKind::Wire => "wire service",
+                    _ => "partner",
+                }
+            ),
+        ));
+    }
+    if name.chars().count() > MAX_SOURCE_NAME_CHARS {
+        return Err((
+            "source_name",
+            format!("Keep the source's name under {MAX_SOURCE_NAME_CHARS} characters."),
+        ));
+    }
+    text::check(&name, Lines::One, "source's name").map_err(|m| ("source_name", m))?;
+    Ok((kind, name))
+}
+
+/// The correction or update the form attaches, if any: a kind and a
+/// text of at most [`MAX_NOTE_CHARS`] characters, its lines and spaces
+/// run together into one paragraph.
+fn note_of(form: &EditorForm) -> Result<Option<NoteInput>, Refusal> {
+    let kind = form.note_kind.trim();
+    let typed = form.note_text.trim();
+    if kind.is_empty() && typed.is_empty() {
+        return Ok(None);
+    }
+    let kind = match kind {
+        "" => {
+            return Err((
+                "note_kind",
+                "Say whether the note is a correction or an update.".to_owned(),
+            ))
+        }
+        k => NoteKind::parse(k).ok_or_else(|| {
+            (
+                "note_kind",
+                "Choose a correction or an update for the note.".to_owned(),
+            )
+        })?,
+    };
+    if typed.is_empty() {
+        return Err((
+            "note_text",
+            format!("Write what the {} says readers should know.", kind.as_str()),
+        ));
+    }
+    // Counted as typed, before any work on it.
+    if typed.chars().count() > MAX_NOTE_CHARS * 2 {
+        return Err((
+            "note_text",
+            format!("Keep the note under {MAX_NOTE_CHARS} characters."),
+        ));
+    }
+    let body = typed.split_whitespace().collect::<Vec<_>>().join(" ");
+    if body.chars().count() > MAX_NOTE_CHARS {
+        return Err((
+            "note_text",
+            format!("Keep the note under {MAX_NOTE_CHARS} characters."),
+        ));
+    }
+    text::check(&body, Lines::One, "note").map_err(|m| ("note_text", m))?;
+    Ok(Some(NoteInput { kind, body }))
 }
 
 /// What a form is checked and saved against: the article as stored
@@ -435,16 +569,51 @@ pub struct Against<'a> {
     pub zone: Tz,
 }
 
+/// The expiry the form sets, in UTC; none when left empty. A new or
+/// changed expiry must be in the future; one left as it is stored is kept
+/// exactly (so an article that has expired can still be saved).
+fn expiry_of(
+    form: &EditorForm,
+    stored: Option<&Stored>,
+    zone: Tz,
+    at: NaiveDateTime,
+) -> Result<Option<NaiveDateTime>, String> {
+    let raw = form.expires_at.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let Some(when) = parse_local(raw, zone) else {
+        return Err(format!(
+            "Give the expiry as a date and time in the site's time zone ({zone}), or leave it empty."
+        ));
+    };
+    let shown = local_input(when, zone);
+    if let Some(kept) = stored
+        .and_then(|s| s.draft.expires_at)
+        .filter(|e| local_input(*e, zone) == shown)
+    {
+        return Ok(Some(kept));
+    }
+    if when <= at {
+        return Err("Choose an expiry time in the future, or leave it empty.".to_owned());
+    }
+    Ok(Some(when))
+}
+
+/// A draft completed by [`validate`], the note it carries, and the
+/// messages of its wrong fields.
+type Validated = (Draft, Option<NoteInput>, FieldErrors);
+
 /// Completes a checked form with what needs the database (the slug, the
-/// category, the author and the hero image) into a draft, with an error
-/// per bad field.
+/// category, the author and the hero image) and the site's time zone (the
+/// expiry) into a draft, with an error per bad field.
 fn validate(
     conn: &mut DbConn,
     actor: &Actor,
     against: &Against,
     form: &EditorForm,
     checked: Checked,
-) -> QueryResult<(Draft, FieldErrors)> {
+) -> QueryResult<Validated> {
     let stored = against.stored;
     let article_id = stored.map(|s| s.article.id);
     let stored_slug = stored.map(|s| s.article.slug.as_str());
@@ -458,9 +627,16 @@ fn validate(
         hero_alt,
         tags,
         sections,
+        source,
+        source_name,
+        note,
         mut errors,
     } = checked;
     let mut fail = |field: &'static str, message: &str| errors.add(field, message);
+    let expires_at = expiry_of(form, stored, against.zone, now()).unwrap_or_else(|m| {
+        fail("expires_at", &m);
+        None
+    });
     // A blank slug keeps the stored one, or is made from the title (and
     // numbered if another article has it).
     let slug = match (form.slug.trim(), stored_slug) {
@@ -550,8 +726,11 @@ fn validate(
         noindex: form.noindex,
         tags,
         sections,
+        expires_at,
+        source,
+        source_name,
     };
-    Ok((draft, errors))
+    Ok((draft, note, errors))
 }
 
 /// Keeps each section's anchor when it is well formed and unique, and
@@ -615,6 +794,54 @@ fn step_for(
     }
 }
 
+/// The checks that need the workflow step: an expiry after the publish
+/// time the step leaves, and a note only on an article readers can see,
+/// with a button that keeps it there (Save, or Update and keep published).
+fn check_expiry_and_note(
+    stored: Option<&Stored>,
+    draft: &Draft,
+    note: Option<&NoteInput>,
+    action: Action,
+    step: Step,
+    at: NaiveDateTime,
+    errors: &mut FieldErrors,
+) {
+    let (status, published_at) = stored.map_or((ArticleStatus::Draft, None), |s| {
+        (s.article.status, s.article.published_at)
+    });
+    let (_, published_after) = step.apply(status, published_at, at);
+    if let (Some(expires), Some(published)) = (draft.expires_at, published_after) {
+        if expires <= published {
+            errors.add(
+                "expires_at",
+                "The article would expire before it is published: choose an expiry after the \
+                 publish time, or leave it empty.",
+            );
+        }
+    }
+    if note.is_none() {
+        return;
+    }
+    let on_site = stored.is_some_and(|s| {
+        s.article
+            .status
+            .is_visible(s.article.published_at, s.article.expires_at, at)
+    });
+    if !on_site {
+        errors.add(
+            "note_text",
+            "A correction or update is for an article readers can see, and this one is not \
+             on the site: save it without the note.",
+        );
+    } else if !matches!(action, Action::Save | Action::Publish) {
+        errors.add(
+            "note_text",
+            "Attach a correction or update with Save or Update and keep published: this \
+             button takes the article off the site or moves its publish time.",
+        );
+    }
+}
+
 /// An article not saved, as its public page would show it: what the
 /// editor's Preview button shows.
 #[derive(Debug)]
@@ -625,6 +852,9 @@ pub struct ArticlePreview {
     pub intro_html: String,
     pub sections: Vec<Section>,
     pub tags: Vec<Tag>,
+    /// Its corrections and updates, newest first, the one being written
+    /// first.
+    pub notes: Vec<Note>,
 }
 
 impl ArticlePreview {
@@ -644,7 +874,12 @@ impl ArticlePreview {
 /// What the preview of `draft` shows, read from the database; its
 /// Markdown is rendered by [`ArticlePreview::render_markdown`], off the
 /// connection.
-fn preview(conn: &mut DbConn, draft: &Draft, against: &Against) -> QueryResult<ArticlePreview> {
+fn preview(
+    conn: &mut DbConn,
+    draft: &Draft,
+    note: Option<&NoteInput>,
+    against: &Against,
+) -> QueryResult<ArticlePreview> {
     let stored = against.stored;
     let author = users::table
         .find(draft.author_id)
@@ -676,7 +911,27 @@ fn preview(conn: &mut DbConn, draft: &Draft, against: &Against) -> QueryResult<A
         reading_minutes: editor::minutes(draft),
         noindex: draft.noindex,
         version: stored.map_or(1, |s| s.article.version),
+        expires_at: draft.expires_at,
+        source: draft.source,
+        source_name: draft.source_name.clone(),
     };
+    let mut notes = match stored {
+        Some(s) => db_notes::of_article(conn, s.article.id)?,
+        None => Vec::new(),
+    };
+    if let Some(n) = note {
+        notes.insert(
+            0,
+            Note {
+                id: 0,
+                article_id: article.id,
+                kind: n.kind,
+                body: n.body.clone(),
+                created_at: at,
+                user_id: None,
+            },
+        );
+    }
     let category = draft
         .category_id
         .and_then(|id| against.categories.iter().find(|c| c.id == id).cloned());
@@ -709,6 +964,7 @@ fn preview(conn: &mut DbConn, draft: &Draft, against: &Against) -> QueryResult<A
         })
         .collect();
     Ok(ArticlePreview {
+        notes,
         intro_html: String::new(),
         card: Card {
             article,
@@ -755,13 +1011,15 @@ pub fn submit(
     expected: i32,
 ) -> Result<Submitted, AppError> {
     let stored = against.stored;
-    let (draft, mut errors) = validate(conn, actor, against, form, checked)?;
+    let (draft, note, mut errors) = validate(conn, actor, against, form, checked)?;
     if action == Action::Preview {
-        let shown = preview(conn, &draft, against)?;
+        let shown = preview(conn, &draft, note.as_ref(), against)?;
         return Ok(Submitted::Preview(Box::new(shown)));
     }
     articles::may_write(actor, stored, draft.author_id, action.publishes())?;
-    let step = step_for(action, form, &draft, against.zone, now(), &mut errors);
+    let at = now();
+    let step = step_for(action, form, &draft, against.zone, at, &mut errors);
+    check_expiry_and_note(stored, &draft, note.as_ref(), action, step, at, &mut errors);
     if !errors.is_empty() {
         return Ok(Submitted::Refused(errors));
     }
@@ -779,6 +1037,7 @@ pub fn submit(
             action.audit_action()
         },
         detail: &detail,
+        note: note.as_ref(),
     };
     match articles::write(conn, actor, stored, expected, &write)? {
         Written::Done(id) => {
@@ -923,6 +1182,55 @@ mod tests {
         Action::RemoveSection(0).rearrange(&mut s);
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].heading, "a");
+    }
+
+    #[test]
+    fn notes_and_sources_are_checked_and_run_together() {
+        let form = |kind: &str, text: &str| EditorForm {
+            note_kind: kind.into(),
+            note_text: text.into(),
+            ..EditorForm::default()
+        };
+        assert_eq!(note_of(&form("", "  ")), Ok(None));
+        assert_eq!(
+            note_of(&form("correction", " It said\r\n  Tuesday. ")),
+            Ok(Some(NoteInput {
+                kind: NoteKind::Correction,
+                body: "It said Tuesday.".to_owned()
+            }))
+        );
+        let field = |r: Result<Option<NoteInput>, Refusal>| r.err().map(|e| e.0);
+        assert_eq!(field(note_of(&form("retraction", "x"))), Some("note_kind"));
+        assert_eq!(field(note_of(&form("", "x"))), Some("note_kind"));
+        assert_eq!(field(note_of(&form("update", ""))), Some("note_text"));
+        let long = "word ".repeat(MAX_NOTE_CHARS);
+        assert_eq!(field(note_of(&form("update", &long))), Some("note_text"));
+        let exactly = "w".repeat(MAX_NOTE_CHARS);
+        assert!(note_of(&form("update", &exactly)).is_ok_and(|n| n.is_some()));
+        assert_eq!(
+            field(note_of(&form("update", "a\u{0}b"))),
+            Some("note_text")
+        );
+
+        let source = |kind: &str, name: &str| {
+            source_of(&EditorForm {
+                source_kind: kind.into(),
+                source_name: name.into(),
+                ..EditorForm::default()
+            })
+        };
+        assert_eq!(
+            source("", "ignored"),
+            Ok((SourceKind::Staff, String::new()))
+        );
+        assert_eq!(
+            source("wire", "  Harbour   Wire "),
+            Ok((SourceKind::Wire, "Harbour Wire".to_owned()))
+        );
+        assert_eq!(source("partner", " ").map_err(|e| e.0), Err("source_name"));
+        assert_eq!(source("tabloid", "X").map_err(|e| e.0), Err("source_kind"));
+        let long = "n".repeat(MAX_SOURCE_NAME_CHARS + 1);
+        assert_eq!(source("wire", &long).map_err(|e| e.0), Err("source_name"));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::db::{audit, DbConn};
 use crate::domain::actor::{self as policy, Actor};
 use crate::domain::clock::now;
 use crate::domain::workflow::{self, Step};
-use crate::domain::ArticleStatus;
+use crate::domain::{ArticleStatus, DatedNote, NoteInput};
 use crate::error::AppError;
 
 /// Article `id` for `actor` to open: 404 when missing, 403 when not theirs.
@@ -59,10 +59,12 @@ pub fn may_write(
 }
 
 /// Creates article `draft` at `status` (published at `published_at`),
-/// made at `at` by `by` (with its audit entry) or by no one: the article,
-/// its sections, hashtags and search row, its first revision and the audit
-/// entry, in one transaction. Every new article is made here; no
-/// permission is checked (the editor's [`write`] checks first).
+/// made at `at` by `by` (with its audit entry) or by no one, with the
+/// corrections and updates `notes` made since its publication: the
+/// article, its sections, hashtags, notes and search row, its first
+/// revision and the audit entry, in one transaction. Every new article is
+/// made here; no permission is checked (the editor's [`write`] checks
+/// first).
 pub fn create(
     conn: &mut DbConn,
     draft: &Draft,
@@ -70,6 +72,7 @@ pub fn create(
     published_at: Option<NaiveDateTime>,
     at: NaiveDateTime,
     by: Option<&Change>,
+    notes: &[DatedNote],
 ) -> QueryResult<i32> {
     editor::create(
         conn,
@@ -79,6 +82,7 @@ pub fn create(
             published_at,
             at,
             by,
+            notes,
         },
     )
 }
@@ -97,6 +101,7 @@ pub fn create_unattended(
         input.published_at,
         at,
         None,
+        &input.notes,
     )
 }
 
@@ -108,6 +113,9 @@ pub struct Write<'a> {
     pub action: &'a str,
     /// What the audit entry says.
     pub detail: &'a str,
+    /// A correction or update to attach, for an article on the site
+    /// (`newsroom::article_form` checks that it is).
+    pub note: Option<&'a NoteInput>,
 }
 
 /// What a write came to.
@@ -154,16 +162,15 @@ pub fn write(
                 published_at,
                 change.at,
                 Some(&change),
+                &[],
             )
             .map(Written::Done)
         }
-        Some(current) => {
-            editor::save(conn, current, expected, w.draft, w.step, &change).map(|saved| match saved
-            {
+        Some(current) => editor::save(conn, current, expected, w.draft, w.step, &change, w.note)
+            .map(|saved| match saved {
                 Saved::Done { id, .. } => Written::Done(id),
                 Saved::Conflict(stored) => Written::Conflict(stored),
-            })
-        }
+            }),
     };
     match written {
         Err(e) if editor::is_slug_clash(&e) => Err(AppError::Conflict {
@@ -190,8 +197,8 @@ fn not_restored(message: String) -> AppError {
 /// article is still at `expected`, through the same [`write`] as the
 /// editor. What no longer fits is adapted or refused: an image deleted
 /// since is dropped, an author the actor may not credit stays the current
-/// one, and a slug another article took or a category deleted since is a
-/// `Conflict`.
+/// one, the expiry stays the current one, and a slug another article took
+/// or a category deleted since is a `Conflict`.
 pub fn restore(
     conn: &mut DbConn,
     actor: &Actor,
@@ -228,12 +235,16 @@ pub fn restore(
     if draft.author_id != stored.article.author_id && !actor.can_assign_author() {
         draft.author_id = stored.article.author_id;
     }
+    // The end of a licence is not undone by bringing back older text: the
+    // article keeps the expiry it has now.
+    draft.expires_at = stored.draft.expires_at;
     let detail = format!("restored version {version} of \"{}\"", draft.title);
     let w = Write {
         draft: &draft,
         step: Step::Keep,
         action: audit::ARTICLE_RESTORE,
         detail: &detail,
+        note: None,
     };
     match write(conn, actor, Some(&stored), expected, &w)? {
         Written::Done(_) => Ok(()),

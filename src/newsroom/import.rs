@@ -67,6 +67,7 @@ pub fn draft(
             input.published_at,
             change.at,
             Some(&change),
+            &[],
         )?;
         Ok(id)
     })
@@ -116,6 +117,10 @@ fn imported_input(
         noindex: false,
         sections: article.sections,
         tags: article.tags,
+        expires_at: None,
+        source: crate::domain::SourceKind::Staff,
+        source_name: String::new(),
+        notes: Vec::new(),
     })
 }
 

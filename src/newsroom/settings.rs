@@ -1,10 +1,12 @@
-//! The site settings (admins only): name, tagline, pitch, the about text
-//! and the time zone, kept as the one settings row.
+//! The site settings (admins only): name, tagline, pitch, the about text,
+//! the time zone and the trust pages (corrections policy, publishing
+//! principles, masthead), kept as the one settings row.
 
 use serde::Deserialize;
 
 use super::audit::{self as log, quoted};
 use crate::db::models::{NewSiteSettings, SiteSettings};
+use crate::db::settings::TrustTexts;
 use crate::db::{audit, settings, write_transaction, DbConn};
 use crate::domain::actor::Actor;
 use crate::domain::clock::now;
@@ -16,6 +18,8 @@ pub const MAX_NAME: usize = 120;
 pub const MAX_TAGLINE: usize = 200;
 pub const MAX_PITCH: usize = 2000;
 pub const MAX_ABOUT: usize = 50_000;
+/// Each trust page (corrections policy, publishing principles, masthead).
+pub const MAX_TRUST_PAGE: usize = 20_000;
 
 /// The settings as typed into their form (and shown again).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -26,17 +30,23 @@ pub struct SettingsInput {
     pub pitch: String,
     pub about: String,
     pub time_zone: String,
+    pub corrections_policy: String,
+    pub publishing_principles: String,
+    pub masthead: String,
 }
 
 impl SettingsInput {
-    /// The form of the stored settings.
-    pub fn of(s: &SiteSettings) -> SettingsInput {
+    /// The form of the stored settings and trust pages.
+    pub fn of(s: &SiteSettings, pages: TrustTexts) -> SettingsInput {
         SettingsInput {
             name: s.name.clone(),
             tagline: s.tagline.clone(),
             pitch: s.pitch.clone(),
             about: s.about.clone(),
             time_zone: s.time_zone.clone(),
+            corrections_policy: pages.corrections_policy,
+            publishing_principles: pages.publishing_principles,
+            masthead: pages.masthead,
         }
     }
 }
@@ -48,6 +58,7 @@ struct Valid {
     pitch: String,
     about: String,
     time_zone: String,
+    pages: TrustTexts,
 }
 
 /// A text field trimmed, with browser line breaks made `\n`.
@@ -88,6 +99,25 @@ fn validate(form: &SettingsInput) -> Result<Valid, AppError> {
     let about = text(&form.about);
     too_long(&mut errors, "about", "about text", &about, MAX_ABOUT);
     controls(&mut errors, "about", "about text", &about, Lines::Many);
+    let mut page = |field: &'static str, label: &str, raw: &str| {
+        let value = text(raw);
+        too_long(&mut errors, field, label, &value, MAX_TRUST_PAGE);
+        controls(&mut errors, field, label, &value, Lines::Many);
+        value
+    };
+    let pages = TrustTexts {
+        corrections_policy: page(
+            "corrections_policy",
+            "corrections policy",
+            &form.corrections_policy,
+        ),
+        publishing_principles: page(
+            "publishing_principles",
+            "publishing principles",
+            &form.publishing_principles,
+        ),
+        masthead: page("masthead", "masthead", &form.masthead),
+    };
     let typed_zone = form.time_zone.trim();
     let time_zone = match typed_zone.parse::<chrono_tz::Tz>() {
         Ok(tz) => tz.name().to_owned(),
@@ -109,11 +139,12 @@ fn validate(form: &SettingsInput) -> Result<Valid, AppError> {
         pitch,
         about,
         time_zone,
+        pages,
     })
 }
 
 /// What changed, for the audit log; empty when nothing did.
-fn changes(before: &SiteSettings, after: &Valid) -> Vec<String> {
+fn changes(before: &SiteSettings, pages: &TrustTexts, after: &Valid) -> Vec<String> {
     let mut out = Vec::new();
     if before.name != after.name {
         out.push(format!(
@@ -137,6 +168,11 @@ fn changes(before: &SiteSettings, after: &Valid) -> Vec<String> {
             before.time_zone, after.time_zone
         ));
     }
+    for page in crate::domain::TrustPage::ALL {
+        if pages.of(page) != after.pages.of(page) {
+            out.push(page.title().to_lowercase());
+        }
+    }
     out
 }
 
@@ -146,7 +182,8 @@ pub fn save(conn: &mut DbConn, actor: &Actor, input: &SettingsInput) -> Result<b
     let valid = validate(input)?;
     write_transaction(conn, |conn| {
         let before = settings::load(conn)?;
-        let changed = changes(&before, &valid);
+        let pages = settings::trust_texts(conn)?;
+        let changed = changes(&before, &pages, &valid);
         if changed.is_empty() {
             return Ok(false);
         }
@@ -161,6 +198,9 @@ pub fn save(conn: &mut DbConn, actor: &Actor, input: &SettingsInput) -> Result<b
                 about: &valid.about,
                 updated_at: at,
                 time_zone: &valid.time_zone,
+                corrections_policy: &valid.pages.corrections_policy,
+                publishing_principles: &valid.pages.publishing_principles,
+                masthead: &valid.pages.masthead,
             },
         )?;
         let detail = format!("changed {}", changed.join("; "));

@@ -13,8 +13,10 @@
 //!   commit. A watcher thread holds a connection that LISTENs. A
 //!   notification sent while it was disconnected is lost, so after every
 //!   (re)connection it treats everything as changed.
-//! - Time: a scheduled article becomes public by the clock alone. Every
-//!   change records when that next happens, and entries expire then.
+//! - Time: a scheduled article becomes public, and an article past its
+//!   expiry leaves, by the clock alone. Every change records when that
+//!   next happens, and entries expire then; an entry rendered before an
+//!   expiry is not served as a stale copy after it either.
 
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -39,7 +41,7 @@ const RETRY: Duration = Duration::from_millis(500);
 pub fn refresh(conn: &mut DbConn, freshness: &Freshness) {
     let now = crate::domain::clock::now();
     match articles::next_visibility_change(conn, now) {
-        Ok(due) => freshness.changed(due),
+        Ok(due) => freshness.changed_until_expiry(due.any, due.expiry),
         Err(error) => {
             tracing::warn!(%error, "page cache: cannot read the next scheduled change");
             freshness.changed_unknown();

@@ -50,6 +50,10 @@ pub struct Entry {
     side: Option<u64>,
     /// Milliseconds since the epoch after which the entry is stale.
     valid_until: i64,
+    /// Milliseconds since the epoch of the next expiry known when it was
+    /// rendered: from then on it is not even served as a stale copy, as
+    /// it may show an article that has left the site.
+    withdraw_at: i64,
 }
 
 impl Entry {
@@ -72,6 +76,7 @@ impl Entry {
             generation: freshness.generation,
             side: marks.ranked.then_some(freshness.side),
             valid_until: freshness.valid_until,
+            withdraw_at: freshness.withdraw_at,
         }
     }
 
@@ -99,6 +104,7 @@ pub struct Stamp {
     generation: u64,
     side: u64,
     valid_until: i64,
+    withdraw_at: i64,
 }
 
 /// The header a handler names its page's article in, for the count of
@@ -139,6 +145,9 @@ pub struct Freshness {
     /// Milliseconds since the epoch of the next scheduled change of what
     /// the public sees; `i64::MAX` when none is known.
     next_due: AtomicI64,
+    /// Milliseconds since the epoch of the next expiry of an article;
+    /// `i64::MAX` when none is known.
+    next_expiry: AtomicI64,
     /// The change counter as last read (`content_changes` on SQLite, its
     /// sequence on PostgreSQL), by the watcher or after a form post.
     version: AtomicI64,
@@ -155,6 +164,7 @@ impl Freshness {
         Freshness {
             generation: AtomicU64::new(1),
             next_due: AtomicI64::new(i64::MAX),
+            next_expiry: AtomicI64::new(i64::MAX),
             version: AtomicI64::new(0),
             rounds: AtomicU64::new(0),
             side: AtomicU64::new(1),
@@ -168,19 +178,34 @@ impl Freshness {
         let generation = self.generation.load(Ordering::SeqCst);
         let side = self.side.load(Ordering::SeqCst);
         let valid_until = self.next_due.load(Ordering::SeqCst);
+        let withdraw_at = self.next_expiry.load(Ordering::SeqCst);
         Stamp {
             generation,
             side,
             valid_until,
+            withdraw_at,
         }
     }
 
     /// Records a change of content: `next_due` is when the visibility
-    /// rule will next change its answer, read after the change.
+    /// rule will next change its answer, read after the change. The next
+    /// expiry stays as last known.
     pub fn changed(&self, next_due: Option<NaiveDateTime>) {
         let due = next_due.map_or(i64::MAX, |at| at.and_utc().timestamp_millis());
         self.next_due.store(due, Ordering::SeqCst);
         self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// [`Self::changed`], knowing also when the next article expires:
+    /// pages rendered from now on are not served stale after that.
+    pub fn changed_until_expiry(
+        &self,
+        next_due: Option<NaiveDateTime>,
+        next_expiry: Option<NaiveDateTime>,
+    ) {
+        let expiry = next_expiry.map_or(i64::MAX, |at| at.and_utc().timestamp_millis());
+        self.next_expiry.store(expiry, Ordering::SeqCst);
+        self.changed(next_due);
     }
 
     /// Records the change counter just read; true if it moved.
@@ -417,12 +442,14 @@ impl PageCache {
 
     /// The last entry rendered for `key`, however old: what a reader gets,
     /// marked stale, when the page cannot be rendered because the
-    /// database is away.
+    /// database is away. Not one rendered before an article's expiry that
+    /// has since passed: it may show what has left the site for good.
     pub fn stale(&self, key: &str) -> Option<Arc<Entry>> {
         if !self.enabled() {
             return None;
         }
-        self.store().entries.peek(key).cloned()
+        let entry = self.store().entries.peek(key).cloned()?;
+        (now_millis() < entry.withdraw_at).then_some(entry)
     }
 
     /// Drops the entry for `key`: the page now answers something that is
@@ -500,6 +527,23 @@ mod tests {
             _ => panic!("the page rendered with the new ranking is current"),
         }
     }
+
+
+    #[test]
+    fn no_stale_copy_is_served_past_an_expiry_known_when_it_was_rendered() {
+        let cache = PageCache::new(1 << 20);
+        let soon = chrono::Utc::now().naive_utc() + chrono::Duration::milliseconds(50);
+        cache.freshness().changed_until_expiry(None, Some(soon));
+        fill(&cache, "/sport", "with an article that expires");
+        assert!(cache.stale("/sport").is_some(), "before the expiry");
+        std::thread::sleep(std::time::Duration::from_millis(80));
+        assert!(cache.stale("/sport").is_none(), "past it");
+        // Rendered after it, with no expiry to come: served stale again.
+        cache.freshness().changed_until_expiry(None, None);
+        fill(&cache, "/sport", "without it");
+        assert!(cache.stale("/sport").is_some());
+    }
+
 
     #[test]
     fn a_change_of_content_empties_the_cache() {

@@ -1,5 +1,6 @@
 //! `/{category}/{slug}` and `/blog/{slug}`: one article or blog post with
-//! its table of contents, sections, hashtags and related articles.
+//! its corrections and updates, table of contents, sections, hashtags and
+//! related articles. An article whose expiry has passed answers 410 Gone.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -7,8 +8,8 @@ use askama::Template;
 use super::respond::{Found, Page};
 use crate::app::AppState;
 use crate::db::articles::{self, Card};
-use crate::db::models::{Media, Section, Tag};
-use crate::db::tags;
+use crate::db::models::{Media, Note, Section, Tag};
+use crate::db::{notes, tags};
 use crate::domain::clock::now;
 use crate::domain::Slug;
 use crate::error::AppError;
@@ -32,8 +33,9 @@ pub struct ArticlePage {
     pub related: Vec<Card>,
     /// The most read articles of the last day, this one left out.
     pub most_read: Vec<Card>,
-    /// Whether the article was changed after it was published.
-    pub updated: bool,
+    /// Its corrections and updates, newest first: the byline's "Updated"
+    /// is the newest one's time (a silent fix shows none).
+    pub notes: Vec<Note>,
 }
 
 impl Page for ArticlePage {
@@ -79,9 +81,15 @@ async fn show(
     let found = state
         .run(move |conn| {
             let now = now();
-            // An old slug: see `respond::follow_redirects`.
-            let (card, hero) =
-                articles::find_visible(conn, slug.as_str(), now)?.ok_or(AppError::NotFound)?;
+            let Some((card, hero)) = articles::find_visible(conn, slug.as_str(), now)? else {
+                // Withdrawn at its expiry: gone for good, which tells
+                // crawlers to drop it (a 404 they retry for a while).
+                if articles::expired(conn, slug.as_str(), now)? {
+                    return Err(AppError::Gone);
+                }
+                // An old slug: see `respond::follow_redirects`.
+                return Err(AppError::NotFound);
+            };
             // The same slug under another category (or /blog) is the same
             // article: send readers and crawlers to its one canonical URL.
             let canonical = card.path();
@@ -89,6 +97,7 @@ async fn show(
                 return Ok(Found::MovedTo(canonical));
             }
             let sections = articles::sections_of(conn, card.article.id)?;
+            let notes = notes::of_article(conn, card.article.id)?;
             let tags = tags::of_article(conn, card.article.id)?;
             let tag_ids: Vec<i32> = tags.iter().map(|t| t.id).collect();
             let related = articles::related(conn, &card, &tag_ids, now, RELATED)?;
@@ -129,6 +138,7 @@ async fn show(
             let article_ld = structured::article(
                 &card,
                 &tags,
+                &notes,
                 &layout.image,
                 &layout.site,
                 &layout.base_url,
@@ -142,10 +152,6 @@ async fn show(
                 Some(c) => layout.add_feed(&c.name, &format!("/{}", c.slug)),
                 None => layout.add_feed("Blog", "/blog"),
             }
-            let updated = card
-                .article
-                .published_at
-                .is_some_and(|p| card.article.updated_at > p + chrono::Duration::minutes(1));
             Ok(Found::Page(ArticlePage {
                 layout,
                 crumbs,
@@ -156,7 +162,7 @@ async fn show(
                 tags,
                 related,
                 most_read,
-                updated,
+                notes,
             }))
         })
         .await?;

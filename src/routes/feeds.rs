@@ -136,11 +136,22 @@ fn escape_html(text: &str, out: &mut String) {
     }
 }
 
-/// The article's full text as HTML: the intro (Markdown, rendered and
+/// The article's full text as HTML: its corrections and updates (newest
+/// first, dated as on the article page), the intro (Markdown, rendered and
 /// sanitized here as on the article page), then each section as a heading
 /// with its anchor and its stored, already sanitized HTML.
 fn content_html(entry: &FeedEntry) -> String {
-    let mut html = markdown::to_html(&entry.card.article.intro);
+    let mut html = String::new();
+    for note in &entry.notes {
+        html.push_str("<p class=\"note\"><strong>");
+        html.push_str(note.kind.label());
+        html.push_str("</strong>, ");
+        html.push_str(&views::filters::human_datetime(&note.created_at));
+        html.push_str(": ");
+        escape_html(&note.body, &mut html);
+        html.push_str("</p>\n");
+    }
+    html.push_str(&markdown::to_html(&entry.card.article.intro));
     for section in &entry.sections {
         html.push_str("<h2 id=\"");
         escape_html(&section.anchor, &mut html);
@@ -184,8 +195,12 @@ fn item(entry: &FeedEntry, base_url: &str, host: &str) -> Item {
         author_name: entry.card.author.name.clone(),
         author_url: format!("{base_url}/author/{}", entry.card.author.slug),
         published,
-        // A scheduled article counts from its publish time, as on pages.
-        updated: a.updated_at.max(published),
+        // A scheduled article counts from its publish time, as on pages;
+        // a save (silent or with a note) moves it on.
+        updated: a
+            .updated_at
+            .max(published)
+            .max(entry.notes.first().map_or(published, |n| n.created_at)),
         tags: entry.tags.iter().map(|t| t.name.clone()).collect(),
     }
 }

@@ -9,6 +9,7 @@ pub mod articles;
 pub mod authors;
 pub mod blog;
 pub mod categories;
+pub mod corrections;
 pub mod feeds;
 pub mod health;
 pub mod home;
@@ -20,6 +21,7 @@ pub mod search;
 pub mod sitemaps;
 pub mod static_files;
 pub mod tags;
+pub mod trust;
 
 use actix_web::{guard, web, FromRequest, Handler, Resource, Responder, Route};
 
@@ -58,6 +60,13 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(page_at("/static/{file}", static_files::serve))
         .service(page_at("/media/{file}", media::serve))
         .service(page_at("/about", about::show))
+        .service(page_at("/corrections", corrections::show))
+        .service(page_at("/corrections-policy", trust::corrections_policy))
+        .service(page_at(
+            "/publishing-principles",
+            trust::publishing_principles,
+        ))
+        .service(page_at("/masthead", trust::masthead))
         .service(page_at("/search", search::show))
         .service(page_at("/opensearch.xml", search::opensearch))
         .service(page_at("/feed.xml", feeds::site))

@@ -9,7 +9,7 @@ use chrono::{Duration, NaiveDateTime};
 
 use crate::app::AppState;
 use crate::db::sitemaps::{self, ArticlesPage, ListingEntry};
-use crate::db::{settings, DbConn};
+use crate::db::{notes, settings, DbConn};
 use crate::domain::clock::now;
 use crate::error::AppError;
 use crate::http_cache::http_date;
@@ -165,16 +165,21 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
     ))
 }
 
-/// `/sitemaps/pages.xml`: the home page, the blog and the about page.
+/// `/sitemaps/pages.xml`: the home page, the blog, the about page,
+/// `/corrections` and the trust pages that are written.
 pub async fn pages(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let base = state.base_url.clone();
     let urls = state
         .run(move |conn| {
             let now = now();
-            let site = site_updated(conn)?;
+            let settings = settings::load(conn)?;
+            let site = settings.updated_at;
             let home = sitemaps::newest_visible(conn, now)?;
             let blog = sitemaps::newest_blog_post(conn, now)?;
-            Ok(vec![
+            let correction = notes::corrections(conn, now, 1, 0)?
+                .first()
+                .map(|e| e.note.created_at);
+            let mut urls = vec![
                 Loc {
                     loc: format!("{base}/"),
                     lastmod: home.unwrap_or(site),
@@ -187,7 +192,16 @@ pub async fn pages(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
                     loc: format!("{base}/about"),
                     lastmod: site,
                 },
-            ])
+                Loc {
+                    loc: format!("{base}/corrections"),
+                    lastmod: correction.map_or(site, |c| c.max(site)),
+                },
+            ];
+            urls.extend(settings.trust_pages().into_iter().map(|page| Loc {
+                loc: format!("{base}{}", page.path()),
+                lastmod: site,
+            }));
+            Ok(urls)
         })
         .await?;
     urlset(urls)

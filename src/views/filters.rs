@@ -11,7 +11,13 @@ pub fn date(value: &NaiveDateTime, _env: &dyn askama::Values) -> askama::Result<
 /// `27 November 2026, 08:15 UTC`
 #[askama::filter_fn]
 pub fn datetime(value: &NaiveDateTime, _env: &dyn askama::Values) -> askama::Result<String> {
-    Ok(value.format("%-d %B %Y, %H:%M UTC").to_string())
+    Ok(human_datetime(value))
+}
+
+/// `27 November 2026, 08:15 UTC`: the `datetime` filter, for text built
+/// in Rust (a feed item's notes).
+pub fn human_datetime(value: &NaiveDateTime) -> String {
+    value.format("%-d %B %Y, %H:%M UTC").to_string()
 }
 
 /// RFC 3339 in UTC, for `<time datetime>` and structured data.

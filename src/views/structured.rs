@@ -6,7 +6,8 @@ use std::fmt::Write;
 use serde_json::{json, Value};
 
 use crate::db::articles::Card;
-use crate::db::models::{SiteSettings, Tag};
+use crate::db::models::{Note, SiteSettings, Tag};
+use crate::domain::{NoteKind, SourceKind};
 
 /// One step of a breadcrumb trail; the last has no link.
 pub struct Crumb {
@@ -51,15 +52,21 @@ pub fn script_json(value: &Value) -> String {
     out
 }
 
+/// The publisher, with its trust pages (`correctionsPolicy`,
+/// `publishingPrinciples`, `masthead`) when they are written.
 pub fn organization(site: &SiteSettings, base_url: &str, logo: &str) -> Value {
-    json!({
+    let mut org = json!({
         "@context": "https://schema.org",
         "@type": "NewsMediaOrganization",
         "@id": format!("{base_url}/#organization"),
         "name": site.name,
         "url": format!("{base_url}/"),
         "logo": { "@type": "ImageObject", "url": format!("{base_url}{logo}"), "width": 64, "height": 64 },
-    })
+    });
+    for page in site.trust_pages() {
+        org[page.schema_property()] = json!(format!("{base_url}{}", page.path()));
+    }
+    org
 }
 
 pub fn website(site: &SiteSettings, base_url: &str) -> Value {
@@ -94,10 +101,14 @@ pub fn breadcrumbs(crumbs: &[Crumb], base_url: &str, canonical: &str) -> Value {
 }
 
 /// `NewsArticle`, or `BlogPosting` for a blog post. `image` is the hero
-/// image, or the site's share image when the article has none.
+/// image, or the site's share image when the article has none. Each
+/// correction among `notes` is a `CorrectionComment`; a wire service or
+/// partner is the `sourceOrganization`.
+#[allow(clippy::too_many_arguments)]
 pub fn article(
     card: &Card,
     tags: &[Tag],
+    notes: &[Note],
     image: &(String, i32, i32),
     site: &SiteSettings,
     base_url: &str,
@@ -114,7 +125,18 @@ pub fn article(
     let published = a.published_at.map(iso);
     let image =
         json!({ "@type": "ImageObject", "url": image.0, "width": image.1, "height": image.2 });
-    json!({
+    let corrections: Vec<Value> = notes
+        .iter()
+        .filter(|n| n.kind == NoteKind::Correction)
+        .map(|n| {
+            json!({
+                "@type": "CorrectionComment",
+                "text": n.body,
+                "datePublished": iso(n.created_at),
+            })
+        })
+        .collect();
+    let mut value = json!({
         "@context": "https://schema.org",
         "@type": kind,
         "headline": a.title,
@@ -138,7 +160,14 @@ pub fn article(
         "mainEntityOfPage": { "@type": "WebPage", "@id": canonical },
         "url": canonical,
         "isAccessibleForFree": true,
-    })
+    });
+    if !corrections.is_empty() {
+        value["correction"] = Value::Array(corrections);
+    }
+    if a.source != SourceKind::Staff {
+        value["sourceOrganization"] = json!({ "@type": "Organization", "name": a.source_name });
+    }
+    value
 }
 
 #[cfg(test)]

@@ -23,6 +23,13 @@ pub struct Form {
     pub hero_media_id: String,
     pub hero_alt: String,
     pub publish_at: String,
+    /// In the site's time zone; empty for never.
+    pub expires_at: String,
+    pub source_kind: String,
+    pub source_name: String,
+    /// A correction or update to attach: `correction`, `update` or empty.
+    pub note_kind: String,
+    pub note_text: String,
     /// (anchor, heading, body)
     pub sections: Vec<(String, String, String)>,
 }
@@ -42,6 +49,11 @@ impl Form {
             hero_media_id: String::new(),
             hero_alt: String::new(),
             publish_at: String::new(),
+            expires_at: String::new(),
+            source_kind: "staff".to_owned(),
+            source_name: String::new(),
+            note_kind: String::new(),
+            note_text: String::new(),
             sections: vec![
                 (
                     String::new(),
@@ -72,6 +84,11 @@ impl Form {
             ("hero_media_id", self.hero_media_id.clone()),
             ("hero_alt", self.hero_alt.clone()),
             ("publish_at", self.publish_at.clone()),
+            ("expires_at", self.expires_at.clone()),
+            ("source_kind", self.source_kind.clone()),
+            ("source_name", self.source_name.clone()),
+            ("note_kind", self.note_kind.clone()),
+            ("note_text", self.note_text.clone()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))

@@ -10,7 +10,7 @@ use diesel::{Connection, PgConnection};
 use iconocast::db::articles::ArticleInput;
 use iconocast::db::models::NewCategory;
 use iconocast::db::{categories, users, Database, DatabaseUrl, DbConn};
-use iconocast::domain::{ArticleKind, ArticleStatus, Email, Role};
+use iconocast::domain::{ArticleKind, ArticleStatus, DatedNote, Email, NoteKind, Role, SourceKind};
 use iconocast::newsroom::articles;
 use iconocast::startup::{Application, Settings};
 use scraper::{Html, Selector};
@@ -828,6 +828,10 @@ impl TestApp {
                     ),
                 ],
                 tags: Vec::new(),
+                expires_at: None,
+                source: SourceKind::Staff,
+                source_name: String::new(),
+                notes: Vec::new(),
             },
         }
     }
@@ -899,6 +903,29 @@ impl NewArticle<'_> {
     pub fn with_status(mut self, status: ArticleStatus, at: Option<NaiveDateTime>) -> Self {
         self.input.status = status;
         self.input.published_at = at;
+        self
+    }
+
+    /// Leaving the site at `at`.
+    pub fn expires(mut self, at: NaiveDateTime) -> Self {
+        self.input.expires_at = Some(at);
+        self
+    }
+
+    /// Credited to a wire service or partner named `name`.
+    pub fn source(mut self, kind: SourceKind, name: &str) -> Self {
+        self.input.source = kind;
+        self.input.source_name = name.to_owned();
+        self
+    }
+
+    /// With a correction or update made at `at`, as the demo's are.
+    pub fn note(mut self, kind: NoteKind, body: &str, at: NaiveDateTime) -> Self {
+        self.input.notes.push(DatedNote {
+            kind,
+            body: body.to_owned(),
+            at,
+        });
         self
     }
 

@@ -29,6 +29,22 @@ backend_test!(
             ("tag", "/tag/explainer"),
             ("author", "/author/amara-okafor"),
             ("about", "/about"),
+            ("corrections", "/corrections"),
+            ("corrections-policy", "/corrections-policy"),
+            ("publishing-principles", "/publishing-principles"),
+            ("masthead", "/masthead"),
+            (
+                "article-with-a-correction",
+                "/health-technology-science/password-managers-explained",
+            ),
+            (
+                "article-with-an-update",
+                "/travel/night-trains-plan-a-sleeper-journey",
+            ),
+            (
+                "article-from-a-wire",
+                "/sport/how-video-review-works-in-sport",
+            ),
             ("search", "/search?q=sleep"),
             ("search-empty", "/search"),
             ("not-found", "/no-such-page"),

@@ -245,9 +245,18 @@ backend_test!(
             }
         }
 
+        // The demo writes the three trust pages.
         assert_eq!(
             urlset_paths(&app, "/sitemaps/pages.xml").await,
-            ["/", "/blog", "/about"]
+            [
+                "/",
+                "/blog",
+                "/about",
+                "/corrections",
+                "/corrections-policy",
+                "/publishing-principles",
+                "/masthead"
+            ]
         );
         assert_eq!(
             urlset_paths(&app, "/sitemaps/categories.xml").await,
@@ -277,6 +286,15 @@ backend_test!(
     }
 );
 
+/// An article's kind, status, publish time, edit time and expiry.
+type Dated = (
+    ArticleKind,
+    ArticleStatus,
+    Option<NaiveDateTime>,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+);
+
 backend_test!(
     /// The home page and the blog are dated by the newest change among the
     /// visible articles they cover, found on the edit-time index: that
@@ -285,12 +303,7 @@ backend_test!(
     async fn the_home_and_blog_dates_skip_edits_of_hidden_articles(backend: Backend) {
         let app = spawn_app(&backend).await;
         let expected = |blog_only: bool| {
-            let rows: Vec<(
-                ArticleKind,
-                ArticleStatus,
-                Option<NaiveDateTime>,
-                NaiveDateTime,
-            )> = app
+            let rows: Vec<Dated> = app
                 .with_conn(|c| {
                     articles::table
                         .select((
@@ -298,16 +311,17 @@ backend_test!(
                             articles::status,
                             articles::published_at,
                             articles::updated_at,
+                            articles::expires_at,
                         ))
                         .load(c)
                 })
                 .expect("articles");
             rows.into_iter()
-                .filter(|(kind, status, published, _)| {
-                    status.is_visible(*published, now())
+                .filter(|(kind, status, published, _, expires)| {
+                    status.is_visible(*published, *expires, now())
                         && (!blog_only || *kind == ArticleKind::Blog)
                 })
-                .map(|(_, _, published, updated)| published.map_or(updated, |p| p.max(updated)))
+                .map(|(_, _, published, updated, _)| published.map_or(updated, |p| p.max(updated)))
                 .max()
                 .expect("a visible article")
                 .format("%Y-%m-%dT%H:%M:%S")

@@ -1,5 +1,6 @@
 //! The one visibility rule: published or scheduled, with a publish time in
-//! the past. Everything else is hidden from every page and listing.
+//! the past and no expiry passed. Everything else is hidden from every page
+//! and listing.
 
 use chrono::Duration;
 
@@ -194,14 +195,19 @@ backend_test!(
         let mut cases = Vec::new();
         for status in ArticleStatus::ALL {
             for (when, published_at) in times {
-                let slug = format!("rule-{status}-{when}");
-                let id = app
-                    .article(&slug)
-                    .slug(&slug)
-                    .in_category(&rowing)
-                    .with_status(status, published_at)
-                    .create();
-                cases.push((id, status, published_at));
+                for (until, expires_at) in times {
+                    let slug = format!("rule-{status}-{when}-until-{until}");
+                    let mut article = app
+                        .article(&slug)
+                        .slug(&slug)
+                        .in_category(&rowing)
+                        .with_status(status, published_at);
+                    if let Some(e) = expires_at {
+                        article = article.expires(e);
+                    }
+                    let id = article.create();
+                    cases.push((id, status, published_at, expires_at));
+                }
             }
         }
         let shown: Vec<i32> = app
@@ -213,17 +219,17 @@ backend_test!(
                     .load(c)
             })
             .expect("visible ids");
-        for (id, status, published_at) in cases {
+        for (id, status, published_at, expires_at) in cases {
             assert_eq!(
                 shown.contains(&id),
-                status.is_visible(published_at, at),
-                "{backend:?}: {status} published at {published_at:?}"
+                status.is_visible(published_at, expires_at, at),
+                "{backend:?}: {status} published at {published_at:?}, expiring {expires_at:?}"
             );
         }
         assert_eq!(
             shown.len(),
-            4,
-            "{backend:?}: published or scheduled, past or now"
+            8,
+            "{backend:?}: published or scheduled, past or now, expiring never or later"
         );
     }
 );

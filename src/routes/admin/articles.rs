@@ -40,6 +40,8 @@ pub struct ArticlesPage {
     pub total_pages: u32,
     /// The query string of the filters, for the pager's links.
     pub filter_query: String,
+    /// When the list was read: which expiries have passed.
+    pub now: chrono::NaiveDateTime,
 }
 
 /// An article's views, counted first-hand (`readership`).
@@ -180,6 +182,7 @@ pub async fn list(
         total,
         page: number.get(),
         total_pages,
+        now: crate::domain::clock::now(),
     };
     respond(StatusCode::OK, &page)
 }

@@ -25,12 +25,12 @@ use crate::auth::session::Staff;
 use crate::db::articles::Card;
 use crate::db::editor::{self, Draft, SectionDraft, Snapshot, Stored};
 use crate::db::media as db_media;
-use crate::db::models::{Category, Media, Section, Tag};
+use crate::db::models::{Category, Media, Note, Section, Tag};
 use crate::db::schema::users;
 use crate::db::{categories, settings, DbConn};
 use crate::domain::clock::now;
 use crate::domain::limits::{MAX_ARTICLE_BYTES, MAX_SECTIONS};
-use crate::domain::{ArticleKind, ArticleStatus};
+use crate::domain::{ArticleKind, ArticleStatus, NoteKind, SourceKind};
 use crate::error::{AppError, FieldErrors};
 use crate::newsroom::article_form::{
     self, check_form, Action, Against, ArticlePreview, Checked, EditorForm, Submitted,
@@ -153,6 +153,8 @@ pub struct EditorPage {
     pub can_publish: bool,
     pub can_assign_author: bool,
     pub time_zone: String,
+    /// Whether the stored article was public and its expiry has passed.
+    pub expired: bool,
 }
 
 impl EditorPage {
@@ -169,6 +171,16 @@ impl EditorPage {
     pub fn is_public(&self) -> bool {
         self.status.is_public()
     }
+
+    /// The sources an article may credit, as the form offers them.
+    pub fn sources(&self) -> [SourceKind; 3] {
+        SourceKind::ALL
+    }
+
+    /// The kinds of note a save may attach.
+    pub fn note_kinds(&self) -> [NoteKind; 2] {
+        NoteKind::ALL
+    }
 }
 
 /// The article body exactly as the public page renders it.
@@ -180,7 +192,7 @@ pub struct Preview {
     pub intro_html: String,
     pub sections: Vec<Section>,
     pub tags: Vec<Tag>,
-    pub updated: bool,
+    pub notes: Vec<Note>,
 }
 
 /// What every editor page needs from the database.
@@ -228,6 +240,7 @@ fn render_preview(mut shown: ArticlePreview) -> Result<String, AppError> {
         intro_html,
         sections,
         tags,
+        notes,
     } = shown;
     let preview = Preview {
         card,
@@ -235,7 +248,7 @@ fn render_preview(mut shown: ArticlePreview) -> Result<String, AppError> {
         intro_html,
         sections,
         tags,
-        updated: false,
+        notes,
     };
     Ok(preview.render()?)
 }
@@ -311,13 +324,18 @@ fn page(
         can_publish: staff.can_publish(author_id),
         can_assign_author: staff.can_assign_author(),
         time_zone: ctx.zone.to_string(),
+        expired: stored.is_some_and(|s| {
+            s.article
+                .status
+                .has_expired(s.article.published_at, s.article.expires_at, now())
+        }),
     }
 }
 
 /// The public path of a stored article if readers can see it now.
 fn live_path(conn: &mut DbConn, stored: &Stored) -> QueryResult<Option<String>> {
     let a = &stored.article;
-    if a.status.is_visible(a.published_at, now()) {
+    if a.status.is_visible(a.published_at, a.expires_at, now()) {
         Ok(Some(editor::public_path(conn, &stored.draft)?))
     } else {
         Ok(None)

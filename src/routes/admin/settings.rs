@@ -1,5 +1,7 @@
 //! `/admin/settings` (admins only): the site's name, tagline, pitch, the
-//! about text (Markdown, the body of `/about`) and time zone. Every page
+//! about text (Markdown, the body of `/about`), time zone and the trust
+//! pages (Markdown: `/corrections-policy`, `/publishing-principles`,
+//! `/masthead`). Every page
 //! reads them per change, so the public site shows a change at once; the
 //! save is `newsroom::settings::save`.
 
@@ -15,8 +17,9 @@ use crate::db::settings;
 use crate::error::{AppError, FieldErrors};
 use crate::newsroom::settings::{self as newsroom_settings, SettingsInput};
 
-/// The largest settings form accepted (the about text is long).
-pub const MAX_BODY: usize = 256 * 1024;
+/// The largest settings form accepted (the about text and the trust
+/// pages are long).
+pub const MAX_BODY: usize = 512 * 1024;
 
 #[derive(Template)]
 #[template(path = "admin/settings.html")]
@@ -27,6 +30,41 @@ pub struct SettingsPage {
     pub errors: FieldErrors,
     pub notice: Option<&'static str>,
     pub zones: &'static [chrono_tz::Tz],
+}
+
+impl SettingsPage {
+    /// The trust pages' fields: (name, label, address, hint).
+    pub fn trust_fields(&self) -> [(&'static str, &'static str, &'static str, &'static str); 3] {
+        [
+            (
+                "corrections_policy",
+                "Corrections policy",
+                "/corrections-policy",
+                "How readers report an error, and how and when the agency corrects it.",
+            ),
+            (
+                "publishing_principles",
+                "Publishing principles",
+                "/publishing-principles",
+                "The standards the newsroom holds itself to: sourcing, independence, fairness.",
+            ),
+            (
+                "masthead",
+                "Masthead",
+                "/masthead",
+                "Who runs the newsroom: editors and desks, with how to reach them.",
+            ),
+        ]
+    }
+
+    /// What the form holds for trust page field `field`.
+    pub fn trust_text(&self, field: &str) -> &str {
+        match field {
+            "corrections_policy" => &self.form.corrections_policy,
+            "publishing_principles" => &self.form.publishing_principles,
+            _ => &self.form.masthead,
+        }
+    }
 }
 
 fn notice(done: &str) -> Option<&'static str> {
@@ -43,8 +81,8 @@ pub fn form_config() -> web::FormConfig {
     forms::form_config(
         MAX_BODY,
         "Text too long",
-        "The settings form is over 256 KB, so nothing was saved. \
-         Shorten the about text and try again.",
+        "The settings form is over 512 KB, so nothing was saved. \
+         Shorten the about text or the trust pages and try again.",
     )
 }
 
@@ -66,8 +104,10 @@ pub async fn form(
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
     admin_only(&staff, "change the site settings")?;
-    let site = state.run(|conn| Ok(settings::load(conn)?)).await?;
-    let mut page = page_of(staff, site.name.clone(), SettingsInput::of(&site));
+    let (site, pages) = state
+        .run(|conn| Ok((settings::load(conn)?, settings::trust_texts(conn)?)))
+        .await?;
+    let mut page = page_of(staff, site.name.clone(), SettingsInput::of(&site, pages));
     page.notice = notice(&query.done);
     respond(StatusCode::OK, &page)
 }
