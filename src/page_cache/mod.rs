@@ -528,7 +528,6 @@ mod tests {
         }
     }
 
-
     #[test]
     fn no_stale_copy_is_served_past_an_expiry_known_when_it_was_rendered() {
         let cache = PageCache::new(1 << 20);
@@ -543,7 +542,6 @@ mod tests {
         fill(&cache, "/sport", "without it");
         assert!(cache.stale("/sport").is_some());
     }
-
 
     #[test]
     fn a_change_of_content_empties_the_cache() {
