@@ -23,7 +23,7 @@ use actix_web::http::Method;
 use chrono::NaiveDateTime;
 
 use crate::db::articles::{self, Card};
-use crate::db::{article_views, Database, DbConn};
+use crate::db::{article_views, ConnectionManager, DatabaseUrl, DbConn};
 use crate::page_cache::Freshness;
 
 /// How often a server adds its counts to the database and reads the
@@ -179,31 +179,38 @@ impl Readership {
         Ok(true)
     }
 
-    /// Flushes, and when the ranking changed, moves the pages that show
-    /// it on. Errors are logged: the counts wait for the next flush.
-    pub fn flush_logged(&self, db: &Database, freshness: &Freshness) {
-        let flushed = db.get().map_err(|e| e.to_string()).and_then(|mut conn| {
-            self.flush(&mut conn, crate::domain::clock::now())
-                .map_err(|e| e.to_string())
-        });
-        match flushed {
-            Ok(true) => freshness.side_changed(),
-            Ok(false) => {}
+    /// Flushes over `conn`, and when the ranking changed, moves the pages
+    /// that show it on. An error is logged (the counts wait for the next
+    /// flush) and returned.
+    pub fn flush_logged(&self, conn: &mut DbConn, freshness: &Freshness) -> Result<(), String> {
+        match self.flush(conn, crate::domain::clock::now()) {
+            Ok(true) => {
+                freshness.side_changed();
+                Ok(())
+            }
+            Ok(false) => Ok(()),
             Err(error) => {
-                tracing::warn!(%error, "most read: cannot save the views counted; keeping them for the next try")
+                tracing::warn!(%error, "most read: cannot save the views counted; keeping them for the next try");
+                Err(error.to_string())
             }
         }
     }
 
     /// Reads the ranking now, then flushes every `every` on a thread of
-    /// its own, which ends soon after the server's state is gone.
+    /// its own, with a connection of its own (not one of the pool's, so
+    /// it never takes a request's turn), which it opens again after an
+    /// error. The thread ends soon after the server's state is gone.
     pub fn start(
         self: &Arc<Self>,
-        db: Database,
+        url: DatabaseUrl,
         freshness: &Arc<Freshness>,
         every: Duration,
     ) -> std::io::Result<()> {
-        self.flush_logged(&db, freshness);
+        let manager = ConnectionManager::new(url);
+        let mut conn = manager.establish().ok();
+        if let Some(c) = conn.as_mut() {
+            let _ = self.flush_logged(c, freshness);
+        }
         let me: Weak<Readership> = Arc::downgrade(self);
         let freshness = Arc::downgrade(freshness);
         let tick = every.min(Duration::from_millis(200));
@@ -216,9 +223,22 @@ impl Readership {
                     let (Some(me), Some(fresh)) = (me.upgrade(), freshness.upgrade()) else {
                         return;
                     };
-                    if last.elapsed() >= every {
-                        me.flush_logged(&db, &fresh);
-                        last = Instant::now();
+                    if last.elapsed() < every {
+                        continue;
+                    }
+                    last = Instant::now();
+                    if conn.is_none() {
+                        conn = manager
+                            .establish()
+                            .map_err(
+                                |error| tracing::warn!(%error, "most read: no database connection"),
+                            )
+                            .ok();
+                    }
+                    if let Some(c) = conn.as_mut() {
+                        if me.flush_logged(c, &fresh).is_err() {
+                            conn = None;
+                        }
                     }
                 }
             })

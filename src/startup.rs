@@ -152,10 +152,13 @@ impl Application {
         let search = Arc::new(crate::app::SearchLimits::default());
         let readership = Readership::new();
         {
-            let (readership, db, freshness) =
-                (readership.clone(), db.clone(), pages.freshness().clone());
+            let (readership, url, freshness) = (
+                readership.clone(),
+                settings.database_url.clone(),
+                pages.freshness().clone(),
+            );
             let every = settings.views_flush_every;
-            actix_web::rt::task::spawn_blocking(move || readership.start(db, &freshness, every))
+            actix_web::rt::task::spawn_blocking(move || readership.start(url, &freshness, every))
                 .await
                 .context("the most-read counter did not start")?
                 .context("cannot start the most-read counter")?;
@@ -299,7 +302,9 @@ impl Application {
             }
         };
         let _ = actix_web::rt::task::spawn_blocking(move || {
-            readership.flush_logged(&db, pages.freshness());
+            if let Ok(mut conn) = db.get() {
+                let _ = readership.flush_logged(&mut conn, pages.freshness());
+            }
         })
         .await;
         stopped
