@@ -208,6 +208,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The live coverage of an article (one row per article turned live).
+    live_coverage (article_id) {
+        article_id -> Integer,
+        started_at -> Timestamp,
+        /// Set once coverage is over; `None` while it is live.
+        ended_at -> Nullable<Timestamp>,
+        /// Its last start, end or deleted entry (a new or edited entry
+        /// dates itself).
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The entries of live pages; the id is the anchor and the cursor.
+    live_entries (id) {
+        id -> Integer,
+        article_id -> Integer,
+        author_id -> Integer,
+        /// Empty when the entry has none.
+        headline -> Text,
+        /// Markdown as typed.
+        body -> Text,
+        /// `body` rendered and sanitized when written.
+        body_html -> Text,
+        image_media_id -> Nullable<Integer>,
+        image_alt -> Text,
+        posted_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(articles -> categories (category_id));
 diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(articles -> media (hero_media_id));
@@ -222,6 +254,8 @@ diesel::joinable!(revisions -> users (user_id));
 diesel::joinable!(article_views -> articles (article_id));
 diesel::joinable!(article_notes -> articles (article_id));
 diesel::joinable!(article_notes -> users (user_id));
+diesel::joinable!(live_coverage -> articles (article_id));
+diesel::joinable!(live_entries -> articles (article_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -240,6 +274,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_views,
     sitemap_blocks,
     article_notes,
+    live_coverage,
+    live_entries,
 );
 
 // Related articles group shared hashtags by article and order by its
