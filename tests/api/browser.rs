@@ -265,6 +265,12 @@ async fn live_entry_reaches_an_open_page(
             .await
     }
     b.goto(public_path).await;
+    // This browser read the page a moment ago (step 6), before it went
+    // live, and may keep that copy for a minute (`max-age=60`): load it
+    // afresh, as a reader arriving now would.
+    if let Err(e) = b.c.refresh().await {
+        b.fail(format!("reloading the article: {e}")).await
+    }
     b.wait_for(".live-status .live-badge").await;
     b.wait_for("section#live[data-poll]").await;
     // Set on the open page: a reload would lose it.
