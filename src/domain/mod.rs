@@ -22,6 +22,13 @@ pub use slug::{anchors_for, slugify, tag_slug, Anchors, Slug, RESERVED};
 /// area's path: RSS, Atom and JSON Feed.
 pub const FEED_FILES: [&str; 3] = ["feed.xml", "atom.xml", "feed.json"];
 
+/// The absolute URLs of an area's three feeds (`area` is its path, `""`
+/// for the whole site), in the order of [`FEED_FILES`]: what pages name in
+/// `<link rel="alternate">` and what WebSub hubs are told has changed.
+pub fn feed_urls(base_url: &str, area: &str) -> [String; 3] {
+    FEED_FILES.map(|file| format!("{base_url}{area}/{file}"))
+}
+
 /// What one article may hold, whether written in the editor or imported.
 pub mod limits {
     /// Paths longer than this answer 414: no page of ours has one.
