@@ -49,6 +49,8 @@ pub mod limits {
     pub const MAX_ARTICLE_BYTES: usize = 2 * 1024 * 1024;
     /// Characters in the text of one correction or update note.
     pub const MAX_NOTE_CHARS: usize = 1000;
+    /// Characters in one review note (staff only).
+    pub const MAX_REVIEW_NOTE_CHARS: usize = 1000;
     /// Characters in the name of a wire service or partner.
     pub const MAX_SOURCE_NAME_CHARS: usize = 120;
 }
