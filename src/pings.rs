@@ -3,7 +3,8 @@
 //! Off unless configured (`--websub-hub`, `--indexnow-key`). A thread of
 //! its own looks every [`POLL`] for articles whose public face changed
 //! since it last looked (`db::pings::changed_since`: published, saved
-//! while public, unpublished, or a scheduled one come due), whoever
+//! while public, unpublished, a scheduled one come due, or one gone at
+//! its expiry), whoever
 //! changed them: this server, another one, or the command line. For each
 //! batch it
 //!
@@ -29,7 +30,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDateTime;
 
 use crate::db::{pings, Database};
-use crate::domain::FEED_FILES;
+use crate::domain::feed_urls;
 
 /// How often the thread looks for changes.
 pub const POLL: Duration = Duration::from_secs(2);
@@ -88,14 +89,10 @@ fn pings_for(settings: &PingSettings, base_url: &str, changed: &[pings::Changed]
     let now = Instant::now();
     let mut out = Vec::new();
     if !settings.hubs.is_empty() {
-        let mut topics: Vec<String> = FEED_FILES
-            .iter()
-            .map(|f| format!("{base_url}/{f}"))
-            .collect();
+        let mut topics: Vec<String> = feed_urls(base_url, "").into();
         for c in changed {
             for area in &c.areas {
-                for f in FEED_FILES {
-                    let topic = format!("{base_url}{area}/{f}");
+                for topic in feed_urls(base_url, area) {
                     if !topics.contains(&topic) {
                         topics.push(topic);
                     }

@@ -24,6 +24,12 @@ pub const ARTICLE_UNPUBLISH: &str = "article_unpublish";
 pub const ARTICLE_ARCHIVE: &str = "article_archive";
 pub const ARTICLE_RESTORE: &str = "article_restore";
 pub const ARTICLE_DELETE: &str = "article_delete";
+/// An article in review sent back to its writer as a draft.
+pub const ARTICLE_RETURN: &str = "article_return";
+/// An article in review published (or scheduled) by an editor.
+pub const ARTICLE_APPROVE: &str = "article_approve";
+/// A staff note on an article in review.
+pub const REVIEW_NOTE: &str = "review_note";
 /// A correction or update attached to a published article by a save.
 pub const ARTICLE_NOTE: &str = "article_note";
 pub const MEDIA_UPLOAD: &str = "media_upload";
@@ -43,7 +49,7 @@ pub const LIVE_EDIT: &str = "live_edit";
 pub const LIVE_DELETE: &str = "live_delete";
 
 /// Every action the application writes, for the audit page's filter.
-pub const ACTIONS: [&str; 29] = [
+pub const ACTIONS: [&str; 32] = [
     LOGIN,
     LOGIN_FAILED,
     LOGOUT,
@@ -59,6 +65,9 @@ pub const ACTIONS: [&str; 29] = [
     ARTICLE_ARCHIVE,
     ARTICLE_RESTORE,
     ARTICLE_DELETE,
+    ARTICLE_RETURN,
+    ARTICLE_APPROVE,
+    REVIEW_NOTE,
     ARTICLE_NOTE,
     MEDIA_UPLOAD,
     MEDIA_DELETE,

@@ -15,6 +15,7 @@ pub mod models;
 pub mod notes;
 pub mod pings;
 pub mod redirects;
+pub mod review_notes;
 pub mod schema;
 pub mod search;
 pub mod search_budget;

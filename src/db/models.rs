@@ -13,8 +13,8 @@ use diesel::sql_types::Text;
 use crate::domain::{ArticleKind, ArticleStatus, NoteKind, Role, SourceKind, TrustPage};
 
 use super::schema::{
-    article_notes, article_tags, articles, audit_log, categories, media, redirects, sections,
-    sessions, site_settings, tags, users,
+    article_notes, article_tags, articles, audit_log, categories, media, redirects, review_notes,
+    sections, sessions, site_settings, tags, users,
 };
 
 /// Reads and writes a domain enum (which derives diesel's `AsExpression`
@@ -293,6 +293,30 @@ pub struct NewNote<'a> {
     pub body: &'a str,
     pub created_at: NaiveDateTime,
     pub user_id: Option<i32>,
+}
+
+/// A staff note on an article in review (`db::review_notes`).
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = review_notes)]
+pub struct ReviewNote {
+    pub id: i32,
+    pub article_id: i32,
+    pub user_id: Option<i32>,
+    /// The anchor of the section it is about; `None` for the whole article.
+    pub section_anchor: Option<String>,
+    /// Plain text, escaped wherever it is shown.
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = review_notes)]
+pub struct NewReviewNote<'a> {
+    pub article_id: i32,
+    pub user_id: Option<i32>,
+    pub section_anchor: Option<&'a str>,
+    pub body: &'a str,
+    pub created_at: NaiveDateTime,
 }
 
 /// The settings every page shows. The trust pages' texts stay in the

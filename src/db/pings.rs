@@ -1,5 +1,6 @@
 //! What the publish pings announce: the articles whose public face changed
-//! since a moment (published, corrected, unpublished, or come due), with
+//! since a moment (published, corrected, unpublished, come due, or gone at
+//! their expiry), with
 //! the addresses of the pages and feeds they appear in.
 
 use std::collections::HashMap;
@@ -19,11 +20,13 @@ pub struct Changed {
     /// The areas whose feeds carry it: `/sport` or `/blog`, `/author/x`,
     /// `/tag/y`...
     pub areas: Vec<String>,
-    /// The later of its last edit and its publish time: the watermark.
+    /// The latest of its last edit, its publish time and its expiry (once
+    /// passed): the watermark.
     pub at: NaiveDateTime,
 }
 
-/// id, kind, slug, category slug, author slug, last edit, publish time.
+/// id, kind, slug, category slug, author slug, last edit, publish time,
+/// expiry.
 type Row = (
     i32,
     ArticleKind,
@@ -32,12 +35,13 @@ type Row = (
     String,
     NaiveDateTime,
     Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
 );
 
 /// Articles that ever went public (a publish time not after `now`) and
-/// were saved after `since`, or whose publish time fell between `since`
-/// and `now` (scheduled, come due): oldest first, `limit` at most. Three
-/// queries whatever their number.
+/// were saved after `since`, or whose publish time (scheduled, come due)
+/// or expiry (gone, now answering 410) fell between `since` and `now`:
+/// oldest first, `limit` at most. Two queries whatever their number.
 pub fn changed_since(
     conn: &mut DbConn,
     since: NaiveDateTime,
@@ -51,7 +55,10 @@ pub fn changed_since(
         .filter(
             articles::updated_at
                 .gt(since)
-                .or(articles::published_at.gt(since)),
+                .or(articles::published_at.gt(since))
+                .or(articles::expires_at
+                    .gt(since)
+                    .and(articles::expires_at.le(now))),
         )
         .order((articles::updated_at.asc(), articles::id.asc()))
         .limit(limit)
@@ -63,6 +70,7 @@ pub fn changed_since(
             users::slug,
             articles::updated_at,
             articles::published_at,
+            articles::expires_at,
         ))
         .load(conn)?;
     let ids: Vec<i32> = rows.iter().map(|r| r.0).collect();
@@ -79,20 +87,25 @@ pub fn changed_since(
     }
     Ok(rows
         .into_iter()
-        .map(|(id, kind, slug, category, author, updated, published)| {
-            let mut areas = vec![match (kind, &category) {
-                (ArticleKind::News, Some(c)) => format!("/{c}"),
-                _ => "/blog".to_owned(),
-            }];
-            areas.push(format!("/author/{author}"));
-            for tag in tags_of.remove(&id).unwrap_or_default() {
-                areas.push(format!("/tag/{tag}"));
-            }
-            Changed {
-                path: crate::domain::article_path(kind, category.as_deref(), &slug),
-                areas,
-                at: published.map_or(updated, |p| p.max(updated)),
-            }
-        })
+        .map(
+            |(id, kind, slug, category, author, updated, published, expires)| {
+                let mut areas = vec![match (kind, &category) {
+                    (ArticleKind::News, Some(c)) => format!("/{c}"),
+                    _ => "/blog".to_owned(),
+                }];
+                areas.push(format!("/author/{author}"));
+                for tag in tags_of.remove(&id).unwrap_or_default() {
+                    areas.push(format!("/tag/{tag}"));
+                }
+                Changed {
+                    path: crate::domain::article_path(kind, category.as_deref(), &slug),
+                    areas,
+                    at: [published, expires.filter(|e| *e <= now)]
+                        .into_iter()
+                        .flatten()
+                        .fold(updated, NaiveDateTime::max),
+                }
+            },
+        )
         .collect())
 }

@@ -240,6 +240,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Staff notes on an article in review; never shown to readers.
+    review_notes (id) {
+        id -> Integer,
+        article_id -> Integer,
+        user_id -> Nullable<Integer>,
+        /// The anchor of the section the note is about; none for the
+        /// whole article.
+        section_anchor -> Nullable<Text>,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Articles an editor returned to their writer, until they move on.
+    review_returns (article_id) {
+        article_id -> Integer,
+        returned_at -> Timestamp,
+        returned_by -> Nullable<Integer>,
+    }
+}
+
 diesel::joinable!(articles -> categories (category_id));
 diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(articles -> media (hero_media_id));
@@ -254,6 +277,9 @@ diesel::joinable!(revisions -> users (user_id));
 diesel::joinable!(article_views -> articles (article_id));
 diesel::joinable!(article_notes -> articles (article_id));
 diesel::joinable!(article_notes -> users (user_id));
+diesel::joinable!(review_notes -> articles (article_id));
+diesel::joinable!(review_notes -> users (user_id));
+diesel::joinable!(review_returns -> articles (article_id));
 diesel::joinable!(live_coverage -> articles (article_id));
 diesel::joinable!(live_entries -> articles (article_id));
 
@@ -274,6 +300,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_views,
     sitemap_blocks,
     article_notes,
+    review_notes,
+    review_returns,
     live_coverage,
     live_entries,
 );

@@ -22,6 +22,13 @@ pub use slug::{anchors_for, slugify, tag_slug, Anchors, Slug, RESERVED};
 /// area's path: RSS, Atom and JSON Feed.
 pub const FEED_FILES: [&str; 3] = ["feed.xml", "atom.xml", "feed.json"];
 
+/// The absolute URLs of an area's three feeds (`area` is its path, `""`
+/// for the whole site), in the order of [`FEED_FILES`]: what pages name in
+/// `<link rel="alternate">` and what WebSub hubs are told has changed.
+pub fn feed_urls(base_url: &str, area: &str) -> [String; 3] {
+    FEED_FILES.map(|file| format!("{base_url}{area}/{file}"))
+}
+
 /// What one article may hold, whether written in the editor or imported.
 pub mod limits {
     /// Paths longer than this answer 414: no page of ours has one.
@@ -42,6 +49,8 @@ pub mod limits {
     pub const MAX_ARTICLE_BYTES: usize = 2 * 1024 * 1024;
     /// Characters in the text of one correction or update note.
     pub const MAX_NOTE_CHARS: usize = 1000;
+    /// Characters in one review note (staff only).
+    pub const MAX_REVIEW_NOTE_CHARS: usize = 1000;
     /// Characters in the name of a wire service or partner.
     pub const MAX_SOURCE_NAME_CHARS: usize = 120;
 }

@@ -21,6 +21,9 @@ pub enum Step {
     /// Take off the site, back to draft.
     Unpublish,
     Archive,
+    /// Send an article in review back to its writer, as a draft (with
+    /// review notes saying what to change; `newsroom::review`).
+    Return,
 }
 
 impl Step {
@@ -43,16 +46,27 @@ impl Step {
             Step::Schedule(at) => (ArticleStatus::Scheduled, Some(at)),
             Step::Unpublish => (ArticleStatus::Draft, published_at),
             Step::Archive => (ArticleStatus::Archived, published_at),
+            Step::Return => (ArticleStatus::Draft, published_at),
         }
     }
 
     /// Whether taking this step is for those who may publish: publishing,
-    /// scheduling, unpublishing and archiving are.
+    /// scheduling, unpublishing, archiving and returning an article to its
+    /// writer are.
     pub fn needs_publish_right(self) -> bool {
         matches!(
             self,
-            Step::Publish | Step::Schedule(_) | Step::Unpublish | Step::Archive
+            Step::Publish | Step::Schedule(_) | Step::Unpublish | Step::Archive | Step::Return
         )
+    }
+
+    /// Whether an article in `status` may take this step: only an article
+    /// in review goes back to its writer; the others go from anywhere.
+    pub fn allowed_from(self, status: ArticleStatus) -> bool {
+        match self {
+            Step::Return => status == ArticleStatus::Review,
+            _ => true,
+        }
     }
 }
 
@@ -124,5 +138,22 @@ mod tests {
         assert!(Step::Schedule(at(12)).needs_publish_right());
         assert!(Step::Unpublish.needs_publish_right() && Step::Archive.needs_publish_right());
         assert!(!Step::Keep.needs_publish_right() && !Step::Submit.needs_publish_right());
+        assert!(Step::Return.needs_publish_right());
+    }
+
+    #[test]
+    fn only_an_article_in_review_returns_to_its_writer_as_a_draft() {
+        assert_eq!(
+            Step::Return.apply(ArticleStatus::Review, None, at(10)),
+            (ArticleStatus::Draft, None)
+        );
+        let from: Vec<ArticleStatus> = ArticleStatus::ALL
+            .into_iter()
+            .filter(|s| Step::Return.allowed_from(*s))
+            .collect();
+        assert_eq!(from, [ArticleStatus::Review]);
+        assert!(ArticleStatus::ALL
+            .into_iter()
+            .all(|s| Step::Publish.allowed_from(s)));
     }
 }

@@ -1024,8 +1024,15 @@ pub fn submit(
         return Ok(Submitted::Refused(errors));
     }
     let created = stored.is_none() && step == Step::Keep;
+    // Publishing or scheduling an article in review is approving it.
+    let approved = stored.is_some_and(|s| s.article.status == ArticleStatus::Review)
+        && matches!(action, Action::Publish | Action::Schedule);
     let detail = match stored {
         None => format!("created \"{}\"", draft.title),
+        Some(_) if approved && action == Action::Publish => {
+            format!("approved and published \"{}\"", draft.title)
+        }
+        Some(_) if approved => format!("approved and scheduled \"{}\"", draft.title),
         Some(_) => format!("saved \"{}\"", draft.title),
     };
     let write = articles::Write {
@@ -1033,6 +1040,8 @@ pub fn submit(
         step,
         action: if created {
             audit::ARTICLE_CREATE
+        } else if approved {
+            audit::ARTICLE_APPROVE
         } else {
             action.audit_action()
         },
@@ -1043,6 +1052,8 @@ pub fn submit(
         Written::Done(id) => {
             let notice = if created {
                 "created"
+            } else if approved && action == Action::Publish {
+                "approved"
             } else {
                 action.notice_key()
             };

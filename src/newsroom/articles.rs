@@ -15,7 +15,7 @@ use chrono::NaiveDateTime;
 use crate::db::articles::ArticleInput;
 use crate::db::editor::{self, Change, Draft, NewDraft, Saved, Stored};
 use crate::db::schema::{categories, media};
-use crate::db::{audit, DbConn};
+use crate::db::{audit, review_notes, write_transaction, DbConn};
 use crate::domain::actor::{self as policy, Actor};
 use crate::domain::clock::now;
 use crate::domain::workflow::{self, Step};
@@ -145,6 +145,18 @@ pub fn write(
         w.draft.author_id,
         w.step.needs_publish_right(),
     )?;
+    if let Some(current) = current {
+        if !w.step.allowed_from(current.article.status) {
+            return Err(AppError::Conflict {
+                title: "Not saved",
+                message: format!(
+                    "Only an article in review can be returned to its writer, and this one is \
+                     {}. Nothing was saved.",
+                    current.article.status.label().to_lowercase()
+                ),
+            });
+        }
+    }
     let change = Change {
         user_id: actor.user_id,
         at: now(),
@@ -152,10 +164,10 @@ pub fn write(
         action: w.action,
         detail: w.detail,
     };
-    let written = match current {
-        None => {
+    let written = write_transaction(conn, |conn| -> QueryResult<Written> {
+        let Some(current) = current else {
             let (status, published_at) = w.step.apply(ArticleStatus::Draft, None, change.at);
-            create(
+            return create(
                 conn,
                 w.draft,
                 status,
@@ -164,14 +176,23 @@ pub fn write(
                 Some(&change),
                 &[],
             )
-            .map(Written::Done)
-        }
-        Some(current) => editor::save(conn, current, expected, w.draft, w.step, &change, w.note)
-            .map(|saved| match saved {
-                Saved::Done { id, .. } => Written::Done(id),
-                Saved::Conflict(stored) => Written::Conflict(stored),
-            }),
-    };
+            .map(Written::Done);
+        };
+        let saved = editor::save(conn, current, expected, w.draft, w.step, &change, w.note)?;
+        Ok(match saved {
+            Saved::Done { id, .. } => {
+                // A step of the workflow moves the article on: it is
+                // returned to its writer by a return, and no longer by
+                // any other step.
+                if w.step != Step::Keep {
+                    let returned = (w.step == Step::Return).then_some((actor.user_id, change.at));
+                    review_notes::set_returned(conn, id, returned)?;
+                }
+                Written::Done(id)
+            }
+            Saved::Conflict(stored) => Written::Conflict(stored),
+        })
+    });
     match written {
         Err(e) if editor::is_slug_clash(&e) => Err(AppError::Conflict {
             title: "Not saved",

@@ -1,8 +1,8 @@
 //! The newsroom: what the staff do to the site (create, save, publish and
-//! import articles, and the changes to categories, tags, users, media and
-//! settings), each as one function that the staff area's handlers, the
-//! command line and the demo call alike. It sits between the handlers and
-//! `db/`: a use case here takes the [`Actor`](crate::domain::actor::Actor)
+//! import articles, review them with notes, and the changes to categories,
+//! tags, users, media and settings), each as one function that the staff
+//! area's handlers, the command line and the demo call alike. It sits
+//! between the handlers and `db/`: a use case here takes the [`Actor`](crate::domain::actor::Actor)
 //! (user, role and client address) and the input as typed, checks
 //! permission, validates, writes through `db/` and keeps its audit record
 //! in one `db::write_transaction`, and returns a typed outcome or an
@@ -16,6 +16,7 @@ pub mod categories;
 pub mod import;
 pub mod live;
 pub mod media;
+pub mod review;
 pub mod settings;
 pub mod tags;
 pub mod users;

@@ -113,6 +113,9 @@ pub async fn serve<H: CacheHost, B: MessageBody + 'static>(
         };
         match cache.lookup(&key) {
             Lookup::Hit(entry) => {
+                if entry.hit() {
+                    polish(cache.clone(), key.as_ref(), &entry);
+                }
                 let res = answer(state.get_ref(), req.request(), &entry, &conditions);
                 return Ok(req.into_response(res));
             }
@@ -260,6 +263,41 @@ async fn build_entry(
         stamp,
         marks,
     ))
+}
+
+/// Makes a much-read entry's compressed forms again at best compression,
+/// in the background and off the async workers, and puts the result in
+/// its place: the same document in fewer bytes. Only when a compression
+/// slot is free, so that renders never wait for it; otherwise a later hit
+/// tries again.
+fn polish(cache: Arc<PageCache>, key: &str, entry: &Arc<Entry>) {
+    let Ok(slot) = encoding::SLOTS.try_acquire() else {
+        entry.not_polished();
+        return;
+    };
+    let key = key.to_owned();
+    let entry = entry.clone();
+    actix_web::rt::spawn(async move {
+        let body = entry.identity.clone();
+        let (want_gzip, want_brotli) = (entry.gzip.is_some(), entry.brotli.is_some());
+        let made = web::block(move || {
+            let gz = want_gzip
+                .then(|| encoding::encode(&body, Coding::Gzip, Effort::Max))
+                .flatten();
+            let br = want_brotli
+                .then(|| encoding::encode(&body, Coding::Brotli, Effort::Max))
+                .flatten();
+            (gz.map(Bytes::from), br.map(Bytes::from))
+        })
+        .await;
+        drop(slot);
+        match made {
+            Ok((gzip, brotli)) => {
+                cache.polish(&key, &entry, entry.with_best_compression(gzip, brotli));
+            }
+            Err(_) => entry.not_polished(),
+        }
+    });
 }
 
 /// The entry in the coding the client prefers, or 304 when its copy is

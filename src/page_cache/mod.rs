@@ -17,7 +17,7 @@ pub mod changes;
 pub mod http;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -29,6 +29,12 @@ use tokio::sync::watch;
 /// 30 KB an article with its two compressed forms), small enough that
 /// the whole process stays within 64 MB under a spike.
 pub const DEFAULT_BUDGET_MB: u32 = 16;
+
+/// Hits after which a kept page's compressed forms are made again at the
+/// codings' best compression (brotli quality 11, gzip level 9), off the
+/// async workers: a render compresses quickly, as the first reader waits
+/// for it; a page read this often is worth the smallest bytes.
+pub const POLISH_AFTER: u32 = 8;
 
 /// One rendered response, in every coding it is served in.
 #[derive(Debug)]
@@ -54,6 +60,13 @@ pub struct Entry {
     /// rendered: from then on it is not even served as a stale copy, as
     /// it may show an article that has left the site.
     withdraw_at: i64,
+    /// Hits since it was stored, counted up to [`POLISH_AFTER`].
+    hits: AtomicU32,
+    /// Its compressed forms are being made again at best compression, or
+    /// were ([`Self::polished`]).
+    polishing: AtomicBool,
+    /// Its compressed forms are at the codings' best compression.
+    polished: bool,
 }
 
 impl Entry {
@@ -77,6 +90,65 @@ impl Entry {
             side: marks.ranked.then_some(freshness.side),
             valid_until: freshness.valid_until,
             withdraw_at: freshness.withdraw_at,
+            hits: AtomicU32::new(0),
+            polishing: AtomicBool::new(false),
+            polished: false,
+        }
+    }
+
+    /// Counts a hit; `true` once it is read often enough that its
+    /// compressed forms should be made again at best compression, and
+    /// nobody is doing that yet. The caller then either calls
+    /// [`PageCache::polish`] or, when it cannot now, [`Self::not_polished`].
+    pub fn hit(&self) -> bool {
+        if self.polished || (self.gzip.is_none() && self.brotli.is_none()) {
+            return false;
+        }
+        let hits = self.hits.load(Ordering::Relaxed);
+        if hits < POLISH_AFTER {
+            self.hits.store(hits + 1, Ordering::Relaxed);
+            return false;
+        }
+        self.polishing
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// The polish claimed by [`Self::hit`] did not happen; a later hit
+    /// may claim it again.
+    pub fn not_polished(&self) {
+        self.polishing.store(false, Ordering::Release);
+    }
+
+    /// Whether its compressed forms are at best compression.
+    pub fn polished(&self) -> bool {
+        self.polished
+    }
+
+    /// A copy with the compressed forms made again at best compression
+    /// (each kept only where it is the smaller).
+    pub fn with_best_compression(&self, gzip: Option<Bytes>, brotli: Option<Bytes>) -> Entry {
+        fn smaller(new: Option<Bytes>, old: &Option<Bytes>) -> Option<Bytes> {
+            match (new, old) {
+                (Some(new), Some(old)) if new.len() >= old.len() => Some(old.clone()),
+                (Some(new), _) => Some(new),
+                (None, old) => old.clone(),
+            }
+        }
+        Entry {
+            headers: self.headers.clone(),
+            identity: self.identity.clone(),
+            gzip: smaller(gzip, &self.gzip),
+            brotli: smaller(brotli, &self.brotli),
+            etag: self.etag.clone(),
+            article: self.article,
+            generation: self.generation,
+            side: self.side,
+            valid_until: self.valid_until,
+            withdraw_at: self.withdraw_at,
+            hits: AtomicU32::new(POLISH_AFTER),
+            polishing: AtomicBool::new(true),
+            polished: true,
         }
     }
 
@@ -440,6 +512,21 @@ impl PageCache {
         }
     }
 
+    /// Puts `polished` in place of `old` under `key`, unless `old` has
+    /// been replaced or evicted meanwhile (then a newer render, or none,
+    /// is what belongs there).
+    pub fn polish(&self, key: &str, old: &Arc<Entry>, polished: Entry) {
+        let mut store = self.store();
+        if !store.entries.peek(key).is_some_and(|e| Arc::ptr_eq(e, old)) {
+            return;
+        }
+        let size = polished.size(key);
+        if let Some(replaced) = store.entries.put(key.to_owned(), Arc::new(polished)) {
+            store.bytes -= replaced.size(key);
+        }
+        store.bytes += size;
+    }
+
     /// The last entry rendered for `key`, however old: what a reader gets,
     /// marked stale, when the page cannot be rendered because the
     /// database is away. Not one rendered before an article's expiry that
@@ -541,6 +628,75 @@ mod tests {
         cache.freshness().changed_until_expiry(None, None);
         fill(&cache, "/sport", "without it");
         assert!(cache.stale("/sport").is_some());
+    }
+
+    fn compressed_entry(cache: &PageCache, body: &str) -> Arc<Entry> {
+        Arc::new(Entry::new(
+            Vec::new(),
+            Bytes::copy_from_slice(body.as_bytes()),
+            Some(Bytes::from_static(b"gzip, quickly")),
+            Some(Bytes::from_static(b"brotli, quickly")),
+            "W/\"x\"".to_owned(),
+            cache.stamp(),
+            Marks::default(),
+        ))
+    }
+
+    fn lead(cache: &Arc<PageCache>, key: &str, entry: Arc<Entry>) {
+        match cache.lookup(key) {
+            Lookup::Lead(leader) => leader.finish(Some(entry)),
+            _ => panic!("{key} should be a miss with nobody rendering it"),
+        }
+    }
+
+    #[test]
+    fn a_much_read_entry_is_claimed_for_best_compression_once_at_a_time() {
+        let cache = PageCache::new(1 << 20);
+        let entry = compressed_entry(&cache, "a page");
+        for n in 0..POLISH_AFTER {
+            assert!(!entry.hit(), "hit {n} is too early to polish");
+        }
+        assert!(entry.hit(), "the hit after POLISH_AFTER claims the polish");
+        assert!(!entry.hit(), "a claimed polish is not claimed twice");
+        entry.not_polished();
+        assert!(entry.hit(), "a polish that could not run is claimed again");
+        let plain = entry_with(&cache, "a page with no compressed forms", Marks::default());
+        for _ in 0..2 * POLISH_AFTER {
+            assert!(!plain.hit(), "nothing to polish without compressed forms");
+        }
+    }
+
+    #[test]
+    fn a_polished_entry_takes_the_place_of_its_own_render_only() {
+        let cache = PageCache::new(1 << 20);
+        let first = compressed_entry(&cache, "a page");
+        lead(&cache, "/a", first.clone());
+        let smaller = Some(Bytes::from_static(b"br"));
+        let bigger = Some(Bytes::from_static(b"gzip, at length, made worse"));
+        cache.polish("/a", &first, first.with_best_compression(bigger, smaller));
+        let Lookup::Hit(polished) = cache.lookup("/a") else {
+            panic!("the polished entry should be a hit");
+        };
+        assert!(polished.polished() && !polished.hit());
+        assert_eq!(polished.brotli.as_deref(), Some(&b"br"[..]));
+        assert_eq!(
+            polished.gzip.as_deref(),
+            Some(&b"gzip, quickly"[..]),
+            "a form that came out bigger keeps the old one"
+        );
+        assert_eq!(polished.identity, first.identity);
+        assert_eq!(cache.stats().bytes, polished.size("/a"));
+
+        // A polish finishing after a newer render must not bring the old
+        // document back.
+        cache.freshness().changed(None);
+        let newer = compressed_entry(&cache, "the page, changed");
+        lead(&cache, "/a", newer);
+        cache.polish("/a", &first, first.with_best_compression(None, None));
+        let Lookup::Hit(now) = cache.lookup("/a") else {
+            panic!("the newer render should be a hit");
+        };
+        assert_eq!(&now.identity[..], b"the page, changed");
     }
 
     #[test]

@@ -43,21 +43,13 @@ pub struct Layout {
 /// The three feeds of an area (`""` for the whole site): title, absolute
 /// URL and type, for `<link rel="alternate">`.
 pub fn feed_links(title: &str, base_url: &str, area: &str) -> [(String, String, &'static str); 3] {
-    let [rss, atom, json] = crate::domain::FEED_FILES;
+    let [rss, atom, json] = crate::domain::feed_urls(base_url, area);
     [
-        (
-            format!("{title} (RSS)"),
-            format!("{base_url}{area}/{rss}"),
-            "application/rss+xml",
-        ),
-        (
-            format!("{title} (Atom)"),
-            format!("{base_url}{area}/{atom}"),
-            "application/atom+xml",
-        ),
+        (format!("{title} (RSS)"), rss, "application/rss+xml"),
+        (format!("{title} (Atom)"), atom, "application/atom+xml"),
         (
             format!("{title} (JSON Feed)"),
-            format!("{base_url}{area}/{json}"),
+            json,
             "application/feed+json",
         ),
     ]

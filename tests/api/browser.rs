@@ -1,7 +1,8 @@
 //! The whole editorial path in a real browser: headless Chromium, driven
 //! through chromedriver with fantoccini, signs in, writes an article with
 //! two sections, previews it, publishes it and finds it on the public
-//! category page. Needs the Debian packages `chromium` and
+//! category page; then a writer submits an article, the editor returns it
+//! with a note about a section, and the writer reads it there. Needs the Debian packages `chromium` and
 //! `chromium-driver` (or `CHROMIUM` and `CHROMEDRIVER` naming the two
 //! binaries); `.ci/run` installs both and runs this test.
 
@@ -19,6 +20,8 @@ use crate::helpers::{backend_test, spawn_app, unique_name, Backend};
 
 const PASSWORD: &str = "correct horse battery staple";
 const EMAIL: &str = "eve.editor@example.org";
+/// The writer of the review step: a contributor, who submits for review.
+const WRITER_EMAIL: &str = "wes.writer@example.org";
 /// How long any one page or element may take to appear.
 const TIMEOUT: Duration = Duration::from_secs(15);
 const INSTALL: &str = "install the browser with `apt-get install chromium chromium-driver` \
@@ -29,6 +32,7 @@ backend_test!(
     async fn an_editor_writes_previews_and_publishes_an_article_in_a_browser(backend: Backend) {
         let app = spawn_app(&backend).await;
         app.add_staff(EMAIL, "Eve Editor", Role::Editor, PASSWORD);
+        app.add_staff(WRITER_EMAIL, "Wes Writer", Role::Contributor, PASSWORD);
         let driver = Chromedriver::start().await;
         let client = driver.session().await;
         let started = Instant::now();
@@ -233,10 +237,11 @@ async fn write_and_publish(client: Client, address: String, backend: String) {
         }
     }
 
+    review_with_notes(&mut b, &run).await;
     live_entry_reaches_an_open_page(&mut b, &editor_path, &live_path, &run).await;
 }
 
-/// Steps 7 to 10: the editor turns the article into a live page; a reader
+/// Steps 8 to 11: the editor turns the article into a live page; a reader
 /// opens it in a second window; the editor posts an entry through the
 /// staff area; the entry appears on the reader's open page, fetched by
 /// the page's script, without a reload.
@@ -246,7 +251,8 @@ async fn live_entry_reaches_an_open_page(
     public_path: &str,
     run: &str,
 ) {
-    b.step = "7. start live coverage";
+    b.step = "8. start live coverage";
+    switch_to(b, EMAIL, "Eve Editor").await;
     b.goto(&format!("{editor_path}/live")).await;
     b.click("#live-start").await;
     b.wait_for("form#live-entry-form").await;
@@ -255,7 +261,7 @@ async fn live_entry_reaches_an_open_page(
         Err(e) => b.fail(format!("the staff window's handle: {e}")).await,
     };
 
-    b.step = "8. a reader opens the live page in a second window";
+    b.step = "9. a reader opens the live page in a second window";
     let reader_window = match b.c.new_window(false).await {
         Ok(w) => w.handle,
         Err(e) => b.fail(format!("opening a second window: {e}")).await,
@@ -265,7 +271,7 @@ async fn live_entry_reaches_an_open_page(
             .await
     }
     b.goto(public_path).await;
-    // This browser read the page a moment ago (step 6), before it went
+    // This browser read the page a few moments ago (step 6), before it went
     // live, and may keep that copy for a minute (`max-age=60`): load it
     // afresh, as a reader arriving now would.
     if let Err(e) = b.c.refresh().await {
@@ -281,7 +287,7 @@ async fn live_entry_reaches_an_open_page(
         b.fail(format!("marking the reader's page: {e}")).await
     }
 
-    b.step = "9. the editor posts an entry";
+    b.step = "10. the editor posts an entry";
     if let Err(e) = b.c.switch_to_window(staff_window).await {
         b.fail(format!("switching back to the staff window: {e}"))
             .await
@@ -298,7 +304,7 @@ async fn live_entry_reaches_an_open_page(
     b.wait_for_xpath("//p[contains(@class,'notice') and contains(., 'Entry posted')]")
         .await;
 
-    b.step = "10. the entry appears on the reader's open page without a reload";
+    b.step = "11. the entry appears on the reader's open page without a reload";
     if let Err(e) = b.c.switch_to_window(reader_window).await {
         b.fail(format!("switching to the reader's window: {e}"))
             .await
@@ -340,6 +346,141 @@ async fn live_entry_reaches_an_open_page(
             "the new entry's Markdown is not rendered; strong: {strong:?}"
         ))
         .await
+    }
+}
+
+/// Signs out whoever is signed in (with the staff area's button) and
+/// signs `email` in as `name`: the next staff session in the same browser.
+async fn switch_to(b: &mut Browser, email: &str, name: &str) {
+    b.goto("/admin").await;
+    b.click("form.admin-logout button[type=submit]").await;
+    b.wait_for_path("the sign-in form, /admin/login", |p| p == "/admin/login")
+        .await;
+    b.fill("form[action='/admin/login'] input[name=email]", email)
+        .await;
+    b.fill("form[action='/admin/login'] input[name=password]", PASSWORD)
+        .await;
+    b.click("form[action='/admin/login'] button[type=submit]")
+        .await;
+    b.wait_for_path("the dashboard, /admin", |p| p == "/admin")
+        .await;
+    let who = b.texts(".admin-user strong").await;
+    if who != [name] {
+        b.fail(format!("{name} is not the one signed in: {who:?}"))
+            .await
+    }
+}
+
+/// Step 7, review with notes over two staff sessions: a writer submits an
+/// article, the editor finds it waiting on the dashboard and returns it
+/// with a note about one section, and the writer finds it returned and
+/// reads the note by its section.
+async fn review_with_notes(b: &mut Browser, run: &str) {
+    let title = format!("Rock pools at low water {run}");
+    let heading = "What lives in them";
+    let note = "Name two of the species you saw.";
+
+    b.step = "7a. the writer submits an article for review";
+    switch_to(b, WRITER_EMAIL, "Wes Writer").await;
+    b.goto("/admin/articles/new").await;
+    b.fill("form#article-editor input[name=title]", &title)
+        .await;
+    let category = b
+        .wait_for("form#article-editor select[name=category_id]")
+        .await;
+    if let Err(e) = category.select_by_label("Sport").await {
+        b.fail(format!("no option \"Sport\" to choose: {e}")).await
+    }
+    b.fill(
+        "form#article-editor textarea[name=standfirst]",
+        "Low tide uncovers a world in every hollow of the rocks.",
+    )
+    .await;
+    b.fill_nth(
+        "form#article-editor input[name=section_heading]",
+        0,
+        heading,
+    )
+    .await;
+    b.fill_nth(
+        "form#article-editor textarea[name=section_body]",
+        0,
+        "Crabs, anemones and tiny fish.",
+    )
+    .await;
+    b.click("form#article-editor button[name=action][value=submit]")
+        .await;
+    b.wait_for_path("the article's page, /admin/articles/{id}", |p| {
+        p.strip_prefix("/admin/articles/")
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|c| c.is_ascii_digit()))
+    })
+    .await;
+    let notices = b.texts(".notice").await;
+    if !notices.iter().any(|n| n.contains("Submitted for review")) {
+        b.fail(format!(
+            "no notice says \"Submitted for review\": {notices:?}"
+        ))
+        .await
+    }
+
+    b.step = "7b. the editor returns it with a note about its section";
+    switch_to(b, EMAIL, "Eve Editor").await;
+    let waiting = b.texts("#waiting-for-review h2").await;
+    if waiting != ["Waiting for my review (1)"] {
+        b.fail(format!("the dashboard's review box reads {waiting:?}"))
+            .await
+    }
+    let link = b
+        .wait_for_xpath(&format!(
+            "//section[@id='waiting-for-review']//a[normalize-space(.)='{title}']"
+        ))
+        .await;
+    if let Err(e) = link.click().await {
+        b.fail(format!("following the link to the article: {e}"))
+            .await
+    }
+    let section = b.wait_for("#review-notes select[name=section]").await;
+    let label = format!("Section 1: {heading}");
+    if let Err(e) = section.select_by_label(&label).await {
+        b.fail(format!("no option {label:?} in the notes form: {e}"))
+            .await
+    }
+    b.fill("#review-notes textarea[name=body]", note).await;
+    b.click("#review-notes button[name=action][value=return]")
+        .await;
+    b.wait_for_xpath("//p[contains(@class, 'notice') and starts-with(normalize-space(.), 'Returned to its writer')]")
+        .await;
+
+    b.step = "7c. the writer finds it returned and reads the note";
+    switch_to(b, WRITER_EMAIL, "Wes Writer").await;
+    let returned = b.texts("#returned-to-me h2").await;
+    if returned != ["Returned to me (1)"] {
+        b.fail(format!("the dashboard's returned box reads {returned:?}"))
+            .await
+    }
+    let link = b
+        .wait_for_xpath(&format!(
+            "//section[@id='returned-to-me']//a[normalize-space(.)='{title}']"
+        ))
+        .await;
+    if let Err(e) = link.click().await {
+        b.fail(format!("following the link to the article: {e}"))
+            .await
+    }
+    b.wait_for("#review-notes .review-note").await;
+    let sections = b.texts("#review-notes .review-note-section").await;
+    if sections != [format!("On section: {heading}")] {
+        b.fail(format!("the note is shown about {sections:?}"))
+            .await
+    }
+    let bodies = b.texts("#review-notes .review-note-body").await;
+    if bodies != [note] {
+        b.fail(format!("the note reads {bodies:?}")).await
+    }
+    let status = b.texts(".editor-status .status").await;
+    if !status.iter().any(|s| s == "Draft") {
+        b.fail(format!("the article is not a draft again: {status:?}"))
+            .await
     }
 }
 

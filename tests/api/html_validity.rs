@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use iconocast::domain::Role;
+use iconocast::domain::{ArticleStatus, Role};
 
 use crate::helpers::{backend_test, spawn_app, Backend};
 
@@ -61,7 +61,7 @@ backend_test!(
         }
         // The staff area, signed in as an admin (who sees every page).
         let password = "correct horse battery staple";
-        app.add_staff("admin@example.com", "Ada Admin", Role::Admin, password);
+        let admin = app.add_staff("admin@example.com", "Ada Admin", Role::Admin, password);
         let login = app.get("/admin/login").await;
         std::fs::write(dir.join("admin-login.html"), &login.body).expect("write page");
         files.push(dir.join("admin-login.html"));
@@ -189,6 +189,94 @@ backend_test!(
         ] {
             let page = app.get_as(&path, &cookie).await;
             assert_eq!(page.status, 200, "{path}");
+            let file = dir.join(format!("{name}.html"));
+            std::fs::write(&file, &page.body).expect("write page");
+            files.push(file);
+        }
+        // Review with notes: a writer's article waiting, with a note on a
+        // section and one on the whole; one of the admin's own returned to
+        // them; the editor with the notes beside it, a refused note, and
+        // the dashboard with both review boxes filled.
+        let writer = app.add_staff(
+            "cora@example.org",
+            "Cora Contributor",
+            Role::Contributor,
+            password,
+        );
+        let waiting = app
+            .article("A piece in review")
+            .in_category(app.desk())
+            .by(writer)
+            .with_status(ArticleStatus::Review, None)
+            .create();
+        let own = app
+            .article("A piece of the admin's")
+            .in_category(app.desk())
+            .by(admin)
+            .with_status(ArticleStatus::Review, None)
+            .create();
+        let notes = format!("/admin/articles/{waiting}/notes");
+        let own_notes = format!("/admin/articles/{own}/notes");
+        let first_section = app
+            .get_as(&format!("/admin/articles/{waiting}"), &cookie)
+            .await
+            .attrs("#review-notes select[name=section] option", "value")
+            .into_iter()
+            .find(|v| !v.is_empty())
+            .expect("a section to write about");
+        for (target, section, body, action, status) in [
+            (
+                notes.as_str(),
+                first_section.as_str(),
+                "Say <who> & when.\nThen trim.",
+                "note",
+                303,
+            ),
+            (notes.as_str(), "", "Fine otherwise.", "note", 303),
+            (own_notes.as_str(), "", "Mine, to redo.", "return", 303),
+        ] {
+            let page = app
+                .post_form(
+                    target,
+                    &[
+                        ("csrf_token", csrf.as_str()),
+                        ("section", section),
+                        ("body", body),
+                        ("action", action),
+                    ],
+                    &cookie,
+                )
+                .await;
+            assert_eq!(page.status, status, "{target}: {}", page.body);
+        }
+        let refused = app
+            .post_form(
+                &notes,
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("section", "gone"),
+                    ("body", "About nothing."),
+                ],
+                &cookie,
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        std::fs::write(dir.join("admin-note-refused.html"), &refused.body).expect("write page");
+        files.push(dir.join("admin-note-refused.html"));
+        for (name, path) in [
+            ("admin-dashboard-review", "/admin".to_owned()),
+            (
+                "admin-editor-with-notes",
+                format!("/admin/articles/{waiting}"),
+            ),
+            (
+                "admin-editor-returned",
+                format!("/admin/articles/{own}?saved=returned"),
+            ),
+        ] {
+            let page = app.get_as(&path, &cookie).await;
+            assert_eq!(page.status, 200, "{path}");
+            assert!(page.body.contains("review"), "{path}");
             let file = dir.join(format!("{name}.html"));
             std::fs::write(&file, &page.body).expect("write page");
             files.push(file);

@@ -27,6 +27,7 @@ mod pages;
 mod pagination;
 mod pings;
 mod queries;
+mod review;
 mod search;
 mod sitemaps;
 mod staff_writes;

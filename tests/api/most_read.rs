@@ -192,3 +192,32 @@ backend_test!(
         assert_eq!(cells, ["5", "5"], "views in the last day, and in all");
     }
 );
+
+backend_test!(
+    async fn twenty_readers_at_once_are_twenty_views(backend: Backend) {
+        let app = counting_app(&backend).await;
+        let desk = app.category("Harbour Desk");
+        let story = app
+            .article("Ferry timetable changes")
+            .in_category(&desk)
+            .create();
+        let path = format!("/{}/ferry-timetable-changes", desk.slug);
+        // One render, readers waiting for it, then cache hits: each counts once.
+        let readers = (0..20).map(|_| app.get_with(&path, &[("user-agent", FIREFOX)]));
+        for page in futures_util::future::join_all(readers).await {
+            assert_eq!(page.status, 200);
+        }
+        let start = Instant::now();
+        while saved_views(&app, story) < 20 {
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "only {} of 20 views saved",
+                saved_views(&app, story)
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // Several flushes later, still twenty: nothing is counted twice.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(saved_views(&app, story), 20);
+    }
+);

@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use crate::editor::{self, Form};
-use crate::helpers::{backend_test, spawn_app, spawn_app_with, Backend};
+use crate::helpers::{backend_test, now, spawn_app, spawn_app_with, Backend};
 
 const KEY: &str = "iconocast-test-key";
 
@@ -237,5 +237,42 @@ backend_test!(
         let plain = spawn_app(&backend).await;
         assert!(!plain.get("/feed.xml").await.body.contains("rel=\"hub\""));
         assert_eq!(plain.get(&format!("/{KEY}.txt")).await.status, 404);
+    }
+);
+
+backend_test!(
+    async fn an_article_leaving_at_its_expiry_is_announced_with_no_save(backend: Backend) {
+        let engine = StandIn::start(Behaviour::FailFirst(0)).await;
+        let settings = PingSettings {
+            hubs: Vec::new(),
+            indexnow_key: Some(KEY.to_owned()),
+            indexnow_endpoint: engine.url.clone(),
+            retry_base: Duration::from_millis(100),
+        };
+        let app = spawn_app_with(&backend, move |s| s.pings = settings).await;
+        let desk = app.category("Wire Desk");
+        let expires = now() + chrono::Duration::seconds(4);
+        app.article("Licensed match report")
+            .in_category(&desk)
+            .published_hours_ago(0)
+            .expires(expires)
+            .create();
+        let article = format!("{}/{}/licensed-match-report", app.address, desk.slug);
+        let url_list = |got: &Received| -> serde_json::Value {
+            serde_json::from_str::<serde_json::Value>(&got.body).expect("JSON")["urlList"].clone()
+        };
+
+        let got = engine.until(1, "IndexNow, on publish").await;
+        assert_eq!(url_list(&got[0]), serde_json::json!([article]));
+        // Nobody saves it again: its expiry alone is the change.
+        let got = engine.until(2, "IndexNow, at the expiry").await;
+        assert!(now() >= expires, "announced before its expiry");
+        assert_eq!(url_list(&got[1]), serde_json::json!([article]));
+        let gone = app
+            .get(&format!("/{}/licensed-match-report", desk.slug))
+            .await;
+        assert_eq!(gone.status, 410);
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(engine.received().len(), 2, "announced once at its expiry");
     }
 );

@@ -1,6 +1,8 @@
-//! `/admin`: who is signed in, articles by status, and the most recently
-//! changed articles of any status. Authors and contributors see only their
-//! own articles here, as in the article list (`Staff::articles_listed`).
+//! `/admin`: who is signed in, the review boxes ("Waiting for my review"
+//! for editors and admins, "Returned to me" for everyone who writes),
+//! articles by status, and the most recently changed articles of any
+//! status. Authors and contributors see only their own articles here, as
+//! in the article list (`Staff::articles_listed`).
 
 use actix_web::http::StatusCode;
 use actix_web::web;
@@ -12,6 +14,7 @@ use diesel::prelude::*;
 use super::page::{respond, AdminLayout};
 use crate::app::AppState;
 use crate::auth::session::Staff;
+use crate::db::review_notes::{self, ReviewRow};
 use crate::db::schema::{articles, users};
 use crate::db::{settings, DbConn};
 use crate::domain::{ArticleKind, ArticleStatus};
@@ -20,6 +23,21 @@ use crate::views::filters;
 
 /// How many articles the dashboard lists.
 pub const NEWEST: i64 = 20;
+/// How many articles each review box lists (its count counts them all).
+pub const REVIEW_ROWS: i64 = 10;
+
+/// A review box: how many articles it holds, and the first of them.
+pub struct ReviewBox {
+    pub count: i64,
+    pub rows: Vec<ReviewRow>,
+}
+
+impl ReviewBox {
+    /// Whether it holds more articles than it lists.
+    pub fn more(&self) -> bool {
+        self.count > self.rows.len() as i64
+    }
+}
 
 /// One line of the dashboard's article list.
 pub struct ArticleRow {
@@ -40,6 +58,11 @@ pub struct DashboardPage {
     pub counts: Vec<(ArticleStatus, i64)>,
     /// Whether the page shows only the staff member's own articles.
     pub own_only: bool,
+    /// Articles in review by others, for those who review (editors and
+    /// admins); `None` for the others.
+    pub waiting: Option<ReviewBox>,
+    /// The staff member's articles returned to them.
+    pub returned: ReviewBox,
 }
 
 /// The number of articles in each status, of `author` or of everyone.
@@ -120,14 +143,41 @@ fn newest_articles(conn: &mut DbConn, author: Option<i32>) -> QueryResult<Vec<Ar
         .collect())
 }
 
+/// The review boxes of staff member `me`: what waits for their review
+/// (if `reviews`), and what was returned to them. Two queries a box, a
+/// count and a short list, whatever the number of articles.
+fn review_boxes(
+    conn: &mut DbConn,
+    me: i32,
+    reviews: bool,
+) -> QueryResult<(Option<ReviewBox>, ReviewBox)> {
+    let waiting = if reviews {
+        Some(ReviewBox {
+            count: review_notes::count_waiting(conn, me)?,
+            rows: review_notes::waiting(conn, me, REVIEW_ROWS)?,
+        })
+    } else {
+        None
+    };
+    let returned = ReviewBox {
+        count: review_notes::count_returned(conn, me)?,
+        rows: review_notes::returned_to(conn, me, REVIEW_ROWS)?,
+    };
+    Ok((waiting, returned))
+}
+
 pub async fn show(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
     let author = staff.articles_listed();
-    let (site, articles, counts) = state
+    let me = staff.user_id;
+    // Those who see everyone's articles review them.
+    let reviews = author.is_none();
+    let (site, articles, counts, (waiting, returned)) = state
         .run(move |conn| {
             Ok((
                 settings::load(conn)?,
                 newest_articles(conn, author)?,
                 status_counts(conn, author)?,
+                review_boxes(conn, me, reviews)?,
             ))
         })
         .await?;
@@ -136,6 +186,8 @@ pub async fn show(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespon
         articles,
         counts,
         own_only: author.is_some(),
+        waiting,
+        returned,
     };
     respond(StatusCode::OK, &page)
 }

@@ -26,6 +26,7 @@ use crate::db::articles::Card;
 use crate::db::editor::{self, Draft, SectionDraft, Snapshot, Stored};
 use crate::db::media as db_media;
 use crate::db::models::{Category, Media, Note, Section, Tag};
+use crate::db::review_notes::{self, NamedNote};
 use crate::db::schema::users;
 use crate::db::{categories, settings, DbConn};
 use crate::domain::clock::now;
@@ -36,6 +37,7 @@ use crate::newsroom::article_form::{
     self, check_form, Action, Against, ArticlePreview, Checked, EditorForm, Submitted,
 };
 use crate::newsroom::articles;
+use crate::newsroom::review::{self, NoteForm};
 use crate::views::filters;
 
 /// The largest article form accepted (all sections together).
@@ -50,6 +52,9 @@ fn notice_for(key: &str) -> Option<&'static str> {
         "saved" => "Saved.",
         "review" => "Submitted for review.",
         "published" => "Published: it is on the site now.",
+        "approved" => "Approved and published: it is on the site now.",
+        "noted" => "Note added. The writer and the editors see it beside the article.",
+        "returned" => "Returned to its writer as a draft, with the notes beside it.",
         "scheduled" => "Scheduled: it goes on the site at the publish time.",
         "unpublished" => "Unpublished: it is off the site and back to draft.",
         "archived" => "Archived: it is off the site.",
@@ -155,6 +160,26 @@ pub struct EditorPage {
     pub time_zone: String,
     /// Whether the stored article was public and its expiry has passed.
     pub expired: bool,
+    /// The review notes beside the editor, oldest first.
+    pub review_notes: Vec<NoteView>,
+    /// The sections a new note may be about: (anchor, heading), as saved.
+    pub note_sections: Vec<(String, String)>,
+    /// The notes form as typed (kept when a note is refused).
+    pub note_form: NoteForm,
+    /// Whether the notes form offers "Return to writer".
+    pub can_return: bool,
+}
+
+/// A review note as the editor shows it.
+pub struct NoteView {
+    pub id: i32,
+    pub author: String,
+    pub created_at: NaiveDateTime,
+    pub body: String,
+    /// The anchor of the section it is about, if one.
+    pub section_anchor: Option<String>,
+    /// That section's heading now; `None` if it has since been removed.
+    pub section_heading: Option<String>,
 }
 
 impl EditorPage {
@@ -181,6 +206,11 @@ impl EditorPage {
     pub fn note_kinds(&self) -> [NoteKind; 2] {
         NoteKind::ALL
     }
+
+    /// Whether the notes form has this section chosen.
+    pub fn note_about(&self, anchor: &str) -> bool {
+        self.note_form.section.trim() == anchor
+    }
 }
 
 /// The article body exactly as the public page renders it.
@@ -202,9 +232,18 @@ struct Context {
     categories: Vec<Category>,
     authors: Vec<(i32, String)>,
     media: Vec<Media>,
+    /// The review notes of the article being edited.
+    notes: Vec<NamedNote>,
 }
 
-fn context(conn: &mut DbConn, staff: &Staff, hero: Option<i32>) -> QueryResult<Context> {
+/// What every editor page needs: for article `article` (`None` for a new
+/// one) whose hero image is `hero`.
+fn context(
+    conn: &mut DbConn,
+    staff: &Staff,
+    article: Option<i32>,
+    hero: Option<i32>,
+) -> QueryResult<Context> {
     let site = settings::load(conn)?;
     let authors = if staff.can_assign_author() {
         users::table
@@ -227,6 +266,10 @@ fn context(conn: &mut DbConn, staff: &Staff, hero: Option<i32>) -> QueryResult<C
         categories: categories::all(conn)?,
         authors,
         media: picker,
+        notes: match article {
+            Some(id) => review_notes::of_article(conn, id)?,
+            None => Vec::new(),
+        },
     })
 }
 
@@ -306,6 +349,30 @@ fn page(
         Some(s) => format!("Edit: {}", s.article.title),
         None => "New article".to_owned(),
     };
+    let headings = stored.map(review::headings).unwrap_or_default();
+    let review_notes = ctx
+        .notes
+        .into_iter()
+        .map(|NamedNote { note, author }| NoteView {
+            id: note.id,
+            author,
+            created_at: note.created_at,
+            section_heading: note
+                .section_anchor
+                .as_deref()
+                .and_then(|a| headings.get(a))
+                .map(|h| (*h).to_owned()),
+            section_anchor: note.section_anchor,
+            body: note.body,
+        })
+        .collect();
+    let note_sections = stored.map_or_else(Vec::new, |s| {
+        s.draft
+            .sections
+            .iter()
+            .map(|s| (s.anchor.clone(), s.heading.clone()))
+            .collect()
+    });
     EditorPage {
         csrf_token: staff.csrf_token.clone(),
         layout: AdminLayout::new(ctx.site_name, &title, Some(staff.clone())),
@@ -329,6 +396,11 @@ fn page(
                 .status
                 .has_expired(s.article.published_at, s.article.expires_at, now())
         }),
+        review_notes,
+        note_sections,
+        note_form: NoteForm::default(),
+        can_return: stored.is_some_and(|s| s.article.status == ArticleStatus::Review)
+            && staff.can_publish(author_id),
     }
 }
 
@@ -389,7 +461,7 @@ pub struct EditQuery {
 pub async fn new_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
     let outcome = state
         .run(move |conn| {
-            let ctx = context(conn, &staff, None)?;
+            let ctx = context(conn, &staff, None, None)?;
             let form = EditorForm {
                 kind: ArticleKind::News.as_str().to_owned(),
                 author_id: staff.user_id.to_string(),
@@ -418,13 +490,41 @@ pub async fn edit_form(
     let outcome = state
         .run(move |conn| {
             let stored = editable(conn, id, &staff)?;
-            let ctx = context(conn, &staff, stored.article.hero_media_id)?;
+            let ctx = context(conn, &staff, Some(id), stored.article.hero_media_id)?;
             let form = EditorForm::from_draft(&stored.draft, stored.article.published_at, ctx.zone);
             let live = live_path(conn, &stored)?;
             let mut page = page(&staff, ctx, Some(&stored), form, live);
             page.notice = notice;
             Ok(Outcome::Page(
                 StatusCode::OK,
+                Box::new(page),
+                Extra::Nothing,
+            ))
+        })
+        .await?;
+    answer(outcome).await
+}
+
+/// The editor of article `id` as saved, with the notes form showing
+/// `note` as typed and its `errors`: a refused note, at 422.
+pub(super) async fn note_refused(
+    state: &AppState,
+    staff: Staff,
+    id: i32,
+    note: NoteForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let outcome = state
+        .run(move |conn| {
+            let stored = editable(conn, id, &staff)?;
+            let ctx = context(conn, &staff, Some(id), stored.article.hero_media_id)?;
+            let form = EditorForm::from_draft(&stored.draft, stored.article.published_at, ctx.zone);
+            let live = live_path(conn, &stored)?;
+            let mut page = page(&staff, ctx, Some(&stored), form, live);
+            page.note_form = note;
+            page.errors = errors;
+            Ok(Outcome::Page(
+                StatusCode::UNPROCESSABLE_ENTITY,
                 Box::new(page),
                 Extra::Nothing,
             ))
@@ -575,7 +675,7 @@ async fn submit(
                 None => None,
             };
             let hero = posted.form.hero_media_id.trim().parse::<i32>().ok();
-            let ctx = context(conn, &staff, hero)?;
+            let ctx = context(conn, &staff, id, hero)?;
             let live = match &stored {
                 Some(s) => live_path(conn, s)?,
                 None => None,

@@ -18,6 +18,7 @@ pub mod live;
 pub mod login;
 pub mod media;
 pub mod page;
+pub mod review;
 pub mod settings;
 pub mod tags;
 pub mod users;
@@ -133,6 +134,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .service(page_at("/articles", articles::list))
             .service(form_at("/articles/new", editor::new_form, editor::create))
             .service(form_at("/articles/{id}", editor::edit_form, editor::update))
+            .service(post_at("/articles/{id}/notes", review::submit))
             .service(page_at("/articles/{id}/history", history::show))
             .service(page_at("/articles/{id}/history/diff", history::diff))
             .service(post_at(

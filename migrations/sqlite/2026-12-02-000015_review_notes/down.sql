@@ -1,0 +1,2 @@
+DROP TABLE review_returns;
+DROP TABLE review_notes;
