@@ -12,11 +12,12 @@ use std::io::Write;
 use std::path::Path;
 
 /// The files compressed; keep in step with `src/static_files.rs`.
-const TEXT_FILES: [&str; 4] = [
+const TEXT_FILES: [&str; 5] = [
     "css/site.css",
     "img/logo.svg",
     "img/favicon.svg",
     "js/editor.js",
+    "js/live.js",
 ];
 
 fn main() {

@@ -162,6 +162,113 @@ const AREAS: [(&str, &str); 6] = [
     ("blog", include_str!("../demo/blog.txt")),
 ];
 
+/// The demo's live page, in the format of `demo/*.txt`: a Sport article
+/// whose live coverage has ended, with the dozen entries of
+/// [`LIVE_ENTRIES`].
+const LIVE_ARTICLE: &str = "\
++++
+slug: city-half-marathon-live
+title: City half marathon, live: from the start line to the last finisher
+author: lucia-ferreira
+published: 2d 07:40
+standfirst: Our reporters followed the city half marathon from the first wave to the last finisher: the times, the conditions and what the organisers confirmed, as it happened.
+tags: Running, Grassroots, Live
+
+About 9,000 runners were registered for this year's city half marathon, the first to be run with staggered start waves. This page followed the race as it happened, newest update first. The sections below explain the course, the road closures and how we report a race live.
+
+## The course
+The 21.1 km route starts on the riverside, crosses the river twice and climbs gently past the university before a long, flat run back to the finish in the old market square. The only real rise comes at about 17 km, which is where races on this course are usually decided.
+
+Water stations stood at 5, 10, 15 and 19 km, with medical tents at 10 km and at the finish.
+
+## Road closures
+The riverside road was closed from 06:00 until late morning, and the market square until mid-afternoon while the finish area was cleared. Buses on the river routes ran on diversions during the race.
+
+## How we report a race live
+We post what our reporters have seen or what the organisers have confirmed. Times come from the official timing system, not our own watches, and we name winners only once the organisers publish provisional results. When an entry turns out to be wrong, we correct it in place and say so.
+";
+
+/// When the demo's live coverage started and ended, as `published` and
+/// `expires` offsets are written.
+const LIVE_COVERAGE: (&str, &str) = ("2d 07:45", "2d 12:52");
+
+/// The demo's live entries, oldest first: minutes after the coverage
+/// started, who posted it, headline (may be empty) and text.
+const LIVE_ENTRIES: [(i64, &str, &str, &str); 12] = [
+    (
+        0,
+        "lucia-ferreira",
+        "Good morning from the start line",
+        "Welcome to our live coverage of the city half marathon. About 9,000 runners are registered for the 21.1 km course, which starts at 08:30 on the riverside and finishes in the old market square. I am at the start; Sam Whitaker is at the finish. We will post the main moments here, newest first.",
+    ),
+    (
+        20,
+        "lucia-ferreira",
+        "Cool, dry and a light wind",
+        "The temperature at the start is **9°C**, with a light westerly wind. The organisers say the whole course is dry. Water stations are at 5, 10, 15 and 19 km; the medical tents are at 10 km and at the finish.",
+    ),
+    (
+        46,
+        "lucia-ferreira",
+        "The elite field is away",
+        "The wheelchair race started at 08:25 and the elite runners went off on time at 08:30. The mass start is being released in waves over the next 40 minutes, so the last runners will cross the start line at about 09:10.",
+    ),
+    (
+        73,
+        "sam-whitaker",
+        "Leaders through 5 km in 14:52",
+        "A lead group of seven men passed 5 km in 14 minutes 52 seconds, a pace that would bring them home just under 63 minutes. The leading women are running together in a group of four, timed at 16:41 at the same point. These are the official timing mats' splits, not our own watches.",
+    ),
+    (
+        95,
+        "lucia-ferreira",
+        "",
+        "The last wave has now crossed the start line. Runners in the early waves describe the first kilometres along the river as busy but moving freely, which is what the staggered start was meant to achieve. The organisers have asked spectators to keep the bridge pavements clear.",
+    ),
+    (
+        109,
+        "sam-whitaker",
+        "Halfway: the men's race splits",
+        "At 10 km the lead group is down to three, after a surge on the climb past the university. The leading woman now has a gap of about 20 seconds. From here the course is mostly flat until the short rise at 17 km.",
+    ),
+    (
+        131,
+        "sam-whitaker",
+        "The men's race is decided in the last 300 metres",
+        "The men's winner crossed the line in **1:02:48**, two seconds ahead of the runner-up, after a sprint down the final straight into the market square. We will name the top three once the organisers publish provisional results.",
+    ),
+    (
+        139,
+        "sam-whitaker",
+        "Women's race won in 1:10:12",
+        "The women's race was won in 1:10:12, a margin of 41 seconds. The winner held the gap she opened at 10 km all the way to the finish. Provisional results, with names and age groups, are expected within the hour.",
+    ),
+    (
+        176,
+        "lucia-ferreira",
+        "Provisional results are out",
+        "The organisers have published provisional results on the race website. All our times above match them. Results stay provisional until protests close at 14:00.",
+    ),
+    (
+        213,
+        "sam-whitaker",
+        "Medical update",
+        "The organisers say their medical teams have treated 46 runners so far, most for blisters, cramp and cold. Two runners were taken to hospital as a precaution; both are described as stable. We will update this entry if that changes.",
+    ),
+    (
+        286,
+        "sam-whitaker",
+        "The last finisher",
+        "The final runner crossed the line at 12:31, four hours after the last wave set off, to one of the loudest cheers of the morning. The organisers say 8,612 runners finished, 95.7% of those who started.",
+    ),
+    (
+        305,
+        "lucia-ferreira",
+        "That is all from us",
+        "Our live coverage ends here. Our report on how the races were won, and on what the organisers learned from this year's start waves, follows later today. Thank you for following.",
+    ),
+];
+
 /// An article of a demo file, before it is stored.
 #[derive(Debug, Clone, Default)]
 pub struct DemoArticle {
@@ -435,6 +542,7 @@ pub fn seed_if_empty(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<bo
                 read.push((id, demo_views(&article.slug)));
             }
         }
+        seed_live(conn, now, midnight, &cats)?;
         // A day of readers, so that "Most read" has something to show.
         for hours_ago in 0..3 {
             let hour = crate::db::article_views::hour_of(now - Duration::hours(hours_ago));
@@ -443,6 +551,73 @@ pub fn seed_if_empty(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<bo
         Ok(())
     })?;
     Ok(true)
+}
+
+/// The demo's live page: [`LIVE_ARTICLE`] in Sport, its coverage from
+/// [`LIVE_COVERAGE`] and the entries of [`LIVE_ENTRIES`], posted as staff
+/// post them (through `newsroom::live`), with no audit entry.
+fn seed_live(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    midnight: NaiveDateTime,
+    cats: &[crate::db::models::Category],
+) -> anyhow::Result<()> {
+    use crate::db::schema::users as user_rows;
+    let article = parse(LIVE_ARTICLE)
+        .map_err(anyhow::Error::msg)?
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("no live demo article"))?;
+    let author = |slug: &str, conn: &mut DbConn| {
+        user_rows::table
+            .filter(user_rows::slug.eq(slug))
+            .select(user_rows::id)
+            .first::<i32>(conn)
+            .map_err(|_| anyhow::anyhow!("live demo: unknown author {slug}"))
+    };
+    let author_id = author(&article.author, conn)?;
+    let sport = cats
+        .iter()
+        .find(|c| c.slug == "sport")
+        .ok_or_else(|| anyhow::anyhow!("no category sport"))?;
+    let at = |offset: &str| {
+        parse_offset(offset)
+            .map(|m| (midnight + Duration::minutes(m)).min(now))
+            .ok_or_else(|| anyhow::anyhow!("live demo: bad time {offset}"))
+    };
+    let published_at = midnight + Duration::minutes(article.published_offset_minutes);
+    let input = articles::ArticleInput {
+        kind: ArticleKind::News,
+        category_id: Some(sport.id),
+        slug: article.slug.clone(),
+        title: article.title.clone(),
+        standfirst: article.standfirst.clone(),
+        intro: article.intro.clone(),
+        author_id,
+        status: ArticleStatus::Published,
+        published_at: Some(published_at.min(now)),
+        noindex: false,
+        sections: article.sections.clone(),
+        tags: article.tags.clone(),
+        expires_at: None,
+        source: SourceKind::Staff,
+        source_name: String::new(),
+        notes: Vec::new(),
+    };
+    let id = crate::newsroom::articles::create_unattended(conn, &input, now)?;
+    let (started, ended) = (at(LIVE_COVERAGE.0)?, at(LIVE_COVERAGE.1)?);
+    crate::db::live_entries::start(conn, id, started)?;
+    for (minutes, by, headline, body) in LIVE_ENTRIES {
+        let entry = crate::newsroom::live::EntryInput {
+            headline: headline.to_owned(),
+            body: body.to_owned(),
+            ..Default::default()
+        };
+        let posted = (started + Duration::minutes(minutes)).min(ended);
+        let by = author(by, conn)?;
+        crate::newsroom::live::post_unattended(conn, id, by, &entry, posted)?;
+    }
+    crate::db::live_entries::end(conn, id, ended)?;
+    Ok(())
 }
 
 /// Views of a demo article in each of its recent hours: steady and
@@ -589,6 +764,27 @@ mod tests {
         ] {
             let err = parse(&format!("+++\nslug: a\n{bad}\n")).unwrap_err();
             assert!(err.contains("line 3"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_live_demo_parses_and_its_entries_fall_within_its_coverage() {
+        let live = parse(LIVE_ARTICLE).expect("the live article parses");
+        assert_eq!(live.len(), 1);
+        let article = &live[0];
+        assert!((3..=7).contains(&article.sections.len()));
+        let start = parse_offset(LIVE_COVERAGE.0).expect("start");
+        let end = parse_offset(LIVE_COVERAGE.1).expect("end");
+        assert!(article.published_offset_minutes <= start && start < end && end < 0);
+        let mut last = -1;
+        for (minutes, by, headline, body) in LIVE_ENTRIES {
+            assert!(minutes > last && start + minutes <= end, "{headline}");
+            last = minutes;
+            assert!(AUTHORS.iter().any(|(s, ..)| *s == by), "{by}");
+            assert!(headline.chars().count() <= crate::newsroom::live::MAX_HEADLINE_CHARS);
+            assert!(
+                !body.is_empty() && body.chars().count() <= crate::newsroom::live::MAX_BODY_CHARS
+            );
         }
     }
 

@@ -44,7 +44,7 @@ type File = (
     &'static str,
 );
 
-const FILES: [File; 5] = [
+const FILES: [File; 6] = [
     text_file!("site.css", "css/site.css", "text/css; charset=utf-8"),
     text_file!("logo.svg", "img/logo.svg", "image/svg+xml"),
     text_file!("favicon.svg", "img/favicon.svg", "image/svg+xml"),
@@ -59,6 +59,7 @@ const FILES: [File; 5] = [
         "js/editor.js",
         "text/javascript; charset=utf-8"
     ),
+    text_file!("live.js", "js/live.js", "text/javascript; charset=utf-8"),
 ];
 
 /// 64-bit FNV-1a: small, stable across builds, and plenty for cache busting.

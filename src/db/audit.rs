@@ -40,9 +40,16 @@ pub const CATEGORY_DELETE: &str = "category_delete";
 pub const TAG_UPDATE: &str = "tag_update";
 pub const TAG_DELETE: &str = "tag_delete";
 pub const SETTINGS_UPDATE: &str = "settings_update";
+/// Live coverage of an article started (or started again), or ended.
+pub const LIVE_START: &str = "live_start";
+pub const LIVE_END: &str = "live_end";
+/// An entry of a live page posted, edited or deleted.
+pub const LIVE_POST: &str = "live_post";
+pub const LIVE_EDIT: &str = "live_edit";
+pub const LIVE_DELETE: &str = "live_delete";
 
 /// Every action the application writes, for the audit page's filter.
-pub const ACTIONS: [&str; 27] = [
+pub const ACTIONS: [&str; 32] = [
     LOGIN,
     LOGIN_FAILED,
     LOGOUT,
@@ -70,6 +77,11 @@ pub const ACTIONS: [&str; 27] = [
     TAG_UPDATE,
     TAG_DELETE,
     SETTINGS_UPDATE,
+    LIVE_START,
+    LIVE_END,
+    LIVE_POST,
+    LIVE_EDIT,
+    LIVE_DELETE,
 ];
 
 /// Who made a change, and from where: what every entry records first.

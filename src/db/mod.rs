@@ -9,6 +9,7 @@ pub mod audit;
 pub mod categories;
 pub mod editor;
 pub mod feeds;
+pub mod live_entries;
 pub mod media;
 pub mod models;
 pub mod notes;

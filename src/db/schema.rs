@@ -209,6 +209,38 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The live coverage of an article (one row per article turned live).
+    live_coverage (article_id) {
+        article_id -> Integer,
+        started_at -> Timestamp,
+        /// Set once coverage is over; `None` while it is live.
+        ended_at -> Nullable<Timestamp>,
+        /// Its last start, end or deleted entry (a new or edited entry
+        /// dates itself).
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The entries of live pages; the id is the anchor and the cursor.
+    live_entries (id) {
+        id -> Integer,
+        article_id -> Integer,
+        author_id -> Integer,
+        /// Empty when the entry has none.
+        headline -> Text,
+        /// Markdown as typed.
+        body -> Text,
+        /// `body` rendered and sanitized when written.
+        body_html -> Text,
+        image_media_id -> Nullable<Integer>,
+        image_alt -> Text,
+        posted_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// Staff notes on an article in review; never shown to readers.
     review_notes (id) {
         id -> Integer,
@@ -248,6 +280,8 @@ diesel::joinable!(article_notes -> users (user_id));
 diesel::joinable!(review_notes -> articles (article_id));
 diesel::joinable!(review_notes -> users (user_id));
 diesel::joinable!(review_returns -> articles (article_id));
+diesel::joinable!(live_coverage -> articles (article_id));
+diesel::joinable!(live_entries -> articles (article_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -268,6 +302,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_notes,
     review_notes,
     review_returns,
+    live_coverage,
+    live_entries,
 );
 
 // Related articles group shared hashtags by article and order by its

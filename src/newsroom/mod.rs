@@ -14,6 +14,7 @@ pub mod articles;
 pub mod audit;
 pub mod categories;
 pub mod import;
+pub mod live;
 pub mod media;
 pub mod review;
 pub mod settings;

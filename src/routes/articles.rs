@@ -5,6 +5,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::live::{self, LiveBlock};
 use super::respond::{Found, Page};
 use crate::app::AppState;
 use crate::db::articles::{self, Card};
@@ -36,12 +37,19 @@ pub struct ArticlePage {
     /// Its corrections and updates, newest first: the byline's "Updated"
     /// is the newest one's time (a silent fix shows none).
     pub notes: Vec<Note>,
+    /// Its live coverage and entries, once it has been turned live.
+    pub live: Option<LiveBlock>,
 }
 
 impl Page for ArticlePage {
     fn last_modified(&self) -> Option<chrono::NaiveDateTime> {
-        self.layout
-            .newest(std::iter::once(&self.card).chain(&self.related))
+        let newest = self
+            .layout
+            .newest(std::iter::once(&self.card).chain(&self.related));
+        match &self.live {
+            Some(live) => newest.max(Some(live.newest_change())),
+            None => newest,
+        }
     }
 
     fn marks(&self) -> Marks {
@@ -98,6 +106,7 @@ async fn show(
             }
             let sections = articles::sections_of(conn, card.article.id)?;
             let notes = notes::of_article(conn, card.article.id)?;
+            let live = live::block(conn, card.article.id, &canonical)?;
             let tags = tags::of_article(conn, card.article.id)?;
             let tag_ids: Vec<i32> = tags.iter().map(|t| t.id).collect();
             let related = articles::related(conn, &card, &tag_ids, now, RELATED)?;
@@ -135,7 +144,7 @@ async fn show(
                     h.height,
                 );
             }
-            let article_ld = structured::article(
+            let mut article_ld = structured::article(
                 &card,
                 &tags,
                 &notes,
@@ -145,6 +154,26 @@ async fn show(
                 &canonical_url,
                 layout.logo,
             );
+            if let Some(live) = &live {
+                let a = &card.article;
+                let modified = a
+                    .updated_at
+                    .max(a.published_at.unwrap_or(a.updated_at))
+                    .max(live.newest_change());
+                structured::live_blog(
+                    &mut article_ld,
+                    &live.coverage,
+                    &live.entries,
+                    modified,
+                    &layout.base_url,
+                    &canonical_url,
+                );
+                layout.feeds.push((
+                    format!("{} (live updates, RSS)", card.article.title),
+                    format!("{}{}", layout.base_url, live.feed),
+                    "application/rss+xml",
+                ));
+            }
             layout.add_json_ld(&article_ld);
             match &card.category {
                 // A noindex category has no feed to name.
@@ -163,6 +192,7 @@ async fn show(
                 related,
                 most_read,
                 notes,
+                live,
             }))
         })
         .await?;

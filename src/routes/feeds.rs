@@ -19,7 +19,7 @@ use crate::http_cache::http_date;
 use crate::markdown;
 use crate::views;
 
-const RSS_TYPE: &str = "application/rss+xml; charset=utf-8";
+pub const RSS_TYPE: &str = "application/rss+xml; charset=utf-8";
 const ATOM_TYPE: &str = "application/atom+xml; charset=utf-8";
 const JSON_FEED_TYPE: &str = "application/feed+json";
 
@@ -167,7 +167,7 @@ fn content_html(entry: &FeedEntry) -> String {
 }
 
 /// The host of the base URL, without port: the authority of tag URIs.
-fn host_of(base_url: &str) -> String {
+pub fn host_of(base_url: &str) -> String {
     url::Url::parse(base_url)
         .ok()
         .and_then(|u| {

@@ -14,6 +14,7 @@ pub mod feeds;
 pub mod health;
 pub mod home;
 pub mod listing;
+pub mod live;
 pub mod media;
 pub mod paths;
 pub mod respond;
@@ -98,5 +99,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(page_at("/{category}/atom.xml", feeds::category))
         .service(page_at("/{category}/feed.json", feeds::category))
         .service(page_at("/{category}", categories::show))
-        .service(page_at("/{category}/{slug}", articles::show_news));
+        .service(page_at("/{category}/{slug}", articles::show_news))
+        .service(page_at("/{category}/{slug}/live", live::poll))
+        .service(page_at("/{category}/{slug}/live.xml", live::feed));
 }

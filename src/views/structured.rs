@@ -6,6 +6,7 @@ use std::fmt::Write;
 use serde_json::{json, Value};
 
 use crate::db::articles::Card;
+use crate::db::live_entries::{Coverage, Entry};
 use crate::db::models::{Note, SiteSettings, Tag};
 use crate::domain::{NoteKind, SourceKind};
 
@@ -168,6 +169,62 @@ pub fn article(
         value["sourceOrganization"] = json!({ "@type": "Organization", "name": a.source_name });
     }
     value
+}
+
+/// The newest entries a live page's JSON-LD lists as `liveBlogUpdate`.
+pub const LIVE_UPDATES: usize = 20;
+
+/// Makes an article's JSON-LD (from [`article`]) a `LiveBlogPosting`:
+/// `coverageStartTime`, `coverageEndTime` once coverage is over, the
+/// newest entries (`entries` is newest first) as `liveBlogUpdate`, each a
+/// `BlogPosting` at its anchor, and `dateModified` moved on to `modified`
+/// (its newest change).
+pub fn live_blog(
+    value: &mut Value,
+    coverage: &Coverage,
+    entries: &[Entry],
+    modified: chrono::NaiveDateTime,
+    base_url: &str,
+    canonical: &str,
+) {
+    let iso = |t: chrono::NaiveDateTime| t.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    value["@type"] = json!("LiveBlogPosting");
+    value["coverageStartTime"] = json!(iso(coverage.started_at));
+    if let Some(end) = coverage.ended_at {
+        value["coverageEndTime"] = json!(iso(end));
+    }
+    value["dateModified"] = json!(iso(modified));
+    let updates: Vec<Value> = entries
+        .iter()
+        .take(LIVE_UPDATES)
+        .map(|e| {
+            let url = format!("{canonical}#entry-{}", e.row.id);
+            let mut update = json!({
+                "@type": "BlogPosting",
+                "@id": url,
+                "url": url,
+                "headline": e.title(),
+                "articleBody": crate::markdown::to_text(&e.row.body),
+                "datePublished": iso(e.row.posted_at),
+                "dateModified": iso(e.row.updated_at),
+                "author": {
+                    "@type": "Person",
+                    "name": e.author_name,
+                    "url": format!("{base_url}/author/{}", e.author_slug),
+                },
+            });
+            if let Some(image) = &e.image {
+                update["image"] = json!({
+                    "@type": "ImageObject",
+                    "url": format!("{base_url}/media/{}", image.file_name),
+                    "width": image.width,
+                    "height": image.height,
+                });
+            }
+            update
+        })
+        .collect();
+    value["liveBlogUpdate"] = Value::Array(updates);
 }
 
 #[cfg(test)]

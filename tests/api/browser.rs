@@ -175,6 +175,10 @@ async fn write_and_publish(client: Client, address: String, backend: String) {
             .is_some_and(|id| !id.is_empty() && id.bytes().all(|c| c.is_ascii_digit()))
     })
     .await;
+    let editor_path = match b.c.current_url().await {
+        Ok(u) => u.path().to_owned(),
+        Err(e) => b.fail(format!("reading the editor's URL: {e}")).await,
+    };
     let notices = b.texts(".notice").await;
     if !notices.iter().any(|n| n.contains("Published")) {
         b.fail(format!(
@@ -234,6 +238,115 @@ async fn write_and_publish(client: Client, address: String, backend: String) {
     }
 
     review_with_notes(&mut b, &run).await;
+    live_entry_reaches_an_open_page(&mut b, &editor_path, &live_path, &run).await;
+}
+
+/// Steps 8 to 11: the editor turns the article into a live page; a reader
+/// opens it in a second window; the editor posts an entry through the
+/// staff area; the entry appears on the reader's open page, fetched by
+/// the page's script, without a reload.
+async fn live_entry_reaches_an_open_page(
+    b: &mut Browser,
+    editor_path: &str,
+    public_path: &str,
+    run: &str,
+) {
+    b.step = "8. start live coverage";
+    switch_to(b, EMAIL, "Eve Editor").await;
+    b.goto(&format!("{editor_path}/live")).await;
+    b.click("#live-start").await;
+    b.wait_for("form#live-entry-form").await;
+    let staff_window = match b.c.window().await {
+        Ok(w) => w,
+        Err(e) => b.fail(format!("the staff window's handle: {e}")).await,
+    };
+
+    b.step = "9. a reader opens the live page in a second window";
+    let reader_window = match b.c.new_window(false).await {
+        Ok(w) => w.handle,
+        Err(e) => b.fail(format!("opening a second window: {e}")).await,
+    };
+    if let Err(e) = b.c.switch_to_window(reader_window.clone()).await {
+        b.fail(format!("switching to the reader's window: {e}"))
+            .await
+    }
+    b.goto(public_path).await;
+    // This browser read the page a few moments ago (step 6), before it went
+    // live, and may keep that copy for a minute (`max-age=60`): load it
+    // afresh, as a reader arriving now would.
+    if let Err(e) = b.c.refresh().await {
+        b.fail(format!("reloading the article: {e}")).await
+    }
+    b.wait_for(".live-status .live-badge").await;
+    b.wait_for("section#live[data-poll]").await;
+    // Set on the open page: a reload would lose it.
+    if let Err(e) =
+        b.c.execute("window.readerMark = 'not reloaded'; return null;", vec![])
+            .await
+    {
+        b.fail(format!("marking the reader's page: {e}")).await
+    }
+
+    b.step = "10. the editor posts an entry";
+    if let Err(e) = b.c.switch_to_window(staff_window).await {
+        b.fail(format!("switching back to the staff window: {e}"))
+            .await
+    }
+    let headline = format!("Swimmers reach the harbour wall {run}");
+    b.fill("form#live-entry-form input[name=headline]", &headline)
+        .await;
+    b.fill(
+        "form#live-entry-form textarea[name=body]",
+        "All **forty** swimmers are out of the water.",
+    )
+    .await;
+    b.click("form#live-entry-form button[type=submit]").await;
+    b.wait_for_xpath("//p[contains(@class,'notice') and contains(., 'Entry posted')]")
+        .await;
+
+    b.step = "11. the entry appears on the reader's open page without a reload";
+    if let Err(e) = b.c.switch_to_window(reader_window).await {
+        b.fail(format!("switching to the reader's window: {e}"))
+            .await
+    }
+    // The page asks every 30 seconds or so.
+    let xpath = format!(
+        "//section[@id='live']//article[contains(@class,'live-entry')]//h3[normalize-space(.)='{headline}']"
+    );
+    let deadline = Instant::now() + Duration::from_secs(75);
+    loop {
+        let found = b.c.find_all(Locator::XPath(&xpath)).await.map(|v| v.len());
+        if matches!(found, Ok(n) if n > 0) {
+            break;
+        }
+        if Instant::now() >= deadline {
+            b.fail(format!(
+                "the new entry {headline:?} did not appear within 75 s"
+            ))
+            .await
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    match b
+        .c
+        .execute("return window.readerMark || null;", vec![])
+        .await
+    {
+        Ok(v) if v == "not reloaded" => {}
+        other => {
+            b.fail(format!(
+                "the reader's page was reloaded (its mark is {other:?})"
+            ))
+            .await
+        }
+    }
+    let strong = b.texts("section#live article.live-entry strong").await;
+    if !strong.iter().any(|s| s == "forty") {
+        b.fail(format!(
+            "the new entry's Markdown is not rendered; strong: {strong:?}"
+        ))
+        .await
+    }
 }
 
 /// Signs out whoever is signed in (with the staff area's button) and

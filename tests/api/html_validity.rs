@@ -45,6 +45,7 @@ backend_test!(
                 "article-from-a-wire",
                 "/sport/how-video-review-works-in-sport",
             ),
+            ("live-page-ended", "/sport/city-half-marathon-live"),
             ("search", "/search?q=sleep"),
             ("search-empty", "/search"),
             ("not-found", "/no-such-page"),
@@ -141,7 +142,48 @@ backend_test!(
                 files.push(file);
             }
         }
+        // Live coverage: the staff's page, turned live, with an entry and
+        // a refused one; the entry's edit page; the public page while live.
+        let live = format!("{edit}/live");
+        for (path, fields, status) in [
+            (format!("{live}/start"), vec![], 303),
+            (
+                live.clone(),
+                vec![
+                    ("headline", "Warm-up under way"),
+                    ("body", "The **first** runners are out."),
+                ],
+                303,
+            ),
+            (
+                live.clone(),
+                vec![("body", ""), ("image", "missing.jpg")],
+                422,
+            ),
+        ] {
+            let mut form = vec![("csrf_token", csrf.as_str())];
+            form.extend(fields);
+            let page = app.post_form(&path, &form, &cookie).await;
+            assert_eq!(page.status, status, "{path}: {}", page.body);
+            if status == 422 {
+                let file = dir.join("admin-live-invalid.html");
+                std::fs::write(&file, &page.body).expect("write page");
+                files.push(file);
+            }
+        }
+        let live_page = app.get_as(&live, &cookie).await;
+        let entry_edit = live_page
+            .attrs(".live-admin-actions a", "href")
+            .first()
+            .cloned()
+            .expect("an entry to edit");
         for (name, path) in [
+            ("admin-live", live.clone()),
+            ("admin-live-entry", entry_edit),
+            (
+                "live-page",
+                "/sport/the-quiet-science-of-the-warm-up".to_owned(),
+            ),
             ("admin-history", format!("{edit}/history")),
             ("admin-diff", format!("{edit}/history/diff?from=1&to=2")),
         ] {

@@ -16,6 +16,7 @@ mod feeds;
 mod helpers;
 mod html_validity;
 mod import;
+mod live;
 mod media;
 mod metrics;
 mod migrations;

@@ -14,6 +14,7 @@ pub mod editor;
 pub mod forms;
 pub mod history;
 pub mod import;
+pub mod live;
 pub mod login;
 pub mod media;
 pub mod page;
@@ -140,6 +141,17 @@ pub fn config(cfg: &mut web::ServiceConfig) {
                 "/articles/{id}/history/{version}/restore",
                 history::restore,
             ))
+            .service(
+                form_at("/articles/{id}/live", live::show, live::post)
+                    .app_data(live::form_config()),
+            )
+            .service(post_at("/articles/{id}/live/start", live::start))
+            .service(post_at("/articles/{id}/live/end", live::end))
+            .service(
+                form_at("/articles/{id}/live/{entry}", live::edit_form, live::save)
+                    .app_data(live::form_config()),
+            )
+            .service(post_at("/articles/{id}/live/{entry}/delete", live::delete))
             .service(
                 form_at("/import", import::form, import::submit).app_data(import::form_config()),
             )

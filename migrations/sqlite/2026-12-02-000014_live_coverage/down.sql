@@ -1,0 +1,8 @@
+DROP TRIGGER live_entries_delete_changes_content;
+DROP TRIGGER live_entries_update_changes_content;
+DROP TRIGGER live_entries_insert_changes_content;
+DROP TRIGGER live_coverage_delete_changes_content;
+DROP TRIGGER live_coverage_update_changes_content;
+DROP TRIGGER live_coverage_insert_changes_content;
+DROP TABLE live_entries;
+DROP TABLE live_coverage;
