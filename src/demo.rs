@@ -358,8 +358,13 @@ pub fn all_articles() -> Result<Vec<(&'static str, DemoArticle)>, String> {
 }
 
 /// Loads the demo content if the database has no categories and no staff
-/// yet. Returns whether it did.
-pub fn seed_if_empty(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<bool> {
+/// yet, with its pictures in the media folder `pictures` if given (see
+/// `demo_art`). Returns whether it did.
+pub fn seed_if_empty(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    pictures: Option<&std::path::Path>,
+) -> anyhow::Result<bool> {
     if users::count(conn)? > 0 || !categories::all(conn)?.is_empty() {
         return Ok(false);
     }
@@ -369,7 +374,14 @@ pub fn seed_if_empty(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<bo
         let cats = categories::all(conn)?;
         let midnight = now.date().and_time(NaiveTime::MIN);
         let mut read = Vec::new();
-        for (area, article) in &demo {
+        // Pictures: every article of an area takes one of its scenes in turn.
+        let heroes = match pictures {
+            Some(dir) => crate::demo_art::store(conn, dir, now)?,
+            None => Vec::new(),
+        };
+        for (n, (area, article)) in demo.iter().enumerate() {
+            let hero =
+                crate::demo_art::hero_for(&heroes, area, n).map(|h| (h.media_id, h.alt.to_owned()));
             let author_id = crate::db::schema::users::table
                 .filter(crate::db::schema::users::slug.eq(&article.author))
                 .select(crate::db::schema::users::id)
@@ -429,6 +441,7 @@ pub fn seed_if_empty(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<bo
                 source: article.source,
                 source_name: article.source_name.clone(),
                 notes,
+                hero,
             };
             let id = crate::newsroom::articles::create_unattended(conn, &input, now)?;
             if status == ArticleStatus::Published {

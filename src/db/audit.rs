@@ -28,6 +28,8 @@ pub const ARTICLE_DELETE: &str = "article_delete";
 pub const ARTICLE_NOTE: &str = "article_note";
 pub const MEDIA_UPLOAD: &str = "media_upload";
 pub const MEDIA_DELETE: &str = "media_delete";
+/// A picture's caption, credit or focal point changed.
+pub const MEDIA_UPDATE: &str = "media_update";
 pub const CATEGORY_CREATE: &str = "category_create";
 pub const CATEGORY_UPDATE: &str = "category_update";
 pub const CATEGORY_DELETE: &str = "category_delete";
@@ -36,7 +38,7 @@ pub const TAG_DELETE: &str = "tag_delete";
 pub const SETTINGS_UPDATE: &str = "settings_update";
 
 /// Every action the application writes, for the audit page's filter.
-pub const ACTIONS: [&str; 24] = [
+pub const ACTIONS: [&str; 25] = [
     LOGIN,
     LOGIN_FAILED,
     LOGOUT,
@@ -55,6 +57,7 @@ pub const ACTIONS: [&str; 24] = [
     ARTICLE_NOTE,
     MEDIA_UPLOAD,
     MEDIA_DELETE,
+    MEDIA_UPDATE,
     CATEGORY_CREATE,
     CATEGORY_UPDATE,
     CATEGORY_DELETE,

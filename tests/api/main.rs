@@ -24,6 +24,7 @@ mod outage;
 mod page_cache;
 mod pages;
 mod pagination;
+mod pictures;
 mod pings;
 mod queries;
 mod search;
