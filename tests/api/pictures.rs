@@ -715,3 +715,76 @@ backend_test!(
         assert_eq!(rows(&app), 12, "{backend:?}");
     }
 );
+
+backend_test!(
+    async fn an_imported_article_names_its_hero_image_on_an_image_line(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let dir = std::env::temp_dir().join(crate::helpers::unique_name("import-pictures"));
+        std::fs::create_dir_all(dir.join("pictures")).expect("dir");
+        std::fs::write(dir.join("pictures/harbour.jpg"), two_tone_jpeg(800, 400)).expect("image");
+        let fixture = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/seed-article.txt"
+        ))
+        .expect("fixture");
+        let with_image = dir.join("with-image.txt");
+        std::fs::write(
+            &with_image,
+            format!("Image: pictures/harbour.jpg | Boats in the harbour at dawn\n{fixture}"),
+        )
+        .expect("text");
+        let url = crate::helpers::database_url_arg(&app.db.url);
+        let media_dir = app.media.path.display().to_string();
+        let run = |file: &std::path::Path| {
+            crate::helpers::run_iconocast(&[
+                "--database-url",
+                &url,
+                "import",
+                "--media-dir",
+                &media_dir,
+                &file.display().to_string(),
+            ])
+        };
+
+        // Without alt text, or naming a file that is not there: an error
+        // at that line, and nothing imported.
+        let before = app
+            .with_conn(|c| articles::table.count().get_result::<i64>(c))
+            .expect("count");
+        for (name, line) in [
+            ("no-alt.txt", "Image: pictures/harbour.jpg\n"),
+            ("missing.txt", "Image: pictures/nowhere.jpg | Nothing\n"),
+            ("not-image.txt", "Image: with-image.txt | A text file\n"),
+        ] {
+            let file = dir.join(name);
+            std::fs::write(&file, format!("{line}{fixture}")).expect("text");
+            let (code, _, stderr) = run(&file);
+            assert_eq!(code, 1, "{backend:?}: {name}: {stderr}");
+            assert!(stderr.contains(&format!("{name}:1:")), "{stderr}");
+        }
+        assert_eq!(rows(&app), 0, "{backend:?}");
+
+        let (code, stdout, stderr) = run(&with_image);
+        assert_eq!(code, 0, "{backend:?}: {stderr}");
+        assert!(stdout.starts_with("draft "), "{stdout}");
+        let (hero, alt): (Option<i32>, String) = app
+            .with_conn(|c| {
+                articles::table
+                    .order(articles::id.desc())
+                    .select((articles::hero_media_id, articles::hero_alt))
+                    .first(c)
+            })
+            .expect("the article");
+        assert_eq!(alt, "Boats in the harbour at dawn");
+        let item = row(&app, hero.expect("a hero image"));
+        assert_eq!((item.width, item.height), (800, 400), "{backend:?}");
+        assert_eq!(item.variants, "320,640,800");
+        assert_eq!(files_of(&app, &item.file_name).len(), 1 + 3 + 2 + 1);
+        assert_eq!(
+            app.with_conn(|c| articles::table.count().get_result::<i64>(c))
+                .expect("count"),
+            before + 1
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+);
