@@ -30,6 +30,12 @@ pub struct AppState {
     pub media_dir: std::path::PathBuf,
     /// The largest image upload accepted, in bytes (`--max-upload-mb`).
     pub max_upload_bytes: usize,
+    /// The most pixels a picture may have (`--max-image-megapixels`).
+    pub max_image_pixels: u64,
+    /// One permit per picture being processed at once (one per core): an
+    /// upload waits its turn here, on the async side, before its CPU-heavy
+    /// work runs on the blocking pool.
+    pub pictures: Arc<Semaphore>,
     /// Proxies whose `X-Forwarded-For` names the client (see
     /// `auth::session::client_ip`).
     pub trusted_proxies: Vec<std::net::IpAddr>,

@@ -25,14 +25,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{ran} migration(s) applied");
             Ok(())
         }
-        Some(Command::Demo { articles }) => {
+        Some(Command::Demo {
+            articles,
+            media_dir,
+        }) => {
             let started = std::time::Instant::now();
             let made = actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<usize> {
                 let (mut conn, _) = crate::db::connect_once(&url)?;
                 let now = crate::domain::clock::now();
-                crate::demo::seed_if_empty(&mut conn, now)?;
+                crate::media::ensure_dir(&media_dir)?;
+                crate::demo::seed_if_empty(&mut conn, now, Some(&media_dir))?;
+                let heroes = crate::demo_art::store(&mut conn, &media_dir, now)?;
                 let total = articles as usize;
-                crate::synthetic::generate(&mut conn, total, now, |done| {
+                crate::synthetic::generate(&mut conn, total, now, &heroes, |done| {
                     if done % 10_000 == 0 || done == total {
                         eprintln!("{done} / {total} articles");
                     }
@@ -63,6 +68,94 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The largest picture `import` reads, in bytes (the server's default
+/// upload limit).
+const MAX_IMPORT_PICTURE: u64 = 10 * 1024 * 1024;
+
+/// A picture named by an article's `Image:` line, made into its files.
+struct HeroPicture {
+    made: crate::pictures::Processed,
+    alt: String,
+}
+
+/// Reads, checks and processes the picture an article names, relative to
+/// the article's folder, as an upload is; the error names the line.
+fn hero_picture(
+    text_path: &std::path::Path,
+    name: &str,
+    hero: &import::HeroImage,
+) -> Result<HeroPicture, String> {
+    use std::io::Read;
+    let at = format!("{name}:{}", hero.line);
+    let path = text_path
+        .parent()
+        .unwrap_or_else(|| std::path::Path::new("."))
+        .join(&hero.file);
+    let mut bytes = Vec::new();
+    std::fs::File::open(&path)
+        .and_then(|f| f.take(MAX_IMPORT_PICTURE + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("{at}: cannot read the image {}: {e}", path.display()))?;
+    if bytes.len() as u64 > MAX_IMPORT_PICTURE {
+        return Err(format!(
+            "{at}: the image {} is over {} MB",
+            hero.file,
+            MAX_IMPORT_PICTURE / 1024 / 1024
+        ));
+    }
+    let image = crate::media::sniff(&bytes).map_err(|refusal| {
+        format!(
+            "{at}: {} is not an image we take ({refusal:?}): a {} within {}",
+            hero.file,
+            crate::media::ACCEPTED_NAMES,
+            crate::media::PIXEL_LIMIT_TEXT
+        )
+    })?;
+    let made = crate::pictures::process(&bytes, image.kind, crate::media::MAX_PIXELS, (50, 50))
+        .map_err(|refusal| format!("{at}: {} cannot be decoded ({refusal:?})", hero.file))?;
+    Ok(HeroPicture {
+        made,
+        alt: hero.alt.clone(),
+    })
+}
+
+/// Stores a picture's files in `dir` and its row in the library (the row
+/// of the same bytes if there is one); returns its id and alt text.
+fn store_picture(
+    conn: &mut DbConn,
+    dir: &std::path::Path,
+    picture: HeroPicture,
+    now: chrono::NaiveDateTime,
+) -> anyhow::Result<(i32, String)> {
+    use crate::db::media::{self as db_media, NewMedia};
+    let made = picture.made;
+    for (name, bytes) in &made.files {
+        crate::media::store(dir, name, bytes)
+            .with_context(|| format!("cannot write {} in {}", name, dir.display()))?;
+    }
+    let id = match db_media::find_by_name(conn, &made.file_name)? {
+        Some(found) => found.id,
+        None => db_media::insert(
+            conn,
+            &NewMedia {
+                file_name: &made.file_name,
+                content_type: made.kind.content_type(),
+                byte_size: i64::try_from(made.original_size()).unwrap_or(i64::MAX),
+                width: i32::try_from(made.width).unwrap_or(i32::MAX),
+                height: i32::try_from(made.height).unwrap_or(i32::MAX),
+                uploaded_by: None,
+                created_at: now,
+                variants: &made.variants(),
+                focal_x: 50,
+                focal_y: 50,
+                caption: "",
+                credit: "",
+                own_work: true,
+            },
+        )?,
+    };
+    Ok((id, picture.alt))
 }
 
 /// The environment variable `user add` takes the password from.
@@ -129,17 +222,23 @@ fn refusal(error: AppError) -> anyhow::Error {
 /// error; only if all parse are they stored, in one transaction. Returns
 /// one line per article for stdout.
 fn import_files(url: DatabaseUrl, args: &ImportArgs) -> anyhow::Result<Vec<String>> {
-    let mut parsed: Vec<(String, ImportedArticle)> = Vec::with_capacity(args.files.len());
+    let mut parsed: Vec<(String, ImportedArticle, Option<HeroPicture>)> =
+        Vec::with_capacity(args.files.len());
     let mut failed = 0;
     for path in &args.files {
         let name = path.display().to_string();
         let result = import::read_file(path, &name).and_then(|bytes| {
-            import::decode(&bytes, &name)
-                .and_then(|text| import::parse(text, &name))
-                .map_err(|e| e.to_string())
+            let text = import::decode(&bytes, &name).map_err(|e| e.to_string())?;
+            let (hero, text) = import::hero_image(text, &name)?;
+            let article = import::parse(&text, &name).map_err(|e| e.to_string())?;
+            let hero = match hero {
+                Some(hero) => Some(hero_picture(path, &name, &hero)?),
+                None => None,
+            };
+            Ok((article, hero))
         });
         match result {
-            Ok(article) => parsed.push((name, article)),
+            Ok((article, hero)) => parsed.push((name, article, hero)),
             Err(message) => {
                 eprintln!("iconocast: {message}");
                 failed += 1;
@@ -170,10 +269,17 @@ fn import_files(url: DatabaseUrl, args: &ImportArgs) -> anyhow::Result<Vec<Strin
         published_at,
     };
     let total = parsed.len();
+    if parsed.iter().any(|(_, _, hero)| hero.is_some()) {
+        crate::media::ensure_dir(&args.media_dir)?;
+    }
     write_transaction::<_, anyhow::Error, _>(conn, |conn| {
         let mut lines = Vec::with_capacity(total);
-        for (done, (name, article)) in parsed.into_iter().enumerate() {
-            let stored = newsroom::import::store(conn, article, &target, now)
+        for (done, (name, article, hero)) in parsed.into_iter().enumerate() {
+            let hero = match hero {
+                Some(picture) => Some(store_picture(conn, &args.media_dir, picture, now)?),
+                None => None,
+            };
+            let stored = newsroom::import::store(conn, article, &target, now, hero)
                 .with_context(|| format!("{name}: the article could not be stored"))?;
             if total > 1 {
                 eprintln!("imported {}/{total}: {}", done + 1, stored.title);
@@ -199,6 +305,8 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         demo: !args.no_demo,
         media_dir: args.media_dir,
         max_upload_bytes: args.max_upload_mb as usize * 1024 * 1024,
+        max_image_pixels: u64::from(args.max_image_megapixels) * 1_000_000,
+        demo_pictures: true,
         trusted_proxies: args.trusted_proxies,
         page_cache_bytes: args.page_cache_mb as usize * 1024 * 1024,
         workers: usize::from(args.workers),

@@ -34,6 +34,14 @@ pub enum Command {
         /// How many articles to add.
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
         articles: u32,
+        /// Folder for the demo's pictures (the server's --media-dir).
+        #[arg(
+            long,
+            env = "ICONOCAST_MEDIA_DIR",
+            default_value = "data/media",
+            value_name = "DIR"
+        )]
+        media_dir: std::path::PathBuf,
     },
     /// Import plain-text articles (title, headline lines, paragraphs,
     /// #hashtags), as drafts unless --publish. All files or none.
@@ -86,6 +94,16 @@ pub struct ImportArgs {
     /// Plain-text files, one article each (UTF-8).
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<std::path::PathBuf>,
+
+    /// Folder for the pictures the articles name on an `Image:` line (the
+    /// server's --media-dir).
+    #[arg(
+        long,
+        env = "ICONOCAST_MEDIA_DIR",
+        default_value = "data/media",
+        value_name = "DIR"
+    )]
+    pub media_dir: std::path::PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -122,6 +140,17 @@ pub struct ServeArgs {
         value_name = "N"
     )]
     pub max_upload_mb: u32,
+
+    /// Largest picture accepted, in megapixels (1 to 200): a file whose
+    /// header declares more is refused before it is decoded.
+    #[arg(
+        long,
+        env = "ICONOCAST_MAX_IMAGE_MEGAPIXELS",
+        default_value_t = 50,
+        value_parser = clap::value_parser!(u32).range(1..=200),
+        value_name = "N"
+    )]
+    pub max_image_megapixels: u32,
 
     /// Address of a reverse proxy or load balancer in front of the server
     /// (repeat, or comma-separated in the environment). For requests from

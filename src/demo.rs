@@ -465,8 +465,13 @@ pub fn all_articles() -> Result<Vec<(&'static str, DemoArticle)>, String> {
 }
 
 /// Loads the demo content if the database has no categories and no staff
-/// yet. Returns whether it did.
-pub fn seed_if_empty(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<bool> {
+/// yet, with its pictures in the media folder `pictures` if given (see
+/// `demo_art`). Returns whether it did.
+pub fn seed_if_empty(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    pictures: Option<&std::path::Path>,
+) -> anyhow::Result<bool> {
     if users::count(conn)? > 0 || !categories::all(conn)?.is_empty() {
         return Ok(false);
     }
@@ -476,7 +481,14 @@ pub fn seed_if_empty(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<bo
         let cats = categories::all(conn)?;
         let midnight = now.date().and_time(NaiveTime::MIN);
         let mut read = Vec::new();
-        for (area, article) in &demo {
+        // Pictures: every article of an area takes one of its scenes in turn.
+        let heroes = match pictures {
+            Some(dir) => crate::demo_art::store(conn, dir, now)?,
+            None => Vec::new(),
+        };
+        for (n, (area, article)) in demo.iter().enumerate() {
+            let hero =
+                crate::demo_art::hero_for(&heroes, area, n).map(|h| (h.media_id, h.alt.to_owned()));
             let author_id = crate::db::schema::users::table
                 .filter(crate::db::schema::users::slug.eq(&article.author))
                 .select(crate::db::schema::users::id)
@@ -536,13 +548,16 @@ pub fn seed_if_empty(conn: &mut DbConn, now: NaiveDateTime) -> anyhow::Result<bo
                 source: article.source,
                 source_name: article.source_name.clone(),
                 notes,
+                hero,
             };
             let id = crate::newsroom::articles::create_unattended(conn, &input, now)?;
             if status == ArticleStatus::Published {
                 read.push((id, demo_views(&article.slug)));
             }
         }
-        seed_live(conn, now, midnight, &cats)?;
+        let live_hero = crate::demo_art::hero_for(&heroes, "sport", demo.len())
+            .map(|h| (h.media_id, h.alt.to_owned()));
+        seed_live(conn, now, midnight, &cats, live_hero)?;
         // A day of readers, so that "Most read" has something to show.
         for hours_ago in 0..3 {
             let hour = crate::db::article_views::hour_of(now - Duration::hours(hours_ago));
@@ -561,6 +576,7 @@ fn seed_live(
     now: NaiveDateTime,
     midnight: NaiveDateTime,
     cats: &[crate::db::models::Category],
+    hero: Option<(i32, String)>,
 ) -> anyhow::Result<()> {
     use crate::db::schema::users as user_rows;
     let article = parse(LIVE_ARTICLE)
@@ -602,6 +618,7 @@ fn seed_live(
         source: SourceKind::Staff,
         source_name: String::new(),
         notes: Vec::new(),
+        hero,
     };
     let id = crate::newsroom::articles::create_unattended(conn, &input, now)?;
     let (started, ended) = (at(LIVE_COVERAGE.0)?, at(LIVE_COVERAGE.1)?);

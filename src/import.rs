@@ -148,6 +148,73 @@ pub fn read_file(path: &std::path::Path, source_name: &str) -> Result<Vec<u8>, S
     Ok(bytes)
 }
 
+/// The hero image an article names on an `Image:` line before its title:
+/// `Image: harbour.jpg | Fishing boats in the harbour at dawn` (the file,
+/// relative to the text's folder, and its alt text, which is required).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeroImage {
+    /// The file as written.
+    pub file: String,
+    pub alt: String,
+    /// 1-based line number of the `Image:` line.
+    pub line: usize,
+}
+
+/// The longest alt text, as the editor's field allows.
+pub const MAX_ALT_CHARS: usize = 300;
+
+/// Takes the `Image:` line off the top of `text` (only blank lines may
+/// come before it; `image:` in any case), leaving a blank line in its
+/// place so that every other line keeps its number for [`parse`]. Without
+/// such a line the text comes back as it was. The error names the line:
+/// an `Image:` line needs a file and, after a `|`, the alt text.
+pub fn hero_image(text: &str, source_name: &str) -> Result<(Option<HeroImage>, String), String> {
+    let mut offset = 0;
+    for (index, line) in text.split('\n').enumerate() {
+        let trimmed = line.trim().trim_start_matches('\u{feff}');
+        if trimmed.is_empty() {
+            offset += line.len() + 1;
+            continue;
+        }
+        let Some(rest) = trimmed
+            .get(..6)
+            .filter(|head| head.eq_ignore_ascii_case("image:"))
+            .map(|_| &trimmed[6..])
+        else {
+            break;
+        };
+        let number = index + 1;
+        let (file, alt) = rest.split_once('|').unwrap_or((rest, ""));
+        let (file, alt) = (file.trim(), alt.trim());
+        if file.is_empty() {
+            return Err(format!(
+                "{source_name}:{number}: the Image line names no file"
+            ));
+        }
+        if alt.is_empty() {
+            return Err(format!(
+                "{source_name}:{number}: the image needs its alt text: `Image: {file} | what it shows`"
+            ));
+        }
+        if alt.chars().count() > MAX_ALT_CHARS {
+            return Err(format!(
+                "{source_name}:{number}: the alt text may have at most {MAX_ALT_CHARS} characters"
+            ));
+        }
+        let mut rest_of_text = text[..offset].to_owned();
+        rest_of_text.push_str(&text[offset + line.len()..]);
+        return Ok((
+            Some(HeroImage {
+                file: file.to_owned(),
+                alt: alt.to_owned(),
+                line: number,
+            }),
+            rest_of_text,
+        ));
+    }
+    Ok((None, text.to_owned()))
+}
+
 /// Checks that `bytes` are UTF-8 text; the error names the line of the first
 /// invalid byte.
 pub fn decode<'a>(bytes: &'a [u8], source_name: &str) -> Result<&'a str, ImportError> {
@@ -531,6 +598,32 @@ pub fn unique_slug<E>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_image_line_before_the_title_names_the_hero() {
+        let text = "\nImage: pics/harbour.jpg | Boats in the harbour\nThe title\nA headline\nA paragraph.\n";
+        let (hero, rest) = hero_image(text, "a.txt").expect("parses");
+        assert_eq!(
+            hero,
+            Some(HeroImage {
+                file: "pics/harbour.jpg".to_owned(),
+                alt: "Boats in the harbour".to_owned(),
+                line: 2,
+            })
+        );
+        // The other lines keep their numbers.
+        assert_eq!(rest, "\n\nThe title\nA headline\nA paragraph.\n");
+        let (hero, rest) = hero_image("The title\nImage: x.jpg | y\n", "a.txt").expect("parses");
+        assert_eq!(
+            (hero, rest.as_str()),
+            (None, "The title\nImage: x.jpg | y\n")
+        );
+        assert_eq!(
+            hero_image("image: x.jpg\nTitle\n", "a.txt"),
+            Err("a.txt:1: the image needs its alt text: `Image: x.jpg | what it shows`".to_owned())
+        );
+        assert!(hero_image("Image:  | alt\n", "a.txt").is_err());
+    }
 
     const FIXTURE: &str = include_str!("../tests/fixtures/seed-article.txt");
 

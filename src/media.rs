@@ -1,5 +1,8 @@
 //! Uploaded images: recognising them by their content, and keeping them on
-//! disk under content-addressed names (`{16 hex of a BLAKE2 digest}.{ext}`).
+//! disk under content-addressed names (`{16 hex of a BLAKE2 digest}.{ext}`),
+//! with their variants beside them (`{16 hex}-{width}w.{ext}`, and the
+//! share image `{16 hex}-share{x}x{y}.jpg` for a focal point), all named
+//! after the uploaded bytes (see `crate::pictures`).
 //!
 //! Everything here is synchronous and touches no database: handlers call
 //! the file functions on the blocking pool (`web::block`). The media folder
@@ -142,9 +145,18 @@ pub enum Refusal {
     DataAfterEnd,
 }
 
-fn within_limits(width: u64, height: u64) -> Result<(), Refusal> {
+/// The pixel limit in words, for the form and messages.
+pub fn pixel_limit_text(max_pixels: u64) -> String {
+    if max_pixels == MAX_PIXELS {
+        return PIXEL_LIMIT_TEXT.to_owned();
+    }
+    let mp = max_pixels as f64 / 1_000_000.0;
+    format!("12,000 pixels a side and {mp} megapixels")
+}
+
+fn within_limits(width: u64, height: u64, max_pixels: u64) -> Result<(), Refusal> {
     let side = u64::from(MAX_SIDE);
-    if width > side || height > side || width.saturating_mul(height) > MAX_PIXELS {
+    if width > side || height > side || width.saturating_mul(height) > max_pixels {
         return Err(Refusal::TooManyPixels { width, height });
     }
     Ok(())
@@ -157,6 +169,12 @@ fn within_limits(width: u64, height: u64) -> Result<(), Refusal> {
 /// or script anywhere in it. Nothing is decoded; every step is linear in
 /// the size of the file.
 pub fn sniff(bytes: &[u8]) -> Result<ImageType, Refusal> {
+    sniff_within(bytes, MAX_PIXELS)
+}
+
+/// [`sniff`] with a pixel limit of `max_pixels` (`--max-image-megapixels`)
+/// rather than [`MAX_PIXELS`].
+pub fn sniff_within(bytes: &[u8], max_pixels: u64) -> Result<ImageType, Refusal> {
     let kind = signature(bytes).ok_or(Refusal::NotAnImage)?;
     let found = match imagesize::image_type(bytes).map_err(|_| Refusal::NotAnImage)? {
         imagesize::ImageType::Jpeg => ImageKind::Jpeg,
@@ -173,11 +191,11 @@ pub fn sniff(bytes: &[u8]) -> Result<ImageType, Refusal> {
     if width == 0 || height == 0 {
         return Err(Refusal::NotAnImage);
     }
-    within_limits(width, height)?;
+    within_limits(width, height, max_pixels)?;
     let end = match kind {
         ImageKind::Png => structure::png_end(bytes),
         ImageKind::Jpeg => structure::jpeg_end(bytes),
-        ImageKind::Gif => structure::gif_end(bytes)?,
+        ImageKind::Gif => structure::gif_end(bytes, max_pixels)?,
         ImageKind::Webp => structure::webp_end(bytes),
     }
     .ok_or(Refusal::NotAnImage)?;
@@ -319,7 +337,7 @@ mod structure {
 
     /// GIF: the screen descriptor, then extensions and images (each frame's
     /// own size checked against the limits too) to the trailer.
-    pub fn gif_end(bytes: &[u8]) -> Result<Option<usize>, Refusal> {
+    pub fn gif_end(bytes: &[u8], max_pixels: u64) -> Result<Option<usize>, Refusal> {
         let Some(&flags) = bytes.get(10) else {
             return Ok(None);
         };
@@ -342,7 +360,7 @@ mod structure {
                     ) else {
                         return Ok(None);
                     };
-                    super::within_limits(u64::from(width), u64::from(height))?;
+                    super::within_limits(u64::from(width), u64::from(height), max_pixels)?;
                     // Descriptor, local colour table, LZW code size, data.
                     let data = at + 10 + colour_table(flags) + 1;
                     match gif_sub_blocks(bytes, data) {
@@ -378,29 +396,80 @@ mod structure {
     }
 }
 
+/// The first 16 hex digits of the BLAKE2b digest of `bytes`: the stem of
+/// every file made from them.
+pub fn content_stem(bytes: &[u8]) -> String {
+    let digest = Blake2b512::digest(bytes);
+    hex::encode(&digest[..8])
+}
+
 /// The content-addressed name of `bytes`: the first 16 hex digits of their
 /// BLAKE2b digest and the format's extension.
 pub fn file_name(bytes: &[u8], kind: ImageKind) -> String {
-    let digest = Blake2b512::digest(bytes);
-    format!("{}.{}", &hex::encode(&digest[..8]), kind.extension())
+    format!("{}.{}", content_stem(bytes), kind.extension())
 }
 
-/// The kind of a name we could have generated (16 lowercase hex digits, a
-/// dot, one of our extensions), else `None`. Only such names are ever
-/// looked up on disk, so no request can reach another path.
+/// The 16 hex digits an original's name starts with.
+fn stem_of(original: &str) -> &str {
+    original.get(..16).unwrap_or(original)
+}
+
+/// The name of the variant `width` pixels wide of the original named
+/// `original`, in `kind`: `{16 hex}-{width}w.{ext}`.
+pub fn variant_name(original: &str, width: u32, kind: ImageKind) -> String {
+    format!("{}-{width}w.{}", stem_of(original), kind.extension())
+}
+
+/// The name of the share image of `original` cropped around the focal
+/// point `x`, `y` (percent): `{16 hex}-share{x}x{y}.jpg`.
+pub fn share_name(original: &str, x: i32, y: i32) -> String {
+    format!("{}-share{x}x{y}.jpg", stem_of(original))
+}
+
+/// The width a variant's name gives, if it is a variant's.
+pub fn variant_width(name: &str) -> Option<u32> {
+    let (stem, _) = name.split_once('.')?;
+    let digits = stem.get(17..)?.strip_suffix('w')?;
+    digits.parse().ok()
+}
+
+/// Whether `suffix` (what follows `{16 hex}-`) is one we make: `{width}w`
+/// (1 to 5 digits) or `share{x}x{y}` (each 1 to 3 digits).
+fn valid_suffix(suffix: &str) -> bool {
+    let digits = |s: &str, most: usize| {
+        !s.is_empty() && s.len() <= most && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    if let Some(width) = suffix.strip_suffix('w') {
+        return digits(width, 5);
+    }
+    suffix
+        .strip_prefix("share")
+        .and_then(|xy| xy.split_once('x'))
+        .is_some_and(|(x, y)| digits(x, 3) && digits(y, 3))
+}
+
+/// The kind of a name we could have generated (16 lowercase hex digits,
+/// perhaps a variant's or share image's suffix, a dot, one of our
+/// extensions), else `None`. Only such names are ever looked up on disk,
+/// so no request can reach another path.
 pub fn parse_file_name(name: &str) -> Option<ImageKind> {
     let (stem, ext) = name.split_once('.')?;
-    let hex = stem.len() == 16
-        && stem
+    let (hex_part, suffix) = match stem.split_once('-') {
+        Some((hex_part, suffix)) => (hex_part, Some(suffix)),
+        None => (stem, None),
+    };
+    let hex = hex_part.len() == 16
+        && hex_part
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if !hex {
+    if !hex || suffix.is_some_and(|s| !valid_suffix(s)) {
         return None;
     }
     ImageKind::from_extension(ext)
 }
 
-/// The ETag of a stored file: its name's hash, which is its content's.
+/// The ETag of a stored file: its name without the extension, which
+/// stands for its content.
 pub fn etag(name: &str) -> String {
     let stem = name.split_once('.').map_or(name, |(stem, _)| stem);
     format!("\"{stem}\"")
@@ -427,6 +496,12 @@ fn temp_path(dir: &Path, name: &str) -> PathBuf {
 /// same folder, flushed to disk, then renamed over the final name. Writing
 /// the same name twice is harmless (the content is the same).
 pub fn store(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+    store_file(dir, name, bytes, true)
+}
+
+/// [`store`], flushed to disk or not: the demo's pictures, made again
+/// from nothing at will, skip the flush.
+pub fn store_file(dir: &Path, name: &str, bytes: &[u8], flush: bool) -> io::Result<()> {
     if parse_file_name(name).is_none() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -440,7 +515,9 @@ pub fn store(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
             .create_new(true)
             .open(&temp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
+        if flush {
+            file.sync_all()?;
+        }
         fs::rename(&temp, dir.join(name))
     })();
     if written.is_err() {
@@ -465,6 +542,26 @@ pub fn read(dir: &Path, name: &str) -> io::Result<Option<Vec<u8>>> {
 /// Whether `dir/name` exists.
 pub fn exists(dir: &Path, name: &str) -> bool {
     parse_file_name(name).is_some() && dir.join(name).is_file()
+}
+
+/// Removes the original `dir/original` and every file made from it (its
+/// variants and share images, whatever focal points they were cut for);
+/// returns how many went. Files already gone are not an error.
+pub fn remove_all(dir: &Path, original: &str) -> io::Result<usize> {
+    if parse_file_name(original).is_none() {
+        return Ok(0);
+    }
+    let stem = stem_of(original);
+    let mut removed = 0;
+    for entry in fs::read_dir(dir)? {
+        let name = entry?.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.starts_with(stem) && parse_file_name(name).is_some() {
+            remove(dir, name)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// Removes `dir/name`; a file already gone is not an error.
@@ -725,9 +822,28 @@ mod tests {
             "0123456789abcdeg.jpg",
             "0123456789abcdef.JPG",
             "0123456789abcdef/.jpg",
+            "0123456789abcdef-.webp",
+            "0123456789abcdef-w.webp",
+            "0123456789abcdef-123456w.webp",
+            "0123456789abcdef-640.webp",
+            "0123456789abcdef-640w-1.webp",
+            "0123456789abcdef-sharex1.jpg",
+            "0123456789abcdef-share1000x1.jpg",
+            "0123456789abcdef--640w.jpg",
         ] {
             assert_eq!(parse_file_name(bad), None, "{bad:?}");
         }
+        // Variants and share images of an original.
+        let original = "0123456789abcdef.jpg";
+        let variant = variant_name(original, 640, ImageKind::Webp);
+        assert_eq!(variant, "0123456789abcdef-640w.webp");
+        assert_eq!(parse_file_name(&variant), Some(ImageKind::Webp));
+        assert_eq!(variant_width(&variant), Some(640));
+        assert_eq!(variant_width(original), None);
+        let share = share_name(original, 0, 100);
+        assert_eq!(share, "0123456789abcdef-share0x100.jpg");
+        assert_eq!(parse_file_name(&share), Some(ImageKind::Jpeg));
+        assert_eq!(variant_width(&share), None);
     }
 
     #[test]
@@ -752,6 +868,15 @@ mod tests {
         assert_eq!(entries, vec![name.clone()]);
         assert!(store(&dir, "../escape.png", PNG_1X1).is_err());
         assert_eq!(read(&dir, "../escape.png").expect("read"), None);
+        // An original goes with everything made from it, and only that.
+        let variant = variant_name(&name, 1, ImageKind::Webp);
+        store_file(&dir, &variant, PNG_1X1, false).expect("store a variant");
+        let other = file_name(GIF_3X2, ImageKind::Gif);
+        store(&dir, &other, GIF_3X2).expect("store another");
+        assert_eq!(remove_all(&dir, &name).expect("remove all"), 2);
+        assert!(!exists(&dir, &variant) && exists(&dir, &other));
+        remove(&dir, &other).expect("remove the other");
+        store(&dir, &name, PNG_1X1).expect("store again");
         remove(&dir, &name).expect("remove");
         remove(&dir, &name).expect("remove twice");
         assert!(!exists(&dir, &name));

@@ -30,6 +30,12 @@ pub struct Settings {
     pub media_dir: std::path::PathBuf,
     /// The largest image upload accepted, in bytes.
     pub max_upload_bytes: usize,
+    /// The most pixels a picture may have (`--max-image-megapixels`).
+    pub max_image_pixels: u64,
+    /// Whether the demo content comes with its pictures (drawn at start-up
+    /// into the media folder); tests leave them out unless they look at
+    /// them.
+    pub demo_pictures: bool,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The page cache's memory budget in bytes; 0 turns it off.
@@ -67,7 +73,11 @@ pub struct Application {
 
 /// Connects, migrates and (if asked and the database is empty) seeds.
 /// Runs on a blocking thread: diesel is synchronous.
-pub async fn prepare_database(url: DatabaseUrl, demo: bool) -> anyhow::Result<Database> {
+pub async fn prepare_database(
+    url: DatabaseUrl,
+    demo: bool,
+    pictures: Option<std::path::PathBuf>,
+) -> anyhow::Result<Database> {
     actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<Database> {
         let db = Database::connect(url)?;
         let ran = db.migrate()?;
@@ -77,7 +87,8 @@ pub async fn prepare_database(url: DatabaseUrl, demo: bool) -> anyhow::Result<Da
         db.analyze_sqlite()?;
         if demo {
             let mut conn = db.get().context("no database connection")?;
-            if crate::demo::seed_if_empty(&mut conn, crate::domain::clock::now())? {
+            let now = crate::domain::clock::now();
+            if crate::demo::seed_if_empty(&mut conn, now, pictures.as_deref())? {
                 tracing::info!("demo content loaded into the empty database");
             }
         }
@@ -113,7 +124,14 @@ fn security_headers(https: bool) -> DefaultHeaders {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        let db = prepare_database(settings.database_url.clone(), settings.demo).await?;
+        crate::media::ensure_dir(&settings.media_dir).with_context(|| {
+            format!(
+                "cannot create the media folder {}",
+                settings.media_dir.display()
+            )
+        })?;
+        let pictures = settings.demo_pictures.then(|| settings.media_dir.clone());
+        let db = prepare_database(settings.database_url.clone(), settings.demo, pictures).await?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let addr = listener.local_addr()?;
@@ -130,12 +148,6 @@ impl Application {
             .unwrap_or_else(|| format!("http://{addr}"))
             .trim_end_matches('/')
             .to_owned();
-        crate::media::ensure_dir(&settings.media_dir).with_context(|| {
-            format!(
-                "cannot create the media folder {}",
-                settings.media_dir.display()
-            )
-        })?;
         let pages = PageCache::new(settings.page_cache_bytes);
         // The watcher runs with the cache off too: the layout's settings
         // and categories are kept per generation of the content.
@@ -174,6 +186,8 @@ impl Application {
             base_url: base_url.clone(),
             media_dir: settings.media_dir.clone(),
             max_upload_bytes: settings.max_upload_bytes,
+            max_image_pixels: settings.max_image_pixels,
+            pictures: Arc::new(tokio::sync::Semaphore::new(crate::pictures::at_once())),
             trusted_proxies: settings.trusted_proxies.clone(),
             pages: pages.clone(),
             db_slots: Arc::new(tokio::sync::Semaphore::new(db.pool.max_size() as usize)),

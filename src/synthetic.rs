@@ -226,6 +226,7 @@ pub fn generate(
     conn: &mut DbConn,
     count: usize,
     now: NaiveDateTime,
+    heroes: &[crate::demo_art::Hero],
     mut progress: impl FnMut(usize),
 ) -> anyhow::Result<usize> {
     let category_ids: Vec<i32> = categories::table.select(categories::id).load(conn)?;
@@ -284,8 +285,13 @@ pub fn generate(
                         standfirst,
                         intro,
                         author_id: author_ids[(*r as usize / 7) % author_ids.len()],
-                        hero_media_id: None,
-                        hero_alt: "",
+                        // A small set of pictures, reused.
+                        hero_media_id: heroes
+                            .get((*r as usize / 3) % heroes.len().max(1))
+                            .map(|h| h.media_id),
+                        hero_alt: heroes
+                            .get((*r as usize / 3) % heroes.len().max(1))
+                            .map_or("", |h| h.alt),
                         status: ArticleStatus::Published,
                         published_at: Some(at),
                         created_at: at,

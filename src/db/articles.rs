@@ -108,12 +108,14 @@ pub fn indexed() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
 }
 
 /// What a listing shows of an article: the article, its category (none for
-/// blog posts) and its author, read with one joined query.
+/// blog posts), its author and its hero image (the card's thumbnail), read
+/// with one joined query.
 #[derive(Debug, Clone)]
 pub struct Card {
     pub article: Article,
     pub category: Option<Category>,
     pub author: Author,
+    pub hero: Option<Media>,
 }
 
 impl Card {
@@ -146,15 +148,16 @@ pub enum Listing {
 
 /// A card as a listing query reads it. The author comes through a left
 /// join (every article has one: `author_id` is a NOT NULL foreign key).
-pub(crate) type CardRow = (Article, Option<Category>, Option<Author>);
+pub(crate) type CardRow = (Article, Option<Category>, Option<Author>, Option<Media>);
 
 pub(crate) fn into_cards(rows: Vec<CardRow>) -> Vec<Card> {
     rows.into_iter()
-        .filter_map(|(article, category, author)| {
+        .filter_map(|(article, category, author, hero)| {
             Some(Card {
                 article,
                 category,
                 author: author?,
+                hero,
             })
         })
         .collect()
@@ -171,17 +174,19 @@ pub(crate) fn into_cards(rows: Vec<CardRow>) -> Vec<Card> {
 /// every visible article (1.4 s for a feed at 100,000 articles).
 macro_rules! list_cards {
     ($conn:expr, $now:expr, $limit:expr, $offset:expr $(, $filter:expr)*) => {{
-        use $crate::db::models::{Article, Author, Category};
-        use $crate::db::schema::{articles, categories, users};
+        use $crate::db::models::{Article, Author, Category, Media};
+        use $crate::db::schema::{articles, categories, media, users};
         articles::table
             .left_join(categories::table)
             .left_join(users::table)
+            .left_join(media::table)
             .filter($crate::db::articles::visible($now))
             $(.filter($filter))*
             .select((
                 Article::as_select(),
                 Option::<Category>::as_select(),
                 Option::<Author>::as_select(),
+                Option::<Media>::as_select(),
             ))
             .order((articles::published_at.desc(), articles::id.desc()))
             .limit($limit)
@@ -377,7 +382,8 @@ pub fn cards_by_ids(conn: &mut DbConn, ids: &[i32], now: NaiveDateTime) -> Query
     Ok(cards)
 }
 
-/// A visible article by its slug, with its category, author and hero image.
+/// A visible article by its slug, with its category, author and hero image
+/// (also the card's `hero`).
 pub fn find_visible(
     conn: &mut DbConn,
     slug: &str,
@@ -403,6 +409,7 @@ pub fn find_visible(
                 article,
                 category,
                 author,
+                hero: hero.clone(),
             },
             hero,
         )
@@ -593,11 +600,13 @@ pub struct ArticleInput {
     pub source_name: String,
     /// Corrections and updates made since it was published (the demo's).
     pub notes: Vec<DatedNote>,
+    /// Its hero image from the media library, and the image's alt text.
+    pub hero: Option<(i32, String)>,
 }
 
 impl ArticleInput {
     /// The article as the editor would hold it: sections anchored by their
-    /// headings, no hero image.
+    /// headings.
     pub fn draft(&self) -> Draft {
         Draft {
             kind: self.kind,
@@ -607,8 +616,12 @@ impl ArticleInput {
             standfirst: self.standfirst.clone(),
             intro: self.intro.clone(),
             author_id: self.author_id,
-            hero_media_id: None,
-            hero_alt: String::new(),
+            hero_media_id: self.hero.as_ref().map(|(id, _)| *id),
+            hero_alt: self
+                .hero
+                .as_ref()
+                .map(|(_, alt)| alt.clone())
+                .unwrap_or_default(),
             noindex: self.noindex,
             tags: self.tags.clone(),
             sections: SectionDraft::from_headings(&self.sections),

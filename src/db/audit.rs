@@ -34,6 +34,8 @@ pub const REVIEW_NOTE: &str = "review_note";
 pub const ARTICLE_NOTE: &str = "article_note";
 pub const MEDIA_UPLOAD: &str = "media_upload";
 pub const MEDIA_DELETE: &str = "media_delete";
+/// A picture's caption, credit or focal point changed.
+pub const MEDIA_UPDATE: &str = "media_update";
 pub const CATEGORY_CREATE: &str = "category_create";
 pub const CATEGORY_UPDATE: &str = "category_update";
 pub const CATEGORY_DELETE: &str = "category_delete";
@@ -49,7 +51,7 @@ pub const LIVE_EDIT: &str = "live_edit";
 pub const LIVE_DELETE: &str = "live_delete";
 
 /// Every action the application writes, for the audit page's filter.
-pub const ACTIONS: [&str; 32] = [
+pub const ACTIONS: [&str; 33] = [
     LOGIN,
     LOGIN_FAILED,
     LOGOUT,
@@ -71,6 +73,7 @@ pub const ACTIONS: [&str; 32] = [
     ARTICLE_NOTE,
     MEDIA_UPLOAD,
     MEDIA_DELETE,
+    MEDIA_UPDATE,
     CATEGORY_CREATE,
     CATEGORY_UPDATE,
     CATEGORY_DELETE,

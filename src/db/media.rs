@@ -22,6 +22,44 @@ pub struct NewMedia<'a> {
     pub height: i32,
     pub uploaded_by: Option<i32>,
     pub created_at: NaiveDateTime,
+    /// The variants' widths (`320,640,...`).
+    pub variants: &'a str,
+    /// The focal point the share image was cut around.
+    pub focal_x: i32,
+    pub focal_y: i32,
+    pub caption: &'a str,
+    pub credit: &'a str,
+    pub own_work: bool,
+}
+
+/// What staff say of a picture: caption, credit, whose it is, focal point.
+#[derive(Debug, Clone, PartialEq, Eq, AsChangeset)]
+#[diesel(table_name = media)]
+pub struct Details {
+    pub caption: String,
+    pub credit: String,
+    pub own_work: bool,
+    pub focal_x: i32,
+    pub focal_y: i32,
+}
+
+impl Details {
+    pub fn of(item: &Media) -> Details {
+        Details {
+            caption: item.caption.clone(),
+            credit: item.credit.clone(),
+            own_work: item.own_work,
+            focal_x: item.focal_x,
+            focal_y: item.focal_y,
+        }
+    }
+}
+
+/// Saves a picture's details; returns how many rows changed (0 or 1).
+pub fn update_details(conn: &mut DbConn, id: i32, details: &Details) -> QueryResult<usize> {
+    diesel::update(media::table.find(id))
+        .set(details)
+        .execute(conn)
 }
 
 /// One item of the library: the image, its uploader's name (none if the

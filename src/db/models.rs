@@ -270,6 +270,111 @@ pub struct Media {
     pub height: i32,
     pub uploaded_by: Option<i32>,
     pub created_at: NaiveDateTime,
+    pub caption: String,
+    pub credit: String,
+    pub own_work: bool,
+    pub focal_x: i32,
+    pub focal_y: i32,
+    pub variants: String,
+}
+
+/// What pages show of a picture: its `<picture>` sources, its caption and
+/// credit, its share image. An image stored before variants were made
+/// has none, and is shown as its original alone.
+impl Media {
+    /// The variants' widths, smallest first.
+    pub fn widths(&self) -> Vec<u32> {
+        self.variants
+            .split(',')
+            .filter_map(|w| w.trim().parse().ok())
+            .collect()
+    }
+
+    fn kind(&self) -> crate::media::ImageKind {
+        crate::media::parse_file_name(&self.file_name).unwrap_or(crate::media::ImageKind::Jpeg)
+    }
+
+    /// The address of the variant `width` wide in `kind` (the original
+    /// itself at its own width).
+    fn variant_url(&self, width: u32, kind: crate::media::ImageKind) -> String {
+        if kind == self.kind() && i64::from(width) == i64::from(self.width) {
+            format!("/media/{}", self.file_name)
+        } else {
+            format!(
+                "/media/{}",
+                crate::media::variant_name(&self.file_name, width, kind)
+            )
+        }
+    }
+
+    fn srcset_of(&self, kind: crate::media::ImageKind) -> String {
+        self.widths()
+            .into_iter()
+            .map(|w| format!("{} {w}w", self.variant_url(w, kind)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// `srcset` of the WebP variants; empty without variants.
+    pub fn webp_srcset(&self) -> String {
+        self.srcset_of(crate::media::ImageKind::Webp)
+    }
+
+    /// `srcset` of the variants in the original's family (JPEG or PNG).
+    pub fn srcset(&self) -> String {
+        self.srcset_of(self.kind())
+    }
+
+    /// The `src` of browsers that read no `srcset`: the smallest variant
+    /// at least 960 wide (or the largest), else the original.
+    pub fn src(&self) -> String {
+        let widths = self.widths();
+        match widths.iter().find(|w| **w >= 960).or(widths.last()) {
+            Some(&w) => self.variant_url(w, self.kind()),
+            None => format!("/media/{}", self.file_name),
+        }
+    }
+
+    /// A small copy for the library's list: the narrowest variant, else
+    /// the original.
+    pub fn thumb(&self) -> String {
+        match self.widths().first() {
+            Some(&w) => self.variant_url(w, self.kind()),
+            None => format!("/media/{}", self.file_name),
+        }
+    }
+
+    /// The share image (1200×630, cut around the focal point) as
+    /// (path, width, height); the original itself without variants.
+    pub fn share(&self) -> (String, i32, i32) {
+        let widths = self.widths();
+        let Some(&largest) = widths.last() else {
+            return (
+                format!("/media/{}", self.file_name),
+                self.width,
+                self.height,
+            );
+        };
+        let w = u32::try_from(self.width).unwrap_or(1).max(1);
+        let h = u32::try_from(self.height).unwrap_or(1).max(1);
+        // The share image is cut from the largest variant.
+        let lh = crate::pictures::scaled(h, largest, w);
+        let (.., ow, oh) = crate::pictures::share_crop(largest, lh, (self.focal_x, self.focal_y));
+        (
+            format!(
+                "/media/{}",
+                crate::media::share_name(&self.file_name, self.focal_x, self.focal_y)
+            ),
+            i32::try_from(ow).unwrap_or(i32::MAX),
+            i32::try_from(oh).unwrap_or(i32::MAX),
+        )
+    }
+
+    /// What a figure's caption credits, if anything: the credit as typed.
+    pub fn credit_line(&self) -> Option<&str> {
+        let credit = self.credit.trim();
+        (!credit.is_empty()).then_some(credit)
+    }
 }
 
 /// A dated correction or update of a published article.

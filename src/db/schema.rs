@@ -37,6 +37,16 @@ diesel::table! {
         height -> Integer,
         uploaded_by -> Nullable<Integer>,
         created_at -> Timestamp,
+        // Pictures (migration 13).
+        caption -> Text,
+        credit -> Text,
+        /// The agency's own picture: a credit is optional.
+        own_work -> Bool,
+        /// The focal point, percent across and down.
+        focal_x -> Integer,
+        focal_y -> Integer,
+        /// The variants' widths, `320,640,...`; empty: the original only.
+        variants -> Text,
     }
 }
 

@@ -970,6 +970,7 @@ fn preview(
             article,
             category,
             author,
+            hero: hero.clone(),
         },
         hero,
         sections,

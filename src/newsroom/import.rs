@@ -83,8 +83,10 @@ pub fn store(
     article: ImportedArticle,
     target: &Target,
     now: NaiveDateTime,
+    hero: Option<(i32, String)>,
 ) -> QueryResult<Stored> {
-    let input = imported_input(conn, article, target)?;
+    let mut input = imported_input(conn, article, target)?;
+    input.hero = hero;
     let id = articles::create_unattended(conn, &input, now)?;
     Ok(Stored {
         id,
@@ -121,6 +123,7 @@ fn imported_input(
         source: crate::domain::SourceKind::Staff,
         source_name: String::new(),
         notes: Vec::new(),
+        hero: None,
     })
 }
 

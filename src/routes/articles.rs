@@ -138,11 +138,9 @@ async fn show(
             layout.add_breadcrumbs(&crumbs);
             let canonical_url = layout.canonical.clone();
             if let Some(h) = &hero {
-                layout.image = (
-                    format!("{}/media/{}", layout.base_url, h.file_name),
-                    h.width,
-                    h.height,
-                );
+                // The share image, cut around the picture's focal point.
+                let (path, width, height) = h.share();
+                layout.image = (format!("{}{path}", layout.base_url), width, height);
             }
             let mut article_ld = structured::article(
                 &card,
@@ -154,6 +152,11 @@ async fn show(
                 &canonical_url,
                 layout.logo,
             );
+            if let Some(h) = &hero {
+                // Who to credit: as typed, else the agency for its own.
+                let credit = h.credit_line().unwrap_or(&layout.site.name);
+                article_ld["image"]["creditText"] = credit.into();
+            }
             if let Some(live) = &live {
                 let a = &card.article;
                 let modified = a

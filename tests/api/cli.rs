@@ -66,8 +66,17 @@ backend_test!(
             iconocast::db::DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
             iconocast::db::DatabaseUrl::Postgres(u) => u.clone(),
         };
-        let (code, stdout, stderr) =
-            iconocast(&["--database-url", &url, "demo", "--articles", "25"]);
+        let media = std::env::temp_dir().join(crate::helpers::unique_name("demo-media"));
+        let media_arg = media.display().to_string();
+        let (code, stdout, stderr) = iconocast(&[
+            "--database-url",
+            &url,
+            "demo",
+            "--articles",
+            "25",
+            "--media-dir",
+            &media_arg,
+        ]);
         assert_eq!(code, 0, "{backend:?}: {stderr}");
         assert!(
             stdout.starts_with("25 synthetic articles added"),
@@ -85,6 +94,19 @@ backend_test!(
             .get_result(&mut *conn)
             .expect("count");
         assert_eq!(generated, 25, "{backend:?}");
+        // Each has one of the demo's pictures, whose files are in the folder.
+        let heroes: Vec<Option<i32>> = articles::table
+            .filter(articles::slug.like("gen-%"))
+            .select(articles::hero_media_id)
+            .load(&mut *conn)
+            .expect("heroes");
+        assert!(
+            heroes.iter().all(Option::is_some),
+            "{backend:?}: {heroes:?}"
+        );
+        let files = std::fs::read_dir(&media).map(|d| d.count()).unwrap_or(0);
+        assert!(files >= 12 * 5, "{backend:?}: {files} files");
+        let _ = std::fs::remove_dir_all(&media);
         let generated_sections: i64 = sections::table
             .inner_join(articles::table)
             .filter(articles::slug.like("gen-%"))

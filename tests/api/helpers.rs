@@ -426,6 +426,8 @@ async fn start_with(
         demo,
         media_dir: media.path.clone(),
         max_upload_bytes,
+        max_image_pixels: iconocast::media::MAX_PIXELS,
+        demo_pictures: false,
         trusted_proxies: trusted_proxies.to_vec(),
         page_cache_bytes,
         workers: 0,
@@ -832,6 +834,7 @@ impl TestApp {
                 source: SourceKind::Staff,
                 source_name: String::new(),
                 notes: Vec::new(),
+                hero: None,
             },
         }
     }

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use iconocast::domain::{ArticleStatus, Role};
 
-use crate::helpers::{backend_test, spawn_app, Backend};
+use crate::helpers::{backend_test, spawn_app_with, Backend};
 
 backend_test!(
     #[ignore = "needs the Nu HTML Checker: VNU_JAR=/path/to/vnu.jar cargo test -- --ignored"]
@@ -16,7 +16,8 @@ backend_test!(
             std::path::Path::new(&jar).is_file(),
             "VNU_JAR={jar} is not a file"
         );
-        let app = spawn_app(&backend).await;
+        // With the demo's pictures: every page shows them.
+        let app = spawn_app_with(&backend, |s| s.demo_pictures = true).await;
         let dir = std::env::temp_dir().join(crate::helpers::unique_name("vnu"));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let pages = [
@@ -76,6 +77,12 @@ backend_test!(
                 .first::<i32>(c)
         });
         let article = article.expect("a demo article");
+        let picture = app.with_conn(|c| {
+            use diesel::prelude::*;
+            use iconocast::db::schema::media;
+            media::table.select(media::id).first::<i32>(c)
+        });
+        let picture = picture.expect("a demo picture");
         let edit = format!("/admin/articles/{article}");
         let staff_pages = [
             ("admin-dashboard", "/admin".to_owned()),
@@ -83,6 +90,7 @@ backend_test!(
             ("admin-new-article", "/admin/articles/new".to_owned()),
             ("admin-edit-article", edit.clone()),
             ("admin-media", "/admin/media".to_owned()),
+            ("admin-media-edit", format!("/admin/media/{picture}")),
             ("admin-import", "/admin/import".to_owned()),
             ("admin-tags", "/admin/tags".to_owned()),
             ("admin-categories", "/admin/categories".to_owned()),

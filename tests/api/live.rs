@@ -673,6 +673,12 @@ backend_test!(
                     height: 600,
                     uploaded_by: Some(who.id),
                     created_at: now(),
+                    variants: "",
+                    focal_x: 50,
+                    focal_y: 50,
+                    caption: "",
+                    credit: "",
+                    own_work: true,
                 },
             )
         })

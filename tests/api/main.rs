@@ -25,6 +25,7 @@ mod outage;
 mod page_cache;
 mod pages;
 mod pagination;
+mod pictures;
 mod pings;
 mod queries;
 mod review;

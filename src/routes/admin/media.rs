@@ -3,14 +3,21 @@
 //! never one that an article uses.
 //!
 //! An upload is a `multipart/form-data` POST whose `csrf_token` part comes
-//! before its `file` part (the form is written that way). It is read with
-//! a hard cap, recognised by its content only (`crate::media::sniff`:
-//! the format, its size in pixels within the limits, nothing after its
-//! end and no markup or script inside),
-//! written to the media folder under its content-addressed name, and then
-//! recorded with its audit entry in one transaction; if that fails, the
-//! file goes again (unless a row of the same bytes uses it). The same
-//! bytes uploaded twice are one file and one row.
+//! before its `file` part (the form is written that way), with the
+//! picture's caption, credit and whose it is. It is read with a hard cap,
+//! the details checked, the file recognised by its content only
+//! (`crate::media::sniff`: the format, its size in pixels within the
+//! limits, nothing after its end and no markup or script inside), then
+//! decoded within the pixel limit and made into its variants
+//! (`crate::pictures`, a few at a time on the blocking pool), written to
+//! the media folder under content-addressed names, and then recorded with
+//! its audit entry in one transaction; if that fails, the files go again
+//! (unless a row of the same bytes uses them). The same bytes uploaded
+//! twice are one set of files and one row.
+//!
+//! `/admin/media/{id}` shows one picture with its details: caption,
+//! credit, whose it is, and the focal point (click the picture, or type
+//! it), around which the share image is cut again when it moves.
 
 use actix_multipart::Multipart;
 use actix_web::http::{header, StatusCode};
@@ -19,18 +26,19 @@ use askama::Template;
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use super::forms::{parse_id, Button, StaffForm};
+use super::forms::{parse_id, Button, DoneQuery, StaffForm};
 use super::page::{respond, see_other, AdminLayout};
 use crate::app::AppState;
 use crate::auth::csrf;
 use crate::auth::session::Staff;
-use crate::db::media::{self as db_media, Listed};
+use crate::db::media::{self as db_media, Details, Listed};
 use crate::db::models::Media;
 use crate::db::settings;
 use crate::domain::PageNumber;
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrors};
 use crate::media::{self, ImageType, Refusal};
-use crate::newsroom::media::{self as newsroom_media, Deletion, InUse, Recorded};
+use crate::newsroom::media::{self as newsroom_media, Deletion, DetailsForm, InUse, Recorded};
+use crate::pictures::{self, Processed};
 use crate::routes::respond::PageQuery;
 use crate::views::filters;
 
@@ -72,7 +80,7 @@ pub struct MediaPage {
     pub accept: &'static str,
     pub accepted_names: &'static str,
     pub limit: String,
-    pub pixel_limit: &'static str,
+    pub pixel_limit: String,
     pub uploaded_id: Option<i32>,
     pub notice: Option<Notice>,
     pub error: Option<String>,
@@ -169,7 +177,7 @@ async fn library(
         accept: media::ACCEPT,
         accepted_names: media::ACCEPTED_NAMES,
         limit: limit_text(state.max_upload_bytes),
-        pixel_limit: media::PIXEL_LIMIT_TEXT,
+        pixel_limit: media::pixel_limit_text(state.max_image_pixels),
         uploaded_id: match notice {
             Some(Notice::Uploaded { .. }) => uploaded_id,
             _ => None,
@@ -255,15 +263,17 @@ async fn read_part(field: &mut actix_multipart::Field, limit: usize) -> Result<V
 }
 
 /// Reads the multipart body: the CSRF token, then the file (if any),
-/// within the limits. A file part before a valid token is refused unread;
-/// a missing or wrong token is the 403 of every staff form.
+/// within the limits, and the picture's details. A file part before a
+/// valid token is refused unread; a missing or wrong token is the 403 of
+/// every staff form.
 async fn read_upload(
     staff: &Staff,
     mut multipart: Multipart,
     limit: usize,
-) -> Result<Option<Vec<u8>>, AppError> {
+) -> Result<(Option<Vec<u8>>, DetailsForm), AppError> {
     let mut token = String::new();
     let mut file: Option<Vec<u8>> = None;
+    let mut details = DetailsForm::default();
     let mut other = 0usize;
     let broken = |e: ReadError, too_long: AppError| match e {
         ReadError::TooLong => too_long,
@@ -293,13 +303,20 @@ async fn read_upload(
                     .await
                     .map_err(|e| broken(e, too_large(limit)))?;
                 other += bytes.len();
+                let value = String::from_utf8_lossy(&bytes).into_owned();
+                match name.as_str() {
+                    "caption" => details.caption = value,
+                    "credit" => details.credit = value,
+                    "source" => details.source = value,
+                    _ => {}
+                }
             }
         }
     }
     if !csrf::session_token_ok(staff, &token) {
         return Err(AppError::form_expired());
     }
-    Ok(file)
+    Ok((file, details))
 }
 
 /// POST /admin/media.
@@ -319,7 +336,25 @@ pub async fn upload(
         return Err(too_large(limit));
     }
     let multipart = Multipart::new(req.headers(), payload);
-    let bytes = match read_upload(&staff, multipart, limit).await? {
+    let (file, form) = read_upload(&staff, multipart, limit).await?;
+    let details = match newsroom_media::check_details(&form) {
+        Ok(details) => details,
+        Err(errors) => {
+            tracing::info!(fields = ?errors.iter().map(|e| e.0).collect::<Vec<_>>(), "image upload with bad details");
+            let extras = Extras {
+                error: Some(
+                    errors
+                        .into_iter()
+                        .map(|(_, message)| message)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+                ..Extras::default()
+            };
+            return refuse(&state, staff, StatusCode::UNPROCESSABLE_ENTITY, extras).await;
+        }
+    };
+    let bytes = match file {
         Some(bytes) if !bytes.is_empty() => bytes,
         _ => {
             tracing::info!("image upload without a file");
@@ -330,16 +365,11 @@ pub async fn upload(
             return refuse(&state, staff, StatusCode::UNPROCESSABLE_ENTITY, extras).await;
         }
     };
-    // A walk over the whole file: off the async workers.
-    let (bytes, checked) = web::block(move || {
-        let checked = media::sniff(&bytes);
-        (bytes, checked)
-    })
-    .await?;
-    let image = match checked {
-        Ok(image) => image,
+    let size = bytes.len();
+    let made = match process(&state, bytes, (details.focal_x, details.focal_y)).await? {
+        Ok(made) => made,
         Err(refusal) => {
-            let (status, message) = refusal_message(refusal, bytes.len());
+            let (status, message) = refusal_message(refusal, size, state.max_image_pixels);
             let extras = Extras {
                 error: Some(message),
                 ..Extras::default()
@@ -347,7 +377,7 @@ pub async fn upload(
             return refuse(&state, staff, status, extras).await;
         }
     };
-    let Recorded { id, existing } = store(&state, &staff, bytes, image).await?;
+    let Recorded { id, existing } = store(&state, &staff, made, &details).await?;
     tracing::info!(media_id = id, existing, "image uploaded");
     Ok(see_other(&if existing {
         format!("/admin/media?uploaded={id}&existing=1")
@@ -356,9 +386,48 @@ pub async fn upload(
     }))
 }
 
+/// Recognises the upload (`media::sniff`, within the pixel limit) and
+/// makes its files (`pictures::process`): CPU-heavy, so on the blocking
+/// pool, and no more at once than `AppState::pictures` allows.
+async fn process(
+    state: &web::Data<AppState>,
+    bytes: Vec<u8>,
+    focal: (i32, i32),
+) -> Result<Result<Processed, Refusal>, AppError> {
+    let max_pixels = state.max_image_pixels;
+    // The header's size is checked before the turn: a bomb waits for
+    // nothing and costs nothing.
+    let (bytes, checked) = web::block(move || {
+        let checked = media::sniff_within(&bytes, max_pixels);
+        (bytes, checked)
+    })
+    .await?;
+    let image = match checked {
+        Ok(image) => image,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let _turn = state
+        .pictures
+        .acquire()
+        .await
+        .map_err(|_| AppError::Unavailable("picture processing stopped".to_owned()))?;
+    let started = std::time::Instant::now();
+    let made = web::block(move || pictures::process(&bytes, image.kind, max_pixels, focal)).await?;
+    if let Ok(made) = &made {
+        tracing::info!(
+            width = made.width,
+            height = made.height,
+            files = made.files.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "picture processed"
+        );
+    }
+    Ok(made)
+}
+
 /// The status and message for an upload that is not taken as an image;
 /// the refusal is logged.
-fn refusal_message(refusal: Refusal, bytes: usize) -> (StatusCode, String) {
+fn refusal_message(refusal: Refusal, bytes: usize, max_pixels: u64) -> (StatusCode, String) {
     match refusal {
         Refusal::NotAnImage => {
             tracing::info!(bytes, "upload refused: not an accepted image");
@@ -373,12 +442,17 @@ fn refusal_message(refusal: Refusal, bytes: usize) -> (StatusCode, String) {
         }
         Refusal::TooManyPixels { width, height } => {
             tracing::info!(bytes, width, height, "upload refused: too many pixels");
+            let size = if width == 0 {
+                "larger".to_owned()
+            } else {
+                format!("{width} × {height} pixels,")
+            };
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format!(
-                    "That image is {width} × {height} pixels, more than the library takes \
+                    "That image is {size} more than the library takes \
                      (at most {}), so nothing was uploaded. Scale it down and upload it again.",
-                    media::PIXEL_LIMIT_TEXT
+                    media::pixel_limit_text(max_pixels)
                 ),
             )
         }
@@ -405,23 +479,33 @@ fn refusal_message(refusal: Refusal, bytes: usize) -> (StatusCode, String) {
     }
 }
 
-/// Writes the file, then records it (`newsroom::media::record_upload`);
-/// if the record fails, the file goes again unless a row of the same
-/// bytes uses it.
+/// Writes the files, then records them (`newsroom::media::record_upload`);
+/// if the record fails, the files go again unless a row of the same
+/// bytes uses them.
 async fn store(
     state: &web::Data<AppState>,
     staff: &Staff,
-    bytes: Vec<u8>,
-    image: ImageType,
+    made: Processed,
+    details: &Details,
 ) -> Result<Recorded, AppError> {
-    let file_name = media::file_name(&bytes, image.kind);
-    let byte_size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-    let bytes = std::sync::Arc::new(bytes);
-    write_file(state, &file_name, bytes.clone()).await?;
+    let file_name = made.file_name.clone();
+    let image = ImageType {
+        kind: made.kind,
+        width: made.width,
+        height: made.height,
+    };
+    let byte_size = i64::try_from(made.original_size()).unwrap_or(i64::MAX);
+    let variants = made.variants();
+    let files = std::sync::Arc::new(made.files);
+    write_files(state, files.clone()).await?;
 
-    let (actor, name) = (staff.actor(), file_name.clone());
+    let (actor, name, details) = (staff.actor(), file_name.clone(), details.clone());
     let recorded = state
-        .run(move |conn| newsroom_media::record_upload(conn, &actor, &name, image, byte_size))
+        .run(move |conn| {
+            newsroom_media::record_upload(
+                conn, &actor, &name, image, byte_size, &variants, &details,
+            )
+        })
         .await;
     let recorded = match recorded {
         Ok(recorded) => recorded,
@@ -431,12 +515,13 @@ async fn store(
         }
     };
     // A deletion of the same image by another request may have removed
-    // the file between the write and the commit: the row now exists, so
-    // make sure its file does too.
+    // the files between the write and the commit: the row now exists, so
+    // make sure its files do too.
     let dir = state.media_dir.clone();
-    let check = file_name.clone();
-    if !web::block(move || media::exists(&dir, &check)).await? {
-        write_file(state, &file_name, bytes).await?;
+    let check = files.clone();
+    let all_there = web::block(move || check.iter().all(|(name, _)| media::exists(&dir, name)));
+    if !all_there.await? {
+        write_files(state, files).await?;
     }
     Ok(recorded)
 }
@@ -459,17 +544,19 @@ async fn forget_file(state: &web::Data<AppState>, name: &str) {
     }
 }
 
-/// Writes `bytes` as `name` in the media folder, on the blocking pool.
-async fn write_file(
+/// Writes each `(name, bytes)` in the media folder, on the blocking pool.
+async fn write_files(
     state: &web::Data<AppState>,
-    name: &str,
-    bytes: std::sync::Arc<Vec<u8>>,
+    files: std::sync::Arc<Vec<(String, Vec<u8>)>>,
 ) -> Result<(), AppError> {
     let dir = state.media_dir.clone();
-    let target = name.to_owned();
-    web::block(move || media::store(&dir, &target, &bytes))
-        .await?
-        .map_err(AppError::Storage)
+    web::block(move || {
+        files
+            .iter()
+            .try_for_each(|(name, bytes)| media::store(&dir, name, bytes))
+    })
+    .await?
+    .map_err(AppError::Storage)
 }
 
 /// POST /admin/media/{id}/delete (`newsroom::media::delete`); an image in
@@ -502,4 +589,134 @@ pub async fn delete(
             refuse(&state, post.staff, StatusCode::CONFLICT, extras).await
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "admin/media_edit.html")]
+pub struct MediaEditPage {
+    pub layout: AdminLayout,
+    pub csrf_token: String,
+    pub media: Media,
+    pub form: DetailsForm,
+    pub errors: FieldErrors,
+    pub saved: bool,
+    /// The share image as it is now: (path, width, height).
+    pub share: (String, i32, i32),
+    pub editor_js: &'static str,
+}
+
+impl MediaEditPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field)
+    }
+}
+
+/// The edit page of image `id`, with `form` as typed (or as stored).
+async fn edit_page(
+    state: &web::Data<AppState>,
+    staff: Staff,
+    id: i32,
+    form: Option<DetailsForm>,
+) -> Result<MediaEditPage, AppError> {
+    let (site_name, item) = state
+        .run(move |conn| {
+            let item = db_media::find(conn, id)?.ok_or(AppError::NotFound)?;
+            Ok((settings::load(conn)?.name, item))
+        })
+        .await?;
+    newsroom_media::may_describe(&staff.actor(), item.uploaded_by)?;
+    let title = format!("Image {}", item.file_name);
+    Ok(MediaEditPage {
+        csrf_token: staff.csrf_token.clone(),
+        layout: AdminLayout::new(site_name, &title, Some(staff)),
+        form: form.unwrap_or_else(|| DetailsForm::of(&item)),
+        share: item.share(),
+        media: item,
+        errors: FieldErrors::default(),
+        saved: false,
+        editor_js: crate::static_files::url("editor.js"),
+    })
+}
+
+/// GET /admin/media/{id}: the picture with its caption, credit and focal
+/// point (editors and admins any, others their own).
+pub async fn edit(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    query: web::Query<DoneQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let mut page = edit_page(&state, staff, id, None).await?;
+    page.saved = query.done == "saved";
+    respond(StatusCode::OK, &page)
+}
+
+/// POST /admin/media/{id}: saves the details. A new focal point has its
+/// share image cut (on the blocking pool, in turn with uploads) before
+/// the row names it.
+pub async fn describe(
+    state: web::Data<AppState>,
+    post: StaffForm<DetailsForm>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let details = match newsroom_media::check_details(&post.form) {
+        Ok(details) => details,
+        Err(found) => {
+            let mut errors = FieldErrors::default();
+            for (field, message) in found {
+                errors.add(field, message);
+            }
+            tracing::info!(media_id = id, errors = %errors.summary(), "image details refused");
+            let mut page = edit_page(&state, post.staff, id, Some(post.form)).await?;
+            page.errors = errors;
+            return respond(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let actor = post.actor();
+    let item = state
+        .run(move |conn| db_media::find(conn, id)?.ok_or(AppError::NotFound))
+        .await?;
+    newsroom_media::may_describe(&actor, item.uploaded_by)?;
+    let focal = (details.focal_x, details.focal_y);
+    if focal != (item.focal_x, item.focal_y) && !item.widths().is_empty() {
+        cut_share_image(&state, &item, focal).await?;
+    }
+    state
+        .run(move |conn| newsroom_media::describe(conn, &actor, id, &details))
+        .await?;
+    tracing::info!(media_id = id, "image details saved");
+    Ok(see_other(&format!("/admin/media/{id}?done=saved")))
+}
+
+/// Cuts and stores the share image of `item` around `focal`, from its
+/// largest variant.
+async fn cut_share_image(
+    state: &web::Data<AppState>,
+    item: &Media,
+    focal: (i32, i32),
+) -> Result<(), AppError> {
+    let kind = media::parse_file_name(&item.file_name).ok_or(AppError::NotFound)?;
+    let largest = item.widths().last().copied().unwrap_or(0);
+    let source = if i64::from(largest) == i64::from(item.width) {
+        item.file_name.clone()
+    } else {
+        media::variant_name(&item.file_name, largest, kind)
+    };
+    let (dir, original) = (state.media_dir.clone(), item.file_name.clone());
+    let _turn = state
+        .pictures
+        .acquire()
+        .await
+        .map_err(|_| AppError::Unavailable("picture processing stopped".to_owned()))?;
+    web::block(move || -> Result<(), AppError> {
+        let bytes = media::read(&dir, &source)
+            .map_err(AppError::Storage)?
+            .ok_or(AppError::NotFound)?;
+        let (name, share) = pictures::share_again(&original, &bytes, kind, focal)
+            .map_err(|_| AppError::Storage(std::io::Error::other("a variant cannot be read")))?;
+        media::store(&dir, &name, &share).map_err(AppError::Storage)
+    })
+    .await?
 }

@@ -130,6 +130,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
                     .app_data(settings::form_config()),
             )
             .service(form_at("/media", media::show, media::upload))
+            .service(form_at("/media/{id}", media::edit, media::describe))
             .service(post_at("/media/{id}/delete", media::delete))
             .service(page_at("/articles", articles::list))
             .service(form_at("/articles/new", editor::new_form, editor::create))

@@ -1,0 +1,6 @@
+ALTER TABLE media DROP COLUMN variants;
+ALTER TABLE media DROP COLUMN focal_y;
+ALTER TABLE media DROP COLUMN focal_x;
+ALTER TABLE media DROP COLUMN own_work;
+ALTER TABLE media DROP COLUMN credit;
+ALTER TABLE media DROP COLUMN caption;
