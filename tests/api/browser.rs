@@ -239,6 +239,75 @@ async fn write_and_publish(client: Client, address: String, backend: String) {
 
     review_with_notes(&mut b, &run).await;
     live_entry_reaches_an_open_page(&mut b, &editor_path, &live_path, &run).await;
+    search_results_keep_their_links_apart(&mut b).await;
+}
+
+/// Step 12: on the search page, a result's category link sits at least
+/// 24 px clear of the author link of the result above it (touch targets,
+/// WCAG 2.5.8), on a desktop window and on a phone's width; and the two
+/// search forms are landmarks with names of their own.
+async fn search_results_keep_their_links_apart(b: &mut Browser) {
+    b.step = "12. search results keep their links apart";
+    const GAPS: &str = "
+        const results = [...document.querySelectorAll('.search-result')];
+        const gaps = [];
+        for (let i = 1; i < results.length; i++) {
+            const above = results[i - 1].querySelector('.meta a.author').getBoundingClientRect();
+            const below = results[i].querySelector('.kicker a').getBoundingClientRect();
+            gaps.push(below.top - above.bottom);
+        }
+        const names = [...document.querySelectorAll('[role=search]')]
+            .map(f => f.getAttribute('aria-label'));
+        return {gaps: gaps, names: names};";
+    let original = b.c.get_window_rect().await.ok();
+    for width in [1280_u32, 390] {
+        if let Err(e) = b.c.set_window_size(width, 900).await {
+            b.fail(format!("resizing the window to {width} px: {e}"))
+                .await
+        }
+        b.goto("/search?q=training").await;
+        b.wait_for(".search-result").await;
+        let found = match b.c.execute(GAPS, vec![]).await {
+            Ok(v) => v,
+            Err(e) => b.fail(format!("measuring the results: {e}")).await,
+        };
+        let gaps: Vec<f64> = found["gaps"]
+            .as_array()
+            .map(|a| a.iter().filter_map(serde_json::Value::as_f64).collect())
+            .unwrap_or_default();
+        if gaps.len() < 2 {
+            b.fail(format!("too few results to measure at {width} px: {found}"))
+                .await
+        }
+        if let Some(gap) = gaps.iter().copied().find(|g| *g < 24.0) {
+            b.fail(format!(
+                "at {width} px a category link is {gap} px below the author link above it; gaps {gaps:?}"
+            ))
+            .await
+        }
+        let names: Vec<String> = found["names"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|n| n.as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut distinct = names.clone();
+        distinct.sort();
+        distinct.dedup();
+        if names.len() != 2 || distinct.len() != 2 || names.iter().any(String::is_empty) {
+            b.fail(format!(
+                "the search landmarks need names of their own: {names:?}"
+            ))
+            .await
+        }
+    }
+    if let Some((x, y, w, h)) = original {
+        let _ =
+            b.c.set_window_rect(x as u32, y as u32, w as u32, h as u32)
+                .await;
+    }
 }
 
 /// Steps 8 to 11: the editor turns the article into a live page; a reader
