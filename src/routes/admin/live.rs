@@ -214,20 +214,16 @@ pub async fn start(
     post: StaffForm<Button>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    let actor = post.actor();
-    match state.run(move |conn| live::start(conn, &actor, id)).await {
-        Ok(outcome) => {
-            tracing::info!(article_id = id, ?outcome, "live coverage started");
-            let done = if outcome == Outcome::Done {
-                "started"
-            } else {
-                "live"
-            };
-            Ok(see_other(&format!("/admin/articles/{id}/live?done={done}")))
-        }
-        Err(e) => refused(&state, post.staff, id, EntryInput::default(), e).await,
-    }
+    let done = ("started", "live");
+    switch_coverage(
+        state,
+        post,
+        path,
+        live::start,
+        done,
+        "live coverage started",
+    )
+    .await
 }
 
 /// POST /admin/articles/{id}/live/end.
@@ -236,15 +232,29 @@ pub async fn end(
     post: StaffForm<Button>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let done = ("ended", "over");
+    switch_coverage(state, post, path, live::end, done, "live coverage ended").await
+}
+
+/// Starts or ends an article's coverage with `step`, then back to its
+/// live page saying `done.0` (it changed) or `done.1` (it already was so).
+async fn switch_coverage(
+    state: web::Data<AppState>,
+    post: StaffForm<Button>,
+    path: web::Path<String>,
+    step: fn(&mut crate::db::DbConn, &Actor, i32) -> Result<Outcome, AppError>,
+    done: (&'static str, &'static str),
+    what: &'static str,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let actor = post.actor();
-    match state.run(move |conn| live::end(conn, &actor, id)).await {
+    match state.run(move |conn| step(conn, &actor, id)).await {
         Ok(outcome) => {
-            tracing::info!(article_id = id, ?outcome, "live coverage ended");
+            tracing::info!(article_id = id, ?outcome, "{what}");
             let done = if outcome == Outcome::Done {
-                "ended"
+                done.0
             } else {
-                "over"
+                done.1
             };
             Ok(see_other(&format!("/admin/articles/{id}/live?done={done}")))
         }
