@@ -310,6 +310,25 @@ async fn search_results_keep_their_links_apart(b: &mut Browser) {
     }
 }
 
+/// Checks that the dashboard's box `id` is headed `heading`, then opens
+/// the article titled `title` from it.
+async fn open_from_dashboard_box(b: &Browser, id: &str, heading: &str, title: &str) {
+    let headings = b.texts(&format!("#{id} h2")).await;
+    if headings != [heading] {
+        b.fail(format!("the dashboard's box #{id} reads {headings:?}"))
+            .await
+    }
+    let link = b
+        .wait_for_xpath(&format!(
+            "//section[@id='{id}']//a[normalize-space(.)='{title}']"
+        ))
+        .await;
+    if let Err(e) = link.click().await {
+        b.fail(format!("following the link to the article: {e}"))
+            .await
+    }
+}
+
 /// Steps 8 to 11: the editor turns the article into a live page; a reader
 /// opens it in a second window; the editor posts an entry through the
 /// staff area; the entry appears on the reader's open page, fetched by
@@ -494,20 +513,7 @@ async fn review_with_notes(b: &mut Browser, run: &str) {
 
     b.step = "7b. the editor returns it with a note about its section";
     switch_to(b, EMAIL, "Eve Editor").await;
-    let waiting = b.texts("#waiting-for-review h2").await;
-    if waiting != ["Waiting for my review (1)"] {
-        b.fail(format!("the dashboard's review box reads {waiting:?}"))
-            .await
-    }
-    let link = b
-        .wait_for_xpath(&format!(
-            "//section[@id='waiting-for-review']//a[normalize-space(.)='{title}']"
-        ))
-        .await;
-    if let Err(e) = link.click().await {
-        b.fail(format!("following the link to the article: {e}"))
-            .await
-    }
+    open_from_dashboard_box(b, "waiting-for-review", "Waiting for my review (1)", &title).await;
     let section = b.wait_for("#review-notes select[name=section]").await;
     let label = format!("Section 1: {heading}");
     if let Err(e) = section.select_by_label(&label).await {
@@ -522,20 +528,7 @@ async fn review_with_notes(b: &mut Browser, run: &str) {
 
     b.step = "7c. the writer finds it returned and reads the note";
     switch_to(b, WRITER_EMAIL, "Wes Writer").await;
-    let returned = b.texts("#returned-to-me h2").await;
-    if returned != ["Returned to me (1)"] {
-        b.fail(format!("the dashboard's returned box reads {returned:?}"))
-            .await
-    }
-    let link = b
-        .wait_for_xpath(&format!(
-            "//section[@id='returned-to-me']//a[normalize-space(.)='{title}']"
-        ))
-        .await;
-    if let Err(e) = link.click().await {
-        b.fail(format!("following the link to the article: {e}"))
-            .await
-    }
+    open_from_dashboard_box(b, "returned-to-me", "Returned to me (1)", &title).await;
     b.wait_for("#review-notes .review-note").await;
     let sections = b.texts("#review-notes .review-note-section").await;
     if sections != [format!("On section: {heading}")] {
