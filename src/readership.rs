@@ -24,7 +24,7 @@ use chrono::NaiveDateTime;
 
 use crate::db::articles::{self, Card};
 use crate::db::{article_views, ConnectionManager, DatabaseUrl, DbConn};
-use crate::page_cache::Freshness;
+use crate::page_cache::{Freshness, Stamp};
 
 /// How often a server adds its counts to the database and reads the
 /// ranking again: the most the box lags.
@@ -105,6 +105,17 @@ const MAX_AGENT: usize = 512;
 pub struct Readership {
     tally: Mutex<HashMap<i32, i32>>,
     ranking: RwLock<Arc<[i32]>>,
+    shown: Mutex<Option<Shown>>,
+}
+
+/// The box's cards as last read, the same on every page until the content
+/// or the ranking changes: an uncached article page would otherwise read
+/// and decode a dozen full cards only to show five.
+#[derive(Debug)]
+struct Shown {
+    ranking: Arc<[i32]>,
+    stamp: Stamp,
+    cards: Arc<[Card]>,
 }
 
 impl Readership {
@@ -129,26 +140,51 @@ impl Readership {
     }
 
     /// The box's cards: the visible articles among the ranked ones, most
-    /// read first, leaving out `except` (the page's own article); one
-    /// query.
+    /// read first, leaving out `except` (the page's own article). One
+    /// query when the content or the ranking changed since the last call
+    /// (as `freshness` tells), none otherwise.
     pub fn cards(
         &self,
         conn: &mut DbConn,
         now: NaiveDateTime,
         except: Option<i32>,
+        freshness: &Freshness,
     ) -> diesel::QueryResult<Vec<Card>> {
-        let ids: Vec<i32> = self
-            .ranking()
-            .iter()
-            .copied()
-            .filter(|id| Some(*id) != except)
-            .collect();
-        if ids.is_empty() {
+        let ranking = self.ranking();
+        if ranking.is_empty() {
             return Ok(Vec::new());
         }
-        let mut cards = articles::cards_by_ids(conn, &ids, now)?;
-        cards.truncate(SHOWN);
-        Ok(cards)
+        let kept = self
+            .shown()
+            .as_ref()
+            .filter(|s| Arc::ptr_eq(&s.ranking, &ranking) && freshness.still_current(&s.stamp))
+            .map(|s| s.cards.clone());
+        let all = match kept {
+            Some(cards) => cards,
+            None => {
+                // The stamp is taken before the read: a change committed
+                // during it makes the next call read again.
+                let stamp = freshness.stamp();
+                let cards: Arc<[Card]> = articles::cards_by_ids(conn, &ranking, now)?.into();
+                *self.shown() = Some(Shown {
+                    ranking,
+                    stamp,
+                    cards: cards.clone(),
+                });
+                cards
+            }
+        };
+        Ok(all
+            .iter()
+            .filter(|card| Some(card.article.id) != except)
+            .take(SHOWN)
+            .cloned()
+            .collect())
+    }
+
+    fn shown(&self) -> std::sync::MutexGuard<'_, Option<Shown>> {
+        // Plain data: a panic elsewhere cannot leave it half-written.
+        self.shown.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Adds the views counted so far to the hour of `now`, then reads the

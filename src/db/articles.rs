@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::editor::{Draft, SectionDraft};
 use super::models::{Article, Author, Category, Media, Section};
 use super::schema::{article_tags, articles, categories, media, sections, users};
-use super::DbConn;
+use super::{on_backend, DbConn};
 use crate::domain::{ArticleKind, ArticleStatus, DatedNote, SourceKind};
 
 /// The one visibility rule: an article is public iff it is published or
@@ -176,7 +176,7 @@ macro_rules! list_cards {
     ($conn:expr, $now:expr, $limit:expr, $offset:expr $(, $filter:expr)*) => {{
         use $crate::db::models::{Article, Author, Category, Media};
         use $crate::db::schema::{articles, categories, media, users};
-        articles::table
+        $crate::db::on_backend!($conn, |c| articles::table
             .left_join(categories::table)
             .left_join(users::table)
             .left_join(media::table)
@@ -191,7 +191,7 @@ macro_rules! list_cards {
             .order((articles::published_at.desc(), articles::id.desc()))
             .limit($limit)
             .offset($offset)
-            .load::<$crate::db::articles::CardRow>($conn)
+            .load::<$crate::db::articles::CardRow>(c))
             .map($crate::db::articles::into_cards)
     }};
 }
@@ -363,20 +363,37 @@ pub fn cards_by_ids(conn: &mut DbConn, ids: &[i32], now: NaiveDateTime) -> Query
             *slot = *id;
         }
         let [a, b, c, d, e, f, g, h, i, j, k, l] = slots;
-        let any = articles::id
-            .eq(a)
-            .or(articles::id.eq(b))
-            .or(articles::id.eq(c))
-            .or(articles::id.eq(d))
-            .or(articles::id.eq(e))
-            .or(articles::id.eq(f))
-            .or(articles::id.eq(g))
-            .or(articles::id.eq(h))
-            .or(articles::id.eq(i))
-            .or(articles::id.eq(j))
-            .or(articles::id.eq(k))
-            .or(articles::id.eq(l));
-        cards.extend(list_cards!(conn, now, ID_SLOTS as i64, 0, any)?);
+        // No ORDER BY: the cards are put in the order of `ids` below, and
+        // a sort in SQL would copy every column of every row into a
+        // temporary b-tree first.
+        let rows = on_backend!(conn, |conn| articles::table
+            .left_join(categories::table)
+            .left_join(users::table)
+            .left_join(media::table)
+            .filter(visible(now))
+            .filter(
+                articles::id
+                    .eq(a)
+                    .or(articles::id.eq(b))
+                    .or(articles::id.eq(c))
+                    .or(articles::id.eq(d))
+                    .or(articles::id.eq(e))
+                    .or(articles::id.eq(f))
+                    .or(articles::id.eq(g))
+                    .or(articles::id.eq(h))
+                    .or(articles::id.eq(i))
+                    .or(articles::id.eq(j))
+                    .or(articles::id.eq(k))
+                    .or(articles::id.eq(l)),
+            )
+            .select((
+                Article::as_select(),
+                Option::<Category>::as_select(),
+                Option::<Author>::as_select(),
+                Option::<Media>::as_select(),
+            ))
+            .load::<CardRow>(conn))?;
+        cards.extend(into_cards(rows));
     }
     cards.sort_by_key(|card| ids.iter().position(|id| *id == card.article.id));
     Ok(cards)
@@ -389,7 +406,7 @@ pub fn find_visible(
     slug: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<(Card, Option<Media>)>> {
-    let row = articles::table
+    let row = on_backend!(conn, |conn| articles::table
         .left_join(categories::table)
         .inner_join(users::table)
         .left_join(media::table)
@@ -402,7 +419,7 @@ pub fn find_visible(
             Option::<Media>::as_select(),
         ))
         .first::<(Article, Option<Category>, Author, Option<Media>)>(conn)
-        .optional()?;
+        .optional())?;
     Ok(row.map(|(article, category, author, hero)| {
         (
             Card {
@@ -418,11 +435,11 @@ pub fn find_visible(
 
 /// The sections of an article, in reading order.
 pub fn sections_of(conn: &mut DbConn, article_id: i32) -> QueryResult<Vec<Section>> {
-    sections::table
+    on_backend!(conn, |conn| sections::table
         .filter(sections::article_id.eq(article_id))
         .order(sections::position.asc())
         .select(Section::as_select())
-        .load(conn)
+        .load(conn))
 }
 
 /// Hashtag links read per hashtag when ranking related articles: that
@@ -517,12 +534,13 @@ pub fn related(
     let mut picked: Vec<Card> = Vec::with_capacity(limit);
     let limit = limit.min(MAX_RELATED);
     if !tag_ids.is_empty() {
-        let mut links: Vec<(i32, Option<NaiveDateTime>)> = RecentLinks {
+        let recent = RecentLinks {
             this,
             tags: tag_ids.to_vec(),
             now,
-        }
-        .load(conn)?;
+        };
+        let mut links: Vec<(i32, Option<NaiveDateTime>)> =
+            on_backend!(&mut *conn, |c| recent.clone().load(c))?;
         links.sort_unstable_by_key(|l| l.0);
         // (shared hashtags, publish time, id) per article.
         let mut shared: Vec<(usize, Option<NaiveDateTime>, i32)> = Vec::new();

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Integer;
 
 use super::schema::{articles, categories, live_coverage, live_entries, media, users};
-use super::DbConn;
+use super::{on_backend, DbConn};
 use crate::domain::{article_path, ArticleKind, ArticleStatus};
 
 /// An article's live coverage.
@@ -209,11 +209,11 @@ pub fn newest(
 
 /// The coverage of article `article_id`, if it was ever turned live.
 pub fn coverage(conn: &mut DbConn, article_id: i32) -> QueryResult<Option<Coverage>> {
-    live_coverage::table
+    on_backend!(conn, |conn| live_coverage::table
         .find(article_id)
         .select(Coverage::as_select())
         .first(conn)
-        .optional()
+        .optional())
 }
 
 /// Starts (or starts again) the coverage of `article_id` at `at`: the

@@ -11,16 +11,16 @@ use diesel::prelude::*;
 use super::articles::visible;
 use super::models::Note;
 use super::schema::{article_notes, articles, categories};
-use super::DbConn;
+use super::{on_backend, DbConn};
 use crate::domain::{article_path, ArticleKind, NoteKind};
 
 /// The notes of an article, newest first.
 pub fn of_article(conn: &mut DbConn, article_id: i32) -> QueryResult<Vec<Note>> {
-    article_notes::table
+    on_backend!(conn, |conn| article_notes::table
         .filter(article_notes::article_id.eq(article_id))
         .order((article_notes::created_at.desc(), article_notes::id.desc()))
         .select(Note::as_select())
-        .load(conn)
+        .load(conn))
 }
 
 /// The notes of each of the articles `ids`, newest first: one query.

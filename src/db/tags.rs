@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use super::models::{NewTag, Tag};
 use super::schema::{article_tags, tags};
-use super::DbConn;
+use super::{on_backend, DbConn};
 use crate::domain::tag_slug;
 
 /// The ids of the named hashtags, creating those that do not exist yet.
@@ -53,12 +53,12 @@ fn create(conn: &mut DbConn, slug: &str, name: &str) -> QueryResult<i32> {
 
 /// An article's hashtags in the order they were written.
 pub fn of_article(conn: &mut DbConn, article_id: i32) -> QueryResult<Vec<Tag>> {
-    article_tags::table
+    on_backend!(conn, |conn| article_tags::table
         .inner_join(tags::table)
         .filter(article_tags::article_id.eq(article_id))
         .order(article_tags::position.asc())
         .select(Tag::as_select())
-        .load(conn)
+        .load(conn))
 }
 
 pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Tag>> {

@@ -246,7 +246,7 @@ impl Freshness {
     /// Takes the generation, then the due time: [`Self::changed`] stores
     /// them in the opposite order, so a render that sees a new generation
     /// also sees the due time computed with it.
-    fn stamp(&self) -> Stamp {
+    pub fn stamp(&self) -> Stamp {
         let generation = self.generation.load(Ordering::SeqCst);
         let side = self.side.load(Ordering::SeqCst);
         let valid_until = self.next_due.load(Ordering::SeqCst);
@@ -295,6 +295,12 @@ impl Freshness {
 
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Whether what was read under `stamp` is what a read now would give:
+    /// nothing changed since and nothing scheduled has come due.
+    pub fn still_current(&self, stamp: &Stamp) -> bool {
+        stamp.generation == self.generation() && now_millis() < stamp.valid_until
     }
 
     /// Records a change of what pages show apart from the content (the

@@ -110,7 +110,9 @@ async fn show(
             let tags = tags::of_article(conn, card.article.id)?;
             let tag_ids: Vec<i32> = tags.iter().map(|t| t.id).collect();
             let related = articles::related(conn, &card, &tag_ids, now, RELATED)?;
-            let most_read = st.readership.cards(conn, now, Some(card.article.id))?;
+            let most_read =
+                st.readership
+                    .cards(conn, now, Some(card.article.id), st.pages.freshness())?;
             let mut crumbs = vec![Crumb::link("Home", "/")];
             let current = match &card.category {
                 Some(c) => {

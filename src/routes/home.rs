@@ -80,7 +80,7 @@ pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
                 }
             }
             let blog = articles::list(conn, Listing::Blog, now, 3, 0)?;
-            let most_read = st.readership.cards(conn, now, None)?;
+            let most_read = st.readership.cards(conn, now, None, st.pages.freshness())?;
             Ok(HomePage {
                 layout,
                 lead,
