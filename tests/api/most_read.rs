@@ -221,3 +221,57 @@ backend_test!(
         assert_eq!(saved_views(&app, story), 20);
     }
 );
+
+backend_test!(
+    async fn with_the_page_cache_off_the_box_follows_edits_and_expiries_at_once(backend: Backend) {
+        // Every page is rendered, and the box's cards, kept between
+        // renders, must still be current on each one.
+        let app = spawn_app_with(&backend, |s| {
+            s.views_flush_every = Duration::from_millis(100);
+            s.page_cache_bytes = 0;
+        })
+        .await;
+        app.with_conn(|c| diesel::delete(article_views::table).execute(c))
+            .expect("clear the demo's views");
+        let desk = app.category("Harbour Desk");
+        let leaves_at = crate::helpers::now() + chrono::Duration::seconds(4);
+        app.article("Ferry timetable changes")
+            .in_category(&desk)
+            .expires(leaves_at)
+            .create();
+        let staying = app
+            .article("Lighthouse keepers retire")
+            .in_category(&desk)
+            .create();
+        read(&app, &format!("/{}/ferry-timetable-changes", desk.slug), 2, FIREFOX).await;
+        read(&app, &format!("/{}/lighthouse-keepers-retire", desk.slug), 1, FIREFOX).await;
+        let home = until(&app, "/", "shows the two articles readers read", |body| {
+            box_titles(body).len() == 2
+        })
+        .await;
+        assert_eq!(
+            box_titles(&home),
+            ["Ferry timetable changes", "Lighthouse keepers retire"]
+        );
+
+        // A new title is in the box on the next page.
+        app.with_conn(|c| {
+            diesel::update(iconocast::db::schema::articles::table.find(staying))
+                .set(iconocast::db::schema::articles::title.eq("Lighthouse keepers stay on"))
+                .execute(c)
+        })
+        .expect("retitle");
+        let home = app.get_with("/", &[("user-agent", GOOGLEBOT)]).await;
+        assert_eq!(
+            box_titles(&home.body),
+            ["Ferry timetable changes", "Lighthouse keepers stay on"]
+        );
+
+        // An article leaves the box at its expiry, with nothing written.
+        while crate::helpers::now() <= leaves_at {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let home = app.get_with("/", &[("user-agent", GOOGLEBOT)]).await;
+        assert_eq!(box_titles(&home.body), ["Lighthouse keepers stay on"]);
+    }
+);
