@@ -243,8 +243,20 @@ backend_test!(
             .article("Lighthouse keepers retire")
             .in_category(&desk)
             .create();
-        read(&app, &format!("/{}/ferry-timetable-changes", desk.slug), 2, FIREFOX).await;
-        read(&app, &format!("/{}/lighthouse-keepers-retire", desk.slug), 1, FIREFOX).await;
+        read(
+            &app,
+            &format!("/{}/ferry-timetable-changes", desk.slug),
+            2,
+            FIREFOX,
+        )
+        .await;
+        read(
+            &app,
+            &format!("/{}/lighthouse-keepers-retire", desk.slug),
+            1,
+            FIREFOX,
+        )
+        .await;
         let home = until(&app, "/", "shows the two articles readers read", |body| {
             box_titles(body).len() == 2
         })
