@@ -163,31 +163,39 @@ pub(crate) fn into_cards(rows: Vec<CardRow>) -> Vec<Card> {
         .collect()
 }
 
-/// The cards of a listing page, newest first, with any extra filters. Each
-/// use is a fully typed (not boxed) query, so the connection keeps it as a
-/// prepared statement. The table modules are in scope for the filters,
-/// wherever it is called.
-///
-/// Both joins are left joins on purpose: they keep `articles` the outer
-/// table, so SQLite walks the publish-time index and stops at `limit`. With
-/// an inner join to `users` it may start from the handful of users and sort
-/// every visible article (1.4 s for a feed at 100,000 articles).
-macro_rules! list_cards {
-    ($conn:expr, $now:expr, $limit:expr, $offset:expr $(, $filter:expr)*) => {{
+/// The rows cards are made of: an article with its category, author and
+/// picture, as a query still to be filtered (a typed, not boxed, query,
+/// which the connection keeps prepared). Both joins to `categories` and
+/// `users` are left joins on purpose: they keep `articles` the outer table,
+/// so SQLite walks the publish-time index and stops at a listing's limit.
+/// With an inner join to `users` it may start from the handful of users and
+/// sort every visible article (1.4 s for a feed at 100,000 articles).
+macro_rules! card_rows {
+    () => {{
         use $crate::db::models::{Article, Author, Category, Media};
         use $crate::db::schema::{articles, categories, media, users};
-        $crate::db::on_backend!($conn, |c| articles::table
+        articles::table
             .left_join(categories::table)
             .left_join(users::table)
             .left_join(media::table)
-            .filter($crate::db::articles::visible($now))
-            $(.filter($filter))*
             .select((
                 Article::as_select(),
                 Option::<Category>::as_select(),
                 Option::<Author>::as_select(),
                 Option::<Media>::as_select(),
             ))
+    }};
+}
+pub(crate) use card_rows;
+
+/// The cards of a listing page, newest first, with any extra filters. The
+/// table modules are in scope for the filters, wherever it is called.
+macro_rules! list_cards {
+    ($conn:expr, $now:expr, $limit:expr, $offset:expr $(, $filter:expr)*) => {{
+        use $crate::db::schema::articles;
+        $crate::db::on_backend!($conn, |c| $crate::db::articles::card_rows!()
+            .filter($crate::db::articles::visible($now))
+            $(.filter($filter))*
             .order((articles::published_at.desc(), articles::id.desc()))
             .limit($limit)
             .offset($offset)
@@ -370,10 +378,7 @@ pub fn cards_by_ids(conn: &mut DbConn, ids: &[i32], now: NaiveDateTime) -> Query
             *slot = *id;
         }
         let [a, b, c, d, e, f, g, h, i, j, k, l] = slots;
-        let rows = on_backend!(conn, |conn| articles::table
-            .left_join(categories::table)
-            .left_join(users::table)
-            .left_join(media::table)
+        let rows = on_backend!(conn, |conn| card_rows!()
             .filter(
                 articles::id
                     .eq(a)
@@ -389,12 +394,6 @@ pub fn cards_by_ids(conn: &mut DbConn, ids: &[i32], now: NaiveDateTime) -> Query
                     .or(articles::id.eq(k))
                     .or(articles::id.eq(l)),
             )
-            .select((
-                Article::as_select(),
-                Option::<Category>::as_select(),
-                Option::<Author>::as_select(),
-                Option::<Media>::as_select(),
-            ))
             .load::<CardRow>(conn))?;
         cards.extend(into_cards(rows).into_iter().filter(|card| {
             let a = &card.article;
