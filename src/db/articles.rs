@@ -544,8 +544,7 @@ pub fn related(
             tags: tag_ids.to_vec(),
             now,
         };
-        let mut links: Vec<(i32, Option<NaiveDateTime>)> =
-            on_backend!(&mut *conn, |c| recent.clone().load(c))?;
+        let mut links: Vec<(i32, Option<NaiveDateTime>)> = on_backend!(conn, |c| recent.load(c))?;
         links.sort_unstable_by_key(|l| l.0);
         // (shared hashtags, publish time, id) per article.
         let mut shared: Vec<(usize, Option<NaiveDateTime>, i32)> = Vec::new();
