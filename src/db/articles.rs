@@ -211,12 +211,12 @@ pub(crate) use list_cards;
 /// every article of a long listing.
 macro_rules! count_cards {
     ($conn:expr, $now:expr, $limit:expr $(, $filter:expr)?) => {
-        articles::table
+        on_backend!($conn, |c| articles::table
             .filter(visible($now))
             $(.filter($filter))?
             .select(articles::id)
             .limit($limit)
-            .load::<i32>($conn)
+            .load::<i32>(c))
             .map(|ids| ids.len() as i64)
     };
 }
@@ -342,13 +342,13 @@ pub fn count(
         Listing::Blog => count_cards!(conn, now, at_most, articles::kind.eq(blog)),
         Listing::Category(id) => count_cards!(conn, now, at_most, articles::category_id.eq(id)),
         Listing::Author(id) => count_cards!(conn, now, at_most, articles::author_id.eq(id)),
-        Listing::Tag(id) => article_tags::table
+        Listing::Tag(id) => on_backend!(conn, |c| article_tags::table
             .filter(article_tags::tag_id.eq(id))
             .filter(visible_link(now))
             .select(article_tags::article_id)
             .limit(at_most)
-            .load::<i32>(conn)
-            .map(|ids| ids.len() as i64),
+            .load::<i32>(c))
+        .map(|ids| ids.len() as i64),
     }
 }
 

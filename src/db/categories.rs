@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use super::models::{Category, NewCategory};
 use super::schema::categories;
-use super::DbConn;
+use super::{on_backend, DbConn};
 
 /// All categories in their navigation order.
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Category>> {
@@ -15,11 +15,11 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Category>> {
 }
 
 pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Category>> {
-    categories::table
+    on_backend!(conn, |conn| categories::table
         .filter(categories::slug.eq(slug))
         .select(Category::as_select())
         .first(conn)
-        .optional()
+        .optional())
 }
 
 pub fn create(conn: &mut DbConn, new: &NewCategory) -> QueryResult<i32> {
