@@ -285,9 +285,12 @@ impl ConnectionManager {
                     })?;
                 // WAL lets readers proceed while one writer writes; the busy
                 // timeout makes a second writer wait instead of failing.
+                // Temporary b-trees (a GROUP BY, a sort) stay in memory: as
+                // files they cost system calls on every such query.
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
-                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                     PRAGMA temp_store = MEMORY;",
                 )
                 .map_err(|source| DbError::Setup {
                     url: shown.clone(),

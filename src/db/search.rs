@@ -254,19 +254,34 @@ fn snippet_html(raw: &str) -> String {
     out
 }
 
-/// Matches ranked at most: the newest ones (by id, the order articles are
-/// added in). One more is read to tell the page "more than".
-pub const MAX_COUNTED: i64 = 1000;
+/// Matches are ranked a band at a time: the newest `PAGES_PER_BAND`
+/// pages' worth of matches (by id, the order articles are added in) are
+/// ranked best first and make the first pages, the next band the pages
+/// after, and so on. A search reads its own band's matches and one more
+/// (which tells whether more follow), so it costs the same whatever the
+/// size of the archive: ranking, or even counting, every match of a common
+/// word or phrase is what made search slow on a large archive. Every match
+/// is still reached by paging on; a newer match always comes before an
+/// older band.
+pub const PAGES_PER_BAND: i64 = 10;
+
+/// How far a search counted: `at_least` matches, and whether more follow
+/// (in a later band).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counted {
+    pub at_least: i64,
+    pub more: bool,
+}
 
 /// A match as ranked: its id, score (lower is better) and publish time.
 type Candidate = (i32, f64, Option<NaiveDateTime>);
 
-/// The newest [`MAX_COUNTED`] + 1 visible, indexed matches with their
-/// scores, read in the index's own id order so the search stops there:
-/// ranking (and joining) every match of a common word is what made search
-/// slow on a large archive. Only these few are scored and sorted.
+/// The visible, indexable matches of one band, with their scores: `$skip`
+/// newer matches passed over, then at most `$take`, read in the index's
+/// own id order so the search stops there. Only these few are joined,
+/// scored and sorted.
 macro_rules! candidates {
-    ($c:expr, $table:expr, $key:expr, $on:expr, $matches:expr, $score:expr, $score_type:ty, $now:expr) => {{
+    ($c:expr, $table:expr, $key:expr, $on:expr, $matches:expr, $score:expr, $score_type:ty, $now:expr, $skip:expr, $take:expr) => {{
         $table
             .inner_join(articles::table.on($on))
             .filter($matches)
@@ -274,7 +289,8 @@ macro_rules! candidates {
             .filter(indexed())
             .select((articles::id, $score, articles::published_at))
             .order($key.desc())
-            .limit(MAX_COUNTED + 1)
+            .limit($take)
+            .offset($skip)
             .load::<(i32, $score_type, Option<NaiveDateTime>)>($c)?
             .into_iter()
             .map(|(id, score, at)| (id, f64::from(score), at))
@@ -288,6 +304,15 @@ struct SnippetRow {
     id: i32,
     #[diesel(sql_type = Text)]
     snippet: String,
+}
+
+/// The lowest and highest of some ids: a range of rowids FTS5 seeks to,
+/// where it would read a whole doclist to test `rowid IN (...)`.
+fn id_range(ids: impl IntoIterator<Item = i32>) -> Option<(i32, i32)> {
+    ids.into_iter().fold(None, |range, id| match range {
+        None => Some((id, id)),
+        Some((low, high)) => Some((low.min(id), high.max(id))),
+    })
 }
 
 /// The ids as a SQL list. They come from our own query, never from input.
@@ -321,14 +346,14 @@ const COLUMN_WEIGHTS: [(&str, f64); 3] = [("title", 10.0), ("tags", 6.0), ("stan
 /// Scores SQLite's candidates (lower is better, as [`rank`] sorts): the
 /// base, plus each column of [`COLUMN_WEIGHTS`] in which any of the query's
 /// terms matches. One statement per column, each reading the index only
-/// from the oldest candidate's id on, so a search costs the same at any
+/// over the candidates' range of ids, so a search costs the same at any
 /// archive size; among equal scores the newest comes first.
 fn score_by_column(
     conn: &mut diesel::sqlite::SqliteConnection,
     query: &SearchQuery,
     found: &mut [Candidate],
 ) -> QueryResult<()> {
-    let Some(oldest) = found.iter().map(|c| c.0).min() else {
+    let Some((oldest, newest)) = id_range(found.iter().map(|c| c.0)) else {
         return Ok(());
     };
     let mut scores: Vec<(i32, f64)> = found.iter().map(|c| (c.0, -1.0)).collect();
@@ -341,7 +366,7 @@ fn score_by_column(
                     .bind::<Text, _>(query.to_fts5_in_column(column))
                     .sql(" AND iconocast_search_budget(article_search.rowid)"),
             )
-            .filter(fts5::article_search::rowid.ge(oldest))
+            .filter(fts5::article_search::rowid.between(oldest, newest))
             .load(conn)?;
         for id in ids {
             if let Ok(i) = scores.binary_search_by_key(&id, |s| s.0) {
@@ -357,11 +382,11 @@ fn score_by_column(
     Ok(())
 }
 
-/// One page of results, best first (then newest), and how many matched
-/// (counted up to [`MAX_COUNTED`] + 1). Of a query matching more than
-/// that, the newest [`MAX_COUNTED`] + 1 matches are ranked. Snippets are
-/// cut for the page's rows only, in a second query: cutting one per match
-/// is what made a common word slow. A search that needs more than
+/// One page of results and how far the search counted. Matches are
+/// ranked a band at a time ([`PAGES_PER_BAND`] pages of `limit`): within
+/// a band best first (then newest), and the bands newest first. Snippets
+/// are cut for the page's rows only, in a second query: cutting one per
+/// match is what made a common word slow. A search that needs more than
 /// `time_limit` is stopped: [`SearchError::TooSlow`].
 pub fn search(
     conn: &mut DbConn,
@@ -370,12 +395,12 @@ pub fn search(
     limit: i64,
     offset: i64,
     time_limit: Duration,
-) -> Result<(Vec<Hit>, i64), SearchError> {
-    if query.is_empty() {
-        return Ok((Vec::new(), 0));
+) -> Result<(Vec<Hit>, Counted), SearchError> {
+    if query.is_empty() || limit <= 0 {
+        return Ok((Vec::new(), Counted::default()));
     }
     within_limit(conn, time_limit, |conn| {
-        search_unbounded(conn, query, now, limit, offset)
+        search_unbounded(conn, query, now, limit, offset.max(0))
     })
 }
 
@@ -385,8 +410,12 @@ fn search_unbounded(
     now: NaiveDateTime,
     limit: i64,
     offset: i64,
-) -> QueryResult<(Vec<Hit>, i64)> {
-    let (ids, total, snippets) = match conn {
+) -> QueryResult<(Vec<Hit>, Counted)> {
+    let band = limit.saturating_mul(PAGES_PER_BAND);
+    let skip = offset / band * band;
+    // The band's matches and one more, which tells whether more follow.
+    let take = band + 1;
+    let (ids, found, snippets) = match conn {
         DbConn::Sqlite(c) => {
             let matches = query.to_fts5();
             // No score in SQL: FTS5's bm25 first counts, for every term,
@@ -403,24 +432,26 @@ fn search_unbounded(
                     .sql(" AND iconocast_search_budget(article_search.rowid)"),
                 sql::<Double>("0.0"),
                 f64,
-                now
+                now,
+                skip,
+                take
             );
-            score_by_column(c, query, &mut found)?;
-            rank(&mut found);
-            let ids = page_of(&found, limit, offset);
-            let snippets: Vec<SnippetRow> = if ids.is_empty() {
-                Vec::new()
-            } else {
-                diesel::sql_query(format!(
+            let in_band = found.len().min(usize::try_from(band).unwrap_or(usize::MAX));
+            score_by_column(c, query, &mut found[..in_band])?;
+            rank(&mut found[..in_band]);
+            let ids = page_of(&found[..in_band], limit, offset - skip);
+            let snippets: Vec<SnippetRow> = match id_range(ids.iter().copied()) {
+                None => Vec::new(),
+                Some((low, high)) => diesel::sql_query(format!(
                     "SELECT rowid AS id, snippet(article_search, -1, char(1), char(2), '…', 28) AS snippet \
-                     FROM article_search WHERE article_search MATCH ? AND rowid IN ({}) \
-                     AND iconocast_search_budget(rowid)",
+                     FROM article_search WHERE article_search MATCH ? AND rowid BETWEEN {low} AND {high} \
+                     AND rowid IN ({}) AND iconocast_search_budget(rowid)",
                     id_list(&ids)
                 ))
                 .bind::<Text, _>(matches)
-                .load(c)?
+                .load(c)?,
             };
-            (ids, found.len() as i64, snippets)
+            (ids, found.len(), snippets)
         }
         DbConn::Pg(c) => {
             let tsquery = query.to_tsquery();
@@ -437,10 +468,13 @@ fn search_unbounded(
                     .bind::<Text, _>(tsquery.clone())
                     .sql("))"),
                 f32,
-                now
+                now,
+                skip,
+                take
             );
-            rank(&mut found);
-            let ids = page_of(&found, limit, offset);
+            let in_band = found.len().min(usize::try_from(band).unwrap_or(usize::MAX));
+            rank(&mut found[..in_band]);
+            let ids = page_of(&found[..in_band], limit, offset - skip);
             let snippets: Vec<SnippetRow> = if ids.is_empty() {
                 Vec::new()
             } else {
@@ -453,8 +487,13 @@ fn search_unbounded(
                 .bind::<Text, _>(tsquery)
                 .load(c)?
             };
-            (ids, found.len() as i64, snippets)
+            (ids, found.len(), snippets)
         }
+    };
+    let found = i64::try_from(found).unwrap_or(i64::MAX);
+    let counted = Counted {
+        at_least: skip + found.min(band),
+        more: found > band,
     };
     let cards = super::articles::cards_by_ids(conn, &ids, now)?;
     let hits = cards
@@ -467,7 +506,7 @@ fn search_unbounded(
             Hit { card, snippet }
         })
         .collect();
-    Ok((hits, total))
+    Ok((hits, counted))
 }
 
 #[cfg(test)]

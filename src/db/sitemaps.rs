@@ -7,8 +7,9 @@
 //! the same sitemap all its life, so a change dates only its own sitemap.
 //! Which sitemaps hold an article, and their dates, come from
 //! `sitemap_blocks`, a count and date per block of 128 ids that triggers
-//! keep, and from the few articles with an expiry, which the blocks leave
-//! out (see [`articles_pages`]).
+//! keep (on SQLite summed up per sitemap in `sitemap_pages`, also by
+//! triggers), and from the few articles with an expiry, which the blocks
+//! leave out (see [`articles_pages`]).
 
 use chrono::NaiveDateTime;
 use diesel::dsl;
@@ -16,7 +17,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
 use super::articles::{indexed, visible};
-use super::schema::{article_tags, articles, categories, sitemap_blocks, tags, users};
+use super::schema::{article_tags, articles, categories, tags, users};
 use super::{Backend, DbConn};
 use crate::domain::{article_path, ArticleKind, ArticleStatus};
 
@@ -113,8 +114,7 @@ pub struct ArticlesPage {
 
 /// The number of the articles sitemap that lists the articles of `block`.
 fn page_of_block(block: i32) -> u32 {
-    u32::try_from(block.div_euclid(IDS_PER_SITEMAP / BLOCK))
-        .map_or(u32::MAX, |p| p.saturating_add(1))
+    u32::try_from(block.div_euclid(BLOCKS_PER_PAGE)).map_or(u32::MAX, |p| p.saturating_add(1))
 }
 
 /// The later of an article's edit and publication, in SQL.
@@ -203,6 +203,88 @@ fn rows_of_blocks(
         .load(conn)
 }
 
+/// An articles sitemap (0-based: `number` is `articles-(number + 1)`), or a
+/// block, as the summary tables count it: the newest change among the
+/// articles counted.
+#[derive(QueryableByName)]
+struct Summed {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    number: i32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    lastmod: Option<NaiveDateTime>,
+}
+
+/// Blocks per articles sitemap.
+const BLOCKS_PER_PAGE: i32 = IDS_PER_SITEMAP / BLOCK;
+
+/// `list` as a SQL list. Its numbers come from our own queries, never from
+/// input.
+fn sql_list(list: &[i32]) -> String {
+    list.iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The articles sitemaps (0-based) that the summary tables count articles
+/// in, each with the newest change among them, leaving out the blocks in
+/// `skip` (sorted): at most one row per sitemap.
+///
+/// On SQLite the sums per sitemap are kept by triggers (`sitemap_pages`),
+/// so the index reads one row per sitemap it lists; only the sitemaps that
+/// hold a block of `skip` are summed up from their other blocks. On
+/// PostgreSQL the blocks are summed up per sitemap when read (a hash
+/// aggregate in the server).
+fn listed_pages(conn: &mut DbConn, skip: &[i32]) -> QueryResult<Vec<Summed>> {
+    let mut skipped_pages: Vec<i32> = skip.iter().map(|b| b.div_euclid(BLOCKS_PER_PAGE)).collect();
+    skipped_pages.dedup();
+    match conn {
+        DbConn::Sqlite(c) => {
+            let leave_out = if skipped_pages.is_empty() {
+                String::new()
+            } else {
+                format!(" AND page NOT IN ({})", sql_list(&skipped_pages))
+            };
+            let mut pages: Vec<Summed> = diesel::sql_query(format!(
+                "SELECT page AS number, lastmod FROM sitemap_pages WHERE listed > 0{leave_out}"
+            ))
+            .load(c)?;
+            for page in skipped_pages {
+                let first = page.saturating_mul(BLOCKS_PER_PAGE);
+                let blocks: Vec<Summed> = diesel::sql_query(
+                    "SELECT block AS number, lastmod FROM sitemap_blocks \
+                     WHERE block BETWEEN ? AND ? AND listed > 0",
+                )
+                .bind::<diesel::sql_types::Integer, _>(first)
+                .bind::<diesel::sql_types::Integer, _>(first.saturating_add(BLOCKS_PER_PAGE - 1))
+                .load(c)?;
+                let lastmod = blocks
+                    .into_iter()
+                    .filter(|b| skip.binary_search(&b.number).is_err())
+                    .filter_map(|b| b.lastmod)
+                    .max();
+                pages.push(Summed {
+                    number: page,
+                    lastmod,
+                });
+            }
+            Ok(pages)
+        }
+        DbConn::Pg(c) => {
+            let leave_out = if skip.is_empty() {
+                String::new()
+            } else {
+                format!(" AND block NOT IN ({})", sql_list(skip))
+            };
+            diesel::sql_query(format!(
+                "SELECT block / {BLOCKS_PER_PAGE} AS number, MAX(lastmod) AS lastmod \
+                 FROM sitemap_blocks WHERE listed > 0{leave_out} GROUP BY block / {BLOCKS_PER_PAGE}"
+            ))
+            .load(c)
+        }
+    }
+}
+
 /// The visible, indexable articles with an expiry still to come, by id,
 /// each with its latest change: the blocks do not count articles with an
 /// expiry (an article leaves the sitemaps at its expiry, which no write
@@ -224,7 +306,8 @@ fn expiring_rows(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<Dated
 /// Rather than reading every article, this reads a fixed handful of
 /// statements whatever the size of the archive: the per-block counts and
 /// dates of `sitemap_blocks` (one row per 128 ids, kept by triggers, of
-/// the articles without an expiry), the articles counted there whose time
+/// the articles without an expiry; read as sums per sitemap, see
+/// [`listed_pages`]), the articles counted there whose time
 /// has not come yet (scheduled for later: few, found on the publish-time
 /// index), the articles of just the blocks where such an article waits,
 /// whose counts and dates cannot be taken as they are, and the visible
@@ -254,11 +337,7 @@ pub fn articles_pages(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<
             .collect();
         waiting.sort_unstable();
         waiting.dedup();
-        let blocks: Vec<(i32, Option<NaiveDateTime>)> = sitemap_blocks::table
-            .filter(sitemap_blocks::listed.gt(0))
-            .select((sitemap_blocks::block, sitemap_blocks::lastmod))
-            .order(sitemap_blocks::block.asc())
-            .load(conn)?;
+        let pages_of_blocks = listed_pages(conn, &waiting)?;
         let rows = rows_of_blocks(conn, now, &waiting)?;
         let expiring = expiring_rows(conn, now)?;
         // The newest change per sitemap page, in page order.
@@ -267,11 +346,10 @@ pub fn articles_pages(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<
             let newest = pages.entry(page_of_block(block)).or_insert(at);
             *newest = (*newest).max(at);
         };
-        for (block, lastmod) in blocks {
-            if waiting.binary_search(&block).is_err() {
-                if let Some(at) = lastmod {
-                    add(block, at);
-                }
+        for page in pages_of_blocks {
+            if let Some(at) = page.lastmod {
+                // The page's first block stands for the page.
+                add(page.number.saturating_mul(BLOCKS_PER_PAGE), at);
             }
         }
         // Every visible article of the waiting blocks (whatever their

@@ -44,6 +44,8 @@ pub struct SearchPage {
     pub total: i64,
     /// Whether more matched than were counted.
     pub more: bool,
+    /// Matches ranked together: the results come in bands of this many.
+    pub band: i64,
     pub hits: Vec<Hit>,
     pub pager: Pager,
     /// A note for the reader about their query (cut, or empty).
@@ -109,7 +111,7 @@ pub async fn show(
             if !terms.is_empty() {
                 st.count(|m| m.observe_search(started.elapsed()));
             }
-            let (hits, total) = match found {
+            let (hits, counted) = match found {
                 Ok(found) => found,
                 Err(SearchError::TooSlow) => {
                     tracing::warn!(query = %text, "search stopped at its time limit");
@@ -121,9 +123,11 @@ pub async fn show(
                 "/search?q={}",
                 url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
             );
-            let more = total > search::MAX_COUNTED;
-            let total = total.min(search::MAX_COUNTED);
-            let pager = Pager::new(&base, page.get(), total, PER_PAGE);
+            let search::Counted {
+                at_least: total,
+                more,
+            } = counted;
+            let pager = Pager::counted(&base, page.get(), total, more, PER_PAGE);
             if pager.is_past_end() {
                 return Err(AppError::NotFound);
             }
@@ -151,6 +155,7 @@ pub async fn show(
                 query: text,
                 total,
                 more,
+                band: PER_PAGE * search::PAGES_PER_BAND,
                 hits,
                 pager,
                 notice,

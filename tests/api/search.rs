@@ -240,3 +240,81 @@ backend_test!(
         );
     }
 );
+
+backend_test!(
+    /// Matches are ranked a band of 120 (ten pages) at a time, newest band
+    /// first: a title match ranks first within its band, a reader pages on
+    /// into older bands, and the count says how far it has looked.
+    async fn results_come_in_bands_of_the_newest_matches_each_ranked_best_first(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let category = app.new_category("islands", "Islands");
+        let author = app.writer();
+        let at = crate::helpers::hours_ago(2).format("%Y-%m-%d %H:%M:%S");
+        // 122 matches, added in id order: the oldest two make the second
+        // band; the title match of the oldest ranks first there, and the
+        // title match of number 60 first in the newest band.
+        let sql = format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 122) \
+             INSERT INTO articles (kind, category_id, slug, title, intro, author_id, status, \
+             published_at, created_at, updated_at) \
+             SELECT 'news', {category}, 'island-' || i, \
+             CASE i WHEN 1 THEN 'Quokka at dawn' WHEN 60 THEN 'Quokka census' \
+             ELSE 'Island note ' || i END, \
+             CASE i WHEN 1 THEN 'Notes from the ferry.' WHEN 60 THEN 'Counted on foot.' \
+             ELSE 'A quokka was seen on the island.' END, \
+             {author}, 'published', '{at}', '{at}', '{at}' FROM n ORDER BY i"
+        );
+        app.with_conn(|c| {
+            c.batch_execute(&sql)?;
+            iconocast::db::search_index::rebuild_all(c)
+        })
+        .expect("bulk insert and index");
+
+        let first = app.get("/search?q=quokka").await;
+        assert_eq!(first.status, 200, "{backend:?}");
+        let titles = first.texts(".search-result .card-title");
+        assert_eq!(titles.len(), 12);
+        assert_eq!(titles[0], "Quokka census", "{backend:?}");
+        assert_eq!(titles[1], "Island note 122", "{backend:?}: then the newest");
+        assert_eq!(
+            first.texts(".result-count"),
+            [
+                "More than 120 articles match “quokka”. They come newest first in groups of 120, \
+              the best matches of each group first."
+            ]
+        );
+        assert_eq!(first.texts(".page-count"), ["Page 1 of many"]);
+
+        let tenth = app.get("/search?q=quokka&page=10").await;
+        assert_eq!(tenth.texts(".search-result").len(), 12, "{backend:?}");
+        assert_eq!(
+            tenth.attrs("a[rel=next]", "href"),
+            ["/search?q=quokka&page=11"]
+        );
+        // The second band: the two oldest, the title match first; counted
+        // to the end now.
+        let eleventh = app.get("/search?q=quokka&page=11").await;
+        assert_eq!(eleventh.status, 200, "{backend:?}");
+        assert_eq!(
+            eleventh.texts(".search-result .card-title"),
+            ["Quokka at dawn", "Island note 2"],
+            "{backend:?}"
+        );
+        assert_eq!(
+            eleventh.texts(".result-count"),
+            ["122 articles match “quokka”."]
+        );
+        assert!(eleventh.attrs("a[rel=next]", "href").is_empty());
+        assert_eq!(app.get("/search?q=quokka&page=12").await.status, 404);
+
+        // Every match is on exactly one page.
+        let mut seen = Vec::new();
+        for page in 1..=11 {
+            let page = app.get(&format!("/search?q=quokka&page={page}")).await;
+            seen.extend(page.texts(".search-result .card-title"));
+        }
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 122, "{backend:?}");
+    }
+);
