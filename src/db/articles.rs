@@ -261,6 +261,13 @@ pub fn visible_link(now: NaiveDateTime) -> _ {
 /// those. One statement, so it stays prepared. The subquery reads
 /// `articles` under another name and applies the rule of [`visible`] to
 /// it; `$column` (of `articles`) equal to `$value` narrows the listing.
+///
+/// On PostgreSQL the ids are read first and the cards by id
+/// ([`cards_by_ids`]): the page's offset is a parameter, so PostgreSQL
+/// plans the statement that holds it again on every execution, which for
+/// the joined statement took a millisecond, four times its execution; the
+/// ids alone plan in a tenth of that, and the statement of
+/// [`cards_by_ids`] keeps one plan.
 macro_rules! list_page {
     ($conn:expr, $now:expr, $limit:expr, $offset:expr $(, $column:expr => $value:expr)?) => {{
         let listed = diesel::alias!(articles as listed);
@@ -288,7 +295,21 @@ macro_rules! list_page {
             ))
             .limit($limit)
             .offset($offset);
-        list_cards!($conn, $now, $limit, 0, articles::id.eq_any(page))
+        list_by_page_ids!($conn, $now, $limit, page)
+    }};
+}
+
+/// The cards of `$page`, a query of a listing page's ids: by id on
+/// PostgreSQL, joined in one statement on SQLite (see [`list_page!`]).
+macro_rules! list_by_page_ids {
+    ($conn:expr, $now:expr, $limit:expr, $page:expr) => {{
+        let conn: &mut DbConn = $conn;
+        if let DbConn::Pg(c) = conn {
+            let ids: Vec<i32> = $page.load(c)?;
+            cards_by_ids(conn, &ids, $now)
+        } else {
+            list_cards!(conn, $now, $limit, 0, articles::id.eq_any($page))
+        }
     }};
 }
 
@@ -320,7 +341,7 @@ pub fn list(
                 ))
                 .limit(limit)
                 .offset(offset);
-            list_cards!(conn, now, limit, 0, articles::id.eq_any(page))?
+            list_by_page_ids!(conn, now, limit, page)?
         }
     };
     Ok(rows)

@@ -40,9 +40,24 @@ backend_test!(
             queries_for(&app, "/").await,
             queries_for(&app, "/counted/counted-0").await,
         ];
-        assert_eq!(one, twelve, "{backend:?}: queries with 1 card vs 12 cards");
+        assert_eq!(
+            one[..3],
+            twelve[..3],
+            "{backend:?}: listing queries with 1 card vs 12 cards"
+        );
+        // An article alone in its hashtag fills its related box from its
+        // category's listing instead, which on PostgreSQL is one statement
+        // more (ids, then cards): with more cards, never more queries.
         assert!(
-            twelve[0] <= 6,
+            twelve[3] <= one[3],
+            "{backend:?}: the article page made {} queries with 12 related, {} with none",
+            twelve[3],
+            one[3]
+        );
+        // On PostgreSQL a listing page reads its ids and its cards in two
+        // statements (`list_page!`).
+        assert!(
+            twelve[0] <= 7,
             "a category page makes {} queries",
             twelve[0]
         );
