@@ -216,6 +216,17 @@ impl DatabaseUrl {
     }
 }
 
+/// Whole numbers as a SQL list (`1,2,3`), for the `IN (...)` of a
+/// statement written out by hand. Only for numbers our own queries
+/// produced, never for input.
+pub(crate) fn sql_int_list(numbers: &[i32]) -> String {
+    numbers
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Hides the password of a URL; anything that does not parse is shown only
 /// up to its scheme, since it might hold a secret in an unexpected place.
 pub fn redact(raw: &str) -> String {

@@ -315,11 +315,6 @@ fn id_range(ids: impl IntoIterator<Item = i32>) -> Option<(i32, i32)> {
     })
 }
 
-/// The ids as a SQL list. They come from our own query, never from input.
-fn id_list(ids: &[i32]) -> String {
-    ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
-}
-
 /// Best first, then newest: the page's order.
 fn rank(candidates: &mut [Candidate]) {
     candidates.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.2.cmp(&a.2)).then(b.0.cmp(&a.0)));
@@ -446,7 +441,7 @@ fn search_unbounded(
                     "SELECT rowid AS id, snippet(article_search, -1, char(1), char(2), '…', 28) AS snippet \
                      FROM article_search WHERE article_search MATCH ? AND rowid BETWEEN {low} AND {high} \
                      AND rowid IN ({}) AND iconocast_search_budget(rowid)",
-                    id_list(&ids)
+                    super::sql_int_list(&ids)
                 ))
                 .bind::<Text, _>(matches)
                 .load(c)?,
@@ -482,7 +477,7 @@ fn search_unbounded(
                     "SELECT article_id AS id, ts_headline('english', body, to_tsquery('english', $1), \
                      'StartSel=\u{1}, StopSel=\u{2}, MaxWords=35, MinWords=15, MaxFragments=1') AS snippet \
                      FROM article_search WHERE article_id IN ({})",
-                    id_list(&ids)
+                    super::sql_int_list(&ids)
                 ))
                 .bind::<Text, _>(tsquery)
                 .load(c)?

@@ -217,15 +217,6 @@ struct Summed {
 /// Blocks per articles sitemap.
 const BLOCKS_PER_PAGE: i32 = IDS_PER_SITEMAP / BLOCK;
 
-/// `list` as a SQL list. Its numbers come from our own queries, never from
-/// input.
-fn sql_list(list: &[i32]) -> String {
-    list.iter()
-        .map(i32::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 /// The articles sitemaps (0-based) that the summary tables count articles
 /// in, each with the newest change among them, leaving out the blocks in
 /// `skip` (sorted): at most one row per sitemap.
@@ -243,7 +234,7 @@ fn listed_pages(conn: &mut DbConn, skip: &[i32]) -> QueryResult<Vec<Summed>> {
             let leave_out = if skipped_pages.is_empty() {
                 String::new()
             } else {
-                format!(" AND page NOT IN ({})", sql_list(&skipped_pages))
+                format!(" AND page NOT IN ({})", super::sql_int_list(&skipped_pages))
             };
             let mut pages: Vec<Summed> = diesel::sql_query(format!(
                 "SELECT page AS number, lastmod FROM sitemap_pages WHERE listed > 0{leave_out}"
@@ -274,7 +265,7 @@ fn listed_pages(conn: &mut DbConn, skip: &[i32]) -> QueryResult<Vec<Summed>> {
             let leave_out = if skip.is_empty() {
                 String::new()
             } else {
-                format!(" AND block NOT IN ({})", sql_list(skip))
+                format!(" AND block NOT IN ({})", super::sql_int_list(skip))
             };
             diesel::sql_query(format!(
                 "SELECT block / {BLOCKS_PER_PAGE} AS number, MAX(lastmod) AS lastmod \
