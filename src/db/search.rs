@@ -265,12 +265,21 @@ fn snippet_html(raw: &str) -> String {
 /// older band.
 pub const PAGES_PER_BAND: i64 = 10;
 
-/// How far a search counted: `at_least` matches, and whether more follow
-/// (in a later band).
+/// Bands a search reaches: the newest `MAX_BANDS` × `PAGES_PER_BAND`
+/// pages (1,200 matches, 100 pages, at twelve a page). A band is found by
+/// passing over every newer match first, so a page a hundred bands deep
+/// cost a second of work at 100,000 articles; past this reach a page is
+/// a 404, and a reader narrows the search with more words instead.
+pub const MAX_BANDS: i64 = 10;
+
+/// How far a search counted: `at_least` matches; whether more follow on
+/// pages a reader can reach (`more`); and whether more match than a search
+/// reaches at all (`beyond_reach`, on its last band).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counted {
     pub at_least: i64,
     pub more: bool,
+    pub beyond_reach: bool,
 }
 
 /// A match as ranked: its id, score (lower is better) and publish time.
@@ -381,8 +390,9 @@ fn score_by_column(
 /// ranked a band at a time ([`PAGES_PER_BAND`] pages of `limit`): within
 /// a band best first (then newest), and the bands newest first. Snippets
 /// are cut for the page's rows only, in a second query: cutting one per
-/// match is what made a common word slow. A search that needs more than
-/// `time_limit` is stopped: [`SearchError::TooSlow`].
+/// match is what made a common word slow. A page past [`MAX_BANDS`] reads
+/// nothing and finds nothing. A search that needs more than `time_limit`
+/// is stopped: [`SearchError::TooSlow`].
 pub fn search(
     conn: &mut DbConn,
     query: &SearchQuery,
@@ -393,6 +403,17 @@ pub fn search(
 ) -> Result<(Vec<Hit>, Counted), SearchError> {
     if query.is_empty() || limit <= 0 {
         return Ok((Vec::new(), Counted::default()));
+    }
+    let reach = limit
+        .saturating_mul(PAGES_PER_BAND)
+        .saturating_mul(MAX_BANDS);
+    if offset >= reach {
+        let counted = Counted {
+            at_least: reach,
+            more: false,
+            beyond_reach: true,
+        };
+        return Ok((Vec::new(), counted));
     }
     within_limit(conn, time_limit, |conn| {
         search_unbounded(conn, query, now, limit, offset.max(0))
@@ -486,9 +507,11 @@ fn search_unbounded(
         }
     };
     let found = i64::try_from(found).unwrap_or(i64::MAX);
+    let last_band = skip / band + 1 >= MAX_BANDS;
     let counted = Counted {
         at_least: skip + found.min(band),
-        more: found > band,
+        more: found > band && !last_band,
+        beyond_reach: found > band && last_band,
     };
     let cards = super::articles::cards_by_ids(conn, &ids, now)?;
     let hits = cards

@@ -44,6 +44,8 @@ pub struct SearchPage {
     pub total: i64,
     /// Whether more matched than were counted.
     pub more: bool,
+    /// Whether more matched than a search reaches (its last band).
+    pub beyond_reach: bool,
     /// Matches ranked together: the results come in bands of this many.
     pub band: i64,
     pub hits: Vec<Hit>,
@@ -126,6 +128,7 @@ pub async fn show(
             let search::Counted {
                 at_least: total,
                 more,
+                beyond_reach,
             } = counted;
             let pager = Pager::counted(&base, page.get(), total, more, PER_PAGE);
             if pager.is_past_end() {
@@ -155,6 +158,7 @@ pub async fn show(
                 query: text,
                 total,
                 more,
+                beyond_reach,
                 band: PER_PAGE * search::PAGES_PER_BAND,
                 hits,
                 pager,

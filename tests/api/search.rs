@@ -318,3 +318,52 @@ backend_test!(
         assert_eq!(seen.len(), 122, "{backend:?}");
     }
 );
+
+backend_test!(
+    /// A search reaches ten bands, the newest 1,200 matches (100 pages):
+    /// deeper pages are a 404 that reads nothing, and the last page says
+    /// that more match than a search reaches.
+    async fn a_search_reaches_the_newest_ten_bands_and_no_deeper(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let category = app.new_category("plains", "Plains");
+        let author = app.writer();
+        let at = crate::helpers::hours_ago(2).format("%Y-%m-%d %H:%M:%S");
+        let sql = format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1201) \
+             INSERT INTO articles (kind, category_id, slug, title, intro, author_id, status, \
+             published_at, created_at, updated_at) \
+             SELECT 'news', {category}, 'plain-' || i, 'Plain note ' || i, \
+             'A wallaby crossed the road.', {author}, 'published', '{at}', '{at}', '{at}' \
+             FROM n ORDER BY i"
+        );
+        app.with_conn(|c| {
+            c.batch_execute(&sql)?;
+            iconocast::db::search_index::rebuild_all(c)
+        })
+        .expect("bulk insert and index");
+
+        let last = app.get("/search?q=wallaby&page=100").await;
+        assert_eq!(last.status, 200, "{backend:?}");
+        // The hundredth page holds the oldest twelve of the newest 1,200:
+        // numbers 13 down to 2.
+        assert_eq!(
+            last.texts(".search-result .card-title")
+                .first()
+                .map(String::as_str),
+            Some("Plain note 13"),
+            "{backend:?}"
+        );
+        assert_eq!(last.texts(".search-result").len(), 12);
+        assert_eq!(
+            last.texts(".result-count"),
+            [
+                "More than 1200 articles match “wallaby”. They come newest first in groups of \
+              120, the best matches of each group first. A search reaches the newest 1200: \
+              add a word to find older ones."
+            ]
+        );
+        assert!(last.attrs("a[rel=next]", "href").is_empty(), "{backend:?}");
+        assert_eq!(app.get("/search?q=wallaby&page=101").await.status, 404);
+        assert_eq!(app.get("/search?q=wallaby&page=5000").await.status, 404);
+    }
+);
