@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::editor::{Draft, SectionDraft};
 use super::models::{Article, Author, Category, Media, Section};
 use super::schema::{article_tags, articles, categories, media, sections, users};
-use super::{on_backend, DbConn};
+use super::{on_backend, CountRows, DbConn};
 use crate::domain::{ArticleKind, ArticleStatus, DatedNote, SourceKind};
 
 /// The one visibility rule: an article is public iff it is published or
@@ -206,18 +206,17 @@ macro_rules! list_cards {
 /// Feeds use the same listing query with more filters.
 pub(crate) use list_cards;
 
-/// Reads the ids of at most `$limit` articles of a listing and counts them:
-/// an index range that stops at the limit, where `count(*)` would visit
-/// every article of a long listing.
+/// Counts at most `$limit` articles of a listing: an index range that
+/// stops at the limit, where `count(*)` would visit every article of a
+/// long listing.
 macro_rules! count_cards {
     ($conn:expr, $now:expr, $limit:expr $(, $filter:expr)?) => {
-        on_backend!($conn, |c| articles::table
+        on_backend!($conn, |c| CountRows(articles::table
             .filter(visible($now))
             $(.filter($filter))?
             .select(articles::id)
-            .limit($limit)
-            .load::<i32>(c))
-            .map(|ids| ids.len() as i64)
+            .limit($limit))
+            .get_result::<i64>(c))
     };
 }
 
@@ -363,13 +362,14 @@ pub fn count(
         Listing::Blog => count_cards!(conn, now, at_most, articles::kind.eq(blog)),
         Listing::Category(id) => count_cards!(conn, now, at_most, articles::category_id.eq(id)),
         Listing::Author(id) => count_cards!(conn, now, at_most, articles::author_id.eq(id)),
-        Listing::Tag(id) => on_backend!(conn, |c| article_tags::table
-            .filter(article_tags::tag_id.eq(id))
-            .filter(visible_link(now))
-            .select(article_tags::article_id)
-            .limit(at_most)
-            .load::<i32>(c))
-        .map(|ids| ids.len() as i64),
+        Listing::Tag(id) => on_backend!(conn, |c| CountRows(
+            article_tags::table
+                .filter(article_tags::tag_id.eq(id))
+                .filter(visible_link(now))
+                .select(article_tags::article_id)
+                .limit(at_most)
+        )
+        .get_result::<i64>(c)),
     }
 }
 

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use super::articles::visible;
 use super::models::Note;
 use super::schema::{article_notes, articles, categories};
-use super::{on_backend, DbConn};
+use super::{on_backend, CountRows, DbConn};
 use crate::domain::{article_path, ArticleKind, NoteKind};
 
 /// The notes of an article, newest first.
@@ -92,12 +92,13 @@ pub fn corrections(
 /// How many corrections of visible articles there are, counted up to
 /// `at_most` (as listings count their articles).
 pub fn count_corrections(conn: &mut DbConn, now: NaiveDateTime, at_most: i64) -> QueryResult<i64> {
-    article_notes::table
-        .inner_join(articles::table)
-        .filter(article_notes::kind.eq(NoteKind::Correction))
-        .filter(visible(now))
-        .select(article_notes::id)
-        .limit(at_most)
-        .load::<i32>(conn)
-        .map(|ids| ids.len() as i64)
+    CountRows(
+        article_notes::table
+            .inner_join(articles::table)
+            .filter(article_notes::kind.eq(NoteKind::Correction))
+            .filter(visible(now))
+            .select(article_notes::id)
+            .limit(at_most),
+    )
+    .get_result::<i64>(conn)
 }
