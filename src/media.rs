@@ -417,7 +417,20 @@ fn stem_of(original: &str) -> &str {
 /// The name of the variant `width` pixels wide of the original named
 /// `original`, in `kind`: `{16 hex}-{width}w.{ext}`.
 pub fn variant_name(original: &str, width: u32, kind: ImageKind) -> String {
-    format!("{}-{width}w.{}", stem_of(original), kind.extension())
+    let mut name = String::with_capacity(32);
+    push_variant_name(&mut name, original, width, kind);
+    name
+}
+
+/// [`variant_name`] written onto the end of `out`: a page writes a few
+/// dozen of these into its `srcset`s, and a `format!` each cost more than
+/// the rest of the `srcset`.
+pub fn push_variant_name(out: &mut String, original: &str, width: u32, kind: ImageKind) {
+    use std::fmt::Write;
+    out.push_str(stem_of(original));
+    // Writing into a String cannot fail.
+    let _ = write!(out, "-{width}w.");
+    out.push_str(kind.extension());
 }
 
 /// The name of the share image of `original` cropped around the focal

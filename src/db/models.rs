@@ -297,13 +297,18 @@ impl Media {
     /// The address of the variant `width` wide in `kind` (the original
     /// itself at its own width).
     fn variant_url(&self, width: u32, kind: crate::media::ImageKind) -> String {
-        if kind == self.kind() && i64::from(width) == i64::from(self.width) {
-            format!("/media/{}", self.file_name)
+        let mut url = String::with_capacity(40);
+        self.push_variant_url(&mut url, width, kind);
+        url
+    }
+
+    /// [`Media::variant_url`] written onto the end of `out`.
+    fn push_variant_url(&self, out: &mut String, width: u32, kind: crate::media::ImageKind) {
+        out.push_str("/media/");
+        if i64::from(width) == i64::from(self.width) && kind == self.kind() {
+            out.push_str(&self.file_name);
         } else {
-            format!(
-                "/media/{}",
-                crate::media::variant_name(&self.file_name, width, kind)
-            )
+            crate::media::push_variant_name(out, &self.file_name, width, kind);
         }
     }
 
@@ -317,7 +322,7 @@ impl Media {
             if !srcset.is_empty() {
                 srcset.push_str(", ");
             }
-            srcset.push_str(&self.variant_url(w, kind));
+            self.push_variant_url(&mut srcset, w, kind);
             // Writing into a String cannot fail.
             let _ = write!(srcset, " {w}w");
         }

@@ -41,15 +41,19 @@ impl Crumb {
 /// the page.
 pub fn script_json(value: &Value) -> String {
     let json = value.to_string();
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
+    let mut out = String::with_capacity(json.len() + 64);
+    // Copied in runs between the characters escaped, not a character at a
+    // time.
+    let mut copied = 0;
+    for (at, c) in json.char_indices() {
         if matches!(c, '<' | '>' | '&' | '\u{FFFE}' | '\u{FFFF}') || c.is_control() {
+            out.push_str(&json[copied..at]);
             // Writing to a String cannot fail.
             let _ = write!(out, "\\u{:04x}", u32::from(c));
-        } else {
-            out.push(c);
+            copied = at + c.len_utf8();
         }
     }
+    out.push_str(&json[copied..]);
     out
 }
 
