@@ -9,7 +9,8 @@
 #
 # It starts the portal under callgrind with counting off, sends WARMUP
 # requests, counts the next N, and prints the instructions per request and
-# the functions that spent the most, inclusive of what they call.
+# the portal's own functions that spent the most, inclusive of what they
+# call.
 #
 # usage: bench/instructions.sh [BINARY] [PATH]
 #   (default: target/release/iconocast, the demo article)
@@ -51,10 +52,10 @@ done
 code=$(curl -s -o /dev/null -w '%{http_code}' "$url")
 [[ $code == 200 ]] || die "$PAGE answered ${code:-nothing}, not 200"
 for ((i = 1; i < WARMUP; i++)); do curl -so /dev/null "$url"; done
-callgrind_control -i on "$VALGRIND" > /dev/null || die "callgrind_control could not reach valgrind"
+callgrind_control -i on "$VALGRIND" > /dev/null 2>&1 || die "callgrind_control could not reach valgrind"
 for ((i = 0; i < N; i++)); do curl -so /dev/null "$url"; done
-callgrind_control -i off "$VALGRIND" > /dev/null
-callgrind_control -d "$VALGRIND" > /dev/null
+callgrind_control -i off "$VALGRIND" > /dev/null 2>&1
+callgrind_control -d "$VALGRIND" > /dev/null 2>&1
 kill -INT "$VALGRIND" 2> /dev/null
 wait "$VALGRIND" 2> /dev/null
 dump=$(ls -t "$WORK"/callgrind.out.* 2> /dev/null | head -1)
@@ -63,5 +64,6 @@ total=$(awk '/^totals:/ { print $2 }' "$dump")
 [[ -n $total && $total -gt 0 ]] || die "callgrind counted nothing (was any request answered?)"
 echo "$PAGE, page cache off: $((total / N)) instructions per request ($N requests after $WARMUP; $BIN)"
 echo
-callgrind_annotate --inclusive=yes "$dump" 2> /dev/null | grep -E '^ *[0-9,]+ \(' | sed -n "2,$((TOP + 1))p" \
-  | cut -c1-160
+echo "the portal's own functions, inclusive of what they call:"
+callgrind_annotate --inclusive=yes "$dump" 2> /dev/null | grep -E '^ *[0-9,]+ \(.*iconocast::' \
+  | head -n "$TOP" | sed 's/ \[[^]]*\]$//' | cut -c1-160
