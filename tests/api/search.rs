@@ -135,6 +135,28 @@ backend_test!(
     }
 );
 
+/// Inserts `count` published articles numbered 1 to `count` in id order
+/// (`i` in the SQL expressions `title` and `intro`), slugs `{prefix}-{i}`,
+/// in a new category `{prefix}s`, with one statement, then rebuilds the
+/// search index.
+fn bulk_indexed(app: &crate::helpers::TestApp, prefix: &str, count: u32, title: &str, intro: &str) {
+    let category = app.new_category(&format!("{prefix}s"), &format!("{prefix}s"));
+    let author = app.writer();
+    let at = crate::helpers::hours_ago(2).format("%Y-%m-%d %H:%M:%S");
+    let sql = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+         INSERT INTO articles (kind, category_id, slug, title, intro, author_id, status, \
+         published_at, created_at, updated_at) \
+         SELECT 'news', {category}, '{prefix}-' || i, {title}, {intro}, \
+         {author}, 'published', '{at}', '{at}', '{at}' FROM n ORDER BY i"
+    );
+    app.with_conn(|c| {
+        c.batch_execute(&sql)?;
+        iconocast::db::search_index::rebuild_all(c)
+    })
+    .expect("bulk insert and index");
+}
+
 fn assert_refused(page: &Page, title: &str, backend: &Backend) {
     assert_eq!(page.status, 503, "{backend:?}: {}", page.body);
     assert_eq!(
@@ -247,28 +269,18 @@ backend_test!(
     /// into older bands, and the count says how far it has looked.
     async fn results_come_in_bands_of_the_newest_matches_each_ranked_best_first(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let category = app.new_category("islands", "Islands");
-        let author = app.writer();
-        let at = crate::helpers::hours_ago(2).format("%Y-%m-%d %H:%M:%S");
         // 122 matches, added in id order: the oldest two make the second
         // band; the title match of the oldest ranks first there, and the
         // title match of number 60 first in the newest band.
-        let sql = format!(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 122) \
-             INSERT INTO articles (kind, category_id, slug, title, intro, author_id, status, \
-             published_at, created_at, updated_at) \
-             SELECT 'news', {category}, 'island-' || i, \
-             CASE i WHEN 1 THEN 'Quokka at dawn' WHEN 60 THEN 'Quokka census' \
-             ELSE 'Island note ' || i END, \
-             CASE i WHEN 1 THEN 'Notes from the ferry.' WHEN 60 THEN 'Counted on foot.' \
-             ELSE 'A quokka was seen on the island.' END, \
-             {author}, 'published', '{at}', '{at}', '{at}' FROM n ORDER BY i"
+        bulk_indexed(
+            &app,
+            "island",
+            122,
+            "CASE i WHEN 1 THEN 'Quokka at dawn' WHEN 60 THEN 'Quokka census' \
+             ELSE 'Island note ' || i END",
+            "CASE i WHEN 1 THEN 'Notes from the ferry.' WHEN 60 THEN 'Counted on foot.' \
+             ELSE 'A quokka was seen on the island.' END",
         );
-        app.with_conn(|c| {
-            c.batch_execute(&sql)?;
-            iconocast::db::search_index::rebuild_all(c)
-        })
-        .expect("bulk insert and index");
 
         let first = app.get("/search?q=quokka").await;
         assert_eq!(first.status, 200, "{backend:?}");
@@ -325,22 +337,13 @@ backend_test!(
     /// that more match than a search reaches.
     async fn a_search_reaches_the_newest_ten_bands_and_no_deeper(backend: Backend) {
         let app = spawn_app(&backend).await;
-        let category = app.new_category("plains", "Plains");
-        let author = app.writer();
-        let at = crate::helpers::hours_ago(2).format("%Y-%m-%d %H:%M:%S");
-        let sql = format!(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1201) \
-             INSERT INTO articles (kind, category_id, slug, title, intro, author_id, status, \
-             published_at, created_at, updated_at) \
-             SELECT 'news', {category}, 'plain-' || i, 'Plain note ' || i, \
-             'A wallaby crossed the road.', {author}, 'published', '{at}', '{at}', '{at}' \
-             FROM n ORDER BY i"
+        bulk_indexed(
+            &app,
+            "plain",
+            1201,
+            "'Plain note ' || i",
+            "'A wallaby crossed the road.'",
         );
-        app.with_conn(|c| {
-            c.batch_execute(&sql)?;
-            iconocast::db::search_index::rebuild_all(c)
-        })
-        .expect("bulk insert and index");
 
         let last = app.get("/search?q=wallaby&page=100").await;
         assert_eq!(last.status, 200, "{backend:?}");
