@@ -19,7 +19,8 @@ use crate::metrics::Metrics;
 use crate::page_cache::http::CacheHost;
 use crate::page_cache::PageCache;
 use crate::readership::Readership;
-use crate::views::{Head, Layout};
+use crate::static_files;
+use crate::views::{structured, Head, Layout};
 
 pub struct AppState {
     pub db: Database,
@@ -80,11 +81,18 @@ impl CacheHost for AppState {
     }
 }
 
-/// The site settings and the categories in navigation order.
 /// The least a request waits for a connection once it has its turn.
 const LAST_TRY: Duration = Duration::from_millis(50);
 
-pub type SiteAndCategories = (SiteSettings, Vec<Category>);
+/// What every public page shows of the site, read and prepared once per
+/// generation of the content.
+pub struct SiteAndCategories {
+    pub site: SiteSettings,
+    /// In navigation order.
+    pub categories: Vec<Category>,
+    /// The publisher's JSON-LD, serialized for its script element.
+    pub organization: String,
+}
 
 impl AppState {
     /// Runs `f` with a pooled connection on the blocking thread pool, so
@@ -141,10 +149,11 @@ impl AppState {
     /// The layout of a page: the site settings and navigation, read once
     /// per change of the content rather than on every page.
     pub fn layout(&self, conn: &mut DbConn, head: Head) -> Result<Layout, AppError> {
-        let both = self.site_and_categories(conn)?;
+        let shared = self.site_and_categories(conn)?;
         Ok(Layout::new(
-            both.0.clone(),
-            both.1.clone(),
+            shared.site.clone(),
+            shared.categories.clone(),
+            shared.organization.clone(),
             &self.base_url,
             head,
             now().year(),
@@ -153,14 +162,24 @@ impl AppState {
 
     fn site_and_categories(&self, conn: &mut DbConn) -> Result<Arc<SiteAndCategories>, AppError> {
         let generation = self.pages.freshness().generation();
-        if let Some((seen, both)) = self.site_memo().as_ref() {
+        if let Some((seen, shared)) = self.site_memo().as_ref() {
             if *seen == generation {
-                return Ok(both.clone());
+                return Ok(shared.clone());
             }
         }
-        let both = Arc::new(site_and_categories(conn)?);
-        *self.site_memo() = Some((generation, both.clone()));
-        Ok(both)
+        let (site, categories) = site_and_categories(conn)?;
+        let organization = structured::script_json(&structured::organization(
+            &site,
+            &self.base_url,
+            static_files::url("logo.svg"),
+        ));
+        let shared = Arc::new(SiteAndCategories {
+            site,
+            categories,
+            organization,
+        });
+        *self.site_memo() = Some((generation, shared.clone()));
+        Ok(shared)
     }
 
     fn site_memo(&self) -> std::sync::MutexGuard<'_, Option<(u64, Arc<SiteAndCategories>)>> {

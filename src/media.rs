@@ -426,10 +426,10 @@ pub fn variant_name(original: &str, width: u32, kind: ImageKind) -> String {
 /// dozen of these into its `srcset`s, and a `format!` each cost more than
 /// the rest of the `srcset`.
 pub fn push_variant_name(out: &mut String, original: &str, width: u32, kind: ImageKind) {
-    use std::fmt::Write;
     out.push_str(stem_of(original));
-    // Writing into a String cannot fail.
-    let _ = write!(out, "-{width}w.");
+    out.push('-');
+    out.push_str(itoa::Buffer::new().format(width));
+    out.push_str("w.");
     out.push_str(kind.extension());
 }
 

@@ -267,8 +267,22 @@ pub fn visible_link(now: NaiveDateTime) -> _ {
 /// the joined statement took a millisecond, four times its execution; the
 /// ids alone plan in a tenth of that, and the statement of
 /// [`cards_by_ids`] keeps one plan.
+///
+/// The first page skips nothing, so on SQLite it is read with the plain
+/// listing statement ([`list_cards!`]), which walks the same index and
+/// stops at the limit: the subquery's result is kept in a temporary table,
+/// and setting that up was most of the cost of a short listing (the home
+/// page reads seven, and spent two thirds of its instructions in them).
 macro_rules! list_page {
     ($conn:expr, $now:expr, $limit:expr, $offset:expr $(, $column:expr => $value:expr)?) => {{
+        let conn: &mut DbConn = $conn;
+        if $offset == 0 && matches!(conn, DbConn::Sqlite(_)) {
+            list_cards!(conn, $now, $limit, 0 $(, $column.eq($value))?)
+        } else {
+            list_page!(@ids conn, $now, $limit, $offset $(, $column => $value)?)
+        }
+    }};
+    (@ids $conn:expr, $now:expr, $limit:expr, $offset:expr $(, $column:expr => $value:expr)?) => {{
         let listed = diesel::alias!(articles as listed);
         let published: ArticleStatus = ArticleStatus::Published;
         let scheduled: ArticleStatus = ArticleStatus::Scheduled;
@@ -477,12 +491,15 @@ pub fn sections_of(conn: &mut DbConn, article_id: i32) -> QueryResult<Vec<Sectio
 pub const RELATED_WINDOW: i64 = 100;
 
 /// The newest [`RELATED_WINDOW`] visible articles of each of the hashtags
-/// `tags`, article `this` left out, as `(id, publish time)`: one statement,
-/// a `UNION ALL` of one newest-first walk of `article_tags_listing_idx`
-/// per hashtag (an article has at most 20). diesel's query builder has no
-/// `LIMIT` inside a `UNION`, so the statement is written here; every value
-/// is bound, so each connection keeps one prepared statement per number
-/// of hashtags.
+/// `tags`, article `this` left out, as ids, newest first (an article once
+/// per hashtag it shares): one statement, a `UNION ALL` of one newest-first
+/// walk of `article_tags_listing_idx` per hashtag (an article has at most
+/// 20), sorted by publish time and id. The database sorts, so no publish
+/// time is sent or decoded (on SQLite, parsing those timestamps cost more
+/// than the rest of the ranking). diesel's query builder has no `LIMIT`
+/// inside a `UNION`, so the statement is written here; every value is
+/// bound, so each connection keeps one prepared statement per number of
+/// hashtags.
 #[derive(Debug, Clone)]
 struct RecentLinks {
     this: i32,
@@ -496,10 +513,7 @@ impl diesel::query_builder::QueryId for RecentLinks {
 }
 
 impl diesel::query_builder::Query for RecentLinks {
-    type SqlType = (
-        diesel::sql_types::Integer,
-        diesel::sql_types::Nullable<diesel::sql_types::Timestamp>,
-    );
+    type SqlType = diesel::sql_types::Integer;
 }
 
 impl<C: Connection> RunQueryDsl<C> for RecentLinks {}
@@ -517,6 +531,7 @@ where
     ) -> QueryResult<()> {
         use diesel::sql_types::{Integer, Text, Timestamp};
         let [published, scheduled] = &ArticleStatus::PUBLIC;
+        out.push_sql("SELECT article_id FROM (");
         for (i, tag) in self.tags.iter().enumerate() {
             if i > 0 {
                 out.push_sql(" UNION ALL ");
@@ -541,6 +556,7 @@ where
             out.push_sql(") AS w");
             out.push_sql(&i.to_string());
         }
+        out.push_sql(") AS links ORDER BY article_published_at DESC, article_id DESC");
         Ok(())
     }
 }
@@ -565,18 +581,8 @@ pub fn related(
             tags: tag_ids.to_vec(),
             now,
         };
-        let mut links: Vec<(i32, Option<NaiveDateTime>)> = on_backend!(conn, |c| recent.load(c))?;
-        links.sort_unstable_by_key(|l| l.0);
-        // (shared hashtags, publish time, id) per article.
-        let mut shared: Vec<(usize, Option<NaiveDateTime>, i32)> = Vec::new();
-        for (id, published) in links {
-            match shared.last_mut() {
-                Some(last) if last.2 == id => last.0 += 1,
-                _ => shared.push((1, published, id)),
-            }
-        }
-        shared.sort_unstable_by(|a, b| b.cmp(a));
-        let ids: Vec<i32> = shared.iter().take(limit).map(|s| s.2).collect();
+        let newest_first: Vec<i32> = on_backend!(conn, |c| recent.load(c))?;
+        let ids = most_shared(&newest_first, limit);
         picked.extend(cards_by_ids(conn, &ids, now)?);
     }
     if picked.len() < limit {
@@ -596,6 +602,25 @@ pub fn related(
         }
     }
     Ok(picked)
+}
+
+/// The `limit` ids that come up most often in `newest_first` (an article
+/// once per hashtag it shares), ties to the newest: the order of their first
+/// appearance, which is newest first.
+fn most_shared(newest_first: &[i32], limit: usize) -> Vec<i32> {
+    // (id, first position) per link, grouped by id.
+    let mut links: Vec<(i32, usize)> = newest_first.iter().copied().zip(0..).collect();
+    links.sort_unstable();
+    // (shared hashtags, first position, id) per article.
+    let mut shared: Vec<(usize, usize, i32)> = Vec::new();
+    for (id, at) in links {
+        match shared.last_mut() {
+            Some(last) if last.2 == id => last.0 += 1,
+            _ => shared.push((1, at, id)),
+        }
+    }
+    shared.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    shared.iter().take(limit).map(|s| s.2).collect()
 }
 
 /// The key of the PostgreSQL advisory lock [`lock_slugs`] takes.
@@ -672,5 +697,20 @@ impl ArticleInput {
             source: self.source,
             source_name: self.source_name.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::most_shared;
+
+    #[test]
+    fn related_ids_rank_by_shared_hashtags_then_newest() {
+        // Newest first: 9 and 5 share two hashtags each, 5 shows up first
+        // (it is newer); 7, 3 and 1 share one, newest first.
+        let newest_first = [7, 5, 9, 3, 5, 1, 9];
+        assert_eq!(most_shared(&newest_first, 4), vec![5, 9, 7, 3]);
+        assert_eq!(most_shared(&newest_first, 10), vec![5, 9, 7, 3, 1]);
+        assert!(most_shared(&[], 4).is_empty());
     }
 }

@@ -24,6 +24,7 @@ pub mod sessions;
 pub mod settings;
 pub mod sitemaps;
 pub mod tags;
+pub mod timestamp;
 pub mod users;
 
 use std::path::PathBuf;

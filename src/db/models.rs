@@ -1,5 +1,6 @@
 //! Rows as they are read from and written to the database: a read struct per
-//! table, and insert structs beside them. An article's kind and status and
+//! table, and insert structs beside them. The timestamps of the rows public
+//! pages read are read through `super::timestamp` (fast on SQLite). An article's kind and status and
 //! a staff member's role are read as their domain types here, once: a
 //! stored name none of them knows is a deserialization error.
 
@@ -16,6 +17,7 @@ use super::schema::{
     article_notes, article_tags, articles, audit_log, categories, media, redirects, review_notes,
     sections, sessions, site_settings, tags, users,
 };
+use super::timestamp::{OptTs, Ts};
 
 /// Reads and writes a domain enum (which derives diesel's `AsExpression`
 /// and `FromSqlRow` for `Text`) as its stored name, on every backend:
@@ -168,12 +170,16 @@ pub struct Article {
     pub hero_media_id: Option<i32>,
     pub hero_alt: String,
     pub status: ArticleStatus,
+    #[diesel(deserialize_as = OptTs)]
     pub published_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = Ts)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Ts)]
     pub updated_at: NaiveDateTime,
     pub reading_minutes: i32,
     pub noindex: bool,
     pub version: i32,
+    #[diesel(deserialize_as = OptTs)]
     pub expires_at: Option<NaiveDateTime>,
     #[diesel(column_name = source_kind)]
     pub source: SourceKind,
@@ -269,6 +275,7 @@ pub struct Media {
     pub width: i32,
     pub height: i32,
     pub uploaded_by: Option<i32>,
+    #[diesel(deserialize_as = Ts)]
     pub created_at: NaiveDateTime,
     pub caption: String,
     pub credit: String,
@@ -284,10 +291,13 @@ pub struct Media {
 impl Media {
     /// The variants' widths, smallest first.
     pub fn widths(&self) -> Vec<u32> {
+        self.each_width().collect()
+    }
+
+    fn each_width(&self) -> impl Iterator<Item = u32> + '_ {
         self.variants
             .split(',')
             .filter_map(|w| w.trim().parse().ok())
-            .collect()
     }
 
     fn kind(&self) -> crate::media::ImageKind {
@@ -298,14 +308,21 @@ impl Media {
     /// itself at its own width).
     fn variant_url(&self, width: u32, kind: crate::media::ImageKind) -> String {
         let mut url = String::with_capacity(40);
-        self.push_variant_url(&mut url, width, kind);
+        self.push_variant_url(&mut url, width, kind, self.kind());
         url
     }
 
-    /// [`Media::variant_url`] written onto the end of `out`.
-    fn push_variant_url(&self, out: &mut String, width: u32, kind: crate::media::ImageKind) {
+    /// [`Media::variant_url`] written onto the end of `out`, given the
+    /// original's own kind (`own`), which takes a look at its name to tell.
+    fn push_variant_url(
+        &self,
+        out: &mut String,
+        width: u32,
+        kind: crate::media::ImageKind,
+        own: crate::media::ImageKind,
+    ) {
         out.push_str("/media/");
-        if i64::from(width) == i64::from(self.width) && kind == self.kind() {
+        if i64::from(width) == i64::from(self.width) && kind == own {
             out.push_str(&self.file_name);
         } else {
             crate::media::push_variant_name(out, &self.file_name, width, kind);
@@ -316,15 +333,17 @@ impl Media {
     /// and a `format!` per width with a `join` made a twentieth of an
     /// uncached article page's work.
     fn srcset_of(&self, kind: crate::media::ImageKind) -> String {
-        use std::fmt::Write;
+        let own = self.kind();
+        let mut digits = itoa::Buffer::new();
         let mut srcset = String::with_capacity(self.variants.len() * 40);
-        for w in self.widths() {
+        for w in self.each_width() {
             if !srcset.is_empty() {
                 srcset.push_str(", ");
             }
-            self.push_variant_url(&mut srcset, w, kind);
-            // Writing into a String cannot fail.
-            let _ = write!(srcset, " {w}w");
+            self.push_variant_url(&mut srcset, w, kind, own);
+            srcset.push(' ');
+            srcset.push_str(digits.format(w));
+            srcset.push('w');
         }
         srcset
     }
@@ -342,9 +361,14 @@ impl Media {
     /// The `src` of browsers that read no `srcset`: the smallest variant
     /// at least 960 wide (or the largest), else the original.
     pub fn src(&self) -> String {
-        let widths = self.widths();
-        match widths.iter().find(|w| **w >= 960).or(widths.last()) {
-            Some(&w) => self.variant_url(w, self.kind()),
+        let mut widths = self.each_width();
+        let mut last = None;
+        let wide = widths.find(|&w| {
+            last = Some(w);
+            w >= 960
+        });
+        match wide.or(last) {
+            Some(w) => self.variant_url(w, self.kind()),
             None => format!("/media/{}", self.file_name),
         }
     }
@@ -400,6 +424,7 @@ pub struct Note {
     pub kind: NoteKind,
     /// Plain text, escaped wherever it is shown.
     pub body: String,
+    #[diesel(deserialize_as = Ts)]
     pub created_at: NaiveDateTime,
     pub user_id: Option<i32>,
 }
@@ -448,6 +473,7 @@ pub struct SiteSettings {
     pub tagline: String,
     pub pitch: String,
     pub about: String,
+    #[diesel(deserialize_as = Ts)]
     pub updated_at: NaiveDateTime,
     /// An IANA time zone name; see [`SiteSettings::zone`].
     pub time_zone: String,

@@ -32,18 +32,25 @@ pub fn iso(value: &NaiveDateTime, _env: &dyn askama::Values) -> askama::Result<S
 pub fn iso_utc(value: &NaiveDateTime) -> String {
     use chrono::{Datelike, Timelike};
     let year = value.year();
-    if (0..=9999).contains(&year) && value.nanosecond() < 1_000_000_000 {
-        format!(
-            "{year:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            value.month(),
-            value.day(),
-            value.hour(),
-            value.minute(),
-            value.second()
-        )
-    } else {
-        value.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    if !(0..=9999).contains(&year) || value.nanosecond() >= 1_000_000_000 {
+        return value.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     }
+    let mut text = *b"0000-00-00T00:00:00Z";
+    for (at, width, n) in [
+        (0, 4, year.unsigned_abs()),
+        (5, 2, value.month()),
+        (8, 2, value.day()),
+        (11, 2, value.hour()),
+        (14, 2, value.minute()),
+        (17, 2, value.second()),
+    ] {
+        let mut n = n;
+        for digit in text[at..at + width].iter_mut().rev() {
+            *digit = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+    }
+    text.iter().map(|&b| char::from(b)).collect()
 }
 
 /// `4 min read`

@@ -71,6 +71,8 @@ impl Layout {
     pub fn new(
         site: SiteSettings,
         categories: Vec<Category>,
+        // The publisher's JSON-LD (`structured::organization`), serialized.
+        organization: String,
         base_url: &str,
         head: Head,
         year: i32,
@@ -86,10 +88,9 @@ impl Layout {
             head.description
         };
         let feeds = feed_links(&site.name, base_url, "").to_vec();
-        let organization = structured::organization(&site, base_url, static_files::url("logo.svg"));
         Layout {
             feeds,
-            json_ld: vec![structured::script_json(&organization)],
+            json_ld: vec![organization],
             image: (
                 format!("{base_url}{}", static_files::url("share.png")),
                 1200,

@@ -40,18 +40,39 @@ impl Crumb {
 /// is stored, the block is valid JSON with no raw control character in
 /// the page.
 pub fn script_json(value: &Value) -> String {
-    let json = value.to_string();
+    // `to_string` writes through `io::Write`; `Value`'s `Display` goes
+    // through `fmt` and cost twice as much. Serializing a `Value` cannot
+    // fail: its map keys are strings.
+    let json = serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned());
+    let bytes = json.as_bytes();
     let mut out = String::with_capacity(json.len() + 64);
-    // Copied in runs between the characters escaped, not a character at a
-    // time.
+    // Copied in runs between the characters escaped; the scan is over
+    // bytes, since every character escaped has a UTF-8 form of its own that
+    // no other character's bytes contain.
     let mut copied = 0;
-    for (at, c) in json.char_indices() {
-        if matches!(c, '<' | '>' | '&' | '\u{FFFE}' | '\u{FFFF}') || c.is_control() {
+    let mut at = 0;
+    while at < bytes.len() {
+        let (escaped, len) = match bytes[at] {
+            b @ (b'<' | b'>' | b'&' | 0x00..=0x1F | 0x7F) => (Some(u32::from(b)), 1),
+            // C1 controls, U+0080 to U+009F.
+            0xC2 => match bytes.get(at + 1) {
+                Some(&b @ 0x80..=0x9F) => (Some(u32::from(b)), 2),
+                _ => (None, 1),
+            },
+            // U+FFFE and U+FFFF.
+            0xEF => match (bytes.get(at + 1), bytes.get(at + 2)) {
+                (Some(0xBF), Some(&b @ (0xBE | 0xBF))) => (Some(0xFFC0 | u32::from(b & 0x3F)), 3),
+                _ => (None, 1),
+            },
+            _ => (None, 1),
+        };
+        if let Some(c) = escaped {
             out.push_str(&json[copied..at]);
             // Writing to a String cannot fail.
-            let _ = write!(out, "\\u{:04x}", u32::from(c));
-            copied = at + c.len_utf8();
+            let _ = write!(out, "\\u{c:04x}");
+            copied = at + len;
         }
+        at += len;
     }
     out.push_str(&json[copied..]);
     out
@@ -252,5 +273,17 @@ mod tests {
         assert!(out.contains("\\u007f") && out.contains("\\u0085") && out.contains("\\uffff"));
         let back: Value = serde_json::from_str(&out).expect("still JSON");
         assert_eq!(back, v);
+        // The neighbours of the escaped characters pass through as they are.
+        let edges = json!({ "s": "\u{7e}\u{80}\u{9f}\u{a0}\u{fffd}\u{fffe}\u{ffff}\u{10000}é" });
+        let out = script_json(&edges);
+        assert!(!out
+            .chars()
+            .any(|c| c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}'));
+        assert!(out.contains("\\u0080") && out.contains("\\u009f") && out.contains("\\ufffe"));
+        for kept in ['~', '\u{a0}', '\u{fffd}', '\u{10000}', 'é'] {
+            assert!(out.contains(kept), "{kept:?} in {out:?}");
+        }
+        let back: Value = serde_json::from_str(&out).expect("still JSON");
+        assert_eq!(back, edges);
     }
 }
