@@ -2,10 +2,39 @@
 
 use chrono::NaiveDateTime;
 
+/// English month names, for dates written without chrono's pattern parser
+/// (a listing writes a date per card).
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 /// `27 November 2026`
 #[askama::filter_fn]
 pub fn date(value: &NaiveDateTime, _env: &dyn askama::Values) -> askama::Result<String> {
-    Ok(value.format("%-d %B %Y").to_string())
+    Ok(human_date(value))
+}
+
+/// `27 November 2026`: chrono's `%-d %B %Y`, written field by field.
+/// Years before 1000 or past 9999 take chrono's path (zero-padded, signed).
+pub fn human_date(value: &NaiveDateTime) -> String {
+    use chrono::Datelike;
+    match MONTHS.get(value.month0() as usize) {
+        Some(month) if (1000..=9999).contains(&value.year()) => {
+            format!("{} {month} {}", value.day(), value.year())
+        }
+        _ => value.format("%-d %B %Y").to_string(),
+    }
 }
 
 /// `27 November 2026, 08:15 UTC`
@@ -17,7 +46,13 @@ pub fn datetime(value: &NaiveDateTime, _env: &dyn askama::Values) -> askama::Res
 /// `27 November 2026, 08:15 UTC`: the `datetime` filter, for text built
 /// in Rust (a feed item's notes).
 pub fn human_datetime(value: &NaiveDateTime) -> String {
-    value.format("%-d %B %Y, %H:%M UTC").to_string()
+    use chrono::Timelike;
+    format!(
+        "{}, {:02}:{:02} UTC",
+        human_date(value),
+        value.hour(),
+        value.minute()
+    )
 }
 
 /// RFC 3339 in UTC, for `<time datetime>` and structured data.
@@ -61,8 +96,26 @@ pub fn reading_time(minutes: &i32, _env: &dyn askama::Values) -> askama::Result<
 
 #[cfg(test)]
 mod iso_tests {
-    use super::iso_utc;
+    use super::{human_date, human_datetime, iso_utc};
     use chrono::NaiveDate;
+
+    #[test]
+    fn human_dates_match_chronos_patterns() {
+        let mut day = NaiveDate::from_ymd_opt(999, 12, 25).expect("a valid day");
+        // Every month, single- and double-digit days, and years of three,
+        // four and five digits.
+        for step in [1, 17, 40, 400, 3_000_000] {
+            for _ in 0..30 {
+                let at = day.and_hms_opt(7, 5, 59).expect("a valid time");
+                assert_eq!(human_date(&at), at.format("%-d %B %Y").to_string());
+                assert_eq!(
+                    human_datetime(&at),
+                    at.format("%-d %B %Y, %H:%M UTC").to_string()
+                );
+                day = day.checked_add_days(chrono::Days::new(step)).unwrap_or(day);
+            }
+        }
+    }
 
     #[test]
     fn iso_matches_chronos_own_rfc3339_form() {
