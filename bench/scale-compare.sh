@@ -5,10 +5,13 @@
 # For each backend and each size in SIZES it builds a fresh database with
 # `iconocast demo --articles N` (the demo content plus N synthetic articles),
 # serves it with the page cache off (ICONOCAST_PAGE_CACHE_MB=0), and times
-# each page below: one warm-up GET, then the median of 5 (curl, a new
-# connection each, time_total). It prints the times per size and the ratio
-# of the largest size to the smallest per backend. Any answer but 200 stops
-# it with a non-zero exit.
+# each page below: WARMUPS warm-up GETs (3), then the median of GETS (21;
+# curl, a new connection each, time_total). One warm-up and 5 GETs, the
+# first method, read PostgreSQL at 100,000 articles partly cold and swung
+# single rows by half between runs (its sitemap index: 7.5 ms that way, and
+# 3.8 ms as the median of 21 GETs after three warm-ups, the same day). It
+# prints the times per size and the ratio of the largest size to the
+# smallest per backend. Any answer but 200 stops it with a non-zero exit.
 #
 # The pages: a category, its page 10 and its last page; an author; a
 # hashtag; search for a common word, two words, a prefix and a phrase; the
@@ -23,6 +26,7 @@
 #   BACKENDS="sqlite postgres"
 #   PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres
 #                            the databases are iconocast_bench_<pid>_<N>, dropped after use
+#   WARMUPS=3  GETS=21       GETs per page before timing, and timed
 #   PORT=18490   OUT=/tmp/iconocast-scale-compare.txt   KEEP=1 keeps the scratch folder
 # quick check: SIZES="1000 5000" bench/scale-compare.sh
 set -uo pipefail
@@ -32,6 +36,8 @@ BIN=$(realpath "${1:-${BIN:-$here/../target/release/iconocast}}") || exit 1
 read -r -a SIZES <<< "${SIZES:-1000 100000}"
 read -r -a BACKENDS <<< "${BACKENDS:-sqlite postgres}"
 PORT=${PORT:-18490}
+WARMUPS=${WARMUPS:-3}
+GETS=${GETS:-21}
 OUT=${OUT:-/tmp/iconocast-scale-compare.txt}
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$here/common.sh"
@@ -49,13 +55,14 @@ PAGES=(/sport "/sport?page=10" "/sport?page=LAST" /author/lucia-ferreira /tag/to
        "/search?q=market" "/search?q=market+river" "/search?q=harb*" "/search?q=%22market+river%22"
        /sitemap.xml /sitemaps/articles-1.xml)
 
-# time_page PATH: one warm-up GET and 5 timed ones; prints the median in ms.
+# time_page PATH: WARMUPS warm-up GETs and GETS timed ones; prints the
+# median in ms.
 time_page() {
   local url=http://127.0.0.1:$PORT$1 i code t
-  for ((i = 0; i < 6; i++)); do
+  for ((i = 0; i < WARMUPS + GETS; i++)); do
     read -r code t < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "$url")
     [[ $code == 200 ]] || die "$1 answered ${code:-nothing}, not 200"
-    ((i > 0)) && echo "$t"
+    ((i >= WARMUPS)) && echo "$t"
   done | median | awk '{ printf "%.1f", $1 * 1000 }'
   ((PIPESTATUS[0] == 0)) || exit 1
 }
@@ -101,7 +108,7 @@ small=${SIZES[0]}
 big=${SIZES[-1]}
 {
   echo "Iconocast at scale, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs; portal: $BIN"
-  echo "median of 5 GETs after a warm-up, in ms; page cache off; ratio = $big articles / $small articles"
+  echo "median of $GETS GETs after $WARMUPS warm-ups, in ms; page cache off; ratio = $big articles / $small articles"
   echo
   printf '%-30s' page
   for backend in "${BACKENDS[@]}"; do
