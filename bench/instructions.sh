@@ -62,10 +62,13 @@ if ((CACHE_MB > 0)); then
   # The cache compresses a new entry in the background (brotli at its
   # highest quality takes minutes under valgrind): count only once its
   # brotli form is served, or the compression is counted too.
+  compressed=
   for ((i = 0; i < 1200; i++)); do
-    curl -so /dev/null -D - -H 'Accept-Encoding: br' "$url" | grep -qi '^content-encoding: *br' && break
+    curl -so /dev/null -D - -H 'Accept-Encoding: br' "$url" | grep -qi '^content-encoding: *br' \
+      && { compressed=1; break; }
     sleep 0.5
   done
+  [[ -n $compressed ]] || die "$PAGE was not served in brotli after 10 minutes: is it cached?"
 fi
 callgrind_control -i on "$VALGRIND" > /dev/null 2>&1 || die "callgrind_control could not reach valgrind"
 for ((i = 0; i < N; i++)); do curl -so /dev/null "${asking[@]}" "$url"; done

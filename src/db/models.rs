@@ -1,8 +1,9 @@
 //! Rows as they are read from and written to the database: a read struct per
-//! table, and insert structs beside them. The timestamps of the rows public
-//! pages read are read through `super::timestamp` (fast on SQLite). An article's kind and status and
+//! table, and insert structs beside them. An article's kind and status and
 //! a staff member's role are read as their domain types here, once: a
-//! stored name none of them knows is a deserialization error.
+//! stored name none of them knows is a deserialization error. The
+//! timestamps of the rows public pages read go through `super::timestamp`
+//! (fast on SQLite).
 
 use chrono::NaiveDateTime;
 use diesel::backend::Backend;
@@ -361,13 +362,14 @@ impl Media {
     /// The `src` of browsers that read no `srcset`: the smallest variant
     /// at least 960 wide (or the largest), else the original.
     pub fn src(&self) -> String {
-        let mut widths = self.each_width();
-        let mut last = None;
-        let wide = widths.find(|&w| {
-            last = Some(w);
-            w >= 960
-        });
-        match wide.or(last) {
+        let mut largest = None;
+        for w in self.each_width() {
+            if w >= 960 {
+                return self.variant_url(w, self.kind());
+            }
+            largest = Some(w);
+        }
+        match largest {
             Some(w) => self.variant_url(w, self.kind()),
             None => format!("/media/{}", self.file_name),
         }
