@@ -102,18 +102,35 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        self.run_then(f, Ok).await
+    }
+
+    /// Runs `f` as [`AppState::run`] does, then `then` on what it read, on
+    /// the same blocking thread once the connection and its turn are given
+    /// back. Pages are rendered this way: the template's work stays off the
+    /// async workers without holding a connection, and the rows a page is
+    /// made of are freed by the thread that allocated them (what `f` reads
+    /// need not be `Send`; only what `then` makes of it crosses threads).
+    pub async fn run_then<T, U, F, G>(&self, f: F, then: G) -> Result<U, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        G: FnOnce(T) -> Result<U, AppError> + Send + 'static,
+        U: Send + 'static,
+    {
         let pool = self.db.pool.clone();
         // One deadline for the turn and the connection together: when the
         // database is away, an answer (503, or a stale page from the
         // cache) comes within `POOL_WAIT`, not after a queue of timeouts.
         let deadline = Instant::now() + crate::db::POOL_WAIT;
-        let _permit = match self.db_slots.try_acquire() {
+        let permit = match self.db_slots.clone().try_acquire_owned() {
             Ok(permit) => Some(permit),
             Err(TryAcquireError::Closed) => None,
             Err(TryAcquireError::NoPermits) => {
                 self.count(Metrics::pool_wait);
-                let wait =
-                    actix_web::rt::time::timeout(crate::db::POOL_WAIT, self.db_slots.acquire());
+                let wait = actix_web::rt::time::timeout(
+                    crate::db::POOL_WAIT,
+                    self.db_slots.clone().acquire_owned(),
+                );
                 match wait.await {
                     Ok(permit) => permit.ok(),
                     Err(_) => {
@@ -128,15 +145,23 @@ impl AppState {
         // What is left of the wait; an idle connection is handed out at
         // once even when nothing is left.
         let left = deadline.saturating_duration_since(Instant::now());
-        let done = web::block(move || {
-            let mut conn = pool.get_timeout(left.max(LAST_TRY))?;
-            f(&mut conn)
+        let read = web::block(move || {
+            let read = pool
+                .get_timeout(left.max(LAST_TRY))
+                .map_err(AppError::from)
+                .and_then(|mut conn| f(&mut conn));
+            drop(permit);
+            read.map(then)
         })
         .await?;
-        if let Err(AppError::Pool(_)) = done {
-            self.count(Metrics::pool_timeout);
+        match read {
+            Err(AppError::Pool(e)) => {
+                self.count(Metrics::pool_timeout);
+                Err(AppError::Pool(e))
+            }
+            Err(e) => Err(e),
+            Ok(done) => done,
         }
-        done
     }
 
     /// Records `what` in the metrics, if they are kept.

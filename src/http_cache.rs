@@ -5,7 +5,7 @@
 //! the background.
 
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 
 use crate::encoding::{self, Coding};
 
@@ -38,7 +38,14 @@ pub fn etag_of(bytes: &[u8]) -> String {
 
 /// `Last-Modified` in HTTP date format.
 pub fn http_date(at: NaiveDateTime) -> String {
-    at.and_utc().format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+    // httpdate writes the fixed form without a pattern to parse per call,
+    // for the years 1970 to 9999; chrono writes any other.
+    match u64::try_from(at.and_utc().timestamp()) {
+        Ok(secs) if at.year() <= 9999 => {
+            httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+        }
+        _ => at.and_utc().format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
+    }
 }
 
 fn parse_http_date(value: &str) -> Option<DateTime<Utc>> {
@@ -117,6 +124,20 @@ mod tests {
         let text = http_date(at);
         assert_eq!(text, "Fri, 27 Nov 2026 08:15:00 GMT");
         assert_eq!(parse_http_date(&text).map(|d| d.naive_utc()), Some(at));
+        // Written as chrono writes them, on both sides of httpdate's range.
+        for (y, m, d) in [
+            (1969, 12, 31),
+            (1970, 1, 1),
+            (2000, 2, 29),
+            (9999, 12, 31),
+            (10000, 1, 1),
+        ] {
+            let at = NaiveDate::from_ymd_opt(y, m, d)
+                .and_then(|d| d.and_hms_opt(23, 59, 58))
+                .expect("a date");
+            let chrono = at.and_utc().format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+            assert_eq!(http_date(at), chrono);
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use super::editor::{Draft, SectionDraft};
 use super::models::{Article, Author, Category, Media, Section};
 use super::schema::{article_tags, articles, categories, media, sections, users};
+use super::timestamp::Ts;
 use super::{on_backend, CountRows, DbConn};
 use crate::domain::{ArticleKind, ArticleStatus, DatedNote, SourceKind};
 
@@ -23,6 +24,7 @@ use crate::domain::{ArticleKind, ArticleStatus, DatedNote, SourceKind};
 pub fn visible(now: NaiveDateTime) -> _ {
     let published: ArticleStatus = ArticleStatus::Published;
     let scheduled: ArticleStatus = ArticleStatus::Scheduled;
+    let now: Ts = Ts(now);
     articles::status
         .eq(published)
         .or(articles::status.eq(scheduled))
@@ -243,6 +245,7 @@ pub(crate) fn tagged(tag_id: i32) -> dsl::EqAny<articles::id, TaggedIds> {
 pub fn visible_link(now: NaiveDateTime) -> _ {
     let published: ArticleStatus = ArticleStatus::Published;
     let scheduled: ArticleStatus = ArticleStatus::Scheduled;
+    let now: Ts = Ts(now);
     article_tags::article_status
         .eq(published)
         .or(article_tags::article_status.eq(scheduled))
@@ -504,7 +507,7 @@ pub const RELATED_WINDOW: i64 = 100;
 struct RecentLinks {
     this: i32,
     tags: Vec<i32>,
-    now: NaiveDateTime,
+    now: Ts,
 }
 
 impl diesel::query_builder::QueryId for RecentLinks {
@@ -522,7 +525,7 @@ impl<DB> diesel::query_builder::QueryFragment<DB> for RecentLinks
 where
     DB: diesel::backend::Backend,
     i32: diesel::serialize::ToSql<diesel::sql_types::Integer, DB>,
-    NaiveDateTime: diesel::serialize::ToSql<diesel::sql_types::Timestamp, DB>,
+    Ts: diesel::serialize::ToSql<diesel::sql_types::Timestamp, DB>,
     ArticleStatus: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
 {
     fn walk_ast<'b>(
@@ -579,7 +582,7 @@ pub fn related(
         let recent = RecentLinks {
             this,
             tags: tag_ids.to_vec(),
-            now,
+            now: Ts(now),
         };
         let newest_first: Vec<i32> = on_backend!(conn, |c| recent.load(c))?;
         let ids = most_shared(&newest_first, limit);

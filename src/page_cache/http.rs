@@ -159,9 +159,7 @@ pub async fn serve<H: CacheHost, B: MessageBody + 'static>(
     }
     let share = leader.is_some() && shareable(res.headers());
     let (head, body) = res.into_parts();
-    let bytes = body::to_bytes(body)
-        .await
-        .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
+    let bytes = whole_body(body).await?;
     // Both codings when the entry is kept; only the one asked for when not.
     let codings = if share {
         vec![Coding::Gzip, Coding::Brotli]
@@ -362,6 +360,22 @@ fn respond_stale(entry: &Entry, conditions: &Conditions) -> HttpResponse {
     res
 }
 
+/// A response's body in one piece. A rendered page already is one (askama's
+/// `String`, handed over as `Bytes`): it is taken as it is, where
+/// `body::to_bytes` would copy it into a new buffer (and grow that buffer
+/// again for a page over 32 KB).
+async fn whole_body<B: MessageBody>(body: B) -> Result<Bytes, actix_web::Error>
+where
+    B::Error: Into<Box<dyn std::error::Error>>,
+{
+    match body.try_into_bytes() {
+        Ok(bytes) => Ok(bytes),
+        Err(body) => body::to_bytes(body)
+            .await
+            .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string())),
+    }
+}
+
 /// A response that is not a shared page (a staff page, an error page, a
 /// redirect): compressed whole in the coding the client prefers when it
 /// is text worth compressing, else left as it is.
@@ -378,9 +392,7 @@ async fn compress_whole(
         return Ok(res.map_into_boxed_body());
     }
     let (mut head, body) = res.into_parts();
-    let bytes = body::to_bytes(body)
-        .await
-        .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
+    let bytes = whole_body(body).await?;
     let _slot = encoding::SLOTS.acquire().await.ok();
     let encoded = web::block({
         let bytes = bytes.clone();

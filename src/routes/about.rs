@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::respond::{html, Page};
+use super::respond::Page;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::markdown;
@@ -25,8 +25,8 @@ impl Page for AboutPage {
 
 pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let st = state.clone();
-    let page = state
-        .run(move |conn| {
+    state
+        .page(move |conn| {
             let mut layout = st.layout(
                 conn,
                 Head {
@@ -47,6 +47,5 @@ pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
                 layout,
             })
         })
-        .await?;
-    html(&page)
+        .await
 }

@@ -87,119 +87,123 @@ async fn show(
     let path = path.to_owned();
     let st = state.clone();
     let found = state
-        .run(move |conn| {
-            let now = now();
-            let Some((card, hero)) = articles::find_visible(conn, slug.as_str(), now)? else {
-                // Withdrawn at its expiry: gone for good, which tells
-                // crawlers to drop it (a 404 they retry for a while).
-                if articles::expired(conn, slug.as_str(), now)? {
-                    return Err(AppError::Gone);
+        .run_then(
+            move |conn| {
+                let now = now();
+                let Some((card, hero)) = articles::find_visible(conn, slug.as_str(), now)? else {
+                    // Withdrawn at its expiry: gone for good, which tells
+                    // crawlers to drop it (a 404 they retry for a while).
+                    if articles::expired(conn, slug.as_str(), now)? {
+                        return Err(AppError::Gone);
+                    }
+                    // An old slug: see `respond::follow_redirects`.
+                    return Err(AppError::NotFound);
+                };
+                // The same slug under another category (or /blog) is the same
+                // article: send readers and crawlers to its one canonical URL.
+                let canonical = card.path();
+                if canonical != path {
+                    return Ok(Found::MovedTo(canonical));
                 }
-                // An old slug: see `respond::follow_redirects`.
-                return Err(AppError::NotFound);
-            };
-            // The same slug under another category (or /blog) is the same
-            // article: send readers and crawlers to its one canonical URL.
-            let canonical = card.path();
-            if canonical != path {
-                return Ok(Found::MovedTo(canonical));
-            }
-            let sections = articles::sections_of(conn, card.article.id)?;
-            let notes = notes::of_article(conn, card.article.id)?;
-            let live = live::block(conn, card.article.id, &canonical)?;
-            let tags = tags::of_article(conn, card.article.id)?;
-            let tag_ids: Vec<i32> = tags.iter().map(|t| t.id).collect();
-            let related = articles::related(conn, &card, &tag_ids, now, RELATED)?;
-            let most_read =
-                st.readership
-                    .cards(conn, now, Some(card.article.id), st.pages.freshness())?;
-            let mut crumbs = vec![Crumb::link("Home", "/")];
-            let current = match &card.category {
-                Some(c) => {
-                    crumbs.push(Crumb::link(&c.name, &format!("/{}", c.slug)));
-                    c.slug.clone()
+                let sections = articles::sections_of(conn, card.article.id)?;
+                let notes = notes::of_article(conn, card.article.id)?;
+                let live = live::block(conn, card.article.id, &canonical)?;
+                let tags = tags::of_article(conn, card.article.id)?;
+                let tag_ids: Vec<i32> = tags.iter().map(|t| t.id).collect();
+                let related = articles::related(conn, &card, &tag_ids, now, RELATED)?;
+                let most_read =
+                    st.readership
+                        .cards(conn, now, Some(card.article.id), st.pages.freshness())?;
+                let mut crumbs = vec![Crumb::link("Home", "/")];
+                let current = match &card.category {
+                    Some(c) => {
+                        crumbs.push(Crumb::link(&c.name, &format!("/{}", c.slug)));
+                        c.slug.clone()
+                    }
+                    None => {
+                        crumbs.push(Crumb::link("Blog", "/blog"));
+                        "blog".to_owned()
+                    }
+                };
+                crumbs.push(Crumb::here(&card.article.title));
+                let noindex =
+                    card.article.noindex || card.category.as_ref().is_some_and(|c| c.noindex);
+                let mut layout = st.layout(
+                    conn,
+                    Head {
+                        title: card.article.title.clone(),
+                        description: card.article.standfirst.clone(),
+                        path: canonical.clone(),
+                        current,
+                        og_type: "article",
+                        noindex,
+                    },
+                )?;
+                layout.add_breadcrumbs(&crumbs);
+                let canonical_url = layout.canonical.clone();
+                if let Some(h) = &hero {
+                    // The share image, cut around the picture's focal point.
+                    let (path, width, height) = h.share();
+                    layout.image = (format!("{}{path}", layout.base_url), width, height);
                 }
-                None => {
-                    crumbs.push(Crumb::link("Blog", "/blog"));
-                    "blog".to_owned()
-                }
-            };
-            crumbs.push(Crumb::here(&card.article.title));
-            let noindex = card.article.noindex || card.category.as_ref().is_some_and(|c| c.noindex);
-            let mut layout = st.layout(
-                conn,
-                Head {
-                    title: card.article.title.clone(),
-                    description: card.article.standfirst.clone(),
-                    path: canonical.clone(),
-                    current,
-                    og_type: "article",
-                    noindex,
-                },
-            )?;
-            layout.add_breadcrumbs(&crumbs);
-            let canonical_url = layout.canonical.clone();
-            if let Some(h) = &hero {
-                // The share image, cut around the picture's focal point.
-                let (path, width, height) = h.share();
-                layout.image = (format!("{}{path}", layout.base_url), width, height);
-            }
-            let mut article_ld = structured::article(
-                &card,
-                &tags,
-                &notes,
-                &layout.image,
-                &layout.site,
-                &layout.base_url,
-                &canonical_url,
-                layout.logo,
-            );
-            if let Some(h) = &hero {
-                // Who to credit: as typed, else the agency for its own.
-                let credit = h.credit_line().unwrap_or(&layout.site.name);
-                article_ld["image"]["creditText"] = credit.into();
-            }
-            if let Some(live) = &live {
-                let a = &card.article;
-                let modified = a
-                    .updated_at
-                    .max(a.published_at.unwrap_or(a.updated_at))
-                    .max(live.newest_change());
-                structured::live_blog(
-                    &mut article_ld,
-                    &live.coverage,
-                    &live.entries,
-                    modified,
+                let mut article_ld = structured::article(
+                    &card,
+                    &tags,
+                    &notes,
+                    &layout.image,
+                    &layout.site,
                     &layout.base_url,
                     &canonical_url,
+                    layout.logo,
                 );
-                layout.feeds.push((
-                    format!("{} (live updates, RSS)", card.article.title),
-                    format!("{}{}", layout.base_url, live.feed),
-                    "application/rss+xml",
-                ));
-            }
-            layout.add_json_ld(&article_ld);
-            match &card.category {
-                // A noindex category has no feed to name.
-                Some(c) if c.noindex => {}
-                Some(c) => layout.add_feed(&c.name, &format!("/{}", c.slug)),
-                None => layout.add_feed("Blog", "/blog"),
-            }
-            Ok(Found::Page(ArticlePage {
-                layout,
-                crumbs,
-                intro_html: markdown::to_html(&card.article.intro),
-                card,
-                hero,
-                sections,
-                tags,
-                related,
-                most_read,
-                notes,
-                live,
-            }))
-        })
+                if let Some(h) = &hero {
+                    // Who to credit: as typed, else the agency for its own.
+                    let credit = h.credit_line().unwrap_or(&layout.site.name);
+                    article_ld["image"]["creditText"] = credit.into();
+                }
+                if let Some(live) = &live {
+                    let a = &card.article;
+                    let modified = a
+                        .updated_at
+                        .max(a.published_at.unwrap_or(a.updated_at))
+                        .max(live.newest_change());
+                    structured::live_blog(
+                        &mut article_ld,
+                        &live.coverage,
+                        &live.entries,
+                        modified,
+                        &layout.base_url,
+                        &canonical_url,
+                    );
+                    layout.feeds.push((
+                        format!("{} (live updates, RSS)", card.article.title),
+                        format!("{}{}", layout.base_url, live.feed),
+                        "application/rss+xml",
+                    ));
+                }
+                layout.add_json_ld(&article_ld);
+                match &card.category {
+                    // A noindex category has no feed to name.
+                    Some(c) if c.noindex => {}
+                    Some(c) => layout.add_feed(&c.name, &format!("/{}", c.slug)),
+                    None => layout.add_feed("Blog", "/blog"),
+                }
+                Ok(Found::Page(ArticlePage {
+                    layout,
+                    crumbs,
+                    intro_html: markdown::to_html(&card.article.intro),
+                    card,
+                    hero,
+                    sections,
+                    tags,
+                    related,
+                    most_read,
+                    notes,
+                    live,
+                }))
+            },
+            Found::render,
+        )
         .await?;
-    found.respond()
+    Ok(found.respond())
 }

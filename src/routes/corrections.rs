@@ -4,7 +4,7 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::respond::{html, Page, PageQuery, COUNTED};
+use super::respond::{Page, PageQuery, COUNTED};
 use crate::app::AppState;
 use crate::db::notes::{self, CorrectionEntry};
 use crate::domain::clock::now;
@@ -40,8 +40,8 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let page = query.number()?;
     let st = state.clone();
-    let view = state
-        .run(move |conn| {
+    state
+        .page(move |conn| {
             let now = now();
             // Counted as far as a listing counts (see `respond::listing_pager`).
             let enough = COUNTED.max(page.offset(PER_PAGE) + PER_PAGE);
@@ -87,6 +87,5 @@ pub async fn show(
                 pager,
             })
         })
-        .await?;
-    html(&view)
+        .await
 }

@@ -4,7 +4,7 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::respond::{html, Page};
+use super::respond::Page;
 use crate::app::AppState;
 use crate::db::articles::{self, Card, Listing};
 use crate::db::models::Category;
@@ -50,8 +50,8 @@ impl Page for HomePage {
 
 pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let st = state.clone();
-    let page = state
-        .run(move |conn| {
+    state
+        .page(move |conn| {
             let mut layout = st.layout(
                 conn,
                 Head {
@@ -90,6 +90,5 @@ pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
                 most_read,
             })
         })
-        .await?;
-    html(&page)
+        .await
 }

@@ -6,7 +6,7 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::respond::{html, listing_pager, Page, PER_PAGE};
+use super::respond::{listing_pager, Page, PER_PAGE};
 use crate::app::AppState;
 use crate::db::articles::{self, Card, Listing};
 use crate::db::DbConn;
@@ -77,13 +77,12 @@ pub async fn respond(
     find: impl FnOnce(&mut DbConn) -> Result<Listed, AppError> + Send + 'static,
 ) -> Result<HttpResponse, AppError> {
     let st = state.clone();
-    let listing = state
-        .run(move |conn| {
+    state
+        .page(move |conn| {
             let listed = find(conn)?;
             render(conn, &st, listed, page)
         })
-        .await?;
-    html(&listing)
+        .await
 }
 
 fn render(

@@ -48,22 +48,55 @@ pub fn listing_pager(
     ))
 }
 
-/// Renders a page template into a 200 HTML response. The caching
-/// middleware adds its ETag; `Last-Modified` comes from the page's content.
-pub fn html<T: Template + Page>(page: &T) -> Result<HttpResponse, AppError> {
-    let mut response = HttpResponse::Ok();
-    response.content_type(ContentType::html());
-    if let Some(at) = page.last_modified() {
-        response.insert_header((header::LAST_MODIFIED, http_date(at)));
+/// A page rendered to HTML, with what its response says about it: made on
+/// the blocking pool ([`AppState::page`]), answered on the async worker.
+#[derive(Debug)]
+pub struct Rendered {
+    body: String,
+    last_modified: Option<NaiveDateTime>,
+    marks: Marks,
+}
+
+impl Rendered {
+    /// Renders a page template.
+    pub fn of<T: Template + Page>(page: &T) -> Result<Rendered, AppError> {
+        Ok(Rendered {
+            body: page.render()?,
+            last_modified: page.last_modified(),
+            marks: page.marks(),
+        })
     }
-    let marks = page.marks();
-    if let Some(article) = marks.article {
-        response.insert_header((page_cache::ARTICLE_MARK, article.to_string()));
+
+    /// The 200 HTML response. The caching middleware adds its ETag;
+    /// `Last-Modified` comes from the page's content.
+    pub fn respond(self) -> HttpResponse {
+        let mut response = HttpResponse::Ok();
+        response.content_type(ContentType::html());
+        if let Some(at) = self.last_modified {
+            response.insert_header((header::LAST_MODIFIED, http_date(at)));
+        }
+        if let Some(article) = self.marks.article {
+            response.insert_header((page_cache::ARTICLE_MARK, article.to_string()));
+        }
+        if self.marks.ranked {
+            response.insert_header((page_cache::RANKED_MARK, "1"));
+        }
+        response.body(self.body)
     }
-    if marks.ranked {
-        response.insert_header((page_cache::RANKED_MARK, "1"));
+}
+
+impl AppState {
+    /// Reads a page with `read` (see [`AppState::run`]) and renders it on
+    /// the blocking pool once the connection is given back
+    /// ([`AppState::run_then`]): a 200 HTML response.
+    pub async fn page<T, F>(&self, read: F) -> Result<HttpResponse, AppError>
+    where
+        T: Template + Page,
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    {
+        let rendered = self.run_then(read, |page| Rendered::of(&page)).await?;
+        Ok(rendered.respond())
     }
-    Ok(response.body(page.render()?))
 }
 
 /// What a page says about its own freshness.
@@ -128,10 +161,20 @@ pub enum Found<T> {
 }
 
 impl<T: Template + Page> Found<T> {
-    pub fn respond(self) -> Result<HttpResponse, AppError> {
+    /// Renders the page, if it is one.
+    pub fn render(self) -> Result<Found<Rendered>, AppError> {
+        Ok(match self {
+            Found::Page(page) => Found::Page(Rendered::of(&page)?),
+            Found::MovedTo(location) => Found::MovedTo(location),
+        })
+    }
+}
+
+impl Found<Rendered> {
+    pub fn respond(self) -> HttpResponse {
         match self {
-            Found::Page(page) => html(&page),
-            Found::MovedTo(location) => Ok(moved_to(&location)),
+            Found::Page(page) => page.respond(),
+            Found::MovedTo(location) => moved_to(&location),
         }
     }
 }

@@ -9,7 +9,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::respond::{html, Page, PER_PAGE};
+use super::respond::{Page, Rendered, PER_PAGE};
 use crate::app::AppState;
 use crate::db::search::{self, Hit, SearchError, SearchQuery as Terms};
 use crate::domain::clock::now;
@@ -100,74 +100,77 @@ pub async fn show(
     let time_limit = state.search.time_limit();
     let st = state.clone();
     let page_view = state
-        .run(move |conn| {
-            let started = Instant::now();
-            let found = search::search(
-                conn,
-                &terms,
-                now(),
-                PER_PAGE,
-                page.offset(PER_PAGE),
-                time_limit,
-            );
-            if !terms.is_empty() {
-                st.count(|m| m.observe_search(started.elapsed()));
-            }
-            let (hits, counted) = match found {
-                Ok(found) => found,
-                Err(SearchError::TooSlow) => {
-                    tracing::warn!(query = %text, "search stopped at its time limit");
-                    return Ok(None);
+        .run_then(
+            move |conn| {
+                let started = Instant::now();
+                let found = search::search(
+                    conn,
+                    &terms,
+                    now(),
+                    PER_PAGE,
+                    page.offset(PER_PAGE),
+                    time_limit,
+                );
+                if !terms.is_empty() {
+                    st.count(|m| m.observe_search(started.elapsed()));
                 }
-                Err(SearchError::Database(e)) => return Err(e.into()),
-            };
-            let base = format!(
-                "/search?q={}",
-                url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
-            );
-            let search::Counted {
-                at_least: total,
-                more,
-                beyond_reach,
-            } = counted;
-            let pager = Pager::counted(&base, page.get(), total, more, PER_PAGE);
-            if pager.is_past_end() {
-                return Err(AppError::NotFound);
-            }
-            let title = if text.is_empty() {
-                "Search".to_owned()
-            } else {
-                format!("Search: {text}")
-            };
-            let mut layout = st.layout(
-                conn,
-                Head {
-                    title,
-                    description: "Search the agency's articles.".to_owned(),
-                    path: base,
-                    current: String::new(),
-                    og_type: "website",
-                    noindex: true,
-                },
-            )?;
-            let crumbs = vec![Crumb::link("Home", "/"), Crumb::here("Search")];
-            layout.add_breadcrumbs(&crumbs);
-            Ok(Some(SearchPage {
-                layout,
-                crumbs,
-                query: text,
-                total,
-                more,
-                beyond_reach,
-                band: PER_PAGE * search::PAGES_PER_BAND,
-                hits,
-                pager,
-                notice,
-            }))
-        })
+                let (hits, counted) = match found {
+                    Ok(found) => found,
+                    Err(SearchError::TooSlow) => {
+                        tracing::warn!(query = %text, "search stopped at its time limit");
+                        return Ok(None);
+                    }
+                    Err(SearchError::Database(e)) => return Err(e.into()),
+                };
+                let base = format!(
+                    "/search?q={}",
+                    url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
+                );
+                let search::Counted {
+                    at_least: total,
+                    more,
+                    beyond_reach,
+                } = counted;
+                let pager = Pager::counted(&base, page.get(), total, more, PER_PAGE);
+                if pager.is_past_end() {
+                    return Err(AppError::NotFound);
+                }
+                let title = if text.is_empty() {
+                    "Search".to_owned()
+                } else {
+                    format!("Search: {text}")
+                };
+                let mut layout = st.layout(
+                    conn,
+                    Head {
+                        title,
+                        description: "Search the agency's articles.".to_owned(),
+                        path: base,
+                        current: String::new(),
+                        og_type: "website",
+                        noindex: true,
+                    },
+                )?;
+                let crumbs = vec![Crumb::link("Home", "/"), Crumb::here("Search")];
+                layout.add_breadcrumbs(&crumbs);
+                Ok(Some(SearchPage {
+                    layout,
+                    crumbs,
+                    query: text,
+                    total,
+                    more,
+                    beyond_reach,
+                    band: PER_PAGE * search::PAGES_PER_BAND,
+                    hits,
+                    pager,
+                    notice,
+                }))
+            },
+            |page_view| page_view.as_ref().map(Rendered::of).transpose(),
+        )
         .await?;
     match page_view {
-        Some(page_view) => html(&page_view),
+        Some(page_view) => Ok(page_view.respond()),
         None => Ok(unavailable(
             "Search took too long",
             "That search needed more work than one search may take. Try fewer words, \

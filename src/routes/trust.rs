@@ -6,7 +6,7 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::respond::{html, Page};
+use super::respond::Page;
 use crate::app::AppState;
 use crate::db::settings;
 use crate::domain::TrustPage;
@@ -59,8 +59,8 @@ pub async fn masthead(state: web::Data<AppState>) -> Result<HttpResponse, AppErr
 
 async fn show(state: web::Data<AppState>, page: TrustPage) -> Result<HttpResponse, AppError> {
     let st = state.clone();
-    let view = state
-        .run(move |conn| {
+    state
+        .page(move |conn| {
             let text = settings::trust_page(conn, page)?
                 .map(|(text, _)| text)
                 .filter(|text| !text.trim().is_empty())
@@ -86,6 +86,5 @@ async fn show(state: web::Data<AppState>, page: TrustPage) -> Result<HttpRespons
                 body_html: markdown::to_html(&text),
             })
         })
-        .await?;
-    html(&view)
+        .await
 }

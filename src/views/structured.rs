@@ -147,7 +147,7 @@ pub fn article(
     } else {
         "BlogPosting"
     };
-    let iso = |t: chrono::NaiveDateTime| t.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let iso = |t: chrono::NaiveDateTime| crate::views::filters::iso_utc(&t);
     let published = a.published_at.map(iso);
     let image =
         json!({ "@type": "ImageObject", "url": image.0, "width": image.1, "height": image.2 });
