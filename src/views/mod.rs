@@ -1,6 +1,7 @@
 //! What every page template shares: the layout data (site, navigation,
 //! head tags), the pager and breadcrumb, and the template filters.
 
+pub mod escape;
 pub mod filters;
 pub mod structured;
 pub mod xml;
