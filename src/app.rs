@@ -145,23 +145,19 @@ impl AppState {
         // What is left of the wait; an idle connection is handed out at
         // once even when nothing is left.
         let left = deadline.saturating_duration_since(Instant::now());
-        let read = web::block(move || {
+        let done = web::block(move || {
             let read = pool
                 .get_timeout(left.max(LAST_TRY))
                 .map_err(AppError::from)
                 .and_then(|mut conn| f(&mut conn));
             drop(permit);
-            read.map(then)
+            read.and_then(then)
         })
         .await?;
-        match read {
-            Err(AppError::Pool(e)) => {
-                self.count(Metrics::pool_timeout);
-                Err(AppError::Pool(e))
-            }
-            Err(e) => Err(e),
-            Ok(done) => done,
+        if let Err(AppError::Pool(_)) = done {
+            self.count(Metrics::pool_timeout);
         }
+        done
     }
 
     /// Records `what` in the metrics, if they are kept.

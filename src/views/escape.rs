@@ -108,9 +108,12 @@ mod tests {
         }
     }
 
-    /// Templates use it: a title with markup and quotes comes out escaped.
+    /// A template escapes a title with markup and quotes, in text and in an
+    /// attribute. (askama.toml names this escaper for html templates; its
+    /// output is askama's own, so this checks what readers get, not which
+    /// of the two wrote it.)
     #[test]
-    fn templates_escape_with_it() {
+    fn a_template_escapes_markup_and_quotes() {
         #[derive(askama::Template)]
         #[template(source = "<h1 title=\"{{ t }}\">{{ t }}</h1>", ext = "html")]
         struct Heading<'a> {
