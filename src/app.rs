@@ -87,9 +87,9 @@ const LAST_TRY: Duration = Duration::from_millis(50);
 /// What every public page shows of the site, read and prepared once per
 /// generation of the content.
 pub struct SiteAndCategories {
-    pub site: SiteSettings,
+    pub site: Arc<SiteSettings>,
     /// In navigation order.
-    pub categories: Vec<Category>,
+    pub categories: Arc<[Category]>,
     /// The publisher's JSON-LD, serialized for its script element.
     pub organization: String,
 }
@@ -195,8 +195,8 @@ impl AppState {
             static_files::url("logo.svg"),
         ));
         let shared = Arc::new(SiteAndCategories {
-            site,
-            categories,
+            site: Arc::new(site),
+            categories: categories.into(),
             organization,
         });
         *self.site_memo() = Some((generation, shared.clone()));

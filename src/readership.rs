@@ -115,7 +115,7 @@ pub struct Readership {
 struct Shown {
     ranking: Arc<[i32]>,
     stamp: Stamp,
-    cards: Arc<[Card]>,
+    cards: Arc<[Arc<Card>]>,
 }
 
 impl Readership {
@@ -142,14 +142,15 @@ impl Readership {
     /// The box's cards: the visible articles among the ranked ones, most
     /// read first, leaving out `except` (the page's own article). One
     /// query when the content or the ranking changed since the last call
-    /// (as `freshness` tells), none otherwise.
+    /// (as `freshness` tells), none otherwise. The cards are shared with
+    /// every page that shows them until then, not copied per page.
     pub fn cards(
         &self,
         conn: &mut DbConn,
         now: NaiveDateTime,
         except: Option<i32>,
         freshness: &Freshness,
-    ) -> diesel::QueryResult<Vec<Card>> {
+    ) -> diesel::QueryResult<Vec<Arc<Card>>> {
         let ranking = self.ranking();
         if ranking.is_empty() {
             return Ok(Vec::new());
@@ -165,7 +166,10 @@ impl Readership {
                 // The stamp is taken before the read: a change committed
                 // during it makes the next call read again.
                 let stamp = freshness.stamp();
-                let cards: Arc<[Card]> = articles::cards_by_ids(conn, &ranking, now)?.into();
+                let cards: Arc<[Arc<Card>]> = articles::cards_by_ids(conn, &ranking, now)?
+                    .into_iter()
+                    .map(Arc::new)
+                    .collect();
                 *self.shown() = Some(Shown {
                     ranking,
                     stamp,

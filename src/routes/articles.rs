@@ -33,7 +33,7 @@ pub struct ArticlePage {
     pub tags: Vec<Tag>,
     pub related: Vec<Card>,
     /// The most read articles of the last day, this one left out.
-    pub most_read: Vec<Card>,
+    pub most_read: Vec<std::sync::Arc<Card>>,
     /// Its corrections and updates, newest first: the byline's "Updated"
     /// is the newest one's time (a silent fix shows none).
     pub notes: Vec<Note>,

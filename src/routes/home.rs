@@ -25,7 +25,7 @@ pub struct HomePage {
     pub areas: Vec<(Category, Vec<Card>)>,
     pub blog: Vec<Card>,
     /// The most read articles of the last day (`readership`).
-    pub most_read: Vec<Card>,
+    pub most_read: Vec<std::sync::Arc<Card>>,
 }
 
 impl Page for HomePage {
@@ -72,7 +72,7 @@ pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
             // One query per category: bounded by the handful of categories,
             // never by the number of articles.
             let mut areas = Vec::with_capacity(layout.categories.len());
-            for category in &layout.categories {
+            for category in layout.categories.iter() {
                 let cards =
                     articles::list(conn, Listing::Category(category.id), now, PER_CATEGORY, 0)?;
                 if !cards.is_empty() {

@@ -8,6 +8,8 @@ pub mod xml;
 
 pub use structured::Crumb;
 
+use std::sync::Arc;
+
 use chrono::NaiveDateTime;
 
 use crate::db::articles::Card;
@@ -16,8 +18,11 @@ use crate::static_files;
 
 /// The data `base.html` needs on every page.
 pub struct Layout {
-    pub site: SiteSettings,
-    pub categories: Vec<Category>,
+    /// Shared with every page of the same generation of the content
+    /// ([`crate::app::SiteAndCategories`]), not copied per page.
+    pub site: Arc<SiteSettings>,
+    /// In navigation order; shared like `site`.
+    pub categories: Arc<[Category]>,
     /// The full `<title>`.
     pub title: String,
     /// The meta description.
@@ -70,8 +75,8 @@ pub struct Head {
 
 impl Layout {
     pub fn new(
-        site: SiteSettings,
-        categories: Vec<Category>,
+        site: Arc<SiteSettings>,
+        categories: Arc<[Category]>,
         // The publisher's JSON-LD (`structured::organization`), serialized.
         organization: String,
         base_url: &str,
