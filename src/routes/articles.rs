@@ -158,30 +158,39 @@ async fn show(
                 );
                 if let Some(h) = &hero {
                     // Who to credit: as typed, else the agency for its own.
-                    let credit = h.credit_line().unwrap_or(&layout.site.name);
-                    article_ld["image"]["creditText"] = credit.into();
+                    article_ld.image.credit_text =
+                        Some(h.credit_line().unwrap_or(&layout.site.name));
                 }
+                let article_ld = match &live {
+                    Some(live) => {
+                        let a = &card.article;
+                        let modified = a
+                            .updated_at
+                            .max(a.published_at.unwrap_or(a.updated_at))
+                            .max(live.newest_change());
+                        // A live article's JSON-LD is added to as a tree.
+                        let mut value = serde_json::to_value(&article_ld)
+                            .map_err(|e| AppError::Template(askama::Error::custom(e)))?;
+                        structured::live_blog(
+                            &mut value,
+                            &live.coverage,
+                            &live.entries,
+                            modified,
+                            &layout.base_url,
+                            &canonical_url,
+                        );
+                        structured::script_json(&value)
+                    }
+                    None => structured::script_json(&article_ld),
+                };
+                layout.json_ld.push(article_ld);
                 if let Some(live) = &live {
-                    let a = &card.article;
-                    let modified = a
-                        .updated_at
-                        .max(a.published_at.unwrap_or(a.updated_at))
-                        .max(live.newest_change());
-                    structured::live_blog(
-                        &mut article_ld,
-                        &live.coverage,
-                        &live.entries,
-                        modified,
-                        &layout.base_url,
-                        &canonical_url,
-                    );
                     layout.feeds.push((
                         format!("{} (live updates, RSS)", card.article.title),
                         format!("{}{}", layout.base_url, live.feed),
                         "application/rss+xml",
                     ));
                 }
-                layout.add_json_ld(&article_ld);
                 match &card.category {
                     // A noindex category has no feed to name.
                     Some(c) if c.noindex => {}

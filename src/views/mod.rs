@@ -185,7 +185,7 @@ impl Layout {
         self.feeds.extend(feed_links(title, &self.base_url, area));
     }
 
-    pub fn add_json_ld(&mut self, value: &serde_json::Value) {
+    pub fn add_json_ld<T: serde::Serialize + ?Sized>(&mut self, value: &T) {
         self.json_ld.push(structured::script_json(value));
     }
 

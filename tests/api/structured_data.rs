@@ -63,10 +63,25 @@ backend_test!(
             .as_array()
             .is_some_and(|k| !k.is_empty()));
         assert_eq!(article["mainEntityOfPage"]["@id"], canonical.as_str());
+        assert_eq!(article["mainEntityOfPage"]["@type"], "WebPage");
+        assert_eq!(article["url"], canonical.as_str());
+        assert_eq!(article["isAccessibleForFree"], true);
+        assert_eq!(article["@context"], "https://schema.org");
+        assert_eq!(
+            article["publisher"]["@id"],
+            format!("{}/#organization", app.address).as_str()
+        );
+        assert!(article["author"][0]["name"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty()));
 
         let crumbs = of_type(&blocks, "BreadcrumbList");
         let items = crumbs["itemListElement"].as_array().expect("items");
         assert_eq!(items.len(), 3);
+        assert_eq!(crumbs["@context"], "https://schema.org");
+        let positions: Vec<_> = items.iter().map(|i| i["position"].clone()).collect();
+        assert_eq!(positions, [1, 2, 3]);
+        assert!(items.iter().all(|i| i["@type"] == "ListItem"));
         assert_eq!(items[1]["name"], "Rowing");
         assert_eq!(items[1]["item"], format!("{}/rowing", app.address).as_str());
         assert_eq!(items[2]["item"], canonical.as_str());
