@@ -500,28 +500,51 @@ pub const RELATED_WINDOW: i64 = 100;
 /// 20), sorted by publish time and id. The database sorts, so no publish
 /// time is sent or decoded (on SQLite, parsing those timestamps cost more
 /// than the rest of the ranking). diesel's query builder has no `LIMIT`
-/// inside a `UNION`, so the statement is written here; every value is
-/// bound, so each connection keeps one prepared statement per number of
-/// hashtags.
+/// inside a `UNION`, so the statement is written here.
+///
+/// It has `N` walks, the hashtags padded with [`NO_TAG`] (a walk that
+/// finds nothing at once): every value is bound and the statement's shape
+/// is its type, so each connection prepares it once per `N` and diesel
+/// finds it by type. A statement shaped by the number of hashtags had to
+/// be written out and hashed on every page to be found in the cache.
 #[derive(Debug, Clone)]
-struct RecentLinks {
+struct RecentLinks<const N: usize> {
     this: i32,
-    tags: Vec<i32>,
+    tags: [i32; N],
     now: Ts,
 }
 
-impl diesel::query_builder::QueryId for RecentLinks {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
+/// A hashtag id no hashtag has (ids start at 1).
+const NO_TAG: i32 = -1;
+
+impl<const N: usize> RecentLinks<N> {
+    /// The links of the first `N` of `tags` (an article has at most
+    /// [`crate::domain::limits::MAX_TAGS`]).
+    fn of(this: i32, tags: &[i32], now: NaiveDateTime) -> RecentLinks<N> {
+        let mut slots = [NO_TAG; N];
+        for (slot, tag) in slots.iter_mut().zip(tags) {
+            *slot = *tag;
+        }
+        RecentLinks {
+            this,
+            tags: slots,
+            now: Ts(now),
+        }
+    }
 }
 
-impl diesel::query_builder::Query for RecentLinks {
+impl<const N: usize> diesel::query_builder::QueryId for RecentLinks<N> {
+    type QueryId = RecentLinks<N>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<const N: usize> diesel::query_builder::Query for RecentLinks<N> {
     type SqlType = diesel::sql_types::Integer;
 }
 
-impl<C: Connection> RunQueryDsl<C> for RecentLinks {}
+impl<const N: usize, C: Connection> RunQueryDsl<C> for RecentLinks<N> {}
 
-impl<DB> diesel::query_builder::QueryFragment<DB> for RecentLinks
+impl<const N: usize, DB> diesel::query_builder::QueryFragment<DB> for RecentLinks<N>
 where
     DB: diesel::backend::Backend,
     i32: diesel::serialize::ToSql<diesel::sql_types::Integer, DB>,
@@ -555,9 +578,9 @@ where
             out.push_sql(" AND (article_expires_at IS NULL OR article_expires_at > ");
             out.push_bind_param::<Timestamp, _>(&self.now)?;
             out.push_sql(") ORDER BY article_published_at DESC LIMIT ");
-            out.push_sql(&RELATED_WINDOW.to_string());
+            out.push_sql(itoa::Buffer::new().format(RELATED_WINDOW));
             out.push_sql(") AS w");
-            out.push_sql(&i.to_string());
+            out.push_sql(itoa::Buffer::new().format(i));
         }
         out.push_sql(") AS links ORDER BY article_published_at DESC, article_id DESC");
         Ok(())
@@ -579,12 +602,14 @@ pub fn related(
     let mut picked: Vec<Card> = Vec::with_capacity(limit);
     let limit = limit.min(MAX_RELATED);
     if !tag_ids.is_empty() {
-        let recent = RecentLinks {
-            this,
-            tags: tag_ids.to_vec(),
-            now: Ts(now),
-        };
-        let newest_first: Vec<i32> = on_backend!(conn, |c| recent.load(c))?;
+        // Three shapes of the statement serve any number of hashtags.
+        let newest_first: Vec<i32> = match tag_ids.len() {
+            ..=4 => on_backend!(conn, |c| RecentLinks::<4>::of(this, tag_ids, now).load(c)),
+            5..=8 => on_backend!(conn, |c| RecentLinks::<8>::of(this, tag_ids, now).load(c)),
+            _ => on_backend!(conn, |c| {
+                RecentLinks::<{ crate::domain::limits::MAX_TAGS }>::of(this, tag_ids, now).load(c)
+            }),
+        }?;
         let ids = most_shared(&newest_first, limit);
         picked.extend(cards_by_ids(conn, &ids, now)?);
     }

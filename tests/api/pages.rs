@@ -236,6 +236,57 @@ backend_test!(
 );
 
 backend_test!(
+    /// Whatever number of hashtags an article has, up to the limit of 20,
+    /// each of them counts for its related articles: one sharing only its
+    /// last hashtag is found, and one sharing its first and last comes
+    /// before a newer one sharing only the first. (They are in another
+    /// category than the article's, from which related articles are
+    /// filled up when too few share a hashtag.)
+    async fn related_articles_come_from_every_one_of_many_hashtags(backend: Backend) {
+        use iconocast::domain::ArticleStatus;
+        let app = spawn_app(&backend).await;
+        let rowing = app.category("Rowing");
+        let sailing = app.category("Sailing");
+        for count in [3, 6, 12, 20] {
+            let tags: Vec<String> = (1..=count).map(|i| format!("Many{count}x{i}")).collect();
+            let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+            let main = format!("main-{count}");
+            app.article("Main")
+                .slug(&main)
+                .in_category(&rowing)
+                .tags(&tags)
+                .create();
+            let related_one = |slug: &str, tags: &[&str], hours: i64| {
+                app.article(slug)
+                    .slug(slug)
+                    .in_category(&sailing)
+                    .tags(tags)
+                    .with_status(ArticleStatus::Published, Some(hours_ago(hours)))
+                    .create();
+                format!("/sailing/{slug}")
+            };
+            let last = related_one(&format!("last-only-{count}"), &tags[count - 1..], 3);
+            let both = related_one(
+                &format!("first-and-last-{count}"),
+                &[tags[0], tags[count - 1]],
+                2,
+            );
+            let newer = related_one(&format!("first-only-{count}"), &tags[..1], 1);
+            let related = app
+                .get(&format!("/rowing/{main}"))
+                .await
+                .attrs(".related .card-title a", "href");
+            // Then the newest of its own category fill the fourth place.
+            assert_eq!(
+                related.get(..3),
+                Some(&[both, newer, last][..]),
+                "{backend:?}, {count} hashtags: {related:?}"
+            );
+        }
+    }
+);
+
+backend_test!(
     async fn an_article_under_the_wrong_category_moves_to_its_own_url(backend: Backend) {
         let app = spawn_app(&backend).await;
         app.rowing_story();
