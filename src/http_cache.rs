@@ -14,15 +14,36 @@ pub const PAGE_CACHE: &str = "public, max-age=60, stale-while-revalidate=600";
 
 /// A 64-bit hash of the body, eight bytes at a time (FNV-1a's mixing over
 /// words): cheap next to rendering, and any change of content changes it.
+/// Four words are mixed side by side in four lanes, folded together at
+/// the end: one lane waits on each multiplication before the next, and
+/// took four times as long over a page.
 fn body_hash(bytes: &[u8]) -> u64 {
     const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ bytes.len() as u64;
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
+    fn mix(hash: u64, word: &[u8]) -> u64 {
         let mut w = [0u8; 8];
         w.copy_from_slice(word);
-        hash = (hash ^ u64::from_le_bytes(w)).wrapping_mul(PRIME);
-        hash ^= hash >> 29;
+        let hash = (hash ^ u64::from_le_bytes(w)).wrapping_mul(PRIME);
+        hash ^ (hash >> 29)
+    }
+    let seed: u64 = 0xcbf2_9ce4_8422_2325 ^ bytes.len() as u64;
+    let mut lanes = [
+        seed,
+        seed.rotate_left(16),
+        seed.rotate_left(32),
+        seed.rotate_left(48),
+    ];
+    let mut blocks = bytes.chunks_exact(32);
+    for block in &mut blocks {
+        for (lane, word) in lanes.iter_mut().zip(block.chunks_exact(8)) {
+            *lane = mix(*lane, word);
+        }
+    }
+    let mut hash = lanes
+        .iter()
+        .fold(seed, |hash, lane| mix(hash, &lane.to_le_bytes()));
+    let mut words = blocks.remainder().chunks_exact(8);
+    for word in &mut words {
+        hash = mix(hash, word);
     }
     for b in words.remainder() {
         hash = (hash ^ u64::from(*b)).wrapping_mul(PRIME);
@@ -142,16 +163,24 @@ mod tests {
 
     #[test]
     fn any_change_of_the_body_changes_the_etag() {
-        let body = "<p>The harbour reopened this morning.</p>".repeat(40);
-        let tags: std::collections::HashSet<String> = (0..body.len())
-            .map(|i| {
-                let mut changed = body.clone().into_bytes();
-                changed[i] ^= 1;
-                etag_of(&changed)
-            })
-            .collect();
-        assert_eq!(tags.len(), body.len(), "every one-bit change is seen");
-        assert!(!tags.contains(&etag_of(body.as_bytes())));
+        let page = "<p>The harbour reopened this morning.</p>".repeat(40);
+        // Whole blocks of 32 bytes; then words and bytes left over.
+        for body in [page.clone(), format!("{page}<p>Ferries.</p>")] {
+            let tags: std::collections::HashSet<String> = (0..body.len())
+                .map(|i| {
+                    let mut changed = body.clone().into_bytes();
+                    changed[i] ^= 1;
+                    etag_of(&changed)
+                })
+                .collect();
+            assert_eq!(tags.len(), body.len(), "every one-bit change is seen");
+            assert!(!tags.contains(&etag_of(body.as_bytes())));
+        }
+        // Two words swapped within a block, and two blocks swapped.
+        let swapped = format!("{}{}", &page[8..16], &page[..8]) + &page[16..];
+        assert_ne!(etag_of(page.as_bytes()), etag_of(swapped.as_bytes()));
+        let blocks = format!("{}{}{}", &page[32..64], &page[..32], &page[64..]);
+        assert_ne!(etag_of(page.as_bytes()), etag_of(blocks.as_bytes()));
         assert_ne!(etag_of(b"ab"), etag_of(b"ab\0"));
     }
 
