@@ -6,8 +6,11 @@
 # `iconocast demo --articles N` (the demo content plus N synthetic articles),
 # serves it with the page cache off (ICONOCAST_PAGE_CACHE_MB=0), and times
 # each page below: WARMUPS warm-up GETs (3), then the median of GETS (21;
-# curl, a new connection each, time_total). One warm-up and 5 GETs, the
-# first method, read PostgreSQL at 100,000 articles partly cold and swung
+# curl, a new connection each, time_total). All sizes of a backend are
+# served at once (ports PORT, PORT+1, ...) and each page's GETs go to them
+# in turn, so that the host's drift during the run hits them alike; the
+# medians are printed to 0.01 ms. One warm-up and 5 GETs, the first
+# method, read PostgreSQL at 100,000 articles partly cold and swung
 # single rows by half between runs (its sitemap index: 7.5 ms that way, and
 # 3.8 ms as the median of 21 GETs after three warm-ups, the same day). It
 # prints the times per size and the ratio of the largest size to the
@@ -55,51 +58,81 @@ PAGES=(/sport "/sport?page=10" "/sport?page=LAST" /author/lucia-ferreira /tag/to
        "/search?q=market" "/search?q=market+river" "/search?q=harb*" "/search?q=%22market+river%22"
        /sitemap.xml /sitemaps/articles-1.xml)
 
-# time_page PATH: WARMUPS warm-up GETs and GETS timed ones; prints the
-# median in ms.
-time_page() {
-  local url=http://127.0.0.1:$PORT$1 i code t
-  for ((i = 0; i < WARMUPS + GETS; i++)); do
-    read -r code t < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "$url")
-    [[ $code == 200 ]] || die "$1 answered ${code:-nothing}, not 200"
-    ((i >= WARMUPS)) && echo "$t"
-  done | median | awk '{ printf "%.1f", $1 * 1000 }'
-  ((PIPESTATUS[0] == 0)) || exit 1
+# get PORT PATH: one GET; prints its time in seconds, or stops unless 200.
+get() {
+  local code t
+  read -r code t < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "http://127.0.0.1:$1$2")
+  [[ $code == 200 ]] || die "$2 on port $1 answered ${code:-nothing}, not 200"
+  echo "$t"
 }
 
-declare -A MS LAST
+declare -A MS LAST PORTS URLS
 BUILT=()
 for backend in "${BACKENDS[@]}"; do
+  # Every size is built and served first, then each page is timed on all
+  # of them in turn, GET by GET: a drift of the host (seen: a size timed
+  # a few minutes later ran a third slower throughout) hits every size
+  # alike instead of skewing the ratio.
+  i=0
   for n in "${SIZES[@]}"; do
     case $backend in
       sqlite) url="sqlite://$WORK/bench-$n.db" ;;
       postgres) db=iconocast_bench_$$_$n; pg_create "$db"; url=$(pg_url "$db") ;;
       *) die "unknown backend $backend (sqlite or postgres)" ;;
     esac
+    URLS[$n]=$url
     echo "building $backend with $n articles" >&2
     start=$(date +%s)
     "$BIN" --database-url "$url" demo --articles "$n" > "$WORK/demo.log" 2>&1 \
       || { cat "$WORK/demo.log" >&2; die "demo --articles $n failed on $backend"; }
     BUILT+=("$backend, $n articles: built in $(($(date +%s) - start)) s")
-    # Building 100,000 articles leaves PostgreSQL half a gigabyte of WAL
-    # to write out, and its checkpoints went on for half a minute after
-    # the build, into the pages being timed. Write it out first.
-    [[ $backend == postgres ]] && psql "$PG_ADMIN_URL" -qAt -c CHECKPOINT > /dev/null
-    start_portal "$backend-$n" "$url" "$PORT" off
-    count=$(curl -fsS "http://127.0.0.1:$PORT/sport" | grep -o 'Page 1 of [0-9a-z]*' | sed 's/Page 1 of //')
+  done
+  # Building 100,000 articles leaves PostgreSQL half a gigabyte of WAL
+  # to write out, and its checkpoints went on for half a minute after
+  # the build, into the pages being timed. Write it out first.
+  [[ $backend == postgres ]] && psql "$PG_ADMIN_URL" -qAt -c CHECKPOINT > /dev/null
+  pids=()
+  for n in "${SIZES[@]}"; do
+    PORTS[$n]=$((PORT + i))
+    i=$((i + 1))
+    start_portal "$backend-$n" "${URLS[$n]}" "${PORTS[$n]}" off
+    pids+=("$PORTAL_PID")
+    count=$(curl -fsS "http://127.0.0.1:${PORTS[$n]}/sport" | grep -o 'Page 1 of [0-9a-z]*' | sed 's/Page 1 of //')
     [[ -n $count ]] || die "/sport shows no page count"
     # A long listing is counted only so far ("Page 1 of many"): its deep
-    # page is then page 50.
-    if [[ $count == many ]]; then last=50; else last=$count; fi
+    # page is then page 50, or its last page when it has fewer (found by
+    # halving: a page past the end is a 404).
+    if [[ $count == many ]]; then
+      lo=1 hi=50
+      while ((lo < hi)); do
+        mid=$(((lo + hi + 1) / 2))
+        code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${PORTS[$n]}/sport?page=$mid")
+        if [[ $code == 200 ]]; then lo=$mid; else hi=$((mid - 1)); fi
+      done
+      last=$lo
+    else
+      last=$count
+    fi
     LAST[$backend|$n]=$last
-    for page in "${PAGES[@]}"; do
-      MS[$backend|$n|$page]=$(time_page "${page/LAST/$last}") || exit 1
-      printf '  %-10s %7d  %-30s %8s ms\n' "$backend" "$n" "${page/LAST/$last}" "${MS[$backend|$n|$page]}" >&2
+  done
+  for page in "${PAGES[@]}"; do
+    for n in "${SIZES[@]}"; do : > "$WORK/times-$n"; done
+    for ((g = 0; g < WARMUPS + GETS; g++)); do
+      for n in "${SIZES[@]}"; do
+        t=$(get "${PORTS[$n]}" "${page/LAST/${LAST[$backend|$n]}}") || exit 1
+        ((g >= WARMUPS)) && echo "$t" >> "$WORK/times-$n"
+      done
     done
-    stop_portal "$PORTAL_PID"
+    for n in "${SIZES[@]}"; do
+      MS[$backend|$n|$page]=$(median < "$WORK/times-$n" | awk '{ printf "%.2f", $1 * 1000 }')
+      printf '  %-10s %7d  %-30s %8s ms\n' "$backend" "$n" "${page/LAST/${LAST[$backend|$n]}}" "${MS[$backend|$n|$page]}" >&2
+    done
+  done
+  for pid in "${pids[@]}"; do stop_portal "$pid"; done
+  for n in "${SIZES[@]}"; do
     case $backend in
       sqlite) rm -f "$WORK/bench-$n.db"* ;;
-      postgres) pg_drop "$db" ;;
+      postgres) pg_drop "iconocast_bench_$$_$n" ;;
     esac
   done
 done
@@ -121,7 +154,7 @@ big=${SIZES[-1]}
     for backend in "${BACKENDS[@]}"; do
       for n in "${SIZES[@]}"; do printf ' %16s' "${MS[$backend|$n|$page]}"; done
       printf ' %7s' "$(awk -v a="${MS[$backend|$big|$page]}" -v b="${MS[$backend|$small|$page]}" \
-        'BEGIN { printf "%.1fx", a / b }')"
+        'BEGIN { printf "%.2fx", a / b }')"
     done
     echo
   done
