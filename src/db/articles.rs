@@ -531,6 +531,11 @@ impl<const N: usize> RecentLinks<N> {
             now: Ts(now),
         }
     }
+
+    /// The ids the statement reads (see [`RecentLinks`]).
+    fn load_ids(self, conn: &mut DbConn) -> QueryResult<Vec<i32>> {
+        on_backend!(conn, |c| self.load(c))
+    }
 }
 
 impl<const N: usize> diesel::query_builder::QueryId for RecentLinks<N> {
@@ -603,12 +608,11 @@ pub fn related(
     let limit = limit.min(MAX_RELATED);
     if !tag_ids.is_empty() {
         // Three shapes of the statement serve any number of hashtags.
-        let newest_first: Vec<i32> = match tag_ids.len() {
-            ..=4 => on_backend!(conn, |c| RecentLinks::<4>::of(this, tag_ids, now).load(c)),
-            5..=8 => on_backend!(conn, |c| RecentLinks::<8>::of(this, tag_ids, now).load(c)),
-            _ => on_backend!(conn, |c| {
-                RecentLinks::<{ crate::domain::limits::MAX_TAGS }>::of(this, tag_ids, now).load(c)
-            }),
+        let newest_first = match tag_ids.len() {
+            ..=4 => RecentLinks::<4>::of(this, tag_ids, now).load_ids(conn),
+            5..=8 => RecentLinks::<8>::of(this, tag_ids, now).load_ids(conn),
+            _ => RecentLinks::<{ crate::domain::limits::MAX_TAGS }>::of(this, tag_ids, now)
+                .load_ids(conn),
         }?;
         let ids = most_shared(&newest_first, limit);
         picked.extend(cards_by_ids(conn, &ids, now)?);

@@ -162,6 +162,7 @@ async fn show(
                         Some(h.credit_line().unwrap_or(&layout.site.name));
                 }
                 let article_ld = match &live {
+                    None => structured::script_json(&article_ld),
                     Some(live) => {
                         let a = &card.article;
                         let modified = a
@@ -179,18 +180,16 @@ async fn show(
                             &layout.base_url,
                             &canonical_url,
                         );
+                        layout.feeds.push((
+                            format!("{} (live updates, RSS)", card.article.title),
+                            format!("{}{}", layout.base_url, live.feed),
+                            "application/rss+xml",
+                        ));
                         structured::script_json(&value)
                     }
-                    None => structured::script_json(&article_ld),
                 };
+                // Added as serialized: the typed form borrows the layout.
                 layout.json_ld.push(article_ld);
-                if let Some(live) = &live {
-                    layout.feeds.push((
-                        format!("{} (live updates, RSS)", card.article.title),
-                        format!("{}{}", layout.base_url, live.feed),
-                        "application/rss+xml",
-                    ));
-                }
                 match &card.category {
                     // A noindex category has no feed to name.
                     Some(c) if c.noindex => {}

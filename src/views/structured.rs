@@ -134,11 +134,11 @@ pub fn website(site: &SiteSettings, base_url: &str) -> Value {
     })
 }
 
-/// A schema.org `@type` (or `@context`) field.
+/// A schema.org object: its `@type`, then the fields of `T`.
 #[derive(Serialize)]
-struct Typed<'a, T> {
+struct Typed<T> {
     #[serde(rename = "@type")]
-    kind: &'a str,
+    kind: &'static str,
     #[serde(flatten)]
     fields: T,
 }
@@ -197,19 +197,19 @@ pub struct ArticleLd<'a> {
     description: &'a str,
     date_published: Option<String>,
     date_modified: String,
-    author: [Typed<'static, Named<'a, String>>; 1],
+    author: [Typed<Named<'a>>; 1],
     publisher: Publisher<'a>,
     /// Its picture; `credit_text` is who to credit for it.
     pub image: ImageLd<'a>,
     article_section: &'a str,
     keywords: Vec<&'a str>,
-    main_entity_of_page: Typed<'static, Id<&'a str>>,
+    main_entity_of_page: Typed<Id<'a>>,
     url: &'a str,
     is_accessible_for_free: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    correction: Vec<Typed<'static, CorrectionComment<'a>>>,
+    correction: Vec<Typed<CorrectionComment<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    source_organization: Option<Typed<'static, Name<'a>>>,
+    source_organization: Option<Typed<Name<'a>>>,
 }
 
 #[derive(Serialize)]
@@ -218,15 +218,15 @@ struct Name<'a> {
 }
 
 #[derive(Serialize)]
-struct Named<'a, U> {
+struct Named<'a> {
     name: &'a str,
-    url: U,
+    url: String,
 }
 
 #[derive(Serialize)]
-struct Id<I> {
+struct Id<'a> {
     #[serde(rename = "@id")]
-    id: I,
+    id: &'a str,
 }
 
 #[derive(Serialize)]
