@@ -7,7 +7,9 @@ use diesel::dsl;
 use diesel::prelude::*;
 
 use super::editor::{Draft, SectionDraft};
-use super::models::{Article, Author, Category, Media, Section};
+use super::models::{
+    Article, Author, CardArticle, CardAuthor, CardCategory, Category, Media, Section,
+};
 use super::schema::{article_tags, articles, categories, media, sections, users};
 use super::timestamp::Ts;
 use super::{on_backend, CountRows, DbConn};
@@ -109,31 +111,50 @@ pub fn indexed() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
     )
 }
 
-/// What a listing shows of an article: the article, its category (none for
-/// blog posts), its author and its hero image (the card's thumbnail), read
-/// with one joined query.
+/// An article read with its category (none for blog posts), its author
+/// and its hero image, in one joined query. As a [`Card`] (the default)
+/// it holds what a listing shows; as a [`Story`], every column.
 #[derive(Debug, Clone)]
-pub struct Card {
-    pub article: Article,
-    pub category: Option<Category>,
-    pub author: Author,
+pub struct Card<A = CardArticle, C = CardCategory, U = CardAuthor> {
+    pub article: A,
+    pub category: Option<C>,
+    pub author: U,
     pub hero: Option<Media>,
 }
+
+/// An article read whole, with its whole category and author: the article
+/// page, feeds (which carry the intro) and the editor's preview.
+pub type Story = Card<Article, Category, Author>;
 
 impl Card {
     /// The article's public path, e.g. `/sport/slug` or `/blog/slug`.
     pub fn path(&self) -> String {
-        article_path(&self.article, self.category.as_ref())
+        let category = self.category.as_ref().map(|c| c.slug.as_str());
+        crate::domain::article_path(self.article.kind, category, &self.article.slug)
+    }
+
+    /// When the card last changed what it shows: see [`Story::changed_at`].
+    pub fn changed_at(&self) -> NaiveDateTime {
+        changed_at(self.article.updated_at, self.article.published_at)
     }
 }
 
-/// [`crate::domain::article_path`] of an article read with its category.
-pub fn article_path(article: &Article, category: Option<&Category>) -> String {
-    crate::domain::article_path(
-        article.kind,
-        category.map(|c| c.slug.as_str()),
-        &article.slug,
-    )
+impl Story {
+    /// The article's public path, e.g. `/sport/slug` or `/blog/slug`.
+    pub fn path(&self) -> String {
+        let category = self.category.as_ref().map(|c| c.slug.as_str());
+        crate::domain::article_path(self.article.kind, category, &self.article.slug)
+    }
+
+    /// Its last edit, or its publish time if that is later: a scheduled
+    /// article coming due makes the pages that show it newer.
+    pub fn changed_at(&self) -> NaiveDateTime {
+        changed_at(self.article.updated_at, self.article.published_at)
+    }
+}
+
+fn changed_at(updated_at: NaiveDateTime, published_at: Option<NaiveDateTime>) -> NaiveDateTime {
+    updated_at.max(published_at.unwrap_or_default())
 }
 
 /// Which articles a listing shows.
@@ -148,11 +169,19 @@ pub enum Listing {
     Author(i32),
 }
 
-/// A card as a listing query reads it. The author comes through a left
-/// join (every article has one: `author_id` is a NOT NULL foreign key).
-pub(crate) type CardRow = (Article, Option<Category>, Option<Author>, Option<Media>);
+/// A row of the joined query cards are read with: the article, its
+/// category, author and hero image. The author comes through a left join
+/// (every article has one: `author_id` is a NOT NULL foreign key).
+pub(crate) type JoinedRow<A, C, U> = (A, Option<C>, Option<U>, Option<Media>);
 
-pub(crate) fn into_cards(rows: Vec<CardRow>) -> Vec<Card> {
+/// A [`Card`] as a listing query reads it.
+pub(crate) type CardRow = JoinedRow<CardArticle, CardCategory, CardAuthor>;
+
+/// A [`Story`] as a listing query reads it.
+pub(crate) type StoryRow = JoinedRow<Article, Category, Author>;
+
+/// Cards (or stories) from the rows of their joined query.
+pub(crate) fn into_cards<A, C, U>(rows: Vec<JoinedRow<A, C, U>>) -> Vec<Card<A, C, U>> {
     rows.into_iter()
         .filter_map(|(article, category, author, hero)| {
             Some(Card {
@@ -167,23 +196,31 @@ pub(crate) fn into_cards(rows: Vec<CardRow>) -> Vec<Card> {
 
 /// The rows cards are made of: an article with its category, author and
 /// picture, as a query still to be filtered (a typed, not boxed, query,
-/// which the connection keeps prepared). Both joins to `categories` and
-/// `users` are left joins on purpose: they keep `articles` the outer table,
-/// so SQLite walks the publish-time index and stops at a listing's limit.
-/// With an inner join to `users` it may start from the handful of users and
-/// sort every visible article (1.4 s for a feed at 100,000 articles).
+/// which the connection keeps prepared). `card_rows!()` selects a
+/// [`CardRow`], `card_rows!(story)` a [`StoryRow`]. Both joins to
+/// `categories` and `users` are left joins on purpose: they keep `articles`
+/// the outer table, so SQLite walks the publish-time index and stops at a
+/// listing's limit. With an inner join to `users` it may start from the
+/// handful of users and sort every visible article (1.4 s for a feed at
+/// 100,000 articles).
 macro_rules! card_rows {
-    () => {{
-        use $crate::db::models::{Article, Author, Category, Media};
+    () => {
+        $crate::db::articles::card_rows!(CardArticle, CardCategory, CardAuthor)
+    };
+    (story) => {
+        $crate::db::articles::card_rows!(Article, Category, Author)
+    };
+    ($article:ident, $category:ident, $author:ident) => {{
+        use $crate::db::models::{$article, $author, $category, Media};
         use $crate::db::schema::{articles, categories, media, users};
         articles::table
             .left_join(categories::table)
             .left_join(users::table)
             .left_join(media::table)
             .select((
-                Article::as_select(),
-                Option::<Category>::as_select(),
-                Option::<Author>::as_select(),
+                $article::as_select(),
+                Option::<$category>::as_select(),
+                Option::<$author>::as_select(),
                 Option::<Media>::as_select(),
             ))
     }};
@@ -193,20 +230,35 @@ pub(crate) use card_rows;
 /// The cards of a listing page, newest first, with any extra filters. The
 /// table modules are in scope for the filters, wherever it is called.
 macro_rules! list_cards {
-    ($conn:expr, $now:expr, $limit:expr, $offset:expr $(, $filter:expr)*) => {{
+    ($conn:expr, $now:expr, $limit:expr, $offset:expr $(, $filter:expr)*) => {
+        $crate::db::articles::list_rows!([] CardRow; $conn, $now, $limit, $offset $(, $filter)*)
+    };
+}
+
+/// [`list_cards!`] for whole [`Story`]s: feeds, which carry the intro.
+macro_rules! list_stories {
+    ($conn:expr, $now:expr, $limit:expr, $offset:expr $(, $filter:expr)*) => {
+        $crate::db::articles::list_rows!([story] StoryRow; $conn, $now, $limit, $offset $(, $filter)*)
+    };
+}
+pub(crate) use list_stories;
+
+/// The listing query of [`list_cards!`] and [`list_stories!`]: `[$shape]`
+/// is what `card_rows!` is given, `$row` the row it reads.
+macro_rules! list_rows {
+    ([$($shape:tt)*] $row:ident; $conn:expr, $now:expr, $limit:expr, $offset:expr $(, $filter:expr)*) => {{
         use $crate::db::schema::articles;
-        $crate::db::on_backend!($conn, |c| $crate::db::articles::card_rows!()
+        $crate::db::on_backend!($conn, |c| $crate::db::articles::card_rows!($($shape)*)
             .filter($crate::db::articles::visible($now))
             $(.filter($filter))*
             .order((articles::published_at.desc(), articles::id.desc()))
             .limit($limit)
             .offset($offset)
-            .load::<$crate::db::articles::CardRow>(c))
+            .load::<$crate::db::articles::$row>(c))
             .map($crate::db::articles::into_cards)
     }};
 }
-/// Feeds use the same listing query with more filters.
-pub(crate) use list_cards;
+pub(crate) use list_rows;
 
 /// Counts at most `$limit` articles of a listing: an index range that
 /// stops at the limit, where `count(*)` would visit every article of a
@@ -448,7 +500,7 @@ pub fn find_visible(
     conn: &mut DbConn,
     slug: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<(Card, Option<Media>)>> {
+) -> QueryResult<Option<(Story, Option<Media>)>> {
     let row = on_backend!(conn, |conn| articles::table
         .left_join(categories::table)
         .inner_join(users::table)
@@ -465,7 +517,7 @@ pub fn find_visible(
         .optional())?;
     Ok(row.map(|(article, category, author, hero)| {
         (
-            Card {
+            Story {
                 article,
                 category,
                 author,
@@ -598,7 +650,7 @@ where
 /// (or the blog). Three queries whatever the size of the archive.
 pub fn related(
     conn: &mut DbConn,
-    card: &Card,
+    card: &Story,
     tag_ids: &[i32],
     now: NaiveDateTime,
     limit: usize,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::articles::{indexed, list_cards, tagged, Card};
+use super::articles::{indexed, list_stories, tagged, Story};
 use super::models::{Note, Section, Tag};
 use super::schema::{article_tags, sections, tags};
 use super::DbConn;
@@ -32,7 +32,7 @@ pub enum Area {
 /// in reading order and its hashtags in the order they were written.
 #[derive(Debug, Clone)]
 pub struct FeedEntry {
-    pub card: Card,
+    pub card: Story,
     pub sections: Vec<Section>,
     pub tags: Vec<Tag>,
     /// Its corrections and updates, newest first.
@@ -46,8 +46,8 @@ pub fn entries(conn: &mut DbConn, area: Area, now: NaiveDateTime) -> QueryResult
     let blog = ArticleKind::Blog;
     // The listing query of `db::articles`, with `indexed()` added.
     let rows = match area {
-        Area::Everything => list_cards!(conn, now, FEED_LENGTH, 0, indexed())?,
-        Area::Blog => list_cards!(
+        Area::Everything => list_stories!(conn, now, FEED_LENGTH, 0, indexed())?,
+        Area::Blog => list_stories!(
             conn,
             now,
             FEED_LENGTH,
@@ -55,7 +55,7 @@ pub fn entries(conn: &mut DbConn, area: Area, now: NaiveDateTime) -> QueryResult
             indexed(),
             articles::kind.eq(blog)
         )?,
-        Area::Category(id) => list_cards!(
+        Area::Category(id) => list_stories!(
             conn,
             now,
             FEED_LENGTH,
@@ -63,8 +63,8 @@ pub fn entries(conn: &mut DbConn, area: Area, now: NaiveDateTime) -> QueryResult
             indexed(),
             articles::category_id.eq(id)
         )?,
-        Area::Tag(id) => list_cards!(conn, now, FEED_LENGTH, 0, indexed(), tagged(id))?,
-        Area::Author(id) => list_cards!(
+        Area::Tag(id) => list_stories!(conn, now, FEED_LENGTH, 0, indexed(), tagged(id))?,
+        Area::Author(id) => list_stories!(
             conn,
             now,
             FEED_LENGTH,

@@ -70,6 +70,16 @@ pub struct Category {
     pub noindex: bool,
 }
 
+/// A category as a card names it: its link and name. A listing reads
+/// this rather than [`Category`], whose description it never shows.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = categories)]
+pub struct CardCategory {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+}
+
 #[derive(Debug, Insertable)]
 #[diesel(table_name = categories)]
 pub struct NewCategory<'a> {
@@ -89,6 +99,15 @@ pub struct Author {
     pub slug: String,
     pub name: String,
     pub bio: String,
+}
+
+/// A writer as a card's byline names them: no bio.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct CardAuthor {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
 }
 
 /// A staff member as the staff area sees them, password hash included.
@@ -193,6 +212,28 @@ impl Article {
     pub fn source_credit(&self) -> Option<String> {
         self.source.credit(&self.source_name)
     }
+}
+
+/// What a card shows of an article, and what decides whether it is
+/// visible: a listing decodes these dozen short columns per row, not the
+/// intro and the editorial fields of [`Article`].
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles)]
+pub struct CardArticle {
+    pub id: i32,
+    pub kind: ArticleKind,
+    pub slug: String,
+    pub title: String,
+    pub standfirst: String,
+    pub hero_alt: String,
+    pub status: ArticleStatus,
+    #[diesel(deserialize_as = OptTs)]
+    pub published_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = Ts)]
+    pub updated_at: NaiveDateTime,
+    pub reading_minutes: i32,
+    #[diesel(deserialize_as = OptTs)]
+    pub expires_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]

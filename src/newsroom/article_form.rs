@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use diesel::prelude::*;
 
 use super::articles::{self, Written};
-use crate::db::articles::Card;
+use crate::db::articles::Story;
 use crate::db::editor::{self, Draft, SectionDraft, Stored};
 use crate::db::media as db_media;
 use crate::db::models::{Article, Author, Category, Media, Note, Section, Tag};
@@ -846,7 +846,7 @@ fn check_expiry_and_note(
 /// editor's Preview button shows.
 #[derive(Debug)]
 pub struct ArticlePreview {
-    pub card: Card,
+    pub card: Story,
     pub hero: Option<Media>,
     /// Empty until [`ArticlePreview::render_markdown`].
     pub intro_html: String,
@@ -966,7 +966,7 @@ fn preview(
     Ok(ArticlePreview {
         notes,
         intro_html: String::new(),
-        card: Card {
+        card: Story {
             article,
             category,
             author,

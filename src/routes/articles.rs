@@ -8,7 +8,7 @@ use askama::Template;
 use super::live::{self, LiveBlock};
 use super::respond::{Found, Page};
 use crate::app::AppState;
-use crate::db::articles::{self, Card};
+use crate::db::articles::{self, Card, Story};
 use crate::db::models::{Media, Note, Section, Tag};
 use crate::db::{notes, tags};
 use crate::domain::clock::now;
@@ -26,7 +26,7 @@ const RELATED: usize = 4;
 pub struct ArticlePage {
     pub layout: Layout,
     pub crumbs: Vec<Crumb>,
-    pub card: Card,
+    pub card: Story,
     pub hero: Option<Media>,
     pub intro_html: String,
     pub sections: Vec<Section>,
@@ -43,9 +43,10 @@ pub struct ArticlePage {
 
 impl Page for ArticlePage {
     fn last_modified(&self) -> Option<chrono::NaiveDateTime> {
-        let newest = self
-            .layout
-            .newest(std::iter::once(&self.card).chain(&self.related));
+        let newest = self.layout.newest(
+            std::iter::once(self.card.changed_at())
+                .chain(self.related.iter().map(|c| c.changed_at())),
+        );
         match &self.live {
             Some(live) => newest.max(Some(live.newest_change())),
             None => newest,

@@ -36,7 +36,8 @@ impl Page for HomePage {
                 .iter()
                 .chain(&self.top)
                 .chain(areas)
-                .chain(&self.blog),
+                .chain(&self.blog)
+                .map(|c| c.changed_at()),
         )
     }
 

@@ -34,7 +34,8 @@ pub struct ListingPage {
 
 impl Page for ListingPage {
     fn last_modified(&self) -> Option<chrono::NaiveDateTime> {
-        self.layout.newest(&self.cards)
+        self.layout
+            .newest(self.cards.iter().map(|c| c.changed_at()))
     }
 }
 

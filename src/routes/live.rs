@@ -16,7 +16,7 @@ use serde_json::json;
 use super::feeds::{self, Channel, Feed, Item, RssFeed};
 use super::respond::moved_to;
 use crate::app::AppState;
-use crate::db::articles::{self, Card};
+use crate::db::articles::{self, Story};
 use crate::db::live_entries::{self, Coverage, Entry};
 use crate::db::{settings, DbConn};
 use crate::domain::clock::now;
@@ -109,7 +109,7 @@ struct EntryHtml<'a> {
 /// What an address under a live article names: the article and its
 /// coverage, or (`Err`) the same address under the article's canonical
 /// path, where it moved.
-type Located = Result<(Card, Coverage), String>;
+type Located = Result<(Story, Coverage), String>;
 
 /// The visible article at `/{category}/{slug}` and its coverage: 404 for
 /// an article that is not public or was never live, 410 for one past its

@@ -56,7 +56,8 @@ pub struct SearchPage {
 
 impl Page for SearchPage {
     fn last_modified(&self) -> Option<chrono::NaiveDateTime> {
-        self.layout.newest(self.hits.iter().map(|h| &h.card))
+        self.layout
+            .newest(self.hits.iter().map(|h| h.card.changed_at()))
     }
 }
 

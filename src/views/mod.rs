@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 
-use crate::db::articles::Card;
 use crate::db::models::{Category, SiteSettings};
 use crate::static_files;
 
@@ -163,17 +162,14 @@ impl Pager {
 }
 
 impl Layout {
-    /// The newest change among the site settings and the given cards: a
-    /// page's `Last-Modified`. A card counts from its publish time too, so a
-    /// scheduled article coming due makes its listings newer.
-    pub fn newest<'a>(&self, cards: impl IntoIterator<Item = &'a Card>) -> Option<NaiveDateTime> {
-        cards
+    /// The newest change among the site settings and the given times (the
+    /// `changed_at` of the page's cards): a page's `Last-Modified`.
+    pub fn newest(
+        &self,
+        changes: impl IntoIterator<Item = NaiveDateTime>,
+    ) -> Option<NaiveDateTime> {
+        changes
             .into_iter()
-            .map(|c| {
-                c.article
-                    .updated_at
-                    .max(c.article.published_at.unwrap_or_default())
-            })
             .chain(std::iter::once(self.site.updated_at))
             .max()
     }

@@ -10,7 +10,7 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::db::articles::Card;
+use crate::db::articles::Story;
 use crate::db::live_entries::{Coverage, Entry};
 use crate::db::models::{Note, SiteSettings, Tag};
 use crate::domain::{NoteKind, SourceKind};
@@ -277,7 +277,7 @@ struct CorrectionComment<'a> {
 /// partner is the `sourceOrganization`.
 #[allow(clippy::too_many_arguments)]
 pub fn article<'a>(
-    card: &'a Card,
+    card: &'a Story,
     tags: &'a [Tag],
     notes: &'a [Note],
     image: &'a (String, i32, i32),

@@ -22,7 +22,7 @@ use super::page::{see_other, AdminLayout};
 use crate::app::AppState;
 use crate::auth::csrf;
 use crate::auth::session::Staff;
-use crate::db::articles::Card;
+use crate::db::articles::Story;
 use crate::db::editor::{self, Draft, SectionDraft, Snapshot, Stored};
 use crate::db::media as db_media;
 use crate::db::models::{Category, Media, Note, Section, Tag};
@@ -217,7 +217,7 @@ impl EditorPage {
 #[derive(Template)]
 #[template(path = "admin/article_preview.html")]
 pub struct Preview {
-    pub card: Card,
+    pub card: Story,
     pub hero: Option<Media>,
     pub intro_html: String,
     pub sections: Vec<Section>,
