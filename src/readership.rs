@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
-use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::header::{self, HeaderMap, HeaderName};
 use actix_web::http::Method;
 use chrono::NaiveDateTime;
 
@@ -69,8 +69,14 @@ pub fn is_reader(method: &Method, headers: &HeaderMap) -> bool {
     if *method != Method::GET {
         return false;
     }
-    let prefetch = ["sec-purpose", "purpose", "x-moz"].iter().any(|name| {
-        headers.get(*name).is_some_and(|v| {
+    // Named once: a name given as text is parsed on each lookup.
+    static PREFETCH_HINTS: [HeaderName; 3] = [
+        HeaderName::from_static("sec-purpose"),
+        HeaderName::from_static("purpose"),
+        HeaderName::from_static("x-moz"),
+    ];
+    let prefetch = PREFETCH_HINTS.iter().any(|name| {
+        headers.get(name).is_some_and(|v| {
             v.as_bytes()
                 .windows(8)
                 .any(|w| w.eq_ignore_ascii_case(b"prefetch"))
