@@ -95,10 +95,12 @@ median() {
 # cleanup: stops what is still running, drops the scratch databases and
 # removes WORK (kept with KEEP=1). Installed as the EXIT trap.
 RUNNING=()
+HELPERS=() # other servers a script started (stopped with SIGTERM)
 PG_DATABASES=()
 cleanup() {
   local pid db
   for pid in "${RUNNING[@]}"; do stop_portal "$pid"; done
+  for pid in "${HELPERS[@]}"; do kill "$pid" 2> /dev/null && wait "$pid" 2> /dev/null; done
   [[ -n ${NGINX_PID:-} ]] && kill -QUIT "$NGINX_PID" 2> /dev/null && wait "$NGINX_PID" 2> /dev/null
   for db in "${PG_DATABASES[@]}"; do pg_drop "$db"; done
   if [[ -n ${KEEP:-} ]]; then echo "scratch files kept in $WORK" >&2; else rm -rf "$WORK"; fi

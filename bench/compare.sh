@@ -15,6 +15,11 @@
 #    byte-identical bodies the portal served, with the same Content-Type,
 #    precompressed once (gzip -9, brotli -q 11). The ratio is the portal's
 #    req/s over nginx's for the same request and encoding.
+#  - actix-web alone (bench/actix_floor.rs, built with cargo when missing),
+#    as many workers as the portal, answering the same files from memory
+#    with no middleware, cache lookup or routing: the ceiling of the
+#    framework the portal is built on, beside nginx. What the portal's
+#    page cache costs on a hit is the gap between its row and the portal's.
 #  - the portal's peak RSS (GNU time's "Maximum resident set size") under
 #    wrk -t1 -c256 for RSS_DURATION seconds on the article page, without
 #    and with "Accept-Encoding: gzip, deflate, br", a fresh server for each.
@@ -37,6 +42,8 @@
 #   PORT_BASE=18480          nginx on PORT_BASE, the portals on the next ports
 #   NGINX_SENDFILE=on        off: nginx copies through user space as the portal
 #                            must (shows what zero-copy sendfile is worth)
+#   FLOOR=target/release/examples/actix_floor   actix-web alone; FLOOR=off
+#                            leaves its rows out
 #   OUT=/tmp/iconocast-compare.txt   the table is also written there
 #   KEEP=1                   keep the scratch folder (databases, nginx root, logs)
 # quick check: ROUNDS=1 DURATION=3 RSS_DURATION=3 bench/compare.sh
@@ -52,6 +59,7 @@ BACKENDS=${BACKENDS:-sqlite postgres}
 PORT_BASE=${PORT_BASE:-18480}
 NGINX_SENDFILE=${NGINX_SENDFILE:-on}
 OUT=${OUT:-/tmp/iconocast-compare.txt}
+FLOOR=${FLOOR:-$here/../target/release/examples/actix_floor}
 ARTICLE=/health-technology-science/how-weather-forecasts-are-made
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$here/common.sh"
@@ -63,6 +71,11 @@ need /usr/bin/time time
 need brotli brotli
 need /usr/lib/nginx/modules/ngx_http_brotli_static_module.so libnginx-mod-http-brotli-static
 [[ $BACKENDS == *postgres* ]] && need psql postgresql-client
+if [[ $FLOOR != off && ! -x $FLOOR ]]; then
+  echo "building actix-web alone (bench/actix_floor.rs)" >&2
+  (cd "$here/.." && cargo build --release --locked --example actix_floor) || die "cannot build bench/actix_floor.rs (FLOOR=off leaves it out)"
+  FLOOR=$here/../target/release/examples/actix_floor
+fi
 
 WORK=$(mktemp -d /tmp/iconocast-compare.XXXXXX)
 chmod 755 "$WORK" # nginx's worker runs as nobody when started by root
@@ -158,6 +171,22 @@ for ((i = 0; i < 50; i++)); do
   sleep 0.1
 done
 
+# --- actix-web alone, serving the same files ---------------------------------
+if [[ $FLOOR != off ]]; then
+  PORT[floor]=$((rss_port + 1))
+  NAME[floor]="actix-web alone"
+  TARGETS=(nginx floor "${PORTALS[@]}")
+  port_free "${PORT[floor]}" || die "port ${PORT[floor]} is already taken (set PORT_BASE)"
+  "$FLOOR" "$www" "127.0.0.1:${PORT[floor]}" "$WORKERS" "$html_type" "$css_type" > "$WORK/floor.log" 2>&1 &
+  FLOOR_PID=$!
+  HELPERS+=("$FLOOR_PID")
+  for ((i = 0; i < 50; i++)); do
+    curl -fso /dev/null "http://127.0.0.1:${PORT[floor]}$CSS" && break
+    kill -0 "$FLOOR_PID" 2> /dev/null || { cat "$WORK/floor.log" >&2; die "actix_floor did not start"; }
+    sleep 0.1
+  done
+fi
+
 # --- checking and measuring ---------------------------------------------------
 # check URL ACCEPT_ENCODING EXPECTED_CONTENT_ENCODING: one GET; dies unless
 # it answers 200 with that Content-Encoding ("none" for none) and a body
@@ -228,6 +257,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 kill -QUIT "$NGINX_PID" && wait "$NGINX_PID"
 NGINX_PID=
+[[ -n ${FLOOR_PID:-} ]] && kill "$FLOOR_PID" && wait "$FLOOR_PID" 2> /dev/null
 for key in "${PORTALS[@]}"; do stop_portal "${PID[$key]}"; done
 
 # --- peak RSS under 256 connections, a fresh server for each -----------------
