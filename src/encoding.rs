@@ -52,42 +52,86 @@ const AT_ONCE: usize = 2;
 /// framing would eat what it saves.
 pub const MIN_COMPRESS_BYTES: usize = 512;
 
-/// The q-value the client gives `name`, from an `Accept-Encoding` value:
-/// its own entry, else `*`, else none (not acceptable).
-fn q_value(accept: &str, name: &str) -> Option<f32> {
-    let mut wildcard = None;
-    for item in accept.split(',') {
-        let mut parts = item.split(';');
-        let coding = parts.next().unwrap_or_default().trim();
-        let q = parts
-            .filter_map(|p| p.trim().strip_prefix("q=").or(p.trim().strip_prefix("Q=")))
-            .find_map(|v| v.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
-        if coding.eq_ignore_ascii_case(name) {
-            return Some(q);
+/// What one `Accept-Encoding` value says of the codings on offer: the
+/// q-value (in thousandths, RFC 9110 §12.4.2) of `br`, `gzip` and `*`,
+/// each `None` when not named. Read in one pass over the bytes, with no
+/// float parsed: it runs for every page served from the cache.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Accepted {
+    brotli: Option<u16>,
+    gzip: Option<u16>,
+    any: Option<u16>,
+}
+
+impl Accepted {
+    fn of(accept: &[u8]) -> Accepted {
+        let mut accepted = Accepted::default();
+        for item in accept.split(|b| *b == b',') {
+            let mut parts = item.split(|b| *b == b';');
+            let coding = parts.next().unwrap_or_default().trim_ascii();
+            let slot = if coding.eq_ignore_ascii_case(b"br") {
+                &mut accepted.brotli
+            } else if coding.eq_ignore_ascii_case(b"gzip") {
+                &mut accepted.gzip
+            } else if coding == b"*" {
+                &mut accepted.any
+            } else {
+                continue;
+            };
+            // The first entry for a coding counts, as the first weight of an entry does.
+            if slot.is_none() {
+                *slot = Some(parts.find_map(weight).unwrap_or(1000));
+            }
         }
-        if coding == "*" {
-            wildcard = Some(q);
-        }
+        accepted
     }
-    wildcard
+
+    /// The q-value of `name`: its own entry's, else `*`'s; `None` when not
+    /// acceptable (unnamed, or q=0).
+    fn q(own: Option<u16>, any: Option<u16>) -> Option<u16> {
+        own.or(any).filter(|q| *q > 0)
+    }
+}
+
+/// A `q=` parameter's weight in thousandths (`q=0.5` is 500, at most
+/// 1000); `None` for another parameter or one that is not a number.
+fn weight(param: &[u8]) -> Option<u16> {
+    let param = param.trim_ascii();
+    let value = param
+        .strip_prefix(b"q=")
+        .or_else(|| param.strip_prefix(b"Q="))?
+        .trim_ascii();
+    let (whole, fraction) = match value.iter().position(|b| *b == b'.') {
+        Some(dot) => (&value[..dot], &value[dot + 1..]),
+        None => (value, &[][..]),
+    };
+    if (whole.is_empty() && fraction.is_empty())
+        || !whole.iter().chain(fraction).all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    if whole.iter().any(|d| *d != b'0') {
+        return Some(1000);
+    }
+    let mut thousandths = 0u16;
+    for (i, digit) in fraction.iter().take(3).enumerate() {
+        thousandths += u16::from(digit - b'0') * [100, 10, 1][i];
+    }
+    Some(thousandths)
 }
 
 /// The best coding the client accepts among those on offer: the highest
 /// q-value, brotli before gzip at equal q, identity when neither is
 /// accepted (or none is on offer).
 pub fn negotiate(accept: Option<&HeaderValue>, gzip: bool, brotli: bool) -> Coding {
-    let Some(accept) = accept.and_then(|v| v.to_str().ok()) else {
+    let Some(accept) = accept else {
         return Coding::Identity;
     };
-    let q = |on_offer: bool, name: &str| {
-        if on_offer {
-            q_value(accept, name).filter(|q| *q > 0.0)
-        } else {
-            None
-        }
+    let accepted = Accepted::of(accept.as_bytes());
+    let q = |on_offer: bool, own: Option<u16>| {
+        on_offer.then(|| Accepted::q(own, accepted.any)).flatten()
     };
-    match (q(brotli, "br"), q(gzip, "gzip")) {
+    match (q(brotli, accepted.brotli), q(gzip, accepted.gzip)) {
         (Some(b), Some(g)) if g > b => Coding::Gzip,
         (Some(_), _) => Coding::Brotli,
         (None, Some(_)) => Coding::Gzip,
@@ -228,6 +272,28 @@ mod tests {
         assert_eq!(n("identity", true, true), Coding::Identity);
         assert_eq!(n("deflate", true, true), Coding::Identity);
         assert_eq!(negotiate(None, true, true), Coding::Identity);
+    }
+
+    #[test]
+    fn q_values_are_read_in_thousandths_and_a_malformed_one_counts_as_absent() {
+        let n = |v, g, b| negotiate(accept(v).as_ref(), g, b);
+        assert_eq!(n("br;q=0.501, gzip;q=0.502", true, true), Coding::Gzip);
+        assert_eq!(n("br;q=0.502, gzip;q=0.501", true, true), Coding::Brotli);
+        assert_eq!(n(" GZIP ; Q=0.9 ,BR;q=0.8 ", true, true), Coding::Gzip);
+        assert_eq!(n("br;q=0.000, gzip;q=0.001", true, true), Coding::Gzip);
+        assert_eq!(n("br;q=0.0, gzip;q=0", true, true), Coding::Identity);
+        // A weight that is not a number is ignored: the entry weighs 1.
+        assert_eq!(n("br;q=high, gzip;q=0.9", true, true), Coding::Brotli);
+        assert_eq!(n("br;q=, gzip;q=0.9", true, true), Coding::Brotli);
+        assert_eq!(n("br;level=5;q=0.1, gzip", true, true), Coding::Gzip);
+        // The first entry for a coding counts.
+        assert_eq!(n("br;q=0, br, gzip;q=0.5", true, true), Coding::Gzip);
+        assert_eq!(n("*;q=0.3, gzip;q=0.2", true, true), Coding::Brotli);
+        assert_eq!(weight(b"q=1.000"), Some(1000));
+        assert_eq!(weight(b"q=.25"), Some(250));
+        assert_eq!(weight(b"q=0.12345"), Some(123));
+        assert_eq!(weight(b"q=-1"), None);
+        assert_eq!(weight(b"charset=x"), None);
     }
 
     #[test]

@@ -228,9 +228,11 @@ impl Application {
                     crate::body_timeout::limit(body_timeout, req, next)
                 }))
                 .wrap(from_fn(crate::routes::respond::follow_redirects))
-                .wrap(from_fn(crate::page_cache::http::serve::<AppState, _>))
                 .wrap(from_fn(routes::static_files::before_routing))
                 .wrap(security_headers(https))
+                // Outside the security headers: a cached page keeps them
+                // with its other headers, so a hit needs no layer below.
+                .wrap(from_fn(crate::page_cache::http::serve::<AppState, _>))
                 .wrap(from_fn(crate::telemetry::log_requests))
                 .configure(routes::config)
                 .default_service(web::to(|| async { ErrorPage::not_found() }))

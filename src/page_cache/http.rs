@@ -97,6 +97,10 @@ pub async fn serve<H: CacheHost, B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if req.path().starts_with("/static/") {
+        // Built-in files, answered further in, in their stored codings.
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
     let Some(state) = req.app_data::<web::Data<H>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
@@ -312,7 +316,13 @@ fn respond(entry: &Entry, conditions: &Conditions) -> HttpResponse {
         for (name, value) in &entry.headers {
             if matches!(
                 *name,
-                header::ETAG | header::LAST_MODIFIED | header::CACHE_CONTROL
+                header::ETAG
+                    | header::LAST_MODIFIED
+                    | header::CACHE_CONTROL
+                    | header::X_CONTENT_TYPE_OPTIONS
+                    | header::REFERRER_POLICY
+                    | header::CONTENT_SECURITY_POLICY
+                    | header::STRICT_TRANSPORT_SECURITY
             ) {
                 reply.insert_header((name.clone(), value.clone()));
             }
