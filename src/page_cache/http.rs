@@ -310,27 +310,25 @@ fn respond(entry: &Entry, conditions: &Conditions) -> HttpResponse {
         .iter()
         .find(|(n, _)| n == header::LAST_MODIFIED)
         .map(|(_, v)| v);
-    let varies = entry.gzip.is_some() || entry.brotli.is_some();
     if conditions.not_modified(&entry.etag, last_modified) {
-        let mut reply = HttpResponse::NotModified();
+        let mut reply = HttpResponse::new(StatusCode::NOT_MODIFIED);
+        let headers = reply.headers_mut();
         for (name, value) in &entry.headers {
             if matches!(
                 *name,
                 header::ETAG
                     | header::LAST_MODIFIED
                     | header::CACHE_CONTROL
+                    | header::VARY
                     | header::X_CONTENT_TYPE_OPTIONS
                     | header::REFERRER_POLICY
                     | header::CONTENT_SECURITY_POLICY
                     | header::STRICT_TRANSPORT_SECURITY
             ) {
-                reply.insert_header((name.clone(), value.clone()));
+                headers.append(name.clone(), value.clone());
             }
         }
-        if varies {
-            reply.insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")));
-        }
-        return reply.finish();
+        return reply;
     }
     let coding = conditions.coding(entry.gzip.is_some(), entry.brotli.is_some());
     let body = match coding {
@@ -339,17 +337,15 @@ fn respond(entry: &Entry, conditions: &Conditions) -> HttpResponse {
         Coding::Identity => None,
     }
     .unwrap_or_else(|| entry.identity.clone());
-    let mut reply = HttpResponse::Ok();
+    let mut reply = HttpResponse::with_body(StatusCode::OK, body);
+    let headers = reply.headers_mut();
     for (name, value) in &entry.headers {
-        reply.append_header((name.clone(), value.clone()));
-    }
-    if varies {
-        reply.insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")));
+        headers.append(name.clone(), value.clone());
     }
     if let Some(value) = coding.header_value() {
-        reply.insert_header((header::CONTENT_ENCODING, value));
+        headers.insert(header::CONTENT_ENCODING, value);
     }
-    reply.body(body)
+    reply.map_into_boxed_body()
 }
 
 /// A copy from before the last change, sent while the page cannot be

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderName, HeaderValue, VARY};
 use actix_web::web::Bytes;
 use chrono::NaiveDateTime;
 use tokio::sync::watch;
@@ -40,7 +40,8 @@ pub const POLISH_AFTER: u32 = 8;
 #[derive(Debug)]
 pub struct Entry {
     /// Headers to send with every coding (content type, cache control,
-    /// ETag, Last-Modified, ...).
+    /// ETag, Last-Modified, the security headers, and `Vary` when it has
+    /// compressed forms).
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub identity: Bytes,
     pub gzip: Option<Bytes>,
@@ -79,6 +80,10 @@ impl Entry {
         freshness: Stamp,
         marks: Marks,
     ) -> Entry {
+        let mut headers = headers;
+        if gzip.is_some() || brotli.is_some() {
+            headers.push((VARY, HeaderValue::from_static("Accept-Encoding")));
+        }
         Entry {
             headers,
             identity,

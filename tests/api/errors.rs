@@ -113,18 +113,38 @@ backend_test!(
 #[tokio::test]
 async fn responses_carry_security_headers() {
     let app = spawn_app(&crate::helpers::Backend::Sqlite).await;
-    for path in ["/", "/no-such-page"] {
-        let page = app.get(path).await;
+    let home = app.get("/").await;
+    let etag = home.header("etag").expect("an ETag");
+    let css = home.attrs("link[rel=stylesheet]", "href");
+    let brotli = [("accept-encoding", "br")];
+    let answers = [
+        ("the home page rendered", 200, home),
+        ("the home page from the cache", 200, app.get("/").await),
+        (
+            "in brotli from the cache",
+            200,
+            app.get_with("/", &brotli).await,
+        ),
+        (
+            "a 304 from the cache",
+            304,
+            app.get_with("/", &[("if-none-match", &etag)]).await,
+        ),
+        ("a 404", 404, app.get("/no-such-page").await),
+        ("the stylesheet", 200, app.get_with(&css[0], &brotli).await),
+    ];
+    for (what, status, page) in answers {
+        assert_eq!(page.status, status, "{what}");
         assert_eq!(
             page.header("x-content-type-options").as_deref(),
             Some("nosniff"),
-            "{path}"
+            "{what}"
         );
         let csp = page.header("content-security-policy").expect("a CSP");
         assert!(
             csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
-            "{csp}"
+            "{what}: {csp}"
         );
-        assert!(page.header("referrer-policy").is_some());
+        assert!(page.header("referrer-policy").is_some(), "{what}");
     }
 }
