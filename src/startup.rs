@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::error::InternalError;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
@@ -102,24 +103,51 @@ pub async fn prepare_database(
 /// (other hosts of the domain may still be served over plain http).
 pub const HSTS: &str = "max-age=31536000";
 
-/// Headers every response carries: no sniffing, no framing, and a content
-/// security policy that allows only this site's own files (the pages need no
-/// script at all; JSON-LD blocks are data, not script); on an https site,
-/// HSTS. Added outside the page cache, so cached answers carry them too.
-fn security_headers(https: bool) -> DefaultHeaders {
-    let headers = if https {
-        DefaultHeaders::new().add(("Strict-Transport-Security", HSTS))
-    } else {
-        DefaultHeaders::new()
-    };
-    headers
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
-        .add((
-            "Content-Security-Policy",
+/// HSTS, then the headers every response carries: no sniffing, no
+/// framing, and a content security policy that allows only this site's own
+/// files (the pages need no script at all; JSON-LD blocks are data, not
+/// script).
+static SECURITY_HEADERS: [(HeaderName, HeaderValue); 4] = [
+    (
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static(HSTS),
+    ),
+    (
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ),
+    (
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    ),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
              object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-        ))
+        ),
+    ),
+];
+
+/// The security headers of a site: HSTS only on an https one.
+pub fn security_headers(https: bool) -> &'static [(HeaderName, HeaderValue)] {
+    if https {
+        &SECURITY_HEADERS
+    } else {
+        &SECURITY_HEADERS[1..]
+    }
+}
+
+/// Adds the security headers to every response made within it (the page
+/// cache, which keeps them with a page, and the routes). The built-in
+/// files are answered outside it, with the same headers
+/// (`routes::static_files::before_routing`).
+fn security_layer(headers: &[(HeaderName, HeaderValue)]) -> DefaultHeaders {
+    headers
+        .iter()
+        .fold(DefaultHeaders::new(), |layer, (name, value)| {
+            layer.add((name.clone(), value.clone()))
+        })
 }
 
 impl Application {
@@ -205,7 +233,7 @@ impl Application {
         )
         .context("cannot start the publish pings")?;
         let body_timeout = settings.body_timeout;
-        let https = is_https(&base_url);
+        let security = security_headers(is_https(&base_url));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -228,11 +256,13 @@ impl Application {
                     crate::body_timeout::limit(body_timeout, req, next)
                 }))
                 .wrap(from_fn(crate::routes::respond::follow_redirects))
-                .wrap(from_fn(routes::static_files::before_routing))
-                .wrap(security_headers(https))
+                .wrap(security_layer(security))
                 // Outside the security headers: a cached page keeps them
                 // with its other headers, so a hit needs no layer below.
                 .wrap(from_fn(crate::page_cache::http::serve::<AppState, _>))
+                .wrap(from_fn(move |req, next| {
+                    routes::static_files::before_routing(security, req, next)
+                }))
                 .wrap(from_fn(crate::telemetry::log_requests))
                 .configure(routes::config)
                 .default_service(web::to(|| async { ErrorPage::not_found() }))

@@ -4,6 +4,8 @@
 
 use std::sync::LazyLock;
 
+use actix_web::http::header::HeaderValue;
+
 pub struct Asset {
     /// The name templates ask for, e.g. `site.css`.
     pub name: &'static str,
@@ -19,6 +21,31 @@ pub struct Asset {
     pub content_type: &'static str,
     /// A strong ETag, quoted.
     pub etag: String,
+    /// The ETag of each form, made once: each coding of the file is its
+    /// own representation with its own strong tag (`"…-gz"`, `"…-br"`).
+    pub tags: Tags,
+}
+
+/// The `ETag` header value of each form of a file.
+pub struct Tags {
+    pub identity: HeaderValue,
+    pub gzip: HeaderValue,
+    pub brotli: HeaderValue,
+}
+
+impl Tags {
+    /// The tags of a file whose own (identity) tag is `"{hash}"`; the hash
+    /// is hexadecimal, so every value is a valid header.
+    fn of(hash: &str) -> Tags {
+        let value = |tag: String| {
+            HeaderValue::from_str(&tag).unwrap_or_else(|_| HeaderValue::from_static("\"static\""))
+        };
+        Tags {
+            identity: value(format!("\"{hash}\"")),
+            gzip: value(format!("\"{hash}-gz\"")),
+            brotli: value(format!("\"{hash}-br\"")),
+        }
+    }
 }
 
 /// One static file: its name, its bytes and, for text, the forms that
@@ -90,6 +117,7 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
                 brotli: compressed.map(|(_, br)| br),
                 content_type,
                 etag: format!("\"{hash}\""),
+                tags: Tags::of(&hash),
             }
         })
         .collect()

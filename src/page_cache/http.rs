@@ -97,10 +97,6 @@ pub async fn serve<H: CacheHost, B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    if req.path().starts_with("/static/") {
-        // Built-in files, answered further in, in their stored codings.
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    }
     let Some(state) = req.app_data::<web::Data<H>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };

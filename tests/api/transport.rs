@@ -180,11 +180,14 @@ backend_test!(
         let id = app.add_staff("ed@example.org", "Ed Editor", Role::Editor, STAFF_PASSWORD);
 
         // HSTS on every answer: pages (also when served again from the
-        // page cache), files, errors and the staff area.
+        // page cache), the stylesheet, a missing file, errors and the
+        // staff area.
+        let css = app.get("/").await.attrs("link[rel=stylesheet]", "href");
         for path in [
             "/",
             "/",
             "/about",
+            css[0].as_str(),
             "/static/site.css",
             "/no/such/page",
             "/admin/login",
