@@ -19,8 +19,6 @@ pub struct Asset {
     pub gzip: Option<&'static [u8]>,
     pub brotli: Option<&'static [u8]>,
     pub content_type: &'static str,
-    /// A strong ETag, quoted.
-    pub etag: String,
     /// The ETag of each form, made once: each coding of the file is its
     /// own representation with its own strong tag (`"…-gz"`, `"…-br"`).
     pub tags: Tags,
@@ -116,7 +114,6 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
                 gzip: compressed.map(|(gz, _)| gz),
                 brotli: compressed.map(|(_, br)| br),
                 content_type,
-                etag: format!("\"{hash}\""),
                 tags: Tags::of(&hash),
             }
         })
